@@ -1,0 +1,3 @@
+from linkready.cli import main
+
+main()

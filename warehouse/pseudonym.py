@@ -1,0 +1,58 @@
+"""Pseudonymous keys: keyed HMAC-SHA256 with a secret held outside the DuckDB file.
+
+The secret comes from ``LINKREADY_SECRET`` (hex or text), else from the key file named by
+``LINKREADY_KEY_FILE``, else from ``<warehouse>.key`` beside the warehouse, created on first use
+with mode 0600. Keys are stable for a given secret, so re-loading a drop gives the same keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Pseudonymiser:
+    """Turns a source-scoped identifier into a pseudonymous key."""
+
+    secret: bytes
+
+    def key(self, *parts: str) -> str:
+        """``key("site", "fbs", "FBS00012")`` -> 32 hex characters."""
+        msg = "\x1f".join(parts).encode("utf-8")
+        return hmac.new(self.secret, msg, hashlib.sha256).hexdigest()[:32]
+
+    def keys(self, prefix: tuple[str, ...], ids: list[str]) -> list[str]:
+        """Vector form of :meth:`key` for many ids sharing a prefix."""
+        head = ("\x1f".join(prefix) + "\x1f").encode("utf-8")
+        mac = hmac.new(self.secret, head, hashlib.sha256)
+        out = []
+        for i in ids:
+            m = mac.copy()
+            m.update(str(i).encode("utf-8"))
+            out.append(m.hexdigest()[:32])
+        return out
+
+
+def key_file_for(db_path: str | Path) -> Path:
+    """The default key file for a warehouse: ``<db>.key`` unless ``LINKREADY_KEY_FILE`` is set."""
+    env = os.environ.get("LINKREADY_KEY_FILE")
+    return Path(env) if env else Path(str(db_path) + ".key")
+
+
+def load_pseudonymiser(db_path: str | Path) -> Pseudonymiser:
+    """Return the pseudonymiser for a warehouse, creating its key file on first use."""
+    env = os.environ.get("LINKREADY_SECRET")
+    if env:
+        return Pseudonymiser(env.encode("utf-8"))
+    path = key_file_for(db_path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return Pseudonymiser(path.read_text().strip().encode("utf-8"))
