@@ -87,6 +87,7 @@ CREATE TABLE readiness_timeline (
 CREATE TABLE readiness_funnel (
     site_id      VARCHAR NOT NULL,      -- a site id or 'pooled'
     outcome      VARCHAR NOT NULL,
+    horizon_months INTEGER NOT NULL,    -- the period counted (months_to_target_whole, or the flow window)
     step_no      INTEGER NOT NULL,      -- 1 = referred
     step         VARCHAR NOT NULL,      -- referred | consented | baseline_scored | followed_up | linked
     n            BIGINT NOT NULL,       -- people remaining after this step
