@@ -1,0 +1,274 @@
+"""Accounts, roles, lockout and the audit log, in a small sqlite file beside the warehouse.
+
+The dashboard opens the DuckDB warehouse read-only, so everything it writes (failed-login
+counters, the audit log) lives in ``<db>.auth.sqlite`` (stdlib :mod:`sqlite3`, WAL mode).
+Passwords are hashed with scrypt (a slow, memory-hard KDF); no account has a default password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from warehouse.errors import AccessDenied, ConfigError, did_you_mean
+from warehouse.sites import SITE_IDS, get_site
+
+Role = Literal["researcher", "site", "admin"]
+ROLES: tuple[str, ...] = ("researcher", "site", "admin")
+MIN_PASSWORD = 12
+_NAME = re.compile(r"^[a-z][a-z0-9_.-]{1,39}$")
+# scrypt cost: n=2**14, r=8 (~16 MiB, tens of ms per hash): slow for guessing, quick to log in.
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS accounts (
+    name TEXT PRIMARY KEY, role TEXT NOT NULL, site_id TEXT, pw_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL, failed INTEGER NOT NULL DEFAULT 0, first_failed_at TEXT, locked_until TEXT
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, username TEXT NOT NULL,
+    action TEXT NOT NULL, what TEXT NOT NULL, sites TEXT NOT NULL, detail TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A dashboard account. ``password`` is filled only when an account is first created."""
+
+    name: str
+    role: str
+    site_id: str | None = None
+    password: str | None = None
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        """The sites this account may see: one for a site user, all four otherwise."""
+        if self.role == "site":
+            return (self.site_id,) if self.site_id else ()
+        return SITE_IDS
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Outcome of :meth:`AccountStore.authenticate`: the account, or why not."""
+
+    account: Account | None
+    locked_minutes: int = 0
+
+
+def hash_password(password: str) -> str:
+    """Hash with scrypt and a random salt: ``scrypt$n$r$p$salt$hash``."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, maxmem=64 * 1024 * 1024, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Constant-time check of ``password`` against a :func:`hash_password` string."""
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if kind != "scrypt":
+        return False
+    got = hashlib.scrypt(
+        password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32,
+        maxmem=64 * 1024 * 1024,
+    )
+    return hmac.compare_digest(got.hex(), digest)
+
+
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountStore:
+    """Accounts and audit log in one sqlite file.
+
+    Args:
+        path: the sqlite file (``<db>.auth.sqlite``), created on first use with mode 0600.
+        max_failures: failed logins within ``lockout_minutes`` that lock an account.
+        lockout_minutes: lock length (and the failure-counting window).
+
+    Example:
+        >>> store = AccountStore(Path("demo.duckdb.auth.sqlite"))        # doctest: +SKIP
+        >>> store.add("ana", "site", "fbs", "a long passphrase")          # doctest: +SKIP
+    """
+
+    def __init__(self, path: Path, max_failures: int = 5, lockout_minutes: int = 15) -> None:
+        self.path = Path(path)
+        self.max_failures = max_failures
+        self.lockout = timedelta(minutes=lockout_minutes)
+        self._lock = threading.Lock()
+        new = not self.path.exists()
+        with self._connect() as con:
+            con.executescript(_DDL)
+        if new:
+            self.path.chmod(0o600)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=10)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            with con:
+                yield con
+        finally:
+            con.close()
+
+    # ---------------------------------------------------------------- accounts
+    def add(self, name: str, role: str, site_id: str | None, password: str, replace: bool = False) -> Account:
+        """Create (or with ``replace`` reset) an account. Raises ConfigError on bad input."""
+        problems = []
+        if not _NAME.match(name or ""):
+            problems.append(f"name {name!r}: use 2-40 characters a-z 0-9 _ . - starting with a letter")
+        if role not in ROLES:
+            problems.append(f"role {role!r}: allowed {', '.join(ROLES)}{did_you_mean(role, ROLES)}")
+        if role == "site":
+            if not site_id:
+                problems.append(f"role site needs --site (one of {', '.join(SITE_IDS)})")
+            else:
+                try:
+                    get_site(site_id)
+                except ConfigError as exc:
+                    problems.append(str(exc))
+        elif site_id:
+            problems.append(f"--site {site_id!r} is only for role site; {role} accounts see every site")
+        if len(password or "") < MIN_PASSWORD:
+            problems.append(f"password has {len(password or '')} characters; use at least {MIN_PASSWORD}")
+        if problems:
+            raise ConfigError("cannot add account: " + "; ".join(problems))
+        with self._lock, self._connect() as con:
+            exists = con.execute("SELECT 1 FROM accounts WHERE name = ?", [name]).fetchone()
+            if exists and not replace:
+                raise ConfigError(f"account {name!r} already exists; remove it first with `linkready users remove {name}`")
+            con.execute("DELETE FROM accounts WHERE name = ?", [name])
+            con.execute(
+                "INSERT INTO accounts (name, role, site_id, pw_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                [name, role, site_id if role == "site" else None, hash_password(password), _now().isoformat()],
+            )
+        self.audit(name, "account", "created", (), {"role": role})
+        return Account(name, role, site_id if role == "site" else None)
+
+    def remove(self, name: str) -> None:
+        """Delete an account; raises ConfigError when it does not exist."""
+        with self._lock, self._connect() as con:
+            cur = con.execute("DELETE FROM accounts WHERE name = ?", [name])
+            if cur.rowcount == 0:
+                names = [r[0] for r in con.execute("SELECT name FROM accounts")]
+                raise ConfigError(f"no account {name!r}; existing: {', '.join(names) or 'none'}{did_you_mean(name, names)}")
+        self.audit(name, "account", "removed", ())
+
+    def list(self) -> list[Account]:
+        """Every account (without passwords), by name."""
+        with self._connect() as con:
+            rows = con.execute("SELECT name, role, site_id FROM accounts ORDER BY name").fetchall()
+        return [Account(n, r, s) for n, r, s in rows]
+
+    def get(self, name: str) -> Account | None:
+        """The account called ``name`` or None."""
+        with self._connect() as con:
+            row = con.execute("SELECT name, role, site_id FROM accounts WHERE name = ?", [name]).fetchone()
+        return Account(*row) if row else None
+
+    def authenticate(self, name: str, password: str) -> LoginResult:
+        """Check a login, counting failures and locking after ``max_failures`` in the window."""
+        now = _now()
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT name, role, site_id, pw_hash, failed, first_failed_at, locked_until FROM accounts WHERE name = ?",
+                [name],
+            ).fetchone()
+        if row is None:
+            verify_password(password, _DUMMY_HASH)  # same cost as a real check: no user enumeration by timing
+            return LoginResult(None)
+        acc_name, role, site_id, pw_hash, failed, first_failed, locked_until = row
+        if locked_until and datetime.fromisoformat(locked_until) > now:
+            left = datetime.fromisoformat(locked_until) - now
+            self.audit(acc_name, "login", "refused: locked", ())
+            return LoginResult(None, max(1, int(left.total_seconds() // 60) + 1))
+        if verify_password(password, pw_hash):
+            with self._lock, self._connect() as con:
+                con.execute(
+                    "UPDATE accounts SET failed = 0, first_failed_at = NULL, locked_until = NULL WHERE name = ?", [acc_name]
+                )
+            self.audit(acc_name, "login", "ok", ())
+            return LoginResult(Account(acc_name, role, site_id))
+        if not first_failed or now - datetime.fromisoformat(first_failed) > self.lockout:
+            failed, first_failed = 0, now.isoformat()
+        failed += 1
+        lock = (now + self.lockout).isoformat() if failed >= self.max_failures else None
+        with self._lock, self._connect() as con:
+            con.execute(
+                "UPDATE accounts SET failed = ?, first_failed_at = ?, locked_until = ? WHERE name = ?",
+                [0 if lock else failed, None if lock else first_failed, lock, acc_name],
+            )
+        self.audit(acc_name, "login", "failed" + (": locked" if lock else ""), ())
+        return LoginResult(None, int(self.lockout.total_seconds() // 60) if lock else 0)
+
+    # ---------------------------------------------------------------- audit
+    def audit(self, username: str, action: str, what: str, sites: tuple[str, ...] | list[str],
+              detail: dict[str, object] | None = None) -> None:
+        """Append one line to the audit log: who, what, which sites, when."""
+        with self._lock, self._connect() as con:
+            con.execute(
+                "INSERT INTO audit_log (at, username, action, what, sites, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                [_now().isoformat(timespec="milliseconds"), username, action, what, ",".join(sites),
+                 json.dumps(detail, sort_keys=True, default=str) if detail else None],
+            )
+
+    def audit_entries(self, limit: int = 500, username: str | None = None) -> list[dict[str, str]]:
+        """The most recent audit lines (newest first)."""
+        sql = "SELECT at, username, action, what, sites, coalesce(detail, '') FROM audit_log"
+        args: list[object] = []
+        if username:
+            sql += " WHERE username = ?"
+            args.append(username)
+        sql += " ORDER BY id DESC LIMIT ?"
+        args.append(limit)
+        with self._connect() as con:
+            rows = con.execute(sql, args).fetchall()
+        keys = ("at", "username", "action", "what", "sites", "detail")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def require_role(account: Account, *roles: str) -> None:
+    """Raise AccessDenied unless ``account`` has one of ``roles``."""
+    if account.role not in roles:
+        raise AccessDenied(f"account {account.name!r} has role {account.role}; this needs {' or '.join(roles)}")
+
+
+def create_demo_accounts(db: Path) -> list[Account]:
+    """Create (or reset) one researcher, one admin and one site user per site for warehouse ``db``.
+
+    Returns the accounts with their random passwords: the only time they are shown.
+
+    Example:
+        >>> for a in create_demo_accounts(Path("demo.duckdb")): print(a.name, a.password)  # doctest: +SKIP
+    """
+    from dashboard.settings import auth_path_for
+
+    store = AccountStore(auth_path_for(Path(db)))
+    specs: list[tuple[str, str, str | None]] = [("researcher", "researcher", None), ("admin", "admin", None)]
+    specs += [(f"{s}_user", "site", s) for s in SITE_IDS]
+    out = []
+    for name, role, site in specs:
+        password = secrets.token_urlsafe(12)
+        acc = store.add(name, role, site, password, replace=True)
+        out.append(Account(acc.name, acc.role, acc.site_id, password))
+    return out

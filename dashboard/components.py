@@ -1,0 +1,148 @@
+"""Reusable page pieces: accessible tables, the symbols legend, download links, notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+import polars as pl
+from dash import dcc, html
+
+from dashboard.disclosure import legend_rows
+from dashboard.tables import TableResult
+
+NO_DATA = "No data yet"
+
+
+def fmt(value: object, percent: bool = False) -> str:
+    """Format one cell for display (symbols pass through unchanged)."""
+    if value is None:
+        return "[x]"
+    if isinstance(value, str):
+        if percent and not value.startswith("["):
+            try:
+                return f"{float(value) * 100:.1f}%"
+            except ValueError:
+                return value
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if percent:
+            return f"{value * 100:.1f}%"
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def data_table(result: TableResult, table_id: str | None = None, max_rows: int = 200,
+               columns: Sequence[str] | None = None) -> html.Div:
+    """An accessible HTML table (caption, scoped headers, numeric cells right-aligned)."""
+    spec = result.spec
+    dom_id = table_id or f"tbl-{spec.table_id}"
+    if result.empty:
+        return no_data(spec.title, dom_id)
+    frame = result.frame
+    cols = [c for c in (columns or frame.columns) if c in frame.columns]
+    numeric = {c for c, t in frame.schema.items() if t.is_numeric()} | set(result.count_columns) | set(spec.percent)
+    head = html.Thead(html.Tr([
+        html.Th(spec.label(c), scope="col", className="num" if c in numeric else None) for c in cols
+    ]))
+    body = []
+    for row in frame.head(max_rows).iter_rows(named=True):
+        cells = []
+        for i, c in enumerate(cols):
+            classes = " ".join(x for x in ("num" if c in numeric else "", "count" if c in result.count_columns else "")
+                               if x) or None
+            text = fmt(row[c], c in spec.percent)
+            if i == 0:
+                cells.append(html.Th(text, scope="row", className=classes))
+            else:
+                cells.append(html.Td(text, className=classes))
+        body.append(html.Tr(cells))
+    more = []
+    if frame.height > max_rows:
+        more = [html.P(f"Showing {max_rows:,} of {frame.height:,} rows; download the table for all of them.")]
+    return html.Div([
+        html.Table([html.Caption(spec.title), head, html.Tbody(body)], className="data-table", id=dom_id),
+        *more,
+    ], className="table-wrap", tabIndex="0", role="region", **{"aria-label": spec.title})
+
+
+def no_data(title: str, dom_id: str | None = None) -> html.Div:
+    """The notice shown when a table or view has no rows yet (or does not exist yet)."""
+    return html.Div([html.Strong(f"{title}: "), f"{NO_DATA}. This appears once the stage that produces it has run."],
+                    className="no-data", id=dom_id or "no-data")
+
+
+def legend() -> html.Details:
+    """The symbols legend shown on every page."""
+    return html.Details([
+        html.Summary("Symbols used in tables"),
+        html.Dl([item for sym, text in legend_rows() for item in (html.Dt(sym), html.Dd(text))]),
+    ], className="legend", open=True)
+
+
+def download_links(result: TableResult) -> html.P:
+    """CSV and XLSX links for exactly what is shown (the server re-checks permission on download)."""
+    query = urlencode({"sites": ",".join(result.scope.sites), **result.params})
+    base = f"/download/{result.spec.table_id}"
+    return html.P([
+        "Download ",
+        html.A(f"{result.spec.title} (CSV)", href=f"{base}.csv?{query}", className="dl", download=""),
+        " · ",
+        html.A(f"{result.spec.title} (XLSX)", href=f"{base}.xlsx?{query}", className="dl", download=""),
+    ], className="downloads")
+
+
+def notes(result: TableResult) -> html.Ul:
+    """The table's notes as a list."""
+    return html.Ul([html.Li(n) for n in result.spec.notes], className="notes")
+
+
+def panel(result: TableResult, figure: object | None = None, figure_id: str | None = None,
+          columns: Sequence[str] | None = None) -> html.Section:
+    """A chart (optional) with its table alternative, notes and downloads."""
+    title_id = f"h-{result.spec.table_id}"
+    parts: list[object] = [html.H2(result.spec.title, id=title_id)]
+    if result.empty:
+        parts.append(no_data(result.spec.title, f"tbl-{result.spec.table_id}"))
+        return html.Section(parts, className="panel", **{"aria-labelledby": title_id})
+    if figure is not None:
+        parts.append(dcc.Graph(figure=figure, id=figure_id or f"fig-{result.spec.table_id}",
+                               config={"displaylogo": False, "responsive": True}))
+        parts.append(html.Details([html.Summary("Show the chart as a table"), data_table(result, columns=columns)],
+                                  open=False, className="table-alt"))
+    else:
+        parts.append(data_table(result, columns=columns))
+    parts += [notes(result), download_links(result)]
+    return html.Section(parts, className="panel", **{"aria-labelledby": title_id})
+
+
+def labelled_dropdown(dom_id: str, label: str, options: Sequence[object], value: object,
+                      multi: bool = False) -> html.Div:
+    """A dcc.Dropdown with a visible label bound to it."""
+    return html.Div([
+        html.Label(label, htmlFor=dom_id, id=f"{dom_id}-label"),
+        dcc.Dropdown(id=dom_id, options=list(options), value=value, multi=multi, clearable=False,
+                     searchable=False),
+    ], className="control")
+
+
+def site_options(sites: Sequence[str], names: dict[str, str]) -> list[dict[str, str]]:
+    """Dropdown options for the sites a viewer may see."""
+    return [{"label": names.get(s, s), "value": s} for s in sites]
+
+
+def permalink(path: str, state: dict[str, object]) -> str:
+    """The URL that reproduces a page's state (validated again when opened)."""
+    clean = {k: (",".join(v) if isinstance(v, list | tuple) else v) for k, v in state.items() if v not in (None, "", [])}
+    return path + ("?" + urlencode(clean) if clean else "")
+
+
+def frame_height(frame: pl.DataFrame) -> int:
+    """Rows in a frame (0 for None)."""
+    return 0 if frame is None else frame.height

@@ -1,0 +1,172 @@
+"""Plotly figures built from already-suppressed tables (a ``[c]`` cell is never plotted).
+
+Analysis Function palettes; colour is never the only cue (patterns, marker shapes, direct labels).
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.tables import TableResult
+
+CATEGORICAL = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
+DUO = ("#12436D", "#F46A25")
+SEQUENTIAL = ("#DCEBF7", "#6BACE6", "#2073BC", "#12436D")
+PATTERNS = ("", "/", "x", ".", "\\", "+")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
+FONT = "system-ui, -apple-system, 'Segoe UI', Arial, sans-serif"
+
+
+def numbers(frame: pl.DataFrame, column: str) -> list[float | None]:
+    """A column as floats, with suppressed or missing cells as None."""
+    if column not in frame.columns:
+        return [None] * frame.height
+    out: list[float | None] = []
+    for v in frame[column].to_list():
+        try:
+            out.append(None if v is None else float(v))
+        except (TypeError, ValueError):
+            out.append(None)
+    return out
+
+
+def _layout(fig: go.Figure, title: str, y_title: str = "", percent: bool = False) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 16}}, font={"family": FONT, "color": "#0b0c0c"},
+        paper_bgcolor="white", plot_bgcolor="white", margin={"l": 60, "r": 20, "t": 50, "b": 60},
+        legend={"orientation": "h", "y": -0.2}, height=380,
+    )
+    fig.update_yaxes(title=y_title, gridcolor="#e0e0e0", tickformat=".0%" if percent else None,
+                     rangemode="tozero")
+    return fig
+
+
+def _labels(values: list[float | None], percent: bool = True) -> list[str]:
+    return ["[c]" if v is None else (f"{v:.0%}" if percent else f"{v:,.0f}") for v in values]
+
+
+def overview_figure(result: TableResult) -> go.Figure:
+    """Match rate beside the expected share known to CSC, per site (duo palette + hatching)."""
+    f = result.frame
+    sites = f["site"].to_list() if "site" in f.columns else f["site_id"].to_list()
+    fig = go.Figure()
+    for i, (col, name) in enumerate((("match_rate", "Match rate"), ("expected_known_share", "Expected known to CSC"))):
+        ys = numbers(f, col)
+        fig.add_bar(x=sites, y=ys, name=name, marker={"color": DUO[i], "pattern": {"shape": PATTERNS[i * 2]}},
+                    text=_labels(ys), textposition="outside")
+    fig.update_layout(barmode="group")
+    scenario = result.params.get("scenario", "")
+    return _layout(fig, f"Match rate and expected CSC contact by site ({scenario})", "Share of programme children",
+                   percent=True)
+
+
+def scenario_figure(result: TableResult) -> go.Figure:
+    """Recall by identifier scenario for each site (one series per site)."""
+    f = result.frame
+    fig = go.Figure()
+    for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
+        part = f.filter(pl.col("site_id") == site)
+        ys = numbers(part, "recall")
+        fig.add_bar(x=part["scenario"].to_list(), y=ys, name=str(part["site"][0] if "site" in part.columns else site),
+                    marker={"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}})
+    fig.update_layout(barmode="group")
+    return _layout(fig, "Recall falls as identifiers are withheld", "Recall", percent=True)
+
+
+def subgroup_figure(result: TableResult) -> go.Figure:
+    """Subgroup match rates with 95% intervals, one marker shape per site."""
+    f = result.frame
+    fig = go.Figure()
+    for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
+        part = f.filter(pl.col("site_id") == site)
+        y = numbers(part, "match_rate")
+        lo, hi = numbers(part, "ci_low"), numbers(part, "ci_high")
+        plus = [None if (a is None or b is None) else b - a for a, b in zip(y, hi, strict=True)]
+        minus = [None if (a is None or b is None) else a - b for a, b in zip(y, lo, strict=True)]
+        fig.add_scatter(
+            x=part["subgroup"].to_list(), y=y, mode="markers", name=str(part["site"][0] if "site" in part.columns else site),
+            marker={"color": CATEGORICAL[i % 6], "symbol": SYMBOLS[i % 6], "size": 10},
+            error_y={"type": "data", "array": plus, "arrayminus": minus, "visible": True},
+        )
+    kind = result.params.get("subgroup_type", "").replace("_", " ")
+    return _layout(fig, f"Match rate by {kind}, with 95% intervals", "Match rate", percent=True)
+
+
+def explanation_figure(frame: pl.DataFrame, title: str) -> go.Figure:
+    """Per-comparison weights of one pair: positive weights push towards a match."""
+    ys = frame["comparison"].to_list()
+    xs = numbers(frame, "weight")
+    colours = [DUO[0] if (x or 0) >= 0 else DUO[1] for x in xs]
+    fig = go.Figure(go.Bar(x=xs, y=ys, orientation="h", marker={"color": colours},
+                           text=[f"{x:+.2f}" if x is not None else "" for x in xs], textposition="outside"))
+    fig = _layout(fig, title, "")
+    fig.update_xaxes(title="Weight (log2 Bayes factor)", zeroline=True, zerolinecolor="#0b0c0c")
+    return fig
+
+
+def completeness_figure(result: TableResult) -> go.Figure:
+    """Outcome completeness by site and timepoint (one hatched series per timepoint)."""
+    f = result.frame
+    fig = go.Figure()
+    timepoints = f["timepoint"].unique(maintain_order=True).to_list()
+    for i, tp in enumerate(timepoints):
+        part = f.filter(pl.col("timepoint") == tp)
+        xs = [f"{s} · {m}" for s, m in zip(part["site_id"].to_list(), part["measure"].to_list(), strict=True)]
+        ys = numbers(part, "completeness")
+        fig.add_bar(x=xs, y=ys, name=str(tp), marker={"color": DUO[i % 2], "pattern": {"shape": PATTERNS[(i * 2) % 6]}},
+                    text=_labels(ys), textposition="outside")
+    fig.update_layout(barmode="group")
+    measure = result.params.get("measure", "all")
+    return _layout(fig, f"Outcome completeness by site and timepoint ({measure})", "Scored / people", percent=True)
+
+
+def timeline_figure(result: TableResult) -> go.Figure:
+    """Cumulative evaluable sample by month, one line (and marker shape) per site."""
+    f = result.frame
+    fig = go.Figure()
+    for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
+        part = f.filter(pl.col("site_id") == site)
+        fig.add_scatter(x=[str(m) for m in part["month"].to_list()], y=numbers(part, "evaluable"), mode="lines+markers",
+                        name=str(part["site"][0] if "site" in part.columns else site),
+                        line={"color": CATEGORICAL[i % 6]}, marker={"symbol": SYMBOLS[i % 6]})
+    return _layout(fig, "Evaluable sample accrues month by month", "Evaluable people (cumulative)")
+
+
+def heatmap_figure(result: TableResult, value: str = "rating") -> go.Figure:
+    """Site x data item heatmap of one availability dimension (sequential palette, values printed)."""
+    f = result.frame
+    items = sorted({str(x) for x in f["data_item"].to_list()}) if "data_item" in f.columns else []
+    sites = f["site_id"].unique(maintain_order=True).to_list() if "site_id" in f.columns else []
+    raw = f[value].to_list() if value in f.columns else [None] * f.height
+    numeric = all(isinstance(v, int | float) or v is None for v in raw)
+    order: dict[object, int] = {}
+    if not numeric:
+        order = {v: i for i, v in enumerate(sorted({str(v) for v in raw if v is not None}))}
+    cell: dict[tuple[str, str], object] = {}
+    for r, v in zip(f.iter_rows(named=True), raw, strict=True):
+        cell[(str(r["site_id"]), str(r["data_item"]))] = v
+    z, text = [], []
+    for s in sites:
+        z.append([(cell.get((s, it)) if numeric else order.get(str(cell.get((s, it))))) for it in items])
+        text.append([("" if cell.get((s, it)) is None else str(cell.get((s, it)))) for it in items])
+    fig = go.Figure(go.Heatmap(z=z, x=items, y=sites, text=text, texttemplate="%{text}",
+                               colorscale=[[i / 3, c] for i, c in enumerate(SEQUENTIAL)], showscale=numeric,
+                               hoverongaps=False))
+    dim = result.params.get("dimension", "")
+    fig = _layout(fig, f"Data availability: {dim}", "")
+    fig.update_layout(height=max(300, 80 * len(sites) + 160))
+    return fig
+
+
+def code_frequency_figure(result: TableResult, count_col: str, code_col: str) -> go.Figure:
+    """Coded segments per code, one hatched series per site."""
+    f = result.frame
+    fig = go.Figure()
+    for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
+        part = f.filter(pl.col("site_id") == site)
+        ys = numbers(part, count_col)
+        fig.add_bar(x=[str(c) for c in part[code_col].to_list()], y=ys, name=str(site),
+                    marker={"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}})
+    fig.update_layout(barmode="group")
+    return _layout(fig, "Code frequency by site", "Coded segments")

@@ -1,0 +1,75 @@
+"""Overview: the four sites side by side; each card opens that site's panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, dcc, html
+
+from dashboard import components as c
+from dashboard import figures as fig
+from dashboard.auth import current_viewer
+from dashboard.pages.common import (
+    choices,
+    guarded,
+    param_control,
+    pick,
+    requested_sites,
+    shell,
+    site_control,
+    site_user_notice,
+    table,
+)
+
+PATH = "/"
+NAME = "Overview"
+TITLE = "Sites side by side"
+
+
+def layout(sites: str | None = None, scenario: str | None = None, **_: Any) -> html.Main:
+    """The overview page (``?sites=fbs,sat&scenario=...`` restores a view)."""
+    viewer = current_viewer()
+    if viewer.is_site_user:
+        return site_user_notice(viewer)
+    selected, notice = requested_sites(viewer, sites)
+    scenarios = choices(viewer, "overview", "scenario")
+    return shell(
+        TITLE,
+        "Records held, how well each site's records link to children's social care, how complete its outcome "
+        "measures are and how much of its data has been rated. Open a card for the site's own panel.",
+        [site_control("ov-sites", viewer, selected),
+         param_control("ov-scenario", "Identifier scenario", scenarios, pick(scenario, scenarios, "all_identifiers"))],
+        "ov-body", notice,
+    )
+
+
+def _card(row: dict[str, Any]) -> html.Article:
+    def item(label: str, value: object, percent: bool = False) -> list[Any]:
+        return [html.Dt(label), html.Dd(c.fmt(value, percent), className="num")]
+
+    return html.Article([
+        html.H2(dcc.Link(row["site"], href=f"/site/{row['site_id']}", id=f"card-link-{row['site_id']}")),
+        html.Dl([
+            *item("Programme children", row["programme_children"]),
+            *item("CSC children (LA)", row["csc_children"]),
+            *item("Linkage match rate", row["match_rate"], True),
+            *item("Expected known to CSC", row["expected_known_share"], True),
+            *item("Outcome completeness", row["outcome_completeness"], True),
+            *item("Data items rated", row["data_items_rated"]),
+        ]),
+    ], className="site-card", id=f"card-{row['site_id']}")
+
+
+def register_callbacks(app: Dash) -> None:
+    """Attach this page's callbacks to ``app``."""
+
+    @app.callback(Output("ov-body", "children"), Output("ov-body-permalink", "href"),
+                  Input("ov-sites", "value"), Input("ov-scenario", "value"))
+    @guarded
+    def overview_view(sites: list[str] | None, scenario: str | None) -> tuple[Any, str]:
+        result = table(current_viewer(), "overview", sites, scenario=scenario)
+        if result.empty:
+            return c.no_data(result.spec.title), "#"
+        cards = html.Div([_card(r) for r in result.frame.iter_rows(named=True)], className="cards")
+        body = [cards, c.panel(result, fig.overview_figure(result), "ov-figure")]
+        return body, c.permalink(PATH, {"sites": list(result.scope.sites), **result.params})

@@ -1,0 +1,295 @@
+"""All dashboard SQL, and nothing else: each function takes a cursor and a :class:`Scope`.
+
+The Scope's sites are bound as a parameter in every statement, so no query can read a site
+the caller may not see. Identifiers that vary (a synthesis or readiness view) come only from
+the fixed allow-list :data:`RELATIONS` and go through :func:`_ident`. The ``restricted``
+schema is never read.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import polars as pl
+
+from dashboard.access import Scope
+from warehouse.sites import SITE_IDS
+
+# Views and tables other stages may (or may not yet) have created: name -> the column holding the site.
+RELATIONS: dict[str, str] = {
+    "v_availability_matrix": "site_id",
+    "v_availability_evidence": "site_id",
+    "v_code_frequency_by_site": "site_id",
+    "v_framework_matrix": "site_id",
+    "v_triangulation_matrix": "site_id",
+    "readiness_completeness": "site_id",
+    "readiness_timeline": "site_id",
+    "readiness_funnel": "site_id",
+    "readiness_summary": "site_id",
+}
+
+
+def _ident(name: str) -> str:
+    """Quote an allow-listed relation or column name (the only identifiers built into SQL)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sites(scope: Scope) -> list[str]:
+    return list(scope.sites)
+
+
+def _pl(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pl.DataFrame:
+    return cur.execute(sql, params).pl()
+
+
+def relation_columns(cur: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """Columns of a main-schema table or view, or [] when it does not exist (not yet created)."""
+    if name not in RELATIONS and name not in {"linkage_metrics", "linkage_pairs", "load_batches"}:
+        raise ValueError(f"relation {name!r} is not one the dashboard reads")
+    rows = cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
+        "ORDER BY ordinal_position",
+        [name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def site_names(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    """site_id, name, provider for the scope's sites."""
+    return _pl(cur, "SELECT site_id, name, provider FROM sites WHERE site_id IN (SELECT unnest(?)) ORDER BY site_id",
+               [_sites(scope)])
+
+
+def records_held(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    """Per site: programme children, their LA's CSC children, service people and outcome rows."""
+    return _pl(cur, """
+        WITH s AS (SELECT unnest(?) AS site_id)
+        SELECT s.site_id,
+               (SELECT count(*) FROM children c WHERE c.site_id = s.site_id AND c.source = 'site') AS programme_children,
+               (SELECT count(*) FROM children c WHERE c.site_id = s.site_id AND c.source = 'la') AS csc_children,
+               (SELECT count(*) FROM service_episodes e WHERE e.site_id = s.site_id) AS service_people,
+               (SELECT count(*) FROM outcome_measurements o WHERE o.site_id = s.site_id) AS outcome_rows,
+               (SELECT count(*) FROM outcome_measurements o WHERE o.site_id = s.site_id AND o.total IS NOT NULL)
+                   AS outcome_scored
+        FROM s ORDER BY s.site_id
+    """, [_sites(scope)])
+
+
+def latest_run(cur: duckdb.DuckDBPyConnection) -> int | None:
+    """The newest linkage run that has metrics, or None."""
+    row = cur.execute("SELECT max(run_id) FROM linkage_metrics").fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def linkage_overall(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str | None = None) -> pl.DataFrame:
+    """Overall metrics (subgroup 'all') of the latest run per site; every scenario unless one is given."""
+    return _pl(cur, """
+        SELECT site_id, scenario, n_records, candidate_pairs, links, true_matches, true_positives,
+               precision, recall, f1, match_rate, clerical_review, expected_known_share, basis
+        FROM linkage_metrics
+        WHERE run_id = (SELECT max(run_id) FROM linkage_metrics)
+          AND subgroup_type = 'all' AND site_id IN (SELECT unnest(?))
+          AND (? IS NULL OR scenario = ?)
+        ORDER BY site_id, scenario
+    """, [_sites(scope), scenario, scenario])
+
+
+def linkage_scenarios(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Scenario names present in the latest run."""
+    rows = cur.execute(
+        "SELECT DISTINCT scenario FROM linkage_metrics WHERE run_id = (SELECT max(run_id) FROM linkage_metrics) "
+        "ORDER BY scenario"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def linkage_subgroups(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str, subgroup_type: str) -> pl.DataFrame:
+    """Per site and subgroup of one type: records, links, match rate (latest run)."""
+    return _pl(cur, """
+        SELECT site_id, subgroup_type, subgroup, n_records, links, match_rate, recall, basis
+        FROM linkage_metrics
+        WHERE run_id = (SELECT max(run_id) FROM linkage_metrics)
+          AND scenario = ? AND subgroup_type = ? AND site_id IN (SELECT unnest(?))
+        ORDER BY site_id, subgroup
+    """, [scenario, subgroup_type, _sites(scope)])
+
+
+def linkage_subgroup_types(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Subgroup types other than 'all' in the latest run."""
+    rows = cur.execute(
+        "SELECT DISTINCT subgroup_type FROM linkage_metrics WHERE run_id = (SELECT max(run_id) FROM linkage_metrics) "
+        "AND subgroup_type <> 'all' ORDER BY subgroup_type"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def linkage_pair_choices(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str, limit: int = 40) -> pl.DataFrame:
+    """Pairs worth explaining (latest run): the strongest links and the closest calls."""
+    return _pl(cur, """
+        WITH p AS (
+            SELECT site_id, scenario, left_key, right_key, match_weight, probability, is_link,
+                   row_number() OVER (ORDER BY abs(probability - 0.5)) AS near,
+                   row_number() OVER (ORDER BY match_weight DESC) AS strong
+            FROM linkage_pairs
+            WHERE run_id = (SELECT max(run_id) FROM linkage_pairs)
+              AND scenario = ? AND site_id IN (SELECT unnest(?))
+        )
+        SELECT site_id, scenario, left_key, right_key, match_weight, probability, is_link FROM p
+        WHERE near <= ? OR strong <= ?
+        ORDER BY site_id, match_weight DESC
+    """, [scenario, _sites(scope), limit // 2, limit // 2])
+
+
+def linkage_pair_explanation(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str, left_key: str, right_key: str
+) -> tuple[dict[str, object] | None, pl.DataFrame]:
+    """The stored pair (site, weight, probability, link) and its per-comparison weights."""
+    row = cur.execute("""
+        SELECT site_id, match_weight, probability, is_link, CAST(explanation AS VARCHAR)
+        FROM linkage_pairs
+        WHERE run_id = (SELECT max(run_id) FROM linkage_pairs)
+          AND scenario = ? AND left_key = ? AND right_key = ? AND site_id IN (SELECT unnest(?))
+        LIMIT 1
+    """, [scenario, left_key, right_key, _sites(scope)]).fetchone()
+    if row is None:
+        return None, pl.DataFrame({"comparison": [], "weight": []}, schema={"comparison": pl.Utf8, "weight": pl.Float64})
+    pair = {"site_id": row[0], "match_weight": row[1], "probability": row[2], "is_link": row[3]}
+    return pair, explanation_frame(row[4])
+
+
+def explanation_frame(text: str | None) -> pl.DataFrame:
+    """Turn a stored explanation (JSON in one of the shapes linkage writes) into comparison/weight rows."""
+    names: list[str] = []
+    weights: list[float | None] = []
+    levels: list[str | None] = []
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        data = {}
+    if isinstance(data, dict) and isinstance(data.get("comparisons"), list | dict):
+        data = data["comparisons"]
+    items: list[tuple[str, object]]
+    if isinstance(data, dict):
+        items = list(data.items())
+    elif isinstance(data, list):
+        items = [(str(d.get("comparison") or d.get("name") or d.get("field") or i), d)
+                 for i, d in enumerate(data) if isinstance(d, dict)]
+    else:
+        items = []
+    for name, value in items:
+        weight: float | None = None
+        level: str | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            weight = float(value)
+        elif isinstance(value, dict):
+            for key in ("weight", "match_weight", "log2_bayes_factor", "bayes_factor_log2", "score"):
+                if isinstance(value.get(key), int | float):
+                    weight = float(value[key])
+                    break
+            lv = value.get("level", value.get("label", value.get("agreement")))
+            level = None if lv is None else str(lv)
+        names.append(str(name))
+        weights.append(weight)
+        levels.append(level)
+    return pl.DataFrame({"comparison": names, "level": levels, "weight": weights},
+                        schema={"comparison": pl.Utf8, "level": pl.Utf8, "weight": pl.Float64})
+
+
+def outcome_completeness(cur: duckdb.DuckDBPyConnection, scope: Scope, measure: str | None = None) -> pl.DataFrame:
+    """Per site, measure and timepoint: people measured on the measure, rows held, scored totals."""
+    return _pl(cur, """
+        WITH people AS (
+            SELECT site_id, measure, count(DISTINCT person_key) AS people
+            FROM outcome_measurements WHERE site_id IN (SELECT unnest(?)) AND (? IS NULL OR measure = ?)
+            GROUP BY ALL
+        ), tp AS (
+            SELECT site_id, measure, timepoint, count(*) AS recorded, count(total) AS scored
+            FROM outcome_measurements WHERE site_id IN (SELECT unnest(?)) AND (? IS NULL OR measure = ?)
+            GROUP BY ALL
+        )
+        SELECT tp.site_id, tp.measure, tp.timepoint, people.people, tp.recorded, tp.scored,
+               tp.scored / nullif(people.people, 0) AS completeness
+        FROM tp JOIN people USING (site_id, measure)
+        ORDER BY tp.site_id, tp.measure, CASE tp.timepoint WHEN 'baseline' THEN 0 ELSE 1 END, tp.timepoint
+    """, [_sites(scope), measure, measure, _sites(scope), measure, measure])
+
+
+def outcome_measures(cur: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
+    """Measures with any recorded row in the scope."""
+    rows = cur.execute(
+        "SELECT DISTINCT measure FROM outcome_measurements WHERE site_id IN (SELECT unnest(?)) ORDER BY measure",
+        [_sites(scope)],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def recruitment_timeline(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    """Per site and referral month: people referred, with a scored baseline, with baseline and follow-up
+    scored on the same measure (the evaluable sample), each cumulative."""
+    return _pl(cur, """
+        WITH pm AS (
+            SELECT person_key, measure,
+                   bool_or(timepoint = 'baseline' AND total IS NOT NULL) AS b,
+                   bool_or(timepoint <> 'baseline' AND total IS NOT NULL) AS f
+            FROM outcome_measurements WHERE site_id IN (SELECT unnest(?)) GROUP BY ALL
+        ), scored AS (
+            SELECT person_key, bool_or(b) AS has_baseline, bool_or(b AND f) AS has_pair FROM pm GROUP BY person_key
+        ), monthly AS (
+            SELECT e.site_id, date_trunc('month', e.referral_date)::DATE AS month,
+                   count(*) AS referred,
+                   count(*) FILTER (WHERE s.has_baseline) AS baseline,
+                   count(*) FILTER (WHERE s.has_pair) AS evaluable
+            FROM service_episodes e LEFT JOIN scored s USING (person_key)
+            WHERE e.site_id IN (SELECT unnest(?)) AND e.referral_date IS NOT NULL
+            GROUP BY ALL
+        )
+        SELECT site_id, month,
+               sum(referred) OVER w AS referred, sum(baseline) OVER w AS with_baseline,
+               sum(evaluable) OVER w AS evaluable
+        FROM monthly WINDOW w AS (PARTITION BY site_id ORDER BY month)
+        ORDER BY site_id, month
+    """, [_sites(scope), _sites(scope)])
+
+
+def relation_rows(cur: duckdb.DuckDBPyConnection, scope: Scope, name: str,
+                  where: dict[str, object] | None = None) -> pl.DataFrame:
+    """Rows of an allow-listed view/table for the scope's sites (empty frame when it does not exist).
+
+    Cross-site rows (site NULL) are returned only to a caller who may see every site, since they
+    summarise the other sites too. Extra equality filters go in ``where`` (column names must exist).
+    """
+    site_col = RELATIONS[name]
+    cols = relation_columns(cur, name)
+    if not cols:
+        return pl.DataFrame()
+    if site_col not in cols:
+        if set(scope.sites) != set(SITE_IDS):
+            return pl.DataFrame()
+        site_filter, params = "TRUE", []
+    else:
+        site_filter = f"({_ident(site_col)} IN (SELECT unnest(?)) OR ({_ident(site_col)} IS NULL AND ?))"
+        params = [_sites(scope), set(scope.sites) == set(SITE_IDS)]
+    extra = ""
+    for col, value in (where or {}).items():
+        if col not in cols:
+            raise ValueError(f"{name} has no column {col!r}")
+        extra += f" AND {_ident(col)} = ?"
+        params.append(value)
+    sql = f"SELECT * FROM {_ident(name)} WHERE {site_filter}{extra}"  # noqa: S608 - allow-listed identifiers
+    return _pl(cur, sql, params)
+
+
+def distinct_values(cur: duckdb.DuckDBPyConnection, name: str, column: str) -> list[str]:
+    """Distinct non-null values of one column of an allow-listed relation ([] when absent)."""
+    cols = relation_columns(cur, name)
+    if column not in cols:
+        return []
+    sql = f"SELECT DISTINCT CAST({_ident(column)} AS VARCHAR) FROM {_ident(name)} WHERE {_ident(column)} IS NOT NULL ORDER BY 1"  # noqa: S608,E501
+    return [r[0] for r in cur.execute(sql).fetchall()]
+
+
+def data_loaded(cur: duckdb.DuckDBPyConnection) -> str | None:
+    """When the current data was loaded (ISO date), or None before any load."""
+    row = cur.execute("SELECT CAST(max(loaded_at) AS DATE) FROM load_batches WHERE status = 'current'").fetchone()
+    return str(row[0]) if row and row[0] is not None else None

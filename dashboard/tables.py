@@ -1,0 +1,388 @@
+"""The catalogue of dashboard tables: each one a query, its parameters, notes and disclosure rules.
+
+Pages, figures and downloads all go through :func:`produce`, which (1) turns the request into a
+:class:`~dashboard.access.Scope` (refusing other sites), (2) validates parameters against the
+values present in the warehouse, (3) runs the query, (4) applies disclosure control, and
+(5) writes an audit line. Nothing reaches a browser or a file any other way.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from dashboard import queries as q
+from dashboard.access import Scope, Viewer
+from dashboard.context import DashboardContext
+from dashboard.disclosure import Disclosure
+from warehouse.errors import ConfigError, did_you_mean
+
+Cursor = duckdb.DuckDBPyConnection
+SYNTHETIC_NOTE = "All figures come from a seeded synthetic world, not from real people."
+
+
+@dataclass(frozen=True)
+class Param:
+    """A table parameter: its name, label and where its allowed values come from."""
+
+    name: str
+    label: str
+    choices: Callable[[Cursor, Scope], list[str]]
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table the dashboard can show and download."""
+
+    table_id: str
+    title: str
+    notes: tuple[str, ...]
+    build: Callable[[Cursor, Scope, dict[str, str]], pl.DataFrame]
+    disclosure: Disclosure | None = None   # None: infer (integer columns are counts)
+    params: tuple[Param, ...] = ()
+    percent: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def disclosure_for(self, frame: pl.DataFrame, suppress_max: int) -> Disclosure:
+        """The disclosure rule for this table (inferred from column types when not declared)."""
+        base = self.disclosure or infer_disclosure(frame)
+        return Disclosure(base.counts, base.rates, base.groups, suppress_max)
+
+    def label(self, column: str) -> str:
+        """Human-readable column heading."""
+        return self.labels.get(column, column.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class TableResult:
+    """A finished table: suppressed frame, the scope it was computed for, resolved parameters."""
+
+    spec: TableSpec
+    scope: Scope
+    params: dict[str, str]
+    frame: pl.DataFrame
+    count_columns: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        """True when there is no data yet for this table."""
+        return self.frame.is_empty()
+
+
+REGISTRY: dict[str, TableSpec] = {}
+
+_NOT_COUNT = re.compile(r"(month|day|year|rank|order|_id$|^id$|version|level|score|rating|weight|seq|timepoint)")
+_RATE = re.compile(r"(rate|share|completeness|pct|percent|proportion|precision|recall|power)")
+
+
+def infer_disclosure(frame: pl.DataFrame) -> Disclosure:
+    """Integer columns (except ids, dates, ratings) are counts; rate-like float columns derive from them."""
+    counts = tuple(c for c, t in frame.schema.items() if t.is_integer() and not _NOT_COUNT.search(c))
+    rates = {c: counts for c, t in frame.schema.items() if t.is_float() and _RATE.search(c)} if counts else {}
+    return Disclosure(counts=counts, rates=rates)
+
+
+def register(spec: TableSpec) -> TableSpec:
+    """Add a table to the catalogue (built-ins register themselves the same way)."""
+    REGISTRY[spec.table_id] = spec
+    return spec
+
+
+def get_table(table_id: str) -> TableSpec:
+    """The table with this id, or ConfigError naming the known ones."""
+    try:
+        return REGISTRY[table_id]
+    except KeyError:
+        raise ConfigError(
+            f"unknown table {table_id!r}; known: {', '.join(sorted(REGISTRY))}{did_you_mean(table_id, REGISTRY)}"
+        ) from None
+
+
+def resolve_params(ctx: DashboardContext, spec: TableSpec, scope: Scope, given: Mapping[str, object]) -> dict[str, str]:
+    """Keep only allowed parameter values (from the warehouse); fall back to the default or first choice."""
+    out: dict[str, str] = {}
+    for p in spec.params:
+        choices = param_choices(ctx, spec, p, scope)
+        value = given.get(p.name)
+        if not isinstance(value, str) or value not in choices:
+            value = p.default if p.default in choices else (choices[0] if choices else "")
+        out[p.name] = value
+    return out
+
+
+def param_choices(ctx: DashboardContext, spec: TableSpec, param: Param, scope: Scope) -> list[str]:
+    """Allowed values of one parameter for this scope (cached)."""
+    return ctx.cached(("choices", spec.table_id, param.name, scope.sites), lambda: param.choices(ctx.cursor(), scope))
+
+
+def produce(ctx: DashboardContext, viewer: Viewer, table_id: str, sites: object = None,
+            params: Mapping[str, object] | None = None, action: str = "view") -> TableResult:
+    """Build one table for ``viewer``: authorise, validate, query, suppress, audit.
+
+    Raises AccessDenied when no requested site is permitted (nothing is read then).
+    """
+    spec = get_table(table_id)
+    scope = viewer.scope(sites)  # type: ignore[arg-type]
+    resolved = resolve_params(ctx, spec, scope, params or {})
+    key = ("table", table_id, scope.sites, tuple(sorted(resolved.items())))
+
+    def make() -> tuple[pl.DataFrame, tuple[str, ...]]:
+        raw = spec.build(ctx.cursor(), scope, resolved)
+        if "site_id" in raw.columns:  # defence in depth: never more than the scope
+            raw = raw.filter(pl.col("site_id").is_in(list(scope.sites)) | pl.col("site_id").is_null())
+        rule = spec.disclosure_for(raw, ctx.settings.suppress_max)
+        return rule.apply(raw), tuple(c for c in rule.counts if c in raw.columns)
+
+    frame, counts = ctx.cached(key, make)
+    ctx.accounts.audit(viewer.username, action, table_id, scope.sites, resolved)
+    return TableResult(spec, scope, resolved, frame, counts)
+
+
+def wilson_interval(successes: float, n: float, z: float = 1.96) -> tuple[float | None, float | None]:
+    """95% Wilson score interval for a proportion (None for n = 0).
+
+    Example:
+        >>> [round(x, 3) for x in wilson_interval(8, 10)]
+        [0.49, 0.943]
+    """
+    if not n:
+        return None, None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+# ---------------------------------------------------------------- choices
+def _scenarios(cur: Cursor, scope: Scope) -> list[str]:
+    found = q.linkage_scenarios(cur)
+    preferred = ["all_identifiers", "no_nhs_number", "names_dob", "dob_postcode_sex", "pseudonymised_tokens"]
+    return [s for s in preferred if s in found] + [s for s in found if s not in preferred]
+
+
+def _subgroup_types(cur: Cursor, scope: Scope) -> list[str]:
+    return q.linkage_subgroup_types(cur)
+
+
+def _measures(cur: Cursor, scope: Scope) -> list[str]:
+    return ["all", *q.outcome_measures(cur, scope)]
+
+
+def _dimensions(cur: Cursor, scope: Scope) -> list[str]:
+    return q.distinct_values(cur, "v_availability_matrix", "dimension")
+
+
+def _data_items(cur: Cursor, scope: Scope) -> list[str]:
+    return ["all", *q.distinct_values(cur, "v_availability_evidence", "data_item")]
+
+
+def _pairs(cur: Cursor, scope: Scope) -> list[str]:
+    out = []
+    for scenario in _scenarios(cur, scope)[:1] or []:
+        frame = q.linkage_pair_choices(cur, scope, scenario)
+        out += [f"{r['left_key']}:{r['right_key']}" for r in frame.iter_rows(named=True)]
+    return out
+
+
+SCENARIO = Param("scenario", "Identifier scenario", _scenarios, "all_identifiers")
+SUBGROUP_TYPE = Param("subgroup_type", "Subgroup", _subgroup_types, "ethnic_group")
+MEASURE = Param("measure", "Outcome measure", _measures, "all")
+DIMENSION = Param("dimension", "Dimension", _dimensions, "held")
+DATA_ITEM = Param("data_item", "Data item", _data_items, "all")
+
+
+# ---------------------------------------------------------------- builders
+def _with_names(cur: Cursor, scope: Scope, frame: pl.DataFrame) -> pl.DataFrame:
+    names = q.site_names(cur, scope).select("site_id", pl.col("name").alias("site"))
+    if frame.is_empty() or "site_id" not in frame.columns:
+        return frame
+    joined = frame.join(names, on="site_id", how="left")
+    return joined.select("site_id", "site", *[c for c in frame.columns if c != "site_id"])
+
+
+def _overview(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
+    held = q.records_held(cur, scope)
+    link = q.linkage_overall(cur, scope, params.get("scenario") or None).select(
+        "site_id", "n_records", "links", "match_rate", "expected_known_share"
+    )
+    frame = held.join(link, on="site_id", how="left")
+    frame = frame.with_columns(
+        (pl.col("outcome_scored") / pl.when(pl.col("outcome_rows") > 0).then(pl.col("outcome_rows"))).alias(
+            "outcome_completeness"
+        )
+    )
+    avail = q.relation_rows(cur, scope, "v_availability_matrix")
+    if not avail.is_empty() and {"site_id", "data_item"} <= set(avail.columns):
+        summary = avail.group_by("site_id").agg(pl.col("data_item").n_unique().cast(pl.Int64).alias("data_items_rated"))
+        frame = frame.join(summary, on="site_id", how="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("data_items_rated"))
+    return _with_names(cur, scope, frame).select(
+        "site_id", "site", "programme_children", "csc_children", "n_records", "links", "match_rate",
+        "expected_known_share", "outcome_rows", "outcome_scored", "outcome_completeness", "data_items_rated",
+    )
+
+
+def _scenario_table(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
+    frame = q.linkage_overall(cur, scope)
+    if frame.is_empty():
+        return frame
+    return _with_names(cur, scope, frame).drop("expected_known_share")
+
+
+def _subgroup_table(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
+    scenario, kind = params.get("scenario", ""), params.get("subgroup_type", "")
+    frame = q.linkage_subgroups(cur, scope, scenario, kind)
+    if frame.is_empty():
+        return frame
+    overall = q.linkage_overall(cur, scope, scenario).select("site_id", pl.col("match_rate").alias("_site_rate"))
+    frame = frame.with_columns(
+        pl.coalesce(pl.col("links"), (pl.col("match_rate") * pl.col("n_records")).round(0).cast(pl.Int64)).alias("links")
+    )
+    lows, highs = [], []
+    for links, n in zip(frame["links"].to_list(), frame["n_records"].to_list(), strict=True):
+        lo, hi = wilson_interval(links or 0, n or 0)
+        lows.append(lo)
+        highs.append(hi)
+    frame = frame.with_columns(pl.Series("ci_low", lows, pl.Float64), pl.Series("ci_high", highs, pl.Float64))
+    frame = frame.join(overall, on="site_id", how="left").with_columns(
+        (pl.col("match_rate") - pl.col("_site_rate")).alias("gap_vs_site")
+    ).drop("_site_rate", "recall")
+    return _with_names(cur, scope, frame)
+
+
+def _pair_table(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
+    frame = q.linkage_pair_choices(cur, scope, params.get("scenario", ""))
+    return _with_names(cur, scope, frame)
+
+
+def _completeness(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
+    measure = params.get("measure")
+    frame = q.outcome_completeness(cur, scope, None if measure in (None, "", "all") else measure)
+    return _with_names(cur, scope, frame)
+
+
+def _timeline(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
+    return _with_names(cur, scope, q.recruitment_timeline(cur, scope))
+
+
+def _relation(name: str, filters: tuple[str, ...] = ()) -> Callable[[Cursor, Scope, dict[str, str]], pl.DataFrame]:
+    def build(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
+        where = {f: params[f] for f in filters if params.get(f) not in (None, "", "all")}
+        cols = q.relation_columns(cur, name)
+        where = {k: v for k, v in where.items() if k in cols}
+        frame = q.relation_rows(cur, scope, name, where)
+        return _with_names(cur, scope, frame)
+
+    return build
+
+
+_LINK_NOTES = (
+    "Linkage of each site's child records to its local authorities' children's social care records; "
+    "latest linkage run. Precision and recall are measured against the synthetic ground truth.",
+    "Match rate = linked programme children / programme children. Clerical review = pairs near the threshold.",
+)
+
+register(TableSpec(
+    "overview", "Sites side by side",
+    ("Records held, linkage match rate (with the share of programme children expected to be known to "
+     "children's social care beside it), outcome completeness and data items rated per site.", SYNTHETIC_NOTE),
+    _overview,
+    Disclosure(
+        counts=("programme_children", "csc_children", "n_records", "links", "outcome_rows", "outcome_scored"),
+        rates={"match_rate": ("links", "n_records"), "outcome_completeness": ("outcome_scored", "outcome_rows")},
+    ),
+    params=(SCENARIO,),
+    percent=("match_rate", "expected_known_share", "outcome_completeness"),
+    labels={"site_id": "Site id", "programme_children": "Programme children", "csc_children": "CSC children (LA)",
+            "n_records": "Records linked against", "expected_known_share": "Expected known to CSC",
+            "outcome_rows": "Outcome records", "outcome_scored": "Outcome records scored",
+            "data_items_rated": "Data items rated"},
+))
+register(TableSpec(
+    "linkage_scenarios", "Linkage quality by identifier scenario", (*_LINK_NOTES, SYNTHETIC_NOTE), _scenario_table,
+    Disclosure(
+        counts=("n_records", "candidate_pairs", "links", "true_matches", "true_positives", "clerical_review"),
+        rates={"precision": ("true_positives", "links"), "recall": ("true_positives", "true_matches"),
+               "f1": ("true_positives", "links", "true_matches"), "match_rate": ("links", "n_records")},
+    ),
+    percent=("precision", "recall", "f1", "match_rate"),
+    labels={"site_id": "Site id", "f1": "F1", "n_records": "Records"},
+))
+register(TableSpec(
+    "linkage_subgroups", "Match rate by subgroup, with 95% intervals",
+    ("Subgroup match rates with Wilson 95% intervals and the gap from the site's overall rate; a large gap "
+     "means linked data would under-represent that group.", "Subgroups with 1-5 records are suppressed, "
+     "with their rate, interval and gap; one more subgroup is hidden where needed so the total cannot reveal them.",
+     SYNTHETIC_NOTE),
+    _subgroup_table,
+    Disclosure(
+        counts=("n_records", "links"),
+        rates={r: ("n_records", "links") for r in ("match_rate", "ci_low", "ci_high", "gap_vs_site")},
+        groups=("site_id",),
+    ),
+    params=(SCENARIO, SUBGROUP_TYPE),
+    percent=("match_rate", "ci_low", "ci_high", "gap_vs_site"),
+    labels={"site_id": "Site id", "n_records": "Records", "ci_low": "95% CI low", "ci_high": "95% CI high",
+            "gap_vs_site": "Gap vs site rate"},
+))
+register(TableSpec(
+    "linkage_pairs", "Candidate pairs to explain",
+    ("Pairs are shown by pseudonymous key only: the strongest links and the closest calls.", SYNTHETIC_NOTE),
+    _pair_table, Disclosure(), params=(SCENARIO,),
+    labels={"site_id": "Site id", "left_key": "Programme record key", "right_key": "CSC record key"},
+))
+register(TableSpec(
+    "outcome_completeness", "Outcome completeness by site, measure and timepoint",
+    ("People = people with any record of the measure; scored = records whose total could be computed under the "
+     "measure's missing-item rule; completeness = scored / people.", SYNTHETIC_NOTE),
+    _completeness,
+    Disclosure(counts=("people", "recorded", "scored"), rates={"completeness": ("people", "scored")}),
+    params=(MEASURE,), percent=("completeness",),
+    labels={"site_id": "Site id"},
+))
+register(TableSpec(
+    "sample_timeline", "Sample accrued over time",
+    ("Cumulative people referred, with a scored baseline, and evaluable (baseline and follow-up scored on the "
+     "same measure), by month of referral.", SYNTHETIC_NOTE),
+    _timeline,
+    Disclosure(counts=("referred", "with_baseline", "evaluable")),
+    labels={"site_id": "Site id", "with_baseline": "With baseline", "evaluable": "Evaluable"},
+))
+register(TableSpec(
+    "availability_matrix", "Data availability by site and data item",
+    ("Ratings from focus groups and document review (synthesis stage), for the chosen dimension.", SYNTHETIC_NOTE),
+    _relation("v_availability_matrix", ("dimension",)), params=(DIMENSION,),
+    labels={"site_id": "Site id"},
+))
+register(TableSpec(
+    "availability_evidence", "Evidence behind the availability ratings",
+    ("Quotes from synthetic focus-group material.", SYNTHETIC_NOTE),
+    _relation("v_availability_evidence", ("dimension", "data_item")), params=(DIMENSION, DATA_ITEM),
+    labels={"site_id": "Site id"},
+))
+register(TableSpec(
+    "framework_matrix", "Framework matrix", ("Themes by site (framework analysis).", SYNTHETIC_NOTE),
+    _relation("v_framework_matrix"), labels={"site_id": "Site id"},
+))
+register(TableSpec(
+    "triangulation_matrix", "Triangulation matrix",
+    ("Where qualitative findings and warehouse figures agree, complement or conflict.", SYNTHETIC_NOTE),
+    _relation("v_triangulation_matrix"), labels={"site_id": "Site id"},
+))
+register(TableSpec(
+    "code_frequency", "Code frequency by site", ("Coded segments per code and site.", SYNTHETIC_NOTE),
+    _relation("v_code_frequency_by_site"), labels={"site_id": "Site id"},
+))
+register(TableSpec(
+    "readiness_summary", "Evaluation readiness summary",
+    ("From the evaluation-readiness stage.", SYNTHETIC_NOTE), _relation("readiness_summary"),
+    labels={"site_id": "Site id"},
+))
