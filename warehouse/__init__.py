@@ -4,3 +4,8 @@ from warehouse.errors import AccessDenied, ConfigError, DataError, LinkreadyErro
 from warehouse.store import Store
 
 __all__ = ["AccessDenied", "ConfigError", "DataError", "LinkreadyError", "SchemaError", "Store"]
+
+from warehouse.loading import FileLoad, LoadReport, LoadSettings, load_drop  # noqa: E402
+from warehouse.validation import Problem, ValidationReport, validate_drop  # noqa: E402
+
+__all__ += ["FileLoad", "LoadReport", "LoadSettings", "Problem", "ValidationReport", "load_drop", "validate_drop"]

@@ -1,0 +1,295 @@
+"""Parsers for what arrives in a drop: text encodings, delimited files and dates.
+
+Reading never raises on bad *content*: a file that cannot be read at all gives file-level
+problems, a row that cannot be read gives a row-level problem and is left out, and every good
+row is kept. Encodings and delimiters are *verified* against the declaration (a site adapter or
+the drop layout): a wrong declaration is reported, never decoded into silent garbage.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+__all__ = [
+    "MAX_LINE_BYTES",
+    "RawTable",
+    "RowIssue",
+    "detect_encoding",
+    "iter_lines",
+    "parse_date",
+    "parse_dates",
+    "read_delimited",
+]
+
+MAX_LINE_BYTES = 1 << 20
+"""Rows longer than this (1 MiB) are reported as ``line_too_long`` and skipped, never held in memory."""
+
+_CHUNK = 1 << 20
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """A row-level reading problem (rule id from the catalogue; row is 1-based, header excluded)."""
+
+    row: int
+    rule: str
+    original: str | None = None
+
+
+@dataclass
+class RawTable:
+    """A delimited file read as strings: one column per header field plus ``_row`` (1-based)."""
+
+    frame: pl.DataFrame
+    header: list[str]
+    rows_read: int
+    row_issues: list[RowIssue] = field(default_factory=list)
+    file_issues: list[tuple[str, str]] = field(default_factory=list)  # (rule, detail without values)
+
+    @property
+    def fatal(self) -> bool:
+        return any(rule != "header_only" for rule, _ in self.file_issues)
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def detect_encoding(sample: bytes) -> str | None:
+    """Best guess of a sample's encoding: ``utf-8-sig``, ``utf-8``, ``cp1252`` or ``None`` (binary).
+
+    ASCII-only text is reported as ``utf-8`` (it is valid in all three).
+    """
+    if b"\x00" in sample:
+        return None
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # a sample cut through a multi-byte character is still UTF-8
+        if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
+            return "utf-8"
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return None
+
+
+def _compatible(declared: str, detected: str | None, sample: bytes) -> bool:
+    if detected is None:
+        return False
+    if declared in ("utf-8", "utf-8-sig"):
+        return detected in ("utf-8", "utf-8-sig")
+    if declared == "cp1252":
+        # valid UTF-8 with multi-byte characters read as cp1252 would be mojibake
+        return detected == "cp1252" or (detected == "utf-8" and sample.isascii())
+    return detected == declared
+
+
+def iter_lines(path: Path, max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
+    """Yield ``(line_number, bytes)`` for each line (1-based, header included), streamed in chunks.
+
+    A line longer than ``max_line`` bytes yields ``None`` and is never held in memory whole. Line
+    ends (``\\n`` or ``\\r\\n``) are stripped.
+    """
+    lineno = 0
+    buf = bytearray()
+    too_long = False
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                break
+            start = 0
+            while True:
+                nl = chunk.find(b"\n", start)
+                if nl < 0:
+                    if not too_long:
+                        buf += chunk[start:]
+                        if len(buf) > max_line:
+                            too_long = True
+                            buf.clear()
+                    break
+                lineno += 1
+                if too_long:
+                    yield lineno, None
+                else:
+                    buf += chunk[start:nl]
+                    if len(buf) > max_line:
+                        yield lineno, None
+                    else:
+                        yield lineno, bytes(buf[:-1] if buf.endswith(b"\r") else buf)
+                buf.clear()
+                too_long = False
+                start = nl + 1
+    if too_long:
+        yield lineno + 1, None
+    elif buf:
+        yield lineno + 1, bytes(buf[:-1] if buf.endswith(b"\r") else buf)
+
+
+def _split(text: str, delimiter: str) -> list[str]:
+    return next(csv.reader([text], delimiter=delimiter, quotechar='"'), [])
+
+
+def _guess_delimiter(header_text: str, expected: list[str]) -> str | None:
+    for d in _DELIMITERS:
+        cols = [c.strip() for c in _split(header_text, d)]
+        if set(expected) <= set(cols):
+            return d
+    return None
+
+
+def read_delimited(
+    path: Path,
+    *,
+    encoding: str,
+    delimiter: str,
+    required_columns: list[str],
+    max_line: int = MAX_LINE_BYTES,
+) -> RawTable:
+    """Read a delimited text file as strings, verifying encoding, delimiter and header.
+
+    Args:
+        path: the file.
+        encoding: declared encoding (``utf-8``, ``utf-8-sig`` or ``cp1252``).
+        delimiter: declared delimiter.
+        required_columns: header fields that must be present.
+        max_line: longest row read, in bytes.
+
+    Returns:
+        A :class:`RawTable`. ``file_issues`` holds problems that stop the whole file (empty,
+        binary, wrong encoding or delimiter, missing columns); ``row_issues`` rows that were left
+        out (undecodable, too long, wrong field count).
+    """
+    empty = RawTable(pl.DataFrame({"_row": pl.Series([], dtype=pl.Int64)}), [], 0)
+    size = path.stat().st_size
+    if size == 0:
+        empty.file_issues.append(("empty_file", "0 bytes"))
+        return empty
+    with path.open("rb") as fh:
+        sample = fh.read(64 * 1024)
+    detected = detect_encoding(sample)
+    if detected is None:
+        empty.file_issues.append(("not_text", "the file contains NUL bytes or undecodable binary data"))
+        return empty
+    if not _compatible(encoding, detected, sample):
+        empty.file_issues.append(
+            ("encoding_mismatch", f"declared {encoding}, but the content looks like {detected}")
+        )
+        return empty
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+
+    lines = iter_lines(path, max_line)
+    header_fields: list[str] | None = None
+    header_len = 0
+    columns: list[list[str]] = []
+    row_numbers: list[int] = []
+    row_issues: list[RowIssue] = []
+    rows_read = 0
+    for lineno, raw in lines:
+        if header_fields is None:
+            if raw is None:
+                empty.file_issues.append(("line_too_long", "the header line is longer than the limit"))
+                return empty
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                header_text = raw.decode(codec)
+            except UnicodeDecodeError:
+                empty.file_issues.append(("encoding_mismatch", f"the header is not valid {encoding}"))
+                return empty
+            header_fields = [c.strip() for c in _split(header_text, delimiter)]
+            missing = [c for c in required_columns if c not in header_fields]
+            if missing:
+                guessed = _guess_delimiter(header_text, required_columns)
+                if guessed is not None and guessed != delimiter:
+                    empty.file_issues.append(
+                        ("delimiter_mismatch", f"declared {delimiter!r}, but the header splits on {guessed!r}")
+                    )
+                else:
+                    empty.file_issues.append(("missing_columns", "missing: " + ", ".join(missing)))
+                return empty
+            header_len = len(header_fields)
+            columns = [[] for _ in range(header_len)]
+            continue
+        row = lineno - 1
+        if raw is None:
+            rows_read += 1
+            row_issues.append(RowIssue(row, "line_too_long"))
+            continue
+        if not raw.strip():
+            continue  # blank lines are not rows
+        rows_read += 1
+        if b"\x00" in raw:
+            row_issues.append(RowIssue(row, "encoding", None))
+            continue
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            row_issues.append(RowIssue(row, "encoding", raw.decode(codec, errors="replace")))
+            continue
+        values = _split(text, delimiter)
+        if len(values) != header_len:
+            row_issues.append(RowIssue(row, "field_count", text))
+            continue
+        for col, v in zip(columns, values, strict=True):
+            col.append(v)
+        row_numbers.append(row)
+    if header_fields is None:
+        empty.file_issues.append(("empty_file", "no header line"))
+        return empty
+    data: dict[str, pl.Series] = {"_row": pl.Series("_row", row_numbers, dtype=pl.Int64)}
+    seen: set[str] = set()
+    for name, col in zip(header_fields, columns, strict=True):
+        if name in seen or name == "_row" or not name:
+            continue  # duplicate / blank header fields are not addressable; the first copy wins
+        seen.add(name)
+        data[name] = pl.Series(name, col, dtype=pl.String)
+    table = RawTable(pl.DataFrame(data), header_fields, rows_read, row_issues)
+    if rows_read == 0:
+        table.file_issues.append(("header_only", "no data rows"))
+    return table
+
+
+def read_text_sample(path: Path, n: int = 64 * 1024) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(n)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def parse_date(text: str | None, fmt: str) -> date | None:
+    """Parse one date in ``fmt`` (strptime format); ``None`` for empty or invalid text."""
+    if text is None:
+        return None
+    t = text.strip()
+    if not t:
+        return None
+    try:
+        return datetime.strptime(t, fmt).date()
+    except ValueError:
+        return None
+
+
+def parse_dates(values: pl.Series | pl.Expr, fmt: str) -> pl.Expr | pl.Series:
+    """Vectorised :func:`parse_date`: strings in ``fmt`` to ``pl.Date`` (null when invalid)."""
+    if isinstance(values, pl.Series):
+        return values.str.strip_chars().str.strptime(pl.Date, fmt, strict=False, exact=True)
+    return values.str.strip_chars().str.strptime(pl.Date, fmt, strict=False, exact=True)
+
+
+def decode_for_polars(raw: bytes, codec: str) -> io.BytesIO:
+    """Re-encode text in ``codec`` as UTF-8 for polars (which reads UTF-8 only)."""
+    return io.BytesIO(raw.decode(codec).encode("utf-8"))
