@@ -159,6 +159,7 @@ class Measure:
             reliability-based one when present.
         risk_items: 1-based items flagged when > 0 whatever the total.
         notes: caveats shown in reports.
+        outcome_candidate: whether it can serve as a trial outcome (a risk checklist cannot).
     """
 
     code: str
@@ -182,6 +183,7 @@ class Measure:
     reliable_change_points: float | None = None
     risk_items: tuple[int, ...] = ()
     notes: str = ""
+    outcome_candidate: bool = True
 
     # ------------------------------------------------------------------ scoring
     def item_problems(self, items: Sequence[int | None]) -> list[str]:
@@ -606,6 +608,7 @@ class Dash(Measure):
     cutoff: float | None = 14
     cutoff_source: str | None = "SafeLives MARAC referral criterion (visible high risk)"
     notes: str = "a risk checklist, not an outcome scale: change on it is descriptive only"
+    outcome_candidate: bool = False
 
 
 @dataclass(frozen=True)

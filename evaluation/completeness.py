@@ -1,0 +1,294 @@
+"""Outcome scoring, completeness and attrition, and descriptive pre-post change (pure functions).
+
+Inputs are polars frames shaped like the warehouse tables:
+
+* ``people`` (``service_episodes``): person_key, site_id, role, referral_date, sex, ethnicity, age_band
+* ``measurements`` (``outcome_measurements``): person_key, site_id, measure, timepoint, items
+
+Every measurement is re-scored from its items with the measure configured for its site
+(:meth:`warehouse.measures.Measure.configured`), so per-site settings such as SCORE-15 recoding
+and licensed cut-offs apply here whatever total the loader stored.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from evaluation.settings import ReadinessSettings
+from warehouse.measures import Measure, get_measure
+
+__all__ = [
+    "CHANGE_LABEL", "SUBGROUP_TYPES", "broad_ethnic_group", "change_table", "completeness_table",
+    "configured_measure", "months_before", "score_measurements",
+]
+
+CHANGE_LABEL = "pre-post description, not impact"
+SUBGROUP_TYPES: tuple[str, ...] = ("all", "sex", "ethnic_group", "age_band")
+
+_BROAD = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black", "C": "Other", "O": "Other"}
+
+
+def broad_ethnic_group(code: str | None) -> str:
+    """CIN/SSDA903 ethnicity code -> broad group (``WBRI`` -> ``White``; REFU/NOBT -> ``Not known``)."""
+    if not code or code in ("REFU", "NOBT"):
+        return "Not known"
+    return _BROAD.get(code[0].upper(), "Not known")
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day-of-month ``months`` earlier (clamped to the month's length)."""
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    m += 1
+    days_in_month = [31, 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28, 31, 30, 31, 30, 31, 31,
+                     30, 31, 30, 31][m - 1]
+    return date(y, m, min(day.day, days_in_month))
+
+
+def configured_measure(code: str, site: str, settings: ReadinessSettings) -> Measure:
+    """The registered measure with the site's settings applied."""
+    return get_measure(code).configured(settings.measures, site)
+
+
+_SCORED_SCHEMA = {
+    "person_key": pl.Utf8, "site_id": pl.Utf8, "measure": pl.Utf8, "timepoint": pl.Utf8,
+    "total": pl.Float64, "prorated": pl.Boolean, "clinical": pl.Boolean,
+}
+
+
+def score_measurements(measurements: pl.DataFrame, settings: ReadinessSettings) -> pl.DataFrame:
+    """Re-score every measurement row from its items.
+
+    Returns person_key, site_id, measure, timepoint, total (None = no score), prorated, clinical.
+    """
+    rows: dict[str, list] = {k: [] for k in _SCORED_SCHEMA}
+    cache: dict[tuple[str, str], Measure] = {}
+    for key, site, code, tp, items in measurements.select(
+        "person_key", "site_id", "measure", "timepoint", "items"
+    ).iter_rows():
+        m = cache.get((code, site))
+        if m is None:
+            m = cache[(code, site)] = configured_measure(code, site, settings)
+        s = m.score_detail(list(items) if items is not None else [])
+        for col, value in (("person_key", key), ("site_id", site), ("measure", code), ("timepoint", tp),
+                           ("total", s.total), ("prorated", s.prorated), ("clinical", s.clinical)):
+            rows[col].append(value)
+    return pl.DataFrame(rows, schema=_SCORED_SCHEMA)
+
+
+_AGE_RE = re.compile(r"^\s*(\d+)\s*(?:-|–|to)\s*(\d+)")
+_PLUS_RE = re.compile(r"^\s*(\d+)\s*\+")
+
+
+def _age_band_months(band: str | None) -> tuple[int, int] | None:
+    if not band:
+        return None
+    m = _AGE_RE.match(band)
+    if m:
+        return int(m.group(1)) * 12, int(m.group(2)) * 12 + 11
+    m = _PLUS_RE.match(band)
+    if m:
+        return int(m.group(1)) * 12, 120 * 12
+    return None  # unborn, unknown or an unparsed label: assume the measure may apply
+
+
+def _age_may_apply(measure: Measure, band: str | None, grace_months: int) -> bool:
+    """False only when the band lies clearly outside the measure's ages (children age during a
+    programme, so the band at referral gets ``grace_months`` of slack upwards)."""
+    if measure.subject != "child" or measure.ages_months is None:
+        return True
+    span = _age_band_months(band)
+    if span is None:
+        return True
+    lo, hi = measure.ages_months
+    return span[0] <= hi and span[1] + grace_months >= lo
+
+
+def _person_frame(
+    site: str, code: str, people: pl.DataFrame, scored: pl.DataFrame, settings: ReadinessSettings, as_of: date,
+) -> pl.DataFrame:
+    """One row per eligible person for (site, measure) with baseline/follow-up flags."""
+    measure = configured_measure(code, site, settings)
+    site_people = people.filter(pl.col("site_id") == site)
+    grace = settings.followup_due_months + 12
+    pool = site_people.filter(pl.col("role").is_in(list(measure.subject_roles)))
+    if pool.height:
+        keep = [_age_may_apply(measure, b, grace) for b in pool["age_band"].to_list()]
+        pool = pool.filter(pl.Series(keep, dtype=pl.Boolean))
+    rows = scored.filter((pl.col("site_id") == site) & (pl.col("measure") == code))
+    keys = pl.concat([pool.select("person_key"), rows.select("person_key")]).unique()
+    demo = keys.join(
+        people.select("person_key", "referral_date", "sex", "ethnicity", "age_band"), on="person_key", how="left"
+    )
+    base = rows.filter(pl.col("timepoint") == "baseline").select(
+        "person_key", pl.lit(True).alias("base_recorded"), pl.col("total").is_not_null().alias("base_scored"),
+        pl.col("prorated").alias("base_prorated"),
+    )
+    fu = rows.filter(pl.col("timepoint") == "followup").select(
+        "person_key", pl.lit(True).alias("fu_recorded"), pl.col("total").is_not_null().alias("fu_scored"),
+        pl.col("prorated").alias("fu_prorated"),
+    )
+    due_by = months_before(as_of, settings.followup_due_months)
+    frame = demo.join(base, on="person_key", how="left").join(fu, on="person_key", how="left")
+    flags = ["base_recorded", "base_scored", "base_prorated", "fu_recorded", "fu_scored", "fu_prorated"]
+    return frame.with_columns(
+        [pl.col(c).fill_null(False) for c in flags]
+    ).with_columns(
+        (pl.col("referral_date").is_null() | (pl.col("referral_date") <= due_by) | pl.col("fu_recorded"))
+        .alias("fu_due"),
+        pl.col("sex").fill_null("unknown").alias("sex"),
+        pl.col("ethnicity").map_elements(broad_ethnic_group, return_dtype=pl.Utf8).fill_null("Not known")
+        .alias("ethnic_group"),
+        pl.col("age_band").fill_null("unknown").alias("age_band"),
+    )
+
+
+_COMPLETENESS_SCHEMA = {
+    "site_id": pl.Utf8, "measure": pl.Utf8, "timepoint": pl.Utf8, "subgroup_type": pl.Utf8, "subgroup": pl.Utf8,
+    "eligible": pl.Int64, "recorded": pl.Int64, "scored": pl.Int64, "prorated": pl.Int64, "missing": pl.Int64,
+    "completeness": pl.Float64, "baseline_scored": pl.Int64, "retained": pl.Int64, "retention": pl.Float64,
+    "small_count": pl.Boolean,
+}
+
+
+def completeness_table(
+    people: pl.DataFrame,
+    scored: pl.DataFrame,
+    site_measures: Mapping[str, Sequence[str]],
+    settings: ReadinessSettings,
+    as_of: date,
+) -> pl.DataFrame:
+    """Eligible, recorded, scored, missing and retention per site, measure, timepoint and subgroup.
+
+    ``site_measures`` lists the measures each site collects (its adapter's list plus any seen in
+    the data). Follow-up denominators count only people due a follow-up by ``as_of``.
+    """
+    frames = []
+    for site, codes in site_measures.items():
+        for code in codes:
+            persons = _person_frame(site, code, people, scored, settings, as_of)
+            for sg in SUBGROUP_TYPES:
+                group = pl.lit("all") if sg == "all" else pl.col(sg).cast(pl.Utf8)
+                g = persons.with_columns(group.alias("subgroup")).group_by("subgroup")
+                base = g.agg(
+                    pl.len().alias("eligible"), pl.col("base_recorded").sum().alias("recorded"),
+                    pl.col("base_scored").sum().alias("scored"), pl.col("base_prorated").sum().alias("prorated"),
+                ).with_columns(pl.lit("baseline").alias("timepoint"),
+                               pl.lit(None, pl.Int64).alias("baseline_scored"), pl.lit(None, pl.Int64).alias("retained"))
+                fu = g.agg(
+                    pl.col("fu_due").sum().alias("eligible"),
+                    (pl.col("fu_recorded") & pl.col("fu_due")).sum().alias("recorded"),
+                    (pl.col("fu_scored") & pl.col("fu_due")).sum().alias("scored"),
+                    (pl.col("fu_prorated") & pl.col("fu_due")).sum().alias("prorated"),
+                    (pl.col("base_scored") & pl.col("fu_due")).sum().alias("baseline_scored"),
+                    (pl.col("base_scored") & pl.col("fu_due") & pl.col("fu_scored")).sum().alias("retained"),
+                ).with_columns(pl.lit("followup").alias("timepoint"))
+                for part in (base, fu):
+                    frames.append(part.with_columns(
+                        pl.lit(site).alias("site_id"), pl.lit(code).alias("measure"), pl.lit(sg).alias("subgroup_type"),
+                    ))
+    if not frames:
+        return pl.DataFrame(schema=_COMPLETENESS_SCHEMA)
+    counts = ["eligible", "recorded", "scored", "prorated", "baseline_scored", "retained"]
+    out = pl.concat([f.with_columns([pl.col(c).cast(pl.Int64) for c in counts]) for f in frames], how="diagonal")
+    out = out.with_columns(
+        (pl.col("eligible") - pl.col("scored")).alias("missing"),
+        pl.when(pl.col("eligible") > 0).then(pl.col("scored") / pl.col("eligible")).alias("completeness"),
+        pl.when(pl.col("baseline_scored") > 0).then(pl.col("retained") / pl.col("baseline_scored")).alias("retention"),
+    )
+    small = [((pl.col(c) > 0) & (pl.col(c) < settings.small_count)).fill_null(False)
+             for c in ("eligible", "scored", "missing", "baseline_scored", "retained")]
+    out = out.with_columns(pl.any_horizontal(small).alias("small_count"))
+    return out.select(list(_COMPLETENESS_SCHEMA)).cast(_COMPLETENESS_SCHEMA).sort(
+        "site_id", "measure", "timepoint", "subgroup_type", "subgroup"
+    )
+
+
+_CHANGE_SCHEMA = {
+    "site_id": pl.Utf8, "measure": pl.Utf8, "n_pairs": pl.Int64, "baseline_mean": pl.Float64,
+    "followup_mean": pl.Float64, "mean_change": pl.Float64, "sd_change": pl.Float64, "ci_low": pl.Float64,
+    "ci_high": pl.Float64, "higher_is_worse": pl.Boolean, "reliability": pl.Float64,
+    "reliability_source": pl.Utf8, "rci_points": pl.Float64, "reliable_improvement": pl.Int64,
+    "reliable_deterioration": pl.Int64, "no_reliable_change": pl.Int64, "cutoff": pl.Float64,
+    "cutoff_source": pl.Utf8, "clinically_significant": pl.Int64, "label": pl.Utf8, "small_count": pl.Boolean,
+}
+
+
+def rci_threshold(measure: Measure, baseline_sd: float | None) -> float | None:
+    """Points of change needed for reliable change.
+
+    A published fixed threshold (e.g. PHQ-9 6, GAD-7 4, CORE-10 6) is used when the measure has
+    one; otherwise Jacobson & Truax (1991): 1.96·SEdiff, SEdiff = SD₀·sqrt(2)·sqrt(1 - r).
+    """
+    if measure.reliable_change_points is not None:
+        return float(measure.reliable_change_points)
+    if measure.reliability is None or baseline_sd is None or not baseline_sd > 0:
+        return None
+    return 1.96 * baseline_sd * math.sqrt(2.0) * math.sqrt(1.0 - measure.reliability)
+
+
+def change_table(
+    scored: pl.DataFrame, site_measures: Mapping[str, Sequence[str]], settings: ReadinessSettings
+) -> pl.DataFrame:
+    """Descriptive pre-post change per site and measure among people scored at both timepoints.
+
+    Mean change (follow-up - baseline) with a 95% t interval; reliable change counts where the
+    measure has published reliability; clinically significant change (reliable improvement that
+    crosses the cut-off from the clinical side, Jacobson & Truax) where it has a cut-off.
+    This describes change in those followed up. It is **not** an estimate of impact.
+    """
+    records = []
+    for site, codes in site_measures.items():
+        for code in codes:
+            m = configured_measure(code, site, settings)
+            rows = scored.filter((pl.col("site_id") == site) & (pl.col("measure") == code)
+                                 & pl.col("total").is_not_null())
+            pairs = rows.filter(pl.col("timepoint") == "baseline").select(
+                "person_key", pl.col("total").alias("b"), pl.col("clinical").alias("bc")
+            ).join(rows.filter(pl.col("timepoint") == "followup").select(
+                "person_key", pl.col("total").alias("f"), pl.col("clinical").alias("fc")
+            ), on="person_key", how="inner")
+            records.append(_change_row(site, m, pairs, settings.small_count))
+    if not records:
+        return pl.DataFrame(schema=_CHANGE_SCHEMA)
+    return pl.DataFrame(records, schema=_CHANGE_SCHEMA).sort("site_id", "measure")
+
+
+def _change_row(site: str, m: Measure, pairs: pl.DataFrame, small: int) -> dict[str, object]:
+    n = pairs.height
+    b = pairs["b"].to_numpy().astype(float)
+    f = pairs["f"].to_numpy().astype(float)
+    d = f - b
+    row: dict[str, object] = {
+        "site_id": site, "measure": m.code, "n_pairs": n, "higher_is_worse": m.higher_is_worse,
+        "reliability": m.reliability, "reliability_source": m.reliability_source,
+        "cutoff": m.cutoff, "cutoff_source": m.cutoff_source if m.cutoff is not None else None,
+        "label": CHANGE_LABEL, "small_count": 0 < n < small,
+        "baseline_mean": float(b.mean()) if n else None, "followup_mean": float(f.mean()) if n else None,
+        "mean_change": float(d.mean()) if n else None,
+    }
+    sd = float(d.std(ddof=1)) if n >= 2 else None
+    row["sd_change"] = sd
+    if n >= 2 and sd is not None:
+        half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+        row["ci_low"], row["ci_high"] = float(d.mean()) - half, float(d.mean()) + half
+    points = rci_threshold(m, float(b.std(ddof=1)) if n >= 2 else None)
+    row["rci_points"] = points
+    if points is not None and n:
+        improve = -d if m.higher_is_worse else d
+        reliable_up = improve >= points - 1e-9
+        reliable_down = improve <= -points + 1e-9
+        row["reliable_improvement"] = int(reliable_up.sum())
+        row["reliable_deterioration"] = int(reliable_down.sum())
+        row["no_reliable_change"] = int(n - reliable_up.sum() - reliable_down.sum())
+        if m.cutoff is not None:
+            bc = np.array([bool(x) for x in pairs["bc"].to_list()])
+            fc = np.array([bool(x) for x in pairs["fc"].to_list()])
+            row["clinically_significant"] = int((reliable_up & bc & ~fc).sum())
+    return row
