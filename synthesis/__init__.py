@@ -1,1 +1,27 @@
-"""synthesis."""
+"""Focus-group synthesis: codebooks, coded segments, themes, REFI-QDA exchange, matrices (depends on warehouse)."""
+
+from synthesis.agreement import cohen_kappa, krippendorff_alpha, percent_agreement
+from synthesis.catalogue import DATA_ITEMS, DIMENSIONS, RATING_SCALE, RESEARCH_QUESTIONS
+from synthesis.exchange import export_qdpx, import_file
+from synthesis.outputs import (
+    availability_evidence,
+    availability_matrix,
+    code_by_case,
+    code_frequency_by_site,
+    cooccurrence,
+    framework_matrix,
+    intercoder_agreement,
+    maturity_profile,
+    quotes,
+    triangulation_matrix,
+)
+from synthesis.projects import ImportReport
+from synthesis.pseudonymise import Identifier, Pseudonymiser, check, scan
+from synthesis.report import write_report
+
+__all__ = [
+    "DATA_ITEMS", "DIMENSIONS", "RATING_SCALE", "RESEARCH_QUESTIONS", "Identifier", "ImportReport", "Pseudonymiser",
+    "availability_evidence", "availability_matrix", "check", "code_by_case", "code_frequency_by_site", "cohen_kappa",
+    "cooccurrence", "export_qdpx", "framework_matrix", "import_file", "intercoder_agreement", "krippendorff_alpha",
+    "maturity_profile", "percent_agreement", "quotes", "scan", "triangulation_matrix", "write_report",
+]

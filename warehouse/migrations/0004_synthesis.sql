@@ -455,3 +455,67 @@ SELECT rq_id, theme_id, finding_id, site_id, data_item, dimension, source_a, sou
 FROM syn_triangulation_cell
 UNION ALL
 SELECT * FROM derived;
+
+-- Every coded segment with its quote, code, themes and pseudonymous speaker attributes.
+CREATE VIEW v_quotes AS
+SELECT s.segment_id,
+       s.selection_id,
+       d.site_id,
+       s.document_id,
+       d.title AS document_title,
+       a.kind AS activity_kind,
+       s.code_id,
+       c.name AS code_name,
+       (SELECT list(tc.theme_id ORDER BY tc.theme_id) FROM syn_theme_code tc WHERE tc.code_id = s.code_id) AS theme_ids,
+       s.coder_id,
+       s.start_char,
+       s.end_char,
+       substr(d.text, s.start_char + 1, s.end_char - s.start_char) AS quote,
+       t.speaker_label,
+       pt.pseudonym AS participant,
+       pt.role,
+       pt.agency
+FROM syn_coded_segment s
+JOIN syn_document d ON d.document_id = s.document_id
+JOIN syn_code c ON c.code_id = s.code_id
+LEFT JOIN syn_activity a ON a.activity_id = d.activity_id
+LEFT JOIN syn_speaker_turn t
+       ON t.document_id = s.document_id AND t.start_char <= s.start_char AND s.start_char < t.end_char
+LEFT JOIN syn_participant pt ON pt.participant_id = t.participant_id;
+
+-- Code x case (site and participant): segment counts, long form.
+CREATE VIEW v_code_by_case AS
+SELECT site_id, coalesce(participant, '(unattributed)') AS participant, code_id, code_name,
+       count(DISTINCT segment_id) AS n_segments
+FROM v_quotes
+GROUP BY ALL;
+
+-- Pairs of codes applied by the same coder to overlapping spans of the same document.
+CREATE VIEW v_code_cooccurrence AS
+SELECT d.site_id,
+       a.code_id AS code_a,
+       b.code_id AS code_b,
+       count(*) AS n_overlaps,
+       count(DISTINCT a.document_id) AS n_documents
+FROM syn_coded_segment a
+JOIN syn_coded_segment b
+  ON a.document_id = b.document_id AND a.coder_id = b.coder_id AND a.code_id < b.code_id
+ AND a.start_char < b.end_char AND b.start_char < a.end_char
+JOIN syn_document d ON d.document_id = a.document_id
+GROUP BY ALL;
+
+-- Per-site maturity profile: mean availability rating per dimension, on a five-stage scale
+-- (stage names after the Data Orchard Data Maturity Framework v2.1, CC BY-NC-SA 4.0).
+CREATE VIEW v_maturity_profile AS
+SELECT m.site_id,
+       m.dimension,
+       m.dimension_label,
+       m.dimension_order,
+       count(m.rating) AS n_items,
+       avg(m.rating) AS mean_rating,
+       CASE CAST(round(avg(m.rating)) AS INTEGER)
+            WHEN 0 THEN 'Unaware' WHEN 1 THEN 'Emerging' WHEN 2 THEN 'Learning'
+            WHEN 3 THEN 'Developing' WHEN 4 THEN 'Mastering' END AS stage
+FROM v_availability_matrix m
+WHERE m.rating IS NOT NULL
+GROUP BY ALL;

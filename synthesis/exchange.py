@@ -1,0 +1,59 @@
+"""Import any supported file into the warehouse and export the warehouse as a REFI-QDA project."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from synthesis import refi
+from synthesis.catalogue import seed_catalogue
+from synthesis.projects import ImportReport, build_project, store_project, variable_guids
+from synthesis.spreadsheet import import_spreadsheet
+from warehouse.errors import DataError
+from warehouse.store import Store
+
+SUFFIXES = (".qdpx", ".qdc", ".csv", ".xlsx")
+
+
+def import_file(path: Path, store: Store, site: str | None = None, roster: Iterable[str] = ()) -> ImportReport:
+    """Import a ``.qdpx`` project, ``.qdc`` codebook or ``.csv`` / ``.xlsx`` template file.
+
+    Args:
+        path: the file.
+        store: a read-write warehouse.
+        site: site for material that names none; material naming another site is refused.
+        roster: names (participants, staff, places) the pseudonymisation check looks for.
+    Returns:
+        An :class:`ImportReport` of counts.
+    Raises:
+        DataError: unreadable file, identifiers found in a transcript, template errors (row and column named).
+
+    Example:
+        >>> import_file(Path("demo-data/findings/project.qdpx"), Store("demo.duckdb"))   # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path} does not exist or is not a file; give a {', '.join(SUFFIXES)} file")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise DataError(f"{path.name}: unsupported file type {suffix!r}; allowed: {', '.join(SUFFIXES)}")
+    project = refi.read_qdpx(path) if suffix == ".qdpx" else refi.read_qdc(path) if suffix == ".qdc" else None
+    with store.transaction() as con:
+        seed_catalogue(con)
+        if project is not None:
+            report = store_project(con, project, path.name, site, roster)
+            report.kind = suffix.lstrip(".")
+            return report
+        return import_spreadsheet(con, path, site)
+
+
+def export_qdpx(store: Store, out: Path) -> Path:
+    """Write the warehouse's codebook, documents, coded segments, participants, memos and themes as a ``.qdpx``."""
+    out = Path(out)
+    if out.suffix.lower() != ".qdpx":
+        raise DataError(f"export file {out.name!r} must end in .qdpx")
+    with store.reader() as con:
+        project = build_project(con)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return refi.write_qdpx(project, out, variable_guids(project), stamp)

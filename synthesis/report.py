@@ -1,0 +1,92 @@
+"""The findings report: every matrix as Markdown, one XLSX workbook, or a folder of CSV files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from synthesis import outputs
+from warehouse.errors import ConfigError
+from warehouse.store import Store
+
+Format = Literal["md", "xlsx", "csv"]
+
+SECTIONS: dict[str, tuple[str, Callable[[Store], pl.DataFrame]]] = {
+    "availability": ("Data-availability matrix (0-4; columns are dimensions)",
+                     lambda s: outputs.availability_matrix(s, wide=True)),
+    "maturity": ("Per-site data maturity profile", outputs.maturity_profile),
+    "framework": ("Framework matrix (sites x themes)", outputs.framework_matrix),
+    "triangulation": ("Triangulation matrix", outputs.triangulation_matrix),
+    "code_frequency": ("Code frequency by site (prevalence, not importance)", outputs.code_frequency_by_site),
+    "code_by_site": ("Code x site (segments)", lambda s: outputs.code_by_case(s, "site")),
+    "cooccurrence": ("Code co-occurrence", outputs.cooccurrence),
+    "agreement_char": ("Inter-coder agreement per code (unit: character)",
+                       lambda s: outputs.intercoder_agreement(s, "char", save=False)),
+    "agreement_turn": ("Inter-coder agreement per code (unit: speaker turn)",
+                       lambda s: outputs.intercoder_agreement(s, "turn", save=False)),
+}
+
+
+def _flat(df: pl.DataFrame) -> pl.DataFrame:
+    """Lists become '; '-joined text so CSV/XLSX/Markdown can hold them."""
+    return df.with_columns([pl.col(c).cast(pl.List(pl.Utf8)).list.join("; ") for c, t in df.schema.items()
+                            if isinstance(t, pl.List)])
+
+
+def _markdown(df: pl.DataFrame, limit: int = 200) -> str:
+    if df.height == 0:
+        return "_(no rows)_\n"
+    cols = df.columns
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.head(limit).iter_rows():
+        cells = []
+        for v in row:
+            text = "" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+            cells.append(text.replace("|", "\\|").replace("\n", " "))
+        lines.append("| " + " | ".join(cells) + " |")
+    if df.height > limit:
+        lines.append(f"\n_{df.height - limit} more rows in the XLSX/CSV export._")
+    return "\n".join(lines) + "\n"
+
+
+def report_frames(store: Store) -> dict[str, pl.DataFrame]:
+    """Every report section as a flat polars frame, keyed by section name."""
+    return {name: _flat(fn(store)) for name, (_, fn) in SECTIONS.items()}
+
+
+def write_report(store: Store, fmt: Format = "md", out: Path | None = None) -> str:
+    """Render the report; write it to ``out`` when given (required for xlsx and csv). Returns Markdown or the path."""
+    if fmt not in ("md", "xlsx", "csv"):
+        raise ConfigError(f"report format {fmt!r} is not supported; allowed: md, xlsx, csv")
+    frames = report_frames(store)
+    if fmt == "md":
+        parts = ["# linkready findings report\n"]
+        for name, (title, _) in SECTIONS.items():
+            parts.append(f"## {title}\n\n{_markdown(frames[name])}")
+        text = "\n".join(parts)
+        if out is not None:
+            Path(out).write_text(text, encoding="utf-8")
+        return text
+    if out is None:
+        raise ConfigError(f"--out is required for the {fmt} format")
+    out = Path(out)
+    if fmt == "csv":
+        out.mkdir(parents=True, exist_ok=True)
+        for name, df in frames.items():
+            df.write_csv(out / f"{name}.csv")
+        return str(out)
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, df in frames.items():
+        ws = wb.create_sheet(name[:31])
+        ws.append(df.columns)
+        for row in df.iter_rows():
+            ws.append(list(row))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return str(out)

@@ -1,0 +1,350 @@
+"""CSV / XLSX import of data-availability ratings, framework cells, findings and triangulation cells.
+
+The template (documented in ``docs/synthesis.md``) has four kinds of table, told apart by their
+header (CSV) or sheet name (XLSX: ``ratings``, ``framework``, ``findings``, ``triangulation``).
+Every problem is collected and reported at once, naming the file, spreadsheet row (the header is
+row 1) and column; no value from the file is echoed except codes and numbers that failed to parse.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from synthesis.catalogue import DATA_ITEMS, DIMENSIONS, RESEARCH_QUESTIONS
+from synthesis.projects import ImportReport, stable_guid
+from warehouse.errors import DataError, did_you_mean
+from warehouse.sites import SITE_IDS
+
+SOURCES = ("focus_group", "interview", "toc_workshop", "document_review", "admin_extract")
+CONVERGENCE = ("agreement", "partial_agreement", "silence", "dissonance")
+CONFIDENCE = ("low", "moderate", "high")
+
+
+@dataclass(frozen=True)
+class TemplateKind:
+    """One table of the spreadsheet template: its name and its required and optional columns."""
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+
+
+TEMPLATES: dict[str, TemplateKind] = {
+    t.name: t
+    for t in (
+        TemplateKind("ratings", ("site_id", "data_item", "dimension", "rating"),
+                     ("time_to_access_days", "system_name", "evidence", "source", "rater", "rated_at", "note")),
+        TemplateKind("framework", ("site_id", "theme", "summary"), ("supporting", "analyst")),
+        TemplateKind("findings", ("finding_id", "statement"),
+                     ("site_id", "rq_id", "theme", "confidence", "status", "evidence")),
+        TemplateKind("triangulation", ("rq_id", "source_a", "source_b", "convergence"),
+                     ("site_id", "theme", "data_item", "dimension", "meaning_match", "prominence_match",
+                      "examples_match", "note", "assessor")),
+    )
+}
+
+
+class _Errors:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[str] = []
+
+    def add(self, row: int, column: str, message: str) -> None:
+        self.items.append(f"row {row}, column {column!r}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            shown = "; ".join(self.items[:20])
+            more = f"; ... {len(self.items) - 20} more" if len(self.items) > 20 else ""
+            raise DataError(f"{self.file}: {len(self.items)} problem(s), nothing imported: {shown}{more}")
+
+
+def detect_kind(columns: Iterable[str], file: str) -> TemplateKind:
+    """Pick the template whose required columns are all present (ratings, framework, findings, triangulation)."""
+    cols = {c.strip().lower() for c in columns if c}
+    for t in TEMPLATES.values():
+        if set(t.required) <= cols:
+            return t
+    wants = "; ".join(f"{t.name}: {', '.join(t.required)}" for t in TEMPLATES.values())
+    raise DataError(f"{file}: header {sorted(cols)} matches no template; required columns are {wants}")
+
+
+def read_rows(path: Path) -> list[tuple[str, list[str], list[dict[str, str]]]]:
+    """Read a CSV (one table) or XLSX (one table per sheet) into (sheet name, header, rows as str dicts)."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        text = path.read_bytes().decode("utf-8-sig", errors="strict")
+        records = list(csv.reader(io.StringIO(text)))
+        if not records:
+            raise DataError(f"{path.name} is empty; expected a header row from the template")
+        names = [h.strip().lower() for h in records[0]]
+        rows = [{n: v.strip() for n, v in zip(names, rec, strict=False) if n} for rec in records[1:]]
+        return [(path.stem, names, rows)]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    out = []
+    for ws in wb.worksheets:
+        it = ws.iter_rows(values_only=True)
+        header = next(it, None)
+        if not header:
+            continue
+        names = [str(h).strip().lower() if h is not None else "" for h in header]
+        rows = []
+        for values in it:
+            if values is None or all(v is None or str(v).strip() == "" for v in values):
+                rows.append({})
+                continue
+            rows.append({n: _cell(v) for n, v in zip(names, values, strict=False) if n})
+        out.append((ws.title, names, rows))
+    wb.close()
+    return out
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _ids(value: str) -> list[str]:
+    return [p.strip().upper() for p in value.replace(",", ";").split(";") if p.strip()]
+
+
+def _choice(errs: _Errors, row: int, col: str, value: str, allowed: Iterable[str], required: bool = True) -> str | None:
+    allowed = tuple(allowed)
+    if not value:
+        if required:
+            errs.add(row, col, f"is empty; allowed: {', '.join(allowed)}")
+        return None
+    v = value.strip().lower()
+    if v not in allowed:
+        errs.add(row, col, f"{value!r} is not allowed; allowed: {', '.join(allowed)}{did_you_mean(v, allowed)}")
+        return None
+    return v
+
+
+def _bool(errs: _Errors, row: int, col: str, value: str) -> bool | None:
+    if not value:
+        return None
+    v = value.strip().lower()
+    if v in ("true", "yes", "y", "1"):
+        return True
+    if v in ("false", "no", "n", "0"):
+        return False
+    errs.add(row, col, f"{value!r} is not a yes/no value; use yes or no")
+    return None
+
+
+def _site(errs: _Errors, row: int, value: str, site: str | None, required: bool) -> str | None:
+    if not value:
+        if site is None and required:
+            errs.add(row, "site_id", f"is empty; give one of {', '.join(SITE_IDS)} or pass --site")
+        return site
+    v = _choice(errs, row, "site_id", value, SITE_IDS)
+    if v and site and v != site:
+        errs.add(row, "site_id", f"{v!r} differs from --site {site!r}; drop --site or fix the row")
+    return v
+
+
+def _theme_id(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    row = con.execute("SELECT theme_id FROM syn_theme WHERE theme_id = ? OR lower(name) = lower(?) ORDER BY 1 LIMIT 1",
+                      [name, name]).fetchone()
+    if row:
+        return str(row[0])
+    theme_id = stable_guid("theme", name.lower())
+    con.execute("INSERT INTO syn_theme (theme_id, name, status) VALUES (?, ?, 'candidate')", [theme_id, name])
+    return theme_id
+
+
+def _known_evidence(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("SELECT segment_id FROM syn_coded_segment UNION SELECT selection_id FROM syn_coded_segment")
+    return {r[0] for r in rows.fetchall()}
+
+
+def _check_evidence(errs: _Errors, row: int, col: str, ids: list[str], known: set[str]) -> None:
+    missing = [i for i in ids if i not in known]
+    if missing:
+        errs.add(row, col, f"{len(missing)} id(s) not found among coded segments (first {missing[0]}); "
+                           "import the .qdpx project first")
+
+
+def _ratings(con, rows, errs, site, file) -> Callable[[], int]:
+    known = _known_evidence(con)
+    parsed = []
+    for i, r in enumerate(rows, start=2):
+        if not any(r.values()):
+            continue
+        s = _site(errs, i, r.get("site_id", ""), site, True)
+        item = _choice(errs, i, "data_item", r.get("data_item", ""), DATA_ITEMS)
+        dim = _choice(errs, i, "dimension", r.get("dimension", ""), DIMENSIONS)
+        rating: int | None = None
+        raw = r.get("rating", "")
+        if raw.upper() not in ("", "NA", "N/A"):
+            try:
+                rating = int(float(raw))
+                if not 0 <= rating <= 4 or float(raw) != rating:
+                    raise ValueError
+            except ValueError:
+                errs.add(i, "rating", f"{raw!r} is not an integer 0-4 (0 not held ... 4 routinely used / linked)")
+        days: float | None = None
+        if r.get("time_to_access_days"):
+            try:
+                days = float(r["time_to_access_days"])
+                if days < 0:
+                    raise ValueError
+            except ValueError:
+                errs.add(i, "time_to_access_days", f"{r['time_to_access_days']!r} is not a number of days >= 0")
+        source = _choice(errs, i, "source", r.get("source", "") or "focus_group", SOURCES)
+        rated_at = None
+        if r.get("rated_at"):
+            try:
+                rated_at = date.fromisoformat(r["rated_at"][:10])
+            except ValueError:
+                errs.add(i, "rated_at", "is not an ISO date (YYYY-MM-DD)")
+        ev = _ids(r.get("evidence", ""))
+        _check_evidence(errs, i, "evidence", ev, known)
+        parsed.append([s, item, dim, rating, r.get("system_name") or None, days, ev or None, source,
+                       r.get("rater") or "unknown", rated_at, r.get("note") or None, file])
+
+    def write() -> int:
+        for p in parsed:
+            con.execute("INSERT OR REPLACE INTO syn_availability_rating VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", p)
+        return len(parsed)
+
+    return write
+
+
+def _framework(con, rows, errs, site, file) -> Callable[[], int]:
+    known = _known_evidence(con)
+    parsed = []
+    for i, r in enumerate(rows, start=2):
+        if not any(r.values()):
+            continue
+        s = _site(errs, i, r.get("site_id", ""), site, True)
+        if not r.get("theme"):
+            errs.add(i, "theme", "is empty; give the theme name or id")
+        ev = _ids(r.get("supporting", ""))
+        _check_evidence(errs, i, "supporting", ev, known)
+        parsed.append((s, r.get("theme", ""), r.get("summary") or None, ev or None, r.get("analyst") or None))
+
+    def write() -> int:
+        for s, theme, summary, ev, analyst in parsed:
+            con.execute("INSERT OR REPLACE INTO syn_framework_cell VALUES ('site', ?, ?, ?, ?, ?, ?)",
+                        [s, _theme_id(con, theme), summary, ev, analyst, datetime.now()])
+        return len(parsed)
+
+    return write
+
+
+def _findings(con, rows, errs, site, file) -> Callable[[], int]:
+    known = _known_evidence(con)
+    parsed = []
+    for i, r in enumerate(rows, start=2):
+        if not any(r.values()):
+            continue
+        if not r.get("finding_id"):
+            errs.add(i, "finding_id", "is empty; give each finding a stable id such as F01")
+        if not r.get("statement"):
+            errs.add(i, "statement", "is empty")
+        s = _site(errs, i, r.get("site_id", ""), site, False)
+        rq = r.get("rq_id") or None
+        if rq and rq not in RESEARCH_QUESTIONS:
+            errs.add(i, "rq_id", f"{rq!r} is not a research question; allowed: {', '.join(RESEARCH_QUESTIONS)}")
+        conf = _choice(errs, i, "confidence", r.get("confidence", ""), CONFIDENCE, required=False)
+        ev = _ids(r.get("evidence", ""))
+        _check_evidence(errs, i, "evidence", ev, known)
+        parsed.append((r.get("finding_id", ""), s, rq, r.get("statement", ""), conf, r.get("status") or None,
+                       r.get("theme") or None, ev))
+
+    def write() -> int:
+        for fid, s, rq, statement, conf, status, theme, ev in parsed:
+            theme_id = _theme_id(con, theme) if theme else None
+            con.execute("INSERT OR REPLACE INTO findings (finding_id, site_id, rq_id, statement, confidence, status, "
+                        "theme_id, imported_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [fid, s, rq, statement, conf, status, theme_id, file])
+            con.execute("DELETE FROM syn_finding_evidence WHERE finding_id = ?", [fid])
+            for e in ev:
+                con.execute("INSERT OR IGNORE INTO syn_finding_evidence VALUES (?, 'segment', ?, 'supports')", [fid, e])
+        return len(parsed)
+
+    return write
+
+
+def _triangulation(con, rows, errs, site, file) -> Callable[[], int]:
+    parsed = []
+    for i, r in enumerate(rows, start=2):
+        if not any(r.values()):
+            continue
+        rq = r.get("rq_id", "")
+        if rq not in RESEARCH_QUESTIONS:
+            errs.add(i, "rq_id", f"{rq!r} is not a research question; allowed: {', '.join(RESEARCH_QUESTIONS)}")
+        s = _site(errs, i, r.get("site_id", ""), site, False)
+        a = _choice(errs, i, "source_a", r.get("source_a", ""), SOURCES)
+        b = _choice(errs, i, "source_b", r.get("source_b", ""), SOURCES)
+        conv = _choice(errs, i, "convergence", r.get("convergence", ""), CONVERGENCE)
+        item = _choice(errs, i, "data_item", r.get("data_item", ""), DATA_ITEMS, required=False)
+        dim = _choice(errs, i, "dimension", r.get("dimension", ""), DIMENSIONS, required=False)
+        flags = [_bool(errs, i, c, r.get(c, "")) for c in ("meaning_match", "prominence_match", "examples_match")]
+        parsed.append((rq, r.get("theme") or None, s, item, dim, a, b, conv, *flags, r.get("note") or None,
+                       r.get("assessor") or None))
+
+    def write() -> int:
+        for rq, theme, s, item, dim, a, b, conv, mm, pm, em, note, assessor in parsed:
+            theme_id = _theme_id(con, theme) if theme else None
+            con.execute(
+                "DELETE FROM syn_triangulation_cell WHERE rq_id = ? AND theme_id IS NOT DISTINCT FROM ? "
+                "AND site_id IS NOT DISTINCT FROM ? AND data_item IS NOT DISTINCT FROM ? "
+                "AND dimension IS NOT DISTINCT FROM ? AND source_a = ? AND source_b = ?",
+                [rq, theme_id, s, item, dim, a, b],
+            )
+            con.execute(
+                "INSERT INTO syn_triangulation_cell VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [rq, theme_id, s, item, dim, a, b, conv, mm, pm, em, note, assessor, datetime.now()],
+            )
+        return len(parsed)
+
+    return write
+
+
+_PARSERS = {"ratings": _ratings, "framework": _framework, "findings": _findings, "triangulation": _triangulation}
+_REPORT_FIELD = {"ratings": "ratings", "framework": "framework_cells", "findings": "findings",
+                 "triangulation": "triangulation_cells"}
+
+
+def import_spreadsheet(con: duckdb.DuckDBPyConnection, path: Path, site: str | None = None) -> ImportReport:
+    """Validate every table of a CSV/XLSX template file, then write them (all or nothing)."""
+    path = Path(path)
+    report = ImportReport(path.name, path.suffix.lower().lstrip("."))
+    writers = []
+    all_errors: list[str] = []
+    for sheet, names, rows in read_rows(path):
+        label = path.name if path.suffix.lower() == ".csv" else f"{path.name} sheet {sheet!r}"
+        kind = TEMPLATES.get(sheet.strip().lower()) or detect_kind(names, label)
+        missing = [c for c in kind.required if c not in names]
+        if missing:
+            raise DataError(f"{label}: missing required column(s) {', '.join(missing)} for a {kind.name} table")
+        errs = _Errors(label)
+        writers.append((kind.name, _PARSERS[kind.name](con, rows, errs, site, path.name)))
+        all_errors.extend(f"{label}: {e}" for e in errs.items)
+    if all_errors:
+        shown = "; ".join(all_errors[:20])
+        more = f"; ... {len(all_errors) - 20} more" if len(all_errors) > 20 else ""
+        raise DataError(f"{len(all_errors)} problem(s) in {path.name}, nothing imported: {shown}{more}")
+    for kind_name, write in writers:
+        n = write()
+        setattr(report, _REPORT_FIELD[kind_name], getattr(report, _REPORT_FIELD[kind_name]) + n)
+    return report
