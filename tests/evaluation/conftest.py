@@ -55,7 +55,7 @@ def build_world(path: Path, seed: int = 7, people_per_site: int = 120, followup_
                                  "measured"))
                     rows.append((1, site, scenario, "sex", "F", 30, 250, 27, 29, 26, prec, rec - 0.05, 0.9, 0.8, 1,
                                  0.5, "measured"))
-            con.executemany("INSERT INTO linkage_metrics VALUES (" + ", ".join(["?"] * 17) + ")", rows)
+            con.executemany("INSERT INTO linkage_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return store
 
 
