@@ -1,1 +1,10 @@
-"""synthetic_data."""
+"""synthetic_data: a seeded synthetic world of four services and their local authorities, as an extract drop.
+
+Public API: :class:`WorldSettings` (every rate, typed) and :func:`generate` (write a drop, return the
+manifest). See ``docs/synthetic-world.md``.
+"""
+
+from synthetic_data.settings import SiteProfile, WorldSettings
+from synthetic_data.world import generate
+
+__all__ = ["SiteProfile", "WorldSettings", "generate"]

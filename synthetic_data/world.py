@@ -1,0 +1,196 @@
+"""``generate``: draw a seeded world and write it as an extract drop (``docs/extract-drop.md``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from synthetic_data.csc import build_cin, build_cla
+from synthetic_data.names import NamePools
+from synthetic_data.population import build_world
+from synthetic_data.settings import WorldSettings
+from synthetic_data.site_records import build_site_records
+from synthetic_data.writers import (
+    cin_child_fragments,
+    cin_xml,
+    csv_bytes,
+    identifier_rows,
+    la_children_order,
+    site_outcome_rows,
+    site_people_rows,
+    ssda903_rows,
+    truth_link_rows,
+)
+from warehouse.adapters import get_adapter
+from warehouse.drop import (
+    CIN_CENSUS,
+    DEFECT_COLUMNS,
+    LA_IDENTIFIERS,
+    MANIFEST,
+    SSDA903_EPISODES,
+    SSDA903_HEADER,
+    TRUTH_DEFECTS,
+    TRUTH_LINKS,
+    sha256_file,
+)
+from warehouse.errors import ConfigError
+from warehouse.sites import LOCAL_AUTHORITIES, SITES
+
+GENERATOR = "linkready-synth"
+GENERATOR_VERSION = "0.2.0"
+
+
+@dataclass
+class DropFile:
+    """One file of the drop before serialisation: a string table (CSV) or XML child fragments."""
+
+    path: str
+    kind: str
+    table: pl.DataFrame | None = None
+    fragments: list[str] | None = None
+    la_code: str = ""
+    site_id: str = ""
+    measure: str = ""
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    date_format: str = "%Y-%m-%d"
+
+    @property
+    def rows(self) -> int:
+        return len(self.fragments) if self.fragments is not None else (self.table.height if self.table is not None
+                                                                         else 0)
+
+
+def _streams(seed: int, n: int) -> list[np.random.Generator]:
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
+
+
+def build_files(settings: WorldSettings, progress: Callable[[str], None] | None = None
+                ) -> tuple[list[DropFile], dict[str, int]]:
+    """Draw the world and return every file as a table (nothing written yet) plus counts."""
+    say = progress or (lambda _m: None)
+    rng_world, rng_cin, rng_cla, rng_site, rng_write = _streams(settings.seed, 5)
+    say("building name pools")
+    names = NamePools(settings.seed)
+    say(f"drawing families for {settings.children:,} children")
+    world = build_world(settings, rng_world, names)
+    say("drawing children-in-need episodes")
+    cin = build_cin(world, rng_cin)
+    say("drawing looked-after episodes")
+    cla = build_cla(world, cin, rng_cla)
+    say("drawing service records and outcomes")
+    records = build_site_records(world, rng_site, names)
+
+    files: list[DropFile] = []
+    la_missing_nhs = rng_write.random(len(world.children)) < settings.p_la_nhs_missing
+    nhs = np.where(la_missing_nhs, None, world.children.nhs)
+    for code in sorted(LOCAL_AUTHORITIES):
+        say(f"writing local authority {code}")
+        order = la_children_order(world, cin, code)
+        base = f"la/{code}"
+        files.append(DropFile(f"{base}/{CIN_CENSUS}", "cin_census", fragments=cin_child_fragments(world, cin, order),
+                              la_code=code))
+        header, episodes = ssda903_rows(world, cin, cla, order, rng_write)
+        files.append(DropFile(f"{base}/{SSDA903_HEADER}", "ssda903_header", table=header, la_code=code,
+                              date_format="%d/%m/%Y"))
+        files.append(DropFile(f"{base}/{SSDA903_EPISODES}", "ssda903_episodes", table=episodes, la_code=code,
+                              date_format="%d/%m/%Y"))
+        files.append(DropFile(f"{base}/{LA_IDENTIFIERS}", "la_identifiers",
+                              table=identifier_rows(world, cin, order, nhs), la_code=code))
+    for site_id in SITES:
+        say(f"writing site {site_id}")
+        adapter = get_adapter(site_id)
+        lay = adapter.people
+        files.append(DropFile(f"sites/{site_id}/{lay.filename}", "site_people",
+                              table=site_people_rows(site_id, records), site_id=site_id, delimiter=lay.delimiter,
+                              encoding=lay.encoding, date_format=lay.date_format))
+        for measure in adapter.outcomes.measures:
+            files.append(DropFile(f"sites/{site_id}/{adapter.outcomes.filename(measure)}", "site_outcomes",
+                                  table=site_outcome_rows(site_id, measure, records), site_id=site_id,
+                                  measure=measure, delimiter=lay.delimiter, encoding=lay.encoding,
+                                  date_format=lay.date_format))
+    files.append(DropFile(TRUTH_LINKS, "truth_links", table=truth_link_rows(records)))
+
+    K = world.children
+    counts = {
+        "children": len(K),
+        "families": len(world.families),
+        "la_children": int(K.in_la.sum()),
+        "la_unborn": int((K.in_la & (K.dob < 0)).sum()),
+        "cin_episodes": len(cin.child),
+        "cin_with_domestic_abuse_factor": int(cin.da_factor.sum()),
+        "cin_assessments_authorised": int((cin.assess_auth >= 0).sum()),
+        "child_protection_plans": int((cin.cpp_start >= 0).sum()),
+        "looked_after_children": len(set(cla.child.tolist())),
+        "looked_after_episodes": len(cla.child),
+        "twins": int(K.is_twin.sum()),
+        "nhs_numbers_unavailable": world.nhs_shortfall,
+        "truth_links": records.links.height,
+        **records.counts,
+    }
+    return files, counts
+
+
+def _serialise(f: DropFile, settings: WorldSettings) -> bytes:
+    if f.fragments is not None:
+        return cin_xml(f.la_code, settings, f.fragments).encode("utf-8")
+    assert f.table is not None
+    return csv_bytes(f.table, f.delimiter, f.encoding)
+
+
+def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None] | None = None) -> dict:
+    """Write a complete extract drop for ``settings`` into ``out`` and return the manifest dict.
+
+    Same settings -> byte-identical files. With ``settings.dirty > 0`` defects are injected and
+    listed in ``truth/defects.csv``.
+    """
+    settings.validate()
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; give a directory (it is created if missing)")
+    say = progress or (lambda _m: None)
+    files, counts = build_files(settings, say)
+    defects: pl.DataFrame | None = None
+    if settings.dirty > 0:
+        from synthetic_data.defects import inject_defects
+
+        say(f"injecting defects at rate {settings.dirty}")
+        defects = inject_defects(files, settings)
+        counts["defects"] = defects.height
+        files.append(DropFile(TRUTH_DEFECTS, "truth_defects", table=defects))
+
+    # a previous drop in the same directory is replaced, never mixed
+    if (out / MANIFEST).exists():
+        for sub in ("la", "sites", "truth"):
+            if (out / sub).is_dir():
+                shutil.rmtree(out / sub)
+    out.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for f in sorted(files, key=lambda x: x.path):
+        path = out / f.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_serialise(f, settings))
+        entries.append({"path": f.path, "sha256": sha256_file(path), "kind": f.kind, "rows": f.rows})
+    say("writing manifest")
+    manifest = {
+        "generator": GENERATOR,
+        "generator_version": GENERATOR_VERSION,
+        "seed": settings.seed,
+        "children": settings.children,
+        "dirty": settings.dirty,
+        "extract_date": settings.extract_date.isoformat(),
+        "census_year": settings.census_year,
+        "reference_date": settings.reference_date.isoformat(),
+        "rates": settings.rates(),
+        "counts": counts,
+        "files": entries,
+        "defect_columns": list(DEFECT_COLUMNS) if defects is not None else [],
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n", encoding="utf-8")
+    return manifest

@@ -1,0 +1,252 @@
+"""Writers: the true world and the site records as files in their real formats.
+
+Every writer returns a table of rows (a polars DataFrame of strings, or a list of XML child
+fragments) before it is serialised, so the defect injector can alter rows in one place and the
+manifest can count them. Dates are formatted once per column with polars.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from synthetic_data.csc import CinEpisodes, ClaEpisodes
+from synthetic_data.population import YEAR, World, day
+from synthetic_data.settings import WorldSettings
+from synthetic_data.site_records import SiteRecords
+from warehouse.adapters import get_adapter
+from warehouse.drop import LA_IDENTIFIER_COLUMNS, TRUTH_LINK_COLUMNS
+
+SSDA903_HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
+SSDA903_EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                           "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
+GENDER_CURRENT = {"M": "1", "F": "2", "U": "0"}
+
+
+def fmt_dates(days: np.ndarray, fmt: str) -> list[str]:
+    """Format day numbers with ``fmt``; negative day numbers become empty strings."""
+    s = pl.Series("d", np.asarray(days, dtype=np.int64))
+    out = (pl.when(s >= 0).then(s).otherwise(None)).alias("d")
+    return pl.select(out.cast(pl.Date).dt.strftime(fmt).fill_null("")).to_series().to_list()
+
+
+def _s(v: object) -> str:
+    return "" if v is None else str(v)
+
+
+# ------------------------------------------------------------------------------ LA files
+
+
+def la_children_order(world: World, cin: CinEpisodes, la_code: str) -> np.ndarray:
+    """Positions in ``cin`` of this LA's children, sorted by LAchildID (the row order of every LA file)."""
+    K, F = world.children, world.families
+    pos = np.flatnonzero(F.la_code[K.family[cin.child]] == la_code)
+    ids = K.la_child_id[cin.child[pos]]
+    return pos[np.argsort(ids.astype(str), kind="stable")]
+
+
+def la_nhs(world: World, rng_mask: np.ndarray) -> np.ndarray:
+    """NHS numbers as the LA case system holds them (``rng_mask`` = missing)."""
+    return np.where(rng_mask, None, world.children.nhs)
+
+
+def identifier_rows(world: World, cin: CinEpisodes, order: np.ndarray, nhs: np.ndarray) -> pl.DataFrame:
+    """The LA identifier extract (``docs/extract-drop.md``), one row per LA child, ISO dates."""
+    K, F = world.children, world.families
+    c = cin.child[order]
+    unborn = K.dob[c] < 0
+    data = {
+        "LAchildID": K.la_child_id[c].tolist(),
+        "Forename": np.where(unborn, "", K.forename[c]).tolist(),
+        "Surname": K.surname[c].tolist(),
+        "PersonBirthDate": fmt_dates(K.dob[c], "%Y-%m-%d"),
+        "ExpectedPersonBirthDate": fmt_dates(np.where(unborn, K.edd[c], -1), "%Y-%m-%d"),
+        "Sex": K.sex[c].tolist(),
+        "Postcode": F.postcode[K.family[c]].tolist(),
+        "NHSNumber": [_s(x) for x in nhs[c]],
+        "UPN": [_s(x) for x in K.upn[c]],
+        "FormerUPN": [_s(x) for x in K.former_upn[c]],
+        "Ethnicity": F.ethnicity[K.family[c]].tolist(),
+    }
+    return pl.DataFrame(data, schema={k: pl.Utf8 for k in LA_IDENTIFIER_COLUMNS})
+
+
+def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> list[str]:
+    """One ``<Child>`` XML fragment per LA child (element order as the 2024 XSD requires)."""
+    K, F = world.children, world.families
+    iso = {name: fmt_dates(getattr(cin, name)[order], "%Y-%m-%d") for name in (
+        "referral", "closure", "assess_start", "assess_auth", "plan_start", "plan_end", "s47_start", "s47_target",
+        "icpc", "cpp_start", "cpp_end")}
+    c = cin.child[order]
+    dob = fmt_dates(K.dob[c], "%Y-%m-%d")
+    edd = fmt_dates(np.where(K.dob[c] < 0, K.edd[c], -1), "%Y-%m-%d")
+    out: list[str] = []
+    for j, i in enumerate(order):
+        k = c[j]
+        parts = ["<Child><ChildIdentifiers>", f"<LAchildID>{K.la_child_id[k]}</LAchildID>"]
+        if K.upn[k]:
+            parts.append(f"<UPN>{K.upn[k]}</UPN>")
+        if K.former_upn[k]:
+            parts.append(f"<FormerUPN>{K.former_upn[k]}</FormerUPN>")
+        if K.upn_unknown[k]:
+            parts.append(f"<UPNunknown>{K.upn_unknown[k]}</UPNunknown>")
+        if dob[j]:
+            parts.append(f"<PersonBirthDate>{dob[j]}</PersonBirthDate>")
+        if edd[j]:
+            parts.append(f"<ExpectedPersonBirthDate>{edd[j]}</ExpectedPersonBirthDate>")
+        parts.append(f"<GenderCurrent>{GENDER_CURRENT[K.sex[k]]}</GenderCurrent>")
+        parts.append("</ChildIdentifiers><ChildCharacteristics>")
+        parts.append(f"<Ethnicity>{F.ethnicity[K.family[k]]}</Ethnicity>")
+        if cin.disabilities[i]:
+            parts.append("<Disabilities>" + "".join(f"<Disability>{d}</Disability>" for d in cin.disabilities[i])
+                         + "</Disabilities>")
+        parts.append("</ChildCharacteristics><CINdetails>")
+        parts.append(f"<CINreferralDate>{iso['referral'][j]}</CINreferralDate>")
+        parts.append(f"<ReferralSource>{cin.source[i]}</ReferralSource>")
+        if cin.need[i]:
+            parts.append(f"<PrimaryNeedCode>{cin.need[i]}</PrimaryNeedCode>")
+        if iso["closure"][j]:
+            parts.append(f"<CINclosureDate>{iso['closure'][j]}</CINclosureDate>")
+            parts.append(f"<ReasonForClosure>{cin.closure_reason[i]}</ReasonForClosure>")
+        if iso["icpc"][j]:
+            parts.append(f"<DateOfInitialCPC>{iso['icpc'][j]}</DateOfInitialCPC>")
+        if iso["assess_start"][j]:
+            parts.append(f"<Assessments><AssessmentActualStartDate>{iso['assess_start'][j]}</AssessmentActualStartDate>")
+            if iso["assess_auth"][j]:
+                parts.append(f"<AssessmentAuthorisationDate>{iso['assess_auth'][j]}</AssessmentAuthorisationDate>")
+                parts.append("<FactorsIdentifiedAtAssessment>" + "".join(
+                    f"<AssessmentFactors>{x}</AssessmentFactors>" for x in cin.factors[i])
+                    + "</FactorsIdentifiedAtAssessment>")
+            parts.append("</Assessments>")
+        if iso["plan_start"][j]:
+            parts.append(f"<CINPlanDates><CINPlanStartDate>{iso['plan_start'][j]}</CINPlanStartDate>")
+            if iso["plan_end"][j]:
+                parts.append(f"<CINPlanEndDate>{iso['plan_end'][j]}</CINPlanEndDate>")
+            parts.append("</CINPlanDates>")
+        if iso["s47_start"][j]:
+            parts.append(f"<Section47><S47ActualStartDate>{iso['s47_start'][j]}</S47ActualStartDate>"
+                         f"<InitialCPCtarget>{iso['s47_target'][j]}</InitialCPCtarget>"
+                         f"<DateOfInitialCPC>{iso['icpc'][j]}</DateOfInitialCPC>"
+                         "<ICPCnotRequired>false</ICPCnotRequired></Section47>")
+        parts.append(f"<ReferralNFA>{'true' if cin.nfa[i] else 'false'}</ReferralNFA>")
+        if iso["cpp_start"][j]:
+            parts.append(f"<ChildProtectionPlans><CPPstartDate>{iso['cpp_start'][j]}</CPPstartDate>")
+            if iso["cpp_end"][j]:
+                parts.append(f"<CPPendDate>{iso['cpp_end'][j]}</CPPendDate>")
+            parts.append(f"<InitialCategoryOfAbuse>{cin.cpp_initial[i]}</InitialCategoryOfAbuse>"
+                         f"<LatestCategoryOfAbuse>{cin.cpp_latest[i]}</LatestCategoryOfAbuse>"
+                         f"<NumberOfPreviousCPP>{cin.cpp_previous[i]}</NumberOfPreviousCPP>")
+            if cin.cpp_reviews[i]:
+                parts.append("<Reviews>" + "".join(
+                    f"<CPPreviewDate>{d}</CPPreviewDate>" for d in fmt_dates(np.array(cin.cpp_reviews[i]), "%Y-%m-%d"))
+                    + "</Reviews>")
+            parts.append("</ChildProtectionPlans>")
+        parts.append("</CINdetails></Child>")
+        out.append("".join(parts))
+    return out
+
+
+def cin_xml(la_code: str, s: WorldSettings, fragments: list[str]) -> str:
+    """The whole CIN census XML document for one LA."""
+    header = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
+        f"<Year>{s.census_year}</Year><ReferenceDate>{s.reference_date.isoformat()}</ReferenceDate>"
+        "</CollectionDetails><Source><SourceLevel>L</SourceLevel>"
+        f"<LEA>{la_code}</LEA><SoftwareCode>linkready-synth</SoftwareCode><Release>1</Release>"
+        f"<SerialNo>001</SerialNo><DateTime>{s.reference_date.isoformat()}T00:00:00</DateTime></Source>"
+        "</Header>\n<Children>\n"
+    )
+    return header + "\n".join(fragments) + "\n</Children>\n</Message>\n"
+
+
+def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.ndarray,
+                 rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """SSDA903 header and episodes tables for one LA (DD/MM/YYYY dates, sex M/F)."""
+    K, F = world.children, world.families
+    R = day(world.settings.reference_date)
+    la_children = cin.child[order]
+    in_la = np.isin(cla.child, la_children)
+    ep_idx = np.flatnonzero(in_la)
+    rank = {int(c): r for r, c in enumerate(la_children)}
+    ep_idx = ep_idx[np.lexsort((cla.decom[ep_idx], [rank[int(c)] for c in cla.child[ep_idx]]))] if len(ep_idx) else ep_idx
+    kids = np.array(sorted(set(cla.child[ep_idx].tolist()), key=lambda c: rank[c]), dtype=np.int64)
+    female = K.sex[kids] == "F"
+    age = (R - K.dob[kids]) / YEAR
+    mother = female & (age >= 14) & (rng.random(len(kids)) < 0.05)
+    mc_lo = K.dob[kids] + int(14 * YEAR)
+    mc_dob = np.where(mother, mc_lo + (rng.random(len(kids)) * np.maximum(R - mc_lo, 0)).astype(np.int64), -1)
+    upn = [_s(u) if u else _s(un) for u, un in zip(K.upn[kids], K.upn_unknown[kids], strict=True)]
+    header = pl.DataFrame({
+        "CHILD": K.la_child_id[kids].tolist(),
+        "SEX": K.sex[kids].tolist(),
+        "DOB": fmt_dates(K.dob[kids], "%d/%m/%Y"),
+        "ETHNIC": F.ethnicity[K.family[kids]].tolist(),
+        "UPN": upn,
+        "MOTHER": np.where(female, np.where(mother, "1", "0"), "").tolist(),
+        "MC_DOB": fmt_dates(mc_dob, "%d/%m/%Y"),
+    }, schema={k: pl.Utf8 for k in SSDA903_HEADER_COLUMNS})
+    e = ep_idx
+    episodes = pl.DataFrame({
+        "CHILD": K.la_child_id[cla.child[e]].tolist(),
+        "DECOM": fmt_dates(cla.decom[e], "%d/%m/%Y"),
+        "RNE": cla.rne[e].tolist(), "LS": cla.ls[e].tolist(), "CIN": cla.cin[e].tolist(),
+        "PLACE": cla.place[e].tolist(), "PLACE_PROVIDER": cla.provider[e].tolist(),
+        "DEC": fmt_dates(cla.dec[e], "%d/%m/%Y"), "REC": cla.rec[e].tolist(),
+        "REASON_PLACE_CHANGE": cla.reason_change[e].tolist(), "HOME_POST": cla.home_post[e].tolist(),
+        "PL_POST": cla.pl_post[e].tolist(), "URN": cla.urn[e].tolist(),
+    }, schema={k: pl.Utf8 for k in SSDA903_EPISODE_COLUMNS})
+    return header, episodes
+
+
+# ------------------------------------------------------------------------------ site files
+
+
+def site_people_rows(site_id: str, records: SiteRecords) -> pl.DataFrame:
+    """A site's people file in its own column names, labels and date format (all strings)."""
+    adapter = get_adapter(site_id)
+    lay = adapter.people
+    df = records.people.filter(pl.col("site_id") == site_id)
+    out: dict[str, list[str]] = {}
+    for canon, col in lay.columns.items():
+        if canon in ("dob", "expected_dob", "referral_date", "end_date"):
+            out[col] = fmt_dates(df[canon].to_numpy(), lay.date_format)
+        elif canon in ("role", "sex", "referral_source", "end_reason", "ethnicity"):
+            vals = df[canon].to_list()
+            cache: dict[str, str] = {}
+            out[col] = [cache.setdefault(v, lay.to_site_value(canon, v)) if v else "" for v in vals]
+        else:
+            out[col] = [_s(v) for v in df[canon].to_list()]
+    if "Birth_Weight_g" in lay.extra_columns:
+        out["Birth_Weight_g"] = [str(v) if v >= 0 else "" for v in df["birth_weight"].to_list()]
+    if "Gestation_Weeks" in lay.extra_columns:
+        out["Gestation_Weeks"] = [str(v) if v >= 0 else "" for v in df["gestation"].to_list()]
+    return pl.DataFrame(out, schema={k: pl.Utf8 for k in out})
+
+
+def site_outcome_rows(site_id: str, measure: str, records: SiteRecords) -> pl.DataFrame:
+    """One outcome file (item level) in the site's layout."""
+    adapter = get_adapter(site_id)
+    lay = adapter.outcomes
+    fmt = adapter.people.date_format
+    df = records.outcomes[(site_id, measure)]
+    label = {v: k for k, v in lay.timepoint_labels.items()}
+    out: dict[str, list[str]] = {
+        lay.id_column: df["record_id"].to_list(),
+        lay.timepoint_column: [label[t] for t in df["timepoint"].to_list()],
+        lay.date_column: fmt_dates(df["date"].to_numpy(), fmt),
+    }
+    item_cols = [c for c in df.columns if c.startswith("item")]
+    for j, c in enumerate(item_cols, start=1):
+        out[f"{lay.item_prefix}{j}"] = [_s(v) for v in df[c].to_list()]
+    return pl.DataFrame(out, schema={k: pl.Utf8 for k in out})
+
+
+def truth_link_rows(records: SiteRecords) -> pl.DataFrame:
+    return records.links.select(list(TRUTH_LINK_COLUMNS))
+
+
+def csv_bytes(df: pl.DataFrame, delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+    """Serialise a string table as CSV bytes in the given encoding (``utf-8-sig`` adds a BOM)."""
+    blanked = df.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in df.columns)
+    text = blanked.write_csv(separator=delimiter, quote_style="necessary", line_terminator="\n")
+    return text.encode(encoding)
