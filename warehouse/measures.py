@@ -290,7 +290,7 @@ def register(measure: Measure) -> Measure:
             problems.append(f"item {i} outside 1..{measure.n_items}")
     if measure.total_range[0] > measure.total_range[1]:
         problems.append(f"total_range {measure.total_range} is reversed")
-    if not type(measure).__dict__.get("score_detail") and (
+    if type(measure).score_detail is Measure.score_detail and (
         measure.total_range != (lo * measure.n_items, hi * measure.n_items)
     ):
         problems.append(f"total_range {measure.total_range} != items x scale {(lo * measure.n_items, hi * measure.n_items)}")
