@@ -49,14 +49,14 @@ class Account:
 
     name: str
     role: str
-    site_id: str | None = None
+    site: str | None = None
     password: str | None = None
 
     @property
     def sites(self) -> tuple[str, ...]:
         """The sites this account may see: one for a site user, all four otherwise."""
         if self.role == "site":
-            return (self.site_id,) if self.site_id else ()
+            return (self.site,) if self.site else ()
         return SITE_IDS
 
 
@@ -270,5 +270,5 @@ def create_demo_accounts(db: Path) -> list[Account]:
     for name, role, site in specs:
         password = secrets.token_urlsafe(12)
         acc = store.add(name, role, site, password, replace=True)
-        out.append(Account(acc.name, acc.role, acc.site_id, password))
+        out.append(Account(acc.name, acc.role, acc.site, password))
     return out

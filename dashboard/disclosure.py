@@ -37,12 +37,15 @@ class Disclosure:
         groups: columns whose distinct values form groups adding up to a shown total
             (secondary suppression is applied within each group, per count column).
         suppress_max: largest count that is suppressed.
+        row_linked: when any count in a row is hidden, hide every count in that row (for rows whose
+            counts are arithmetically tied, e.g. ``missing = eligible - scored`` or a funnel's ``n``/``lost``).
     """
 
     counts: tuple[str, ...] = ()
     rates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     groups: tuple[str, ...] | None = None
     suppress_max: int = 5
+    row_linked: bool = False
 
     def apply(self, df: pl.DataFrame) -> pl.DataFrame:
         """Return ``df`` with suppressed cells replaced by ``[c]`` (affected columns become text)."""
@@ -55,6 +58,12 @@ class Disclosure:
                 hide[col] = ((v >= 1) & (v <= self.suppress_max)).fill_null(False)
         if self.groups is not None:
             hide = self._secondary(df, hide)
+        if self.row_linked and hide:
+            anyrow = pl.Series([False] * df.height)
+            for mask in hide.values():
+                anyrow = anyrow | mask
+            for col in hide:
+                hide[col] = anyrow & df[col].is_not_null()
         for rate, sources in self.rates.items():
             if rate in df.columns:
                 mask = pl.Series([False] * df.height)

@@ -133,10 +133,29 @@ def timeline_figure(result: TableResult) -> go.Figure:
     return _layout(fig, "Evaluable sample accrues month by month", "Evaluable people (cumulative)")
 
 
+def months_figure(result: TableResult) -> go.Figure:
+    """Months to the target sample per site and outcome (first design listed), hatched per site."""
+    f = result.frame
+    if "design" in f.columns and f.height:
+        f = f.filter(pl.col("design") == f["design"][0])
+    fig = go.Figure()
+    for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
+        part = f.filter(pl.col("site_id") == site)
+        ys = numbers(part, "months_to_target_whole")
+        fig.add_bar(x=[str(o) for o in part["outcome"].to_list()], y=ys,
+                    name=str(part["site"][0] if "site" in part.columns else site),
+                    marker={"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}},
+                    text=["never" if y is None else f"{y:.0f}" for y in ys], textposition="outside")
+    fig.update_layout(barmode="group")
+    design = str(f["design"][0]).replace("_", " ") if "design" in f.columns and f.height else ""
+    return _layout(fig, f"Months to reach the target sample ({design})", "Months")
+
+
 def heatmap_figure(result: TableResult, value: str = "rating") -> go.Figure:
     """Site x data item heatmap of one availability dimension (sequential palette, values printed)."""
     f = result.frame
-    items = sorted({str(x) for x in f["data_item"].to_list()}) if "data_item" in f.columns else []
+    label_col = "data_item_label" if "data_item_label" in f.columns else "data_item"
+    items = sorted({str(x) for x in f[label_col].to_list()}) if label_col in f.columns else []
     sites = f["site_id"].unique(maintain_order=True).to_list() if "site_id" in f.columns else []
     raw = f[value].to_list() if value in f.columns else [None] * f.height
     numeric = all(isinstance(v, int | float) or v is None for v in raw)
@@ -145,13 +164,16 @@ def heatmap_figure(result: TableResult, value: str = "rating") -> go.Figure:
         order = {v: i for i, v in enumerate(sorted({str(v) for v in raw if v is not None}))}
     cell: dict[tuple[str, str], object] = {}
     for r, v in zip(f.iter_rows(named=True), raw, strict=True):
-        cell[(str(r["site_id"]), str(r["data_item"]))] = v
+        cell[(str(r["site_id"]), str(r[label_col]))] = v
     z, text = [], []
     for s in sites:
         z.append([(cell.get((s, it)) if numeric else order.get(str(cell.get((s, it))))) for it in items])
         text.append([("" if cell.get((s, it)) is None else str(cell.get((s, it)))) for it in items])
+    site_label = dict(zip(f["site_id"].to_list(), f["site"].to_list(), strict=True)) if "site" in f.columns else {}
+    sites = [site_label.get(s, s) for s in sites]
     fig = go.Figure(go.Heatmap(z=z, x=items, y=sites, text=text, texttemplate="%{text}",
-                               colorscale=[[i / 3, c] for i, c in enumerate(SEQUENTIAL)], showscale=numeric,
+                               colorscale=[[i / 3, c] for i, c in enumerate(SEQUENTIAL)], showscale=numeric, zmin=0,
+                               zmax=4 if numeric else None,
                                hoverongaps=False))
     dim = result.params.get("dimension", "")
     fig = _layout(fig, f"Data availability: {dim}", "")

@@ -107,7 +107,8 @@ def linkage_scenarios(cur: duckdb.DuckDBPyConnection) -> list[str]:
 def linkage_subgroups(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str, subgroup_type: str) -> pl.DataFrame:
     """Per site and subgroup of one type: records, links, match rate (latest run)."""
     return _pl(cur, """
-        SELECT site_id, subgroup_type, subgroup, n_records, links, match_rate, recall, basis
+        SELECT site_id, subgroup_type, subgroup, n_records, links, match_rate, match_rate_low, match_rate_high,
+               recall, basis
         FROM linkage_metrics
         WHERE run_id = (SELECT max(run_id) FROM linkage_metrics)
           AND scenario = ? AND subgroup_type = ? AND site_id IN (SELECT unnest(?))
@@ -215,12 +216,30 @@ def outcome_completeness(cur: duckdb.DuckDBPyConnection, scope: Scope, measure: 
     """, [_sites(scope), measure, measure, _sites(scope), measure, measure])
 
 
+def readiness_completeness(cur: duckdb.DuckDBPyConnection, scope: Scope, measure: str | None = None) -> pl.DataFrame:
+    """The evaluation stage's completeness rows (overall subgroup) for the scope; empty if not computed."""
+    if not relation_columns(cur, "readiness_completeness"):
+        return pl.DataFrame()
+    return _pl(cur, """
+        SELECT site_id, measure, timepoint, eligible, recorded, scored, prorated, missing, completeness,
+               baseline_scored, retained, retention
+        FROM readiness_completeness
+        WHERE subgroup_type = 'all' AND site_id IN (SELECT unnest(?)) AND (? IS NULL OR measure = ?)
+        ORDER BY site_id, measure, CASE timepoint WHEN 'baseline' THEN 0 ELSE 1 END
+    """, [_sites(scope), measure, measure])
+
+
 def outcome_measures(cur: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
     """Measures with any recorded row in the scope."""
     rows = cur.execute(
         "SELECT DISTINCT measure FROM outcome_measurements WHERE site_id IN (SELECT unnest(?)) ORDER BY measure",
         [_sites(scope)],
     ).fetchall()
+    if not rows and relation_columns(cur, "readiness_completeness"):
+        rows = cur.execute(
+            "SELECT DISTINCT measure FROM readiness_completeness WHERE site_id IN (SELECT unnest(?)) ORDER BY measure",
+            [_sites(scope)],
+        ).fetchall()
     return [r[0] for r in rows]
 
 

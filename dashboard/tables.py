@@ -52,7 +52,7 @@ class TableSpec:
     def disclosure_for(self, frame: pl.DataFrame, suppress_max: int) -> Disclosure:
         """The disclosure rule for this table (inferred from column types when not declared)."""
         base = self.disclosure or infer_disclosure(frame)
-        return Disclosure(base.counts, base.rates, base.groups, suppress_max)
+        return Disclosure(base.counts, base.rates, base.groups, suppress_max, base.row_linked)
 
     def label(self, column: str) -> str:
         """Human-readable column heading."""
@@ -77,7 +77,7 @@ class TableResult:
 
 REGISTRY: dict[str, TableSpec] = {}
 
-_NOT_COUNT = re.compile(r"(month|day|year|rank|order|_id$|^id$|version|level|score|rating|weight|seq|timepoint)")
+_NOT_COUNT = re.compile(r"(month|day|year|rank|order|_id$|^id$|_no$|version|level|score|rating|weight|seq|timepoint)")
 _RATE = re.compile(r"(rate|share|completeness|pct|percent|proportion|precision|recall|power)")
 
 
@@ -219,14 +219,19 @@ def _overview(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame
         )
     )
     avail = q.relation_rows(cur, scope, "v_availability_matrix")
-    if not avail.is_empty() and {"site_id", "data_item"} <= set(avail.columns):
-        summary = avail.group_by("site_id").agg(pl.col("data_item").n_unique().cast(pl.Int64).alias("data_items_rated"))
+    if not avail.is_empty() and {"site_id", "data_item", "dimension", "rating"} <= set(avail.columns):
+        held = avail.filter((pl.col("dimension") == "held") & pl.col("rating").is_not_null())
+        summary = held.group_by("site_id").agg(
+            (pl.col("rating") >= 3).sum().cast(pl.Int64).alias("data_items_routine"),
+            pl.col("data_item").n_unique().cast(pl.Int64).alias("data_items_rated"),
+        )
         frame = frame.join(summary, on="site_id", how="left")
     else:
-        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("data_items_rated"))
+        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("data_items_routine"),
+                                   pl.lit(None, pl.Int64).alias("data_items_rated"))
     return _with_names(cur, scope, frame).select(
         "site_id", "site", "programme_children", "csc_children", "n_records", "links", "match_rate",
-        "expected_known_share", "outcome_rows", "outcome_scored", "outcome_completeness", "data_items_rated",
+        "expected_known_share", "outcome_rows", "outcome_scored", "outcome_completeness", "data_items_routine", "data_items_rated",
     )
 
 
@@ -247,14 +252,14 @@ def _subgroup_table(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.Dat
         pl.coalesce(pl.col("links"), (pl.col("match_rate") * pl.col("n_records")).round(0).cast(pl.Int64)).alias("links")
     )
     lows, highs = [], []
-    for links, n in zip(frame["links"].to_list(), frame["n_records"].to_list(), strict=True):
-        lo, hi = wilson_interval(links or 0, n or 0)
+    for links, n, lo0, hi0 in frame.select("links", "n_records", "match_rate_low", "match_rate_high").iter_rows():
+        lo, hi = (lo0, hi0) if lo0 is not None and hi0 is not None else wilson_interval(links or 0, n or 0)
         lows.append(lo)
         highs.append(hi)
     frame = frame.with_columns(pl.Series("ci_low", lows, pl.Float64), pl.Series("ci_high", highs, pl.Float64))
     frame = frame.join(overall, on="site_id", how="left").with_columns(
         (pl.col("match_rate") - pl.col("_site_rate")).alias("gap_vs_site")
-    ).drop("_site_rate", "recall")
+    ).drop("_site_rate", "match_rate_low", "match_rate_high")
     return _with_names(cur, scope, frame)
 
 
@@ -265,7 +270,10 @@ def _pair_table(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFra
 
 def _completeness(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
     measure = params.get("measure")
-    frame = q.outcome_completeness(cur, scope, None if measure in (None, "", "all") else measure)
+    chosen = None if measure in (None, "", "all") else measure
+    frame = q.readiness_completeness(cur, scope, chosen)
+    if frame.is_empty():  # evaluation stage not run yet: the plain count from the core tables
+        frame = q.outcome_completeness(cur, scope, chosen)
     return _with_names(cur, scope, frame)
 
 
@@ -273,15 +281,64 @@ def _timeline(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame
     return _with_names(cur, scope, q.recruitment_timeline(cur, scope))
 
 
-def _relation(name: str, filters: tuple[str, ...] = ()) -> Callable[[Cursor, Scope, dict[str, str]], pl.DataFrame]:
+def _relation(name: str, filters: tuple[str, ...] = (), columns: tuple[str, ...] | None = None,
+              post: Callable[[pl.DataFrame, Cursor, Scope], pl.DataFrame] | None = None,
+              ) -> Callable[[Cursor, Scope, dict[str, str]], pl.DataFrame]:
     def build(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
-        where = {f: params[f] for f in filters if params.get(f) not in (None, "", "all")}
         cols = q.relation_columns(cur, name)
-        where = {k: v for k, v in where.items() if k in cols}
+        where = {f: params[f] for f in filters if params.get(f) not in (None, "", "all") and f in cols}
         frame = q.relation_rows(cur, scope, name, where)
+        if frame.is_empty():
+            return frame
+        if columns is not None:
+            frame = frame.select([c for c in columns if c in frame.columns])
+        if post is not None:
+            return post(frame, cur, scope)
         return _with_names(cur, scope, frame)
 
     return build
+
+
+def _pivot_sites(frame: pl.DataFrame, cur: Cursor, scope: Scope, keys: list[str], value: str) -> pl.DataFrame:
+    """Long rows -> one row per key, one column per site (named), cells joined text."""
+    names = dict(q.site_names(cur, scope).select("site_id", "name").iter_rows())
+    frame = frame.with_columns(pl.col(value).cast(pl.Utf8).fill_null(""))
+    grouped = frame.group_by([*keys, "site_id"], maintain_order=True).agg(
+        pl.col(value).unique(maintain_order=True).str.join("; ")
+    )
+    wide = grouped.pivot(on="site_id", index=keys, values=value)
+    sites = [s for s in scope.sites if s in wide.columns]
+    wide = wide.select(*keys, *sites).sort(keys)
+    return wide.rename({s: names.get(s, s) for s in sites}).with_columns(
+        [pl.col(names.get(s, s)).fill_null("[x]") for s in sites]
+    )
+
+
+def _framework_post(frame: pl.DataFrame, cur: Cursor, scope: Scope) -> pl.DataFrame:
+    has = frame.columns
+    cell = pl.col("summary") if "summary" in has else pl.lit(None, pl.Utf8)
+    seg = pl.col("n_segments") if "n_segments" in has else pl.lit(0)
+    frame = frame.with_columns(
+        pl.when(cell.is_not_null()).then(cell)
+        .when(seg > 0).then(pl.lit("coded material, not yet charted"))
+        .otherwise(pl.lit("silent on this theme")).alias("cell"),
+        pl.col("theme_name").fill_null(pl.col("theme_id")).alias("theme"),
+    )
+    keys = ["rq_id", "theme"] if "rq_id" in has else ["theme"]
+    return _pivot_sites(frame.with_columns(pl.col(k).cast(pl.Utf8).fill_null("") for k in keys), cur, scope, keys,
+                        "cell")
+
+
+def _triangulation_post(frame: pl.DataFrame, cur: Cursor, scope: Scope) -> pl.DataFrame:
+    has = frame.columns
+    parts = [pl.col(c).cast(pl.Utf8) for c in ("data_item", "dimension") if c in has]
+    frame = frame.with_columns(
+        pl.coalesce(pl.col("theme_id").cast(pl.Utf8) if "theme_id" in has else pl.lit(None, pl.Utf8),
+                    pl.concat_str(parts, separator=" / ") if parts else pl.lit("")).alias("about"),
+        pl.col("rq_id").cast(pl.Utf8).fill_null("") if "rq_id" in has else pl.lit("").alias("rq_id"),
+    )
+    return _pivot_sites(frame.with_columns(pl.col("about").fill_null("")), cur, scope, ["rq_id", "about"],
+                        "convergence")
 
 
 _LINK_NOTES = (
@@ -304,7 +361,7 @@ register(TableSpec(
     labels={"site_id": "Site id", "programme_children": "Programme children", "csc_children": "CSC children (LA)",
             "n_records": "Records linked against", "expected_known_share": "Expected known to CSC",
             "outcome_rows": "Outcome records", "outcome_scored": "Outcome records scored",
-            "data_items_rated": "Data items rated"},
+            "data_items_routine": "Data items routinely extractable", "data_items_rated": "Data items rated"},
 ))
 register(TableSpec(
     "linkage_scenarios", "Linkage quality by identifier scenario", (*_LINK_NOTES, SYNTHETIC_NOTE), _scenario_table,
@@ -325,11 +382,11 @@ register(TableSpec(
     _subgroup_table,
     Disclosure(
         counts=("n_records", "links"),
-        rates={r: ("n_records", "links") for r in ("match_rate", "ci_low", "ci_high", "gap_vs_site")},
+        rates={r: ("n_records", "links") for r in ("match_rate", "ci_low", "ci_high", "gap_vs_site", "recall")},
         groups=("site_id",),
     ),
     params=(SCENARIO, SUBGROUP_TYPE),
-    percent=("match_rate", "ci_low", "ci_high", "gap_vs_site"),
+    percent=("match_rate", "ci_low", "ci_high", "gap_vs_site", "recall"),
     labels={"site_id": "Site id", "n_records": "Records", "ci_low": "95% CI low", "ci_high": "95% CI high",
             "gap_vs_site": "Gap vs site rate"},
 ))
@@ -341,12 +398,18 @@ register(TableSpec(
 ))
 register(TableSpec(
     "outcome_completeness", "Outcome completeness by site, measure and timepoint",
-    ("People = people with any record of the measure; scored = records whose total could be computed under the "
-     "measure's missing-item rule; completeness = scored / people.", SYNTHETIC_NOTE),
+    ("Eligible = people due the measure at that timepoint (evaluation-readiness stage); scored = with a total "
+     "under the measure's missing-item rule; completeness = scored / eligible; retention = of those scored at "
+     "baseline and due follow-up, the share scored at follow-up.",
+     "Where one count in a row is 1-5, every count in the row is hidden, since they add up to each other.",
+     SYNTHETIC_NOTE),
     _completeness,
-    Disclosure(counts=("people", "recorded", "scored"), rates={"completeness": ("people", "scored")}),
-    params=(MEASURE,), percent=("completeness",),
-    labels={"site_id": "Site id"},
+    Disclosure(counts=("eligible", "people", "recorded", "scored", "prorated", "missing", "baseline_scored",
+                       "retained"),
+               rates={"completeness": ("eligible", "people", "scored"), "retention": ("baseline_scored", "retained")},
+               row_linked=True),
+    params=(MEASURE,), percent=("completeness", "retention"),
+    labels={"site_id": "Site id", "baseline_scored": "Scored at baseline (due follow-up)"},
 ))
 register(TableSpec(
     "sample_timeline", "Sample accrued over time",
@@ -357,32 +420,77 @@ register(TableSpec(
     labels={"site_id": "Site id", "with_baseline": "With baseline", "evaluable": "Evaluable"},
 ))
 register(TableSpec(
-    "availability_matrix", "Data availability by site and data item",
-    ("Ratings from focus groups and document review (synthesis stage), for the chosen dimension.", SYNTHETIC_NOTE),
-    _relation("v_availability_matrix", ("dimension",)), params=(DIMENSION,),
-    labels={"site_id": "Site id"},
+    "readiness_timeline", "Months to reach the target sample",
+    ("From the evaluation-readiness stage: people needed for the chosen design, analysable people accruing "
+     "per month, and months until the target is reached (blank when nothing analysable accrues).",
+     SYNTHETIC_NOTE),
+    _relation("readiness_timeline", columns=("site_id", "outcome", "design", "target_n", "monthly_referrals",
+                                             "analysable_per_month", "months_to_target_whole", "linkage_scenario",
+                                             "basis")),
+    Disclosure(),
+    labels={"site_id": "Site id", "target_n": "Target people", "months_to_target_whole": "Months to target"},
 ))
 register(TableSpec(
-    "availability_evidence", "Evidence behind the availability ratings",
-    ("Quotes from synthetic focus-group material.", SYNTHETIC_NOTE),
-    _relation("v_availability_evidence", ("dimension", "data_item")), params=(DIMENSION, DATA_ITEM),
-    labels={"site_id": "Site id"},
-))
-register(TableSpec(
-    "framework_matrix", "Framework matrix", ("Themes by site (framework analysis).", SYNTHETIC_NOTE),
-    _relation("v_framework_matrix"), labels={"site_id": "Site id"},
-))
-register(TableSpec(
-    "triangulation_matrix", "Triangulation matrix",
-    ("Where qualitative findings and warehouse figures agree, complement or conflict.", SYNTHETIC_NOTE),
-    _relation("v_triangulation_matrix"), labels={"site_id": "Site id"},
-))
-register(TableSpec(
-    "code_frequency", "Code frequency by site", ("Coded segments per code and site.", SYNTHETIC_NOTE),
-    _relation("v_code_frequency_by_site"), labels={"site_id": "Site id"},
+    "readiness_funnel", "From referral to analysable sample",
+    ("Expected people left after each step over the projected recruitment period (evaluation-readiness stage).",
+     "Where a step has 1-5 people its row is hidden.", SYNTHETIC_NOTE),
+    _relation("readiness_funnel", columns=("site_id", "outcome", "horizon_months", "step_no", "step", "n", "lost",
+                                           "rate", "source")),
+    Disclosure(counts=("n", "lost"), rates={"rate": ("n", "lost")}, row_linked=True),
+    percent=("rate",),
+    labels={"site_id": "Site id", "n": "People", "lost": "Lost at step", "rate": "Share kept"},
 ))
 register(TableSpec(
     "readiness_summary", "Evaluation readiness summary",
-    ("From the evaluation-readiness stage.", SYNTHETIC_NOTE), _relation("readiness_summary"),
-    labels={"site_id": "Site id"},
+    ("From the evaluation-readiness stage.", SYNTHETIC_NOTE),
+    _relation("readiness_summary", columns=("site_id", "primary_outcome", "primary_completeness",
+                                            "primary_retention", "months_to_target", "target_n",
+                                            "best_linkage_scenario", "linkage_recall", "linkage_verdict",
+                                            "data_gaps")),
+    Disclosure(),
+    percent=("primary_completeness", "primary_retention", "linkage_recall"),
+    labels={"site_id": "Site id", "target_n": "Target people"},
+))
+register(TableSpec(
+    "availability_matrix", "Data availability by site and data item",
+    ("Ratings 0-4 from focus groups, interviews and document review (synthesis stage): 0 not held, 1 held but "
+     "not extractable, 2 extractable with manual effort, 3 routinely extractable, 4 routinely used or linked.",
+     "Blank = not discussed.", SYNTHETIC_NOTE),
+    _relation("v_availability_matrix", ("dimension",),
+              ("site_id", "data_item", "data_item_label", "dimension", "rating", "rating_label",
+               "time_to_access_days", "system_name", "source")),
+    Disclosure(), params=(DIMENSION,),
+    labels={"site_id": "Site id", "data_item_label": "Data item name", "time_to_access_days": "Days to access"},
+))
+register(TableSpec(
+    "availability_evidence", "Evidence behind the availability ratings",
+    ("Pseudonymised quotes from synthetic focus-group material.", SYNTHETIC_NOTE),
+    _relation("v_availability_evidence", ("dimension", "data_item"),
+              ("site_id", "data_item", "dimension", "rating", "source", "activity_kind", "participant", "role",
+               "agency", "quote")),
+    Disclosure(), params=(DIMENSION, DATA_ITEM),
+    labels={"site_id": "Site id", "activity_kind": "Activity"},
+))
+register(TableSpec(
+    "framework_matrix", "Framework matrix: themes by site",
+    ("The analyst's charted summary per theme and site; 'silent' where the site's material did not touch the "
+     "theme.", SYNTHETIC_NOTE),
+    _relation("v_framework_matrix", post=_framework_post), Disclosure(),
+    labels={"rq_id": "Research question", "theme": "Theme"},
+))
+register(TableSpec(
+    "triangulation_matrix", "Triangulation matrix",
+    ("Convergence between sources per research question and site: agreement, partial agreement, silence or "
+     "dissonance.", SYNTHETIC_NOTE),
+    _relation("v_triangulation_matrix", post=_triangulation_post), Disclosure(),
+    labels={"rq_id": "Research question", "about": "Theme or data item"},
+))
+register(TableSpec(
+    "code_frequency", "Code frequency by site",
+    ("How often each code was applied (prevalence, not importance).", SYNTHETIC_NOTE),
+    _relation("v_code_frequency_by_site", columns=("site_id", "code_name", "origin", "n_segments", "n_documents",
+                                                   "n_participants")),
+    Disclosure(counts=("n_segments", "n_documents", "n_participants")),
+    labels={"site_id": "Site id", "n_segments": "Segments", "n_documents": "Documents",
+            "n_participants": "Participants"},
 ))

@@ -47,12 +47,14 @@ def outcomes_body(viewer: Any, sites: object, measure: str | None) -> tuple[list
     """Completeness, timeline and readiness panels (shared with the site panel)."""
     comp = table(viewer, "outcome_completeness", sites, measure=measure)
     timeline = table(viewer, "sample_timeline", sites)
+    months = table(viewer, "readiness_timeline", sites)
+    funnel = table(viewer, "readiness_funnel", sites)
     summary = table(viewer, "readiness_summary", sites)
     return [
         c.panel(comp, fig.completeness_figure(comp) if not comp.empty else None, "oc-completeness-figure"),
-        c.panel(timeline, fig.timeline_figure(timeline) if not timeline.empty else None, "oc-timeline-figure",
-                columns=None),
-        c.panel(summary),
+        c.panel(timeline, fig.timeline_figure(timeline) if not timeline.empty else None, "oc-timeline-figure"),
+        c.panel(months, fig.months_figure(months) if not months.empty else None, "oc-months-figure"),
+        c.panel(funnel), c.panel(summary),
     ], comp
 
 

@@ -55,7 +55,9 @@ def _card(row: dict[str, Any]) -> html.Article:
             *item("Linkage match rate", row["match_rate"], True),
             *item("Expected known to CSC", row["expected_known_share"], True),
             *item("Outcome completeness", row["outcome_completeness"], True),
-            *item("Data items rated", row["data_items_rated"]),
+            html.Dt("Data items routinely extractable"),
+            html.Dd(c.fmt(row["data_items_routine"]) + " of " + c.fmt(row["data_items_rated"])
+                    if row["data_items_rated"] is not None else "[x]", className="num"),
         ]),
     ], className="site-card", id=f"card-{row['site_id']}")
 

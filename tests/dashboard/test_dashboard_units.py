@@ -1,0 +1,155 @@
+"""Unit tests of the dashboard's pure parts: disclosure control, scopes, accounts, settings, tables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dashboard.access import Viewer
+from dashboard.accounts import AccountStore, hash_password, verify_password
+from dashboard.disclosure import SUPPRESSED, Disclosure, is_revealing_count
+from dashboard.settings import DashboardSettings
+from dashboard.tables import infer_disclosure, wilson_interval
+from warehouse.errors import AccessDenied, ConfigError
+
+
+# ---------------------------------------------------------------- disclosure
+def test_primary_suppression_hides_1_to_5_keeps_zero_and_6() -> None:
+    df = pl.DataFrame({"n": [0, 1, 5, 6, None], "rate": [0.0, 1.0, 0.4, 0.5, None]})
+    out = Disclosure(counts=("n",), rates={"rate": ("n",)}).apply(df)
+    assert out["n"].to_list() == ["0", SUPPRESSED, SUPPRESSED, "6", None]
+    # a rate computed from a suppressed count is suppressed with it
+    assert out["rate"].to_list()[:4] == ["0.0", SUPPRESSED, SUPPRESSED, "0.5"]
+
+
+def test_secondary_suppression_hides_a_second_cell_in_the_group() -> None:
+    # site A: subgroups 3 + 10 + 40 add up to a total shown elsewhere; hiding only the 3 would let
+    # total - 10 - 40 reveal it, so the next smallest (10) is hidden too. Site B has nothing small.
+    df = pl.DataFrame({"site_id": ["A", "A", "A", "B", "B"], "sub": list("xyzxy"), "n": [3, 10, 40, 20, 30]})
+    out = Disclosure(counts=("n",), groups=("site_id",)).apply(df)
+    assert out["n"].to_list() == [SUPPRESSED, SUPPRESSED, "40", "20", "30"]
+
+
+def test_secondary_suppression_not_needed_when_two_cells_already_hidden() -> None:
+    df = pl.DataFrame({"site_id": ["A"] * 3, "n": [2, 4, 50]})
+    out = Disclosure(counts=("n",), groups=("site_id",)).apply(df)
+    assert out["n"].to_list() == [SUPPRESSED, SUPPRESSED, "50"]
+
+
+def test_row_linked_hides_every_count_in_a_row() -> None:
+    # missing = eligible - scored, so hiding scored alone would leave it derivable
+    df = pl.DataFrame({"eligible": [20, 30], "scored": [3, 25], "missing": [17, 5]})
+    out = Disclosure(counts=("eligible", "scored", "missing"), row_linked=True).apply(df)
+    assert out.row(0) == (SUPPRESSED, SUPPRESSED, SUPPRESSED)
+    assert out.row(1) == (SUPPRESSED, SUPPRESSED, SUPPRESSED)  # missing = 5 is small too
+
+
+def test_is_revealing_count() -> None:
+    assert [is_revealing_count(v) for v in ("0", "1", "5", "6", "[c]", "2.5", "1,234")] == [
+        False, True, True, False, False, False, False]
+
+
+def test_infer_disclosure_treats_integer_columns_as_counts_but_not_ids_or_ratings() -> None:
+    df = pl.DataFrame({"site_id": ["a"], "n_people": [3], "rating": [2], "step_no": [1], "share": [0.5]})
+    rule = infer_disclosure(df)
+    assert rule.counts == ("n_people",)
+    assert rule.rates == {"share": ("n_people",)}
+
+
+def test_wilson_interval() -> None:
+    lo, hi = wilson_interval(8, 10)
+    assert round(lo, 3) == 0.49 and round(hi, 3) == 0.943
+    assert wilson_interval(0, 0) == (None, None)
+
+
+# ---------------------------------------------------------------- scopes
+def test_scope_intersects_requests_with_permissions() -> None:
+    site_user = Viewer("u", "site", ("fbs",))
+    assert site_user.scope(None).sites == ("fbs",)
+    assert site_user.scope(["fbs", "sat"]).sites == ("fbs",)
+    assert site_user.scope("fbs,coda").sites == ("fbs",)
+    for bad in (["sat"], "leap", ["nonsense"], 42, [{"x": 1}]):
+        with pytest.raises(AccessDenied):
+            site_user.scope(bad)  # type: ignore[arg-type]
+    researcher = Viewer("r", "researcher", ("fbs", "sat", "leap", "coda"))
+    assert researcher.scope(["coda", "sat"]).sites == ("sat", "coda")
+    with pytest.raises(AccessDenied):
+        Viewer("anonymous", "none", ()).scope(None)
+
+
+# ---------------------------------------------------------------- accounts
+def test_password_hash_is_salted_scrypt_and_verifies() -> None:
+    a, b = hash_password("correct horse battery"), hash_password("correct horse battery")
+    assert a != b and a.startswith("scrypt$")
+    assert verify_password("correct horse battery", a)
+    assert not verify_password("correct horse batterz", a)
+    assert not verify_password("x", "md5$abc")
+
+
+def test_account_validation_reports_every_problem(tmp_path: Path) -> None:
+    store = AccountStore(tmp_path / "a.sqlite")
+    with pytest.raises(ConfigError) as err:
+        store.add("Bad Name", "sight", "fbsx", "short")
+    msg = str(err.value)
+    assert "name" in msg and "did you mean 'site'" in msg and "password has 5 characters" in msg
+    with pytest.raises(ConfigError, match="needs --site"):
+        store.add("ana", "site", None, "a long enough passphrase")
+    with pytest.raises(ConfigError, match="only for role site"):
+        store.add("rita", "researcher", "fbs", "a long enough passphrase")
+
+
+def test_add_list_remove_and_file_mode(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    store = AccountStore(path)
+    store.add("ana", "site", "fbs", "a long enough passphrase")
+    store.add("rita", "researcher", None, "another long passphrase")
+    assert [(a.name, a.role, a.site) for a in store.list()] == [("ana", "site", "fbs"), ("rita", "researcher", None)]
+    assert store.get("ana").sites == ("fbs",)  # type: ignore[union-attr]
+    assert len(store.get("rita").sites) == 4  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match="already exists"):
+        store.add("ana", "site", "fbs", "a long enough passphrase")
+    store.remove("ana")
+    with pytest.raises(ConfigError, match="no account 'ana'"):
+        store.remove("ana")
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    assert "passphrase" not in path.read_bytes().decode("latin-1")
+
+
+def test_lockout_after_repeated_failures(tmp_path: Path) -> None:
+    store = AccountStore(tmp_path / "a.sqlite", max_failures=3, lockout_minutes=15)
+    store.add("ana", "site", "fbs", "a long enough passphrase")
+    assert store.authenticate("ana", "a long enough passphrase").account is not None
+    for _ in range(2):
+        assert store.authenticate("ana", "wrong").locked_minutes == 0
+    third = store.authenticate("ana", "wrong")
+    assert third.account is None and third.locked_minutes == 15
+    # now even the right password is refused until the lock expires
+    locked = store.authenticate("ana", "a long enough passphrase")
+    assert locked.account is None and locked.locked_minutes > 0
+    assert store.authenticate("nobody", "x").account is None
+    actions = [(e["username"], e["what"]) for e in store.audit_entries()]
+    assert ("ana", "refused: locked") in actions and ("ana", "failed: locked") in actions
+
+
+# ---------------------------------------------------------------- settings
+def test_secret_key_from_env_or_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "w.duckdb"
+    monkeypatch.delenv("LINKREADY_DASHBOARD_SECRET", raising=False)
+    first = DashboardSettings().resolve_secret(db)
+    key_file = Path(str(db) + ".dashboard.key")
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert DashboardSettings().resolve_secret(db) == first and len(first) >= 32
+    monkeypatch.setenv("LINKREADY_DASHBOARD_SECRET", "from-the-environment")
+    assert DashboardSettings().resolve_secret(db) == "from-the-environment"
+
+
+def test_settings_validation_and_secure_cookie_rule() -> None:
+    with pytest.raises(ConfigError) as err:
+        DashboardSettings(suppress_max=0, max_failures=0)
+    assert "suppress_max" in str(err.value) and "max_failures" in str(err.value)
+    assert DashboardSettings(host="0.0.0.0").cookies_secure() is True  # noqa: S104
+    assert DashboardSettings(host="127.0.0.1").cookies_secure() is False
+    assert DashboardSettings(host="127.0.0.1", secure_cookies=True).cookies_secure() is True
