@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -112,98 +112,130 @@ def _codes(f: Field, ctx: CheckContext) -> list[str]:
 def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Checked:
     """Check every field and row rule of ``spec`` on ``frame``; return typed rows and issues.
 
+    All checks are polars expressions evaluated in one pass; issues are ``(_row, field, rule)``.
     Columns of ``frame`` that are not spec fields are carried through unchanged (typed context
     columns such as a child's parsed birth date can be supplied that way).
     """
     label = ctx.labels.get
     fmt = ctx.date_format or spec.date_format
-    found: list[pl.DataFrame] = []
     df = frame
-    for f in spec.fields:
-        if f.name not in df.columns:
-            df = df.with_columns(pl.lit(None, dtype=pl.String).alias(f.name))
+    missing = [f.name for f in spec.fields if f.name not in df.columns]
+    if missing:
+        df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
     raw_cols = [f.name for f in spec.fields]
     df = df.with_columns(
         [pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in raw_cols]
     )
-    rows = df.get_column("_row")
-    typed_exprs: list[pl.Expr] = []
-    masks: dict[str, pl.Series] = {}
+    # check digits need numpy (warehouse.identifiers): computed once per column, then used as columns
+    helpers: list[pl.Series] = []
     for f in spec.fields:
         col = df.get_column(f.name)
-        present = col.is_not_null()
+        if f.type == "nhs_number":
+            helpers.append(nhs_valid_mask(col).alias(f"__ok_{f.name}"))
+        elif f.type in ("upn", "upn_or_code"):
+            helpers.append(upn_valid_mask(col).alias(f"__ok_{f.name}"))
+    if helpers:
+        df = df.with_columns(helpers)
+
+    checks: list[tuple[str | None, str, pl.Expr]] = []
+    typed_exprs: list[pl.Expr] = []
+    for f in spec.fields:
+        c = pl.col(f.name)
+        present = c.is_not_null()
         name = label(f.name, f.name)
         if f.required:
-            found.append(_issues(rows.filter(~present), name, "required"))
+            checks.append((name, "required", ~present))
+        if f.free_text:
+            checks.append((name, "formula_text", c.str.contains(r"^[=+\-@\t\r]").fill_null(False)))
+            checks.append((name, "mixed_script", c.str.contains(r"[A-Za-z]").fill_null(False)
+                           & c.str.contains(r"[\p{Cyrillic}\p{Greek}]").fill_null(False)))
         if f.type == "code":
-            bad = present & ~col.is_in(_codes(f, ctx))
-            found.append(_issues(rows.filter(bad), name, "code_list"))
+            checks.append((name, "code_list", present & ~c.is_in(_codes(f, ctx))))
         elif f.type == "date":
-            parsed = col.str.strptime(pl.Date, fmt, strict=False, exact=True)
-            bad = present & parsed.is_null()
-            found.append(_issues(rows.filter(bad), name, "bad_date"))
+            parsed = c.str.strptime(pl.Date, fmt, strict=False, exact=True)
+            checks.append((name, "bad_date", present & parsed.is_null()))
             if ctx.extract_date is not None and not f.future_ok:
-                fut = (parsed > ctx.extract_date).fill_null(False)
-                found.append(_issues(rows.filter(fut), name, "future_date"))
-            masks[f.name] = parsed
-            typed_exprs.append(pl.lit(parsed).alias(f.name))
+                checks.append((name, "future_date", (parsed > pl.lit(ctx.extract_date)).fill_null(False)))
+            typed_exprs.append(parsed.alias(f.name))
         elif f.type == "int":
-            parsed = col.cast(pl.Int64, strict=False)
-            found.append(_issues(rows.filter(present & parsed.is_null()), name, "bad_integer"))
-            typed_exprs.append(pl.lit(parsed).alias(f.name))
+            parsed = c.cast(pl.Int64, strict=False)
+            checks.append((name, "bad_integer", present & parsed.is_null()))
+            typed_exprs.append(parsed.alias(f.name))
         elif f.type == "nhs_number":
-            bad = present & ~nhs_valid_mask(col)
-            found.append(_issues(rows.filter(bad), name, "nhs_number_check"))
-            typed_exprs.append(pl.lit(col.str.replace_all(r"[ \-]", "")).alias(f.name))
+            checks.append((name, "nhs_number_check", present & ~pl.col(f"__ok_{f.name}")))
+            typed_exprs.append(c.str.replace_all(r"[ \-]", "").alias(f.name))
         elif f.type in ("upn", "upn_or_code"):
-            is_code = col.is_in(_codes(f, ctx)) if f.type == "upn_or_code" else pl.Series([False] * len(col))
-            upn = present & ~is_code.fill_null(False)
-            valid = upn_valid_mask(col)
-            found.append(_issues(rows.filter(upn & ~valid), name, "upn_check"))
-            la_ok = col.str.slice(1, 3).is_in(sorted(VALID_UPN_LA_CODES)).fill_null(False)
-            found.append(_issues(rows.filter(upn & valid & ~la_ok), name, "upn_la_code"))
-            typed_exprs.append(pl.lit(col.str.to_uppercase()).alias(f.name))
-    if typed_exprs:
-        typed = df.with_columns(typed_exprs)
-    else:
-        typed = df
-    role = typed.get_column(ctx.role_field) if ctx.role_field in typed.columns else None
+            is_code = c.is_in(_codes(f, ctx)).fill_null(False) if f.type == "upn_or_code" else pl.lit(False)
+            upn = present & ~is_code
+            ok = pl.col(f"__ok_{f.name}")
+            checks.append((name, "upn_check", upn & ~ok))
+            la_ok = c.str.slice(1, 3).is_in(sorted(VALID_UPN_LA_CODES)).fill_null(False)
+            checks.append((name, "upn_la_code", upn & ok & ~la_ok))
+            typed_exprs.append(c.str.to_uppercase().alias(f.name))
+    typed = df.with_columns(typed_exprs) if typed_exprs else df
 
-    def in_role(only: str | None) -> pl.Series:
-        if only is None or role is None:
-            return pl.Series([True] * typed.height, dtype=pl.Boolean)
-        return (role == only).fill_null(False)
+    role_ok = pl.col(ctx.role_field) if ctx.role_field in typed.columns else None
 
+    def in_role(only: str | None) -> pl.Expr:
+        if only is None or role_ok is None:
+            return pl.lit(True)
+        return (role_ok == only).fill_null(False)
+
+    row_checks: list[tuple[str | None, str, pl.Expr]] = []
     for r in spec.rules:
         if isinstance(r, DateOrder):
             if r.earlier not in typed.columns or r.later not in typed.columns:
                 continue
-            a, b = typed.get_column(r.earlier), typed.get_column(r.later)
-            if a.dtype != pl.Date or b.dtype != pl.Date:
+            if typed.schema[r.earlier] != pl.Date or typed.schema[r.later] != pl.Date:
                 continue
-            limit = a - timedelta(days=r.tolerance_days) if r.tolerance_days else a
+            a, b = pl.col(r.earlier), pl.col(r.later)
+            limit = a - pl.duration(days=r.tolerance_days) if r.tolerance_days else a
             bad = ((b <= limit) if r.strict else (b < limit)).fill_null(False) & in_role(r.only_role)
-            bad_rows = rows.filter(bad)
-            found.append(_issues(bad_rows, label(r.earlier, r.earlier), r.rule))
-            found.append(_issues(bad_rows, label(r.later, r.later), r.rule))
+            row_checks.append((label(r.earlier, r.earlier), r.rule, bad))
+            row_checks.append((label(r.later, r.later), r.rule, bad))
         elif isinstance(r, Paired):
-            a_p, b_p = df.get_column(r.a).is_not_null(), df.get_column(r.b).is_not_null()
-            found.append(_issues(rows.filter(b_p & ~a_p), label(r.a, r.a), r.rule))
-            found.append(_issues(rows.filter(a_p & ~b_p), label(r.b, r.b), r.rule))
+            a_p, b_p = pl.col(r.a).is_not_null(), pl.col(r.b).is_not_null()
+            row_checks.append((label(r.a, r.a), r.rule, b_p & ~a_p))
+            row_checks.append((label(r.b, r.b), r.rule, a_p & ~b_p))
         elif isinstance(r, OneOf):
-            a_p, b_p = df.get_column(r.a).is_not_null(), df.get_column(r.b).is_not_null()
-            bad = (a_p == b_p) & in_role(r.only_role)
-            bad_rows = rows.filter(bad)
-            found.append(_issues(bad_rows, label(r.a, r.a), r.rule))
-            found.append(_issues(bad_rows, label(r.b, r.b), r.rule))
+            bad = (pl.col(r.a).is_not_null() == pl.col(r.b).is_not_null()) & in_role(r.only_role)
+            row_checks.append((label(r.a, r.a), r.rule, bad))
+            row_checks.append((label(r.b, r.b), r.rule, bad))
         elif isinstance(r, Unique):
-            key = df.select(list(r.fields))
-            complete = key.select(pl.all_horizontal(pl.all().is_not_null())).to_series()
-            dup = ~key.select(pl.struct(pl.all()).is_first_distinct()).to_series() & complete
+            complete = pl.all_horizontal([pl.col(k).is_not_null() for k in r.fields])
+            dup = ~pl.struct(list(r.fields)).is_first_distinct() & complete
             fname = label(r.fields[0], r.fields[0]) if len(r.fields) == 1 else None
-            found.append(_issues(rows.filter(dup), fname, r.rule))
-    issues = pl.concat(found, how="vertical") if found else pl.DataFrame(schema=ISSUE_SCHEMA)
-    return Checked(typed, issues.unique(maintain_order=True))
+            row_checks.append((fname, r.rule, dup))
+    # raw-value checks run on df, row rules on typed values: evaluate each set in one pass
+    issues = [
+        _collect(df, checks),
+        _collect(typed, row_checks),
+    ]
+    helper_cols = [c for c in typed.columns if c.startswith("__ok_")]
+    if helper_cols:
+        typed = typed.drop(helper_cols)
+    out = pl.concat(issues, how="vertical").unique(maintain_order=True)
+    return Checked(typed, out)
+
+
+def _collect(frame: pl.DataFrame, checks: list[tuple[str | None, str, pl.Expr]]) -> pl.DataFrame:
+    """Evaluate boolean check expressions in one pass; return ``(_row, field, rule)`` for each hit."""
+    if not checks or frame.height == 0:
+        return pl.DataFrame(schema=ISSUE_SCHEMA)
+    masks = frame.select(
+        pl.col("_row"), *[expr.fill_null(False).alias(f"c{i}") for i, (_, _, expr) in enumerate(checks)]
+    )
+    hits = masks.unpivot(index="_row", variable_name="check", value_name="bad").filter(pl.col("bad"))
+    if hits.height == 0:
+        return pl.DataFrame(schema=ISSUE_SCHEMA)
+    meta = pl.DataFrame(
+        {"check": [f"c{i}" for i in range(len(checks))], "field": [c[0] for c in checks],
+         "rule": [c[1] for c in checks]},
+        schema={"check": pl.String, "field": pl.String, "rule": pl.String},
+    )
+    return hits.join(meta, on="check", how="left", maintain_order="left").select(
+        pl.col("_row").cast(pl.Int64), "field", "rule"
+    )
 
 
 def duplicate_rows(frame: pl.DataFrame) -> pl.DataFrame:

@@ -44,7 +44,8 @@ class Field:
         codelist: for ``code`` / ``upn_or_code``: the code list name in :mod:`warehouse.codelists`.
         identifier: the value identifies a person; it is never printed and stays in the restricted zone.
         future_ok: a date that may lie after the extract date (expected dates of birth).
-        when: only check when this canonical condition holds (``"child"``: role is child).
+        free_text: typed by hand (names, postcodes): checked for spreadsheet-formula text and
+            mixed writing systems.
     """
 
     name: str
@@ -53,6 +54,7 @@ class Field:
     codelist: str | None = None
     identifier: bool = False
     future_ok: bool = False
+    free_text: bool = False
     description: str = ""
 
 
@@ -145,12 +147,12 @@ register_spec(TableSpec(
     "la_identifiers", "LA identifier extract (la/<la_code>/identifiers.csv)",
     (
         Field("LAchildID", required=True, identifier=True, description="LA child id (key shared with CIN, 903)"),
-        Field("Forename", identifier=True),
-        Field("Surname", identifier=True),
+        Field("Forename", identifier=True, free_text=True),
+        Field("Surname", identifier=True, free_text=True),
         Field("PersonBirthDate", "date", identifier=True),
         Field("ExpectedPersonBirthDate", "date", identifier=True, future_ok=True),
         Field("Sex", "code", required=True, codelist="sex"),
-        Field("Postcode", identifier=True),
+        Field("Postcode", identifier=True, free_text=True),
         Field("NHSNumber", "nhs_number", identifier=True),
         Field("UPN", "upn", identifier=True),
         Field("FormerUPN", "upn", identifier=True),
@@ -278,12 +280,12 @@ register_spec(TableSpec(
         Field("record_id", required=True, identifier=True),
         Field("family_id", required=True),
         Field("role", "code", required=True, codelist="site_role"),
-        Field("forename", identifier=True),
-        Field("surname", identifier=True),
+        Field("forename", identifier=True, free_text=True),
+        Field("surname", identifier=True, free_text=True),
         Field("dob", "date", identifier=True),
         Field("expected_dob", "date", identifier=True, future_ok=True),
         Field("sex", "code", codelist="sex"),
-        Field("postcode", identifier=True),
+        Field("postcode", identifier=True, free_text=True),
         Field("nhs_number", "nhs_number", identifier=True),
         Field("ethnicity", "code", codelist="ethnicity"),
         Field("referral_date", "date", required=True),

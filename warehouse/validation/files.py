@@ -184,9 +184,10 @@ def _finish(checked: CheckedFile, raw: RawTable, issues: pl.DataFrame, typed: di
     issues = issues.filter(~((pl.col("rule") == "duplicate_key") & pl.col("_row").is_in(dup_rows.implode())))
     all_issues = pl.concat([read_issues, issues]).sort("_row", maintain_order=True)
     checked.problems.extend(_issues_to_problems(checked.source.file, all_issues))
-    bad = issues.get_column("_row").unique()
+    errors = [r for r, spec in RULES.items() if spec.severity == "error"]
+    bad = issues.filter(pl.col("rule").is_in(errors)).get_column("_row").unique()
     originals = pl.concat([read_originals, _row_json(raw.frame.filter(pl.col("_row").is_in(bad.implode())))])
-    checked.rejects = _rejects(checked.source.file, all_issues, originals)
+    checked.rejects = _rejects(checked.source.file, all_issues.filter(pl.col("rule").is_in(errors)), originals)
     for name, frame in typed.items():
         checked.tables[name] = frame.filter(~pl.col("_row").is_in(bad.implode()))
 

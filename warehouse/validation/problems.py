@@ -87,6 +87,12 @@ _register(
          "Re-export the file in the encoding declared for it (see docs/extract-drop.md)."),
     Rule("line_too_long", "bad_format", "The row is longer than the maximum line length and was not read.",
          "Check the row in the source system; a line this long is almost always a corrupt export."),
+    Rule("formula_text", "bad_format",
+         "The value starts like a spreadsheet formula (=, +, -, @); it could run when the file is opened.",
+         "Remove the leading character in the source system; names and postcodes never start with it."),
+    Rule("mixed_script", "suspicious",
+         "The value mixes Latin with Cyrillic or Greek letters (often look-alike characters).",
+         "Check the value was typed in one alphabet; look-alike letters defeat linkage.", "warning"),
     Rule("xml_structure", "missing_required", "An XML element is missing, repeated or not well-formed.",
          "Check the element against the census year's XSD."),
     # --- file rules
