@@ -35,7 +35,10 @@ def ttest_ind_power(effect_size: float, n1: float, alpha: float = 0.05, ratio: f
     df = n1 + n2 - 2
     nc = effect_size * math.sqrt(n1 * n2 / (n1 + n2))
     crit = stats.t.isf(alpha / 2.0, df)
-    return float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
+    power = float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
+    if math.isnan(power):  # scipy's noncentral t fails far in the tail (power ~ 1): normal approximation
+        power = float(stats.norm.sf(crit - nc) + stats.norm.cdf(-crit - nc))
+    return power
 
 
 def n_per_arm(effect_size: float, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0) -> float:
