@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from synthesis import pseudonymise, refi
+from synthesis.bulk import insert_rows
 from synthesis.transcript import speaker_turns, text_sha256
 from warehouse.errors import DataError
 from warehouse.sites import SITE_IDS, SITES, get_site
@@ -128,7 +129,8 @@ def store_project(
         raise DataError(
             f"{file_name}: {len(problems)} document(s) are not pseudonymised (kinds and positions only): "
             + " | ".join(problems[:10])
-            + "; replace identifiers with tokens and review before import (nothing was imported)"
+            + "; replace identifiers with tokens (`linkready findings pseudonymise`) and review before import; "
+            "nothing was imported"
         )
     now = datetime.now()
     project_id = hashlib.sha256(f"{file_name}\x1f{project.name}".encode()).hexdigest()[:16]
@@ -187,6 +189,10 @@ def store_project(
             col = "activity_id" if table == "syn_activity" else "document_id"
             con.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT unnest(?))", [doc_ids])  # noqa: S608
     known_codes = {r[0] for r in con.execute("SELECT code_id FROM syn_code").fetchall()}
+    known_coders = {r[0] for r in con.execute("SELECT coder_id FROM syn_coder").fetchall()}
+    seg_rows: list[list[object]] = []
+    turn_rows: list[list[object]] = []
+    ann_rows: list[list[object]] = []
     for src in project.sources:
         doc_site = _site_of(_lookup(src.values, "site")) or source_site.get(src.guid)
         if doc_site and site and doc_site != site:
@@ -218,15 +224,13 @@ def store_project(
                                   [doc_site, t.speaker_label.lower()]).fetchone()
                 pid = row[0] if row else None
             speakers.add(pid)
-            con.execute("INSERT INTO syn_speaker_turn VALUES (?, ?, ?, ?, ?, ?)",
-                        [src.guid, t.turn_no, pid, t.speaker_label, t.start_char, t.end_char])
+            turn_rows.append([src.guid, t.turn_no, pid, t.speaker_label, t.start_char, t.end_char])
         con.execute("UPDATE syn_activity SET n_participants = ? WHERE activity_id = ?",
                     [len(speakers - {None}), src.guid])
         for sel in src.selections:
             sel_user = sel.creating_user or src.creating_user or project.creating_user
             if not sel.codings:
-                con.execute("INSERT OR REPLACE INTO syn_annotation VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [sel.guid, src.guid, sel_user, sel.name, sel.start, sel.end, sel.description])
+                ann_rows.append([sel.guid, src.guid, sel_user, sel.name, sel.start, sel.end, sel.description])
                 report.annotations += 1
                 continue
             for coding in sel.codings:
@@ -236,16 +240,19 @@ def store_project(
                         "the project's codebook nor the warehouse; export the project with its codebook"
                     )
                 coder = coding.creating_user or sel_user or UNKNOWN_CODER
-                if coder not in users:
+                if coder not in users and coder not in known_coders:
                     con.execute("INSERT OR IGNORE INTO syn_coder VALUES (?, NULL, NULL)", [coder])
-                con.execute(
-                    "INSERT OR REPLACE INTO syn_coded_segment (segment_id, selection_id, selection_name, document_id, "
-                    "code_id, coder_id, start_char, end_char, text_sha256_at_coding, coding_round, created_at, memo) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                    [coding.guid, sel.guid, sel.name, src.guid, coding.code_guid, coder, sel.start, sel.end, sha, now,
-                     sel.description],
-                )
+                    known_coders.add(coder)
+                seg_rows.append([coding.guid, sel.guid, sel.name, src.guid, coding.code_guid, coder, sel.start, sel.end,
+                                 sha, 1, now, sel.description])
                 report.segments += 1
+    insert_rows(con, "syn_speaker_turn", ["document_id", "turn_no", "participant_id", "speaker_label", "start_char",
+                                          "end_char"], turn_rows)
+    insert_rows(con, "syn_annotation", ["annotation_id", "document_id", "coder_id", "name", "start_char", "end_char",
+                                        "body"], ann_rows, key=["annotation_id"])
+    insert_rows(con, "syn_coded_segment", ["segment_id", "selection_id", "selection_name", "document_id", "code_id",
+                                           "coder_id", "start_char", "end_char", "text_sha256_at_coding",
+                                           "coding_round", "created_at", "memo"], seg_rows, key=["segment_id"])
     selection_ids = {sel.guid for s in project.sources for sel in s.selections}
     for note in project.notes:
         targets = [t for t in project.note_refs.get(note.guid, []) if t in selection_ids]

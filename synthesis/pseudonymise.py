@@ -99,7 +99,7 @@ def check(text: str, document: str, roster: Iterable[str] = ()) -> None:
     if found:
         raise DataError(
             f"document {document!r} is not pseudonymised: found {describe(found)}; replace them with tokens "
-            "(synthesis.Pseudonymiser or `linkready findings import --pseudonymise`) and review before import"
+            "(`linkready findings pseudonymise FILE --roster NAMES --out DIR`) and review before import"
         )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from synthesis.bulk import insert_rows
 from synthesis.catalogue import DATA_ITEMS, DIMENSIONS, RESEARCH_QUESTIONS
 from synthesis.projects import ImportReport, stable_guid
 from warehouse.errors import DataError, did_you_mean
@@ -221,9 +222,10 @@ def _ratings(con, rows, errs, site, file) -> Callable[[], int]:
                        r.get("rater") or "unknown", rated_at, r.get("note") or None, file])
 
     def write() -> int:
-        for p in parsed:
-            con.execute("INSERT OR REPLACE INTO syn_availability_rating VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", p)
-        return len(parsed)
+        cols = ["site_id", "data_item", "dimension", "rating", "system_name", "time_to_access_days",
+                "evidence_segment_ids", "source", "rater", "rated_at", "note", "imported_from"]
+        return insert_rows(con, "syn_availability_rating", cols, parsed,
+                           key=["site_id", "data_item", "dimension", "source", "rater"])
 
     return write
 

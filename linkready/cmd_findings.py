@@ -1,0 +1,104 @@
+"""``linkready findings import|export|report|check|pseudonymise`` (thin calls into ``synthesis``)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import click
+
+from warehouse.store import Store
+
+
+def _roster(path: Path | None) -> tuple[str, ...]:
+    if path is None:
+        return ()
+    return tuple(line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip())
+
+
+_ROSTER = click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                       help="Text file, one name per line (participants, staff, places) to look for.")
+
+
+@click.group("findings")
+def findings() -> None:
+    """Focus-group synthesis: import coded material, export to QDA tools, report matrices."""
+
+
+@findings.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--db", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Warehouse file.")
+@click.option("--site", help="Site for material that names none (fbs, sat, leap, coda).")
+@_ROSTER
+def import_cmd(file: Path, db: Path, site: str | None, roster: Path | None) -> None:
+    """Import a .qdpx project, .qdc codebook, or .csv/.xlsx template file."""
+    from synthesis.exchange import import_file
+
+    report = import_file(file, Store(db), site=site, roster=_roster(roster))
+    click.echo(report.summary())
+    for w in report.warnings:
+        click.echo(f"warning: {w}")
+
+
+@findings.command("export")
+@click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.qdpx")
+def export_cmd(db: Path, out: Path) -> None:
+    """Export the codebook, documents and coded segments as a REFI-QDA .qdpx project."""
+    from synthesis.exchange import export_qdpx
+
+    path = export_qdpx(Store(db, read_only=True), out)
+    click.echo(f"wrote {path}")
+
+
+@findings.command("report")
+@click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["md", "xlsx", "csv"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Output file (required for xlsx; a folder for csv).")
+def report_cmd(db: Path, fmt: str, out: Path | None) -> None:
+    """Availability, maturity, framework, triangulation, frequency, co-occurrence and agreement matrices."""
+    from synthesis.report import write_report
+
+    result = write_report(Store(db, read_only=True), fmt, out)  # type: ignore[arg-type]
+    click.echo(result if fmt == "md" and out is None else f"wrote {result}")
+
+
+@findings.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_ROSTER
+def check_cmd(files: tuple[Path, ...], roster: Path | None) -> None:
+    """Scan transcripts for identifiers; print kinds and positions (never values); exit 1 if any are found."""
+    from synthesis import pseudonymise
+    from warehouse.errors import DataError
+
+    names, dirty = _roster(roster), 0
+    for f in files:
+        found = pseudonymise.scan(f.read_text(encoding="utf-8-sig"), names)
+        click.echo(f"{f.name}: " + (pseudonymise.describe(found, limit=50) if found else "no identifiers found"))
+        dirty += bool(found)
+    if dirty:
+        raise DataError(f"{dirty} of {len(files)} file(s) hold identifiers; pseudonymise them before import")
+
+
+@findings.command("pseudonymise")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_ROSTER
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the pseudonymised copies and anonymisation_log.csv (tokens and counts only).")
+def pseudonymise_cmd(files: tuple[Path, ...], roster: Path | None, out: Path) -> None:
+    """Replace identifiers with consistent tokens across FILES; review the result before import."""
+    from synthesis.pseudonymise import Pseudonymiser
+
+    out.mkdir(parents=True, exist_ok=True)
+    p = Pseudonymiser(roster=_roster(roster))
+    for f in files:
+        (out / f.name).write_text(p.apply(f.read_text(encoding="utf-8-sig"), f.name), encoding="utf-8")
+    with (out / "anonymisation_log.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, ["document_id", "token", "entity_type", "n_occurrences", "method"])
+        w.writeheader()
+        w.writerows(p.log)
+    click.echo(f"pseudonymised {len(files)} file(s), {sum(int(r['n_occurrences']) for r in p.log)} replacement(s); "
+               f"log: {out / 'anonymisation_log.csv'}")
+
+
+COMMANDS = [findings]
