@@ -1,1 +1,17 @@
-"""linkage."""
+"""Linkage feasibility: standardise -> block -> compare -> classify -> assign/cluster -> evaluate.
+
+Public API: :func:`run_feasibility` (the warehouse: every site against its local authorities,
+under every identifier-sharing scenario), :func:`link_files` (any two CSV files), :func:`link`
+(two standardised frames), :func:`standardise`, :func:`explain_pair` and the settings.
+"""
+
+from linkage.explain import explain_pair
+from linkage.feasibility import FeasibilityReport, run_feasibility
+from linkage.pipeline import LinkResult, link
+from linkage.settings import LinkageSettings, load_settings
+from linkage.standardise import standardise
+
+__all__ = [
+    "FeasibilityReport", "LinkResult", "LinkageSettings", "explain_pair", "link", "load_settings",
+    "run_feasibility", "standardise",
+]
