@@ -317,7 +317,9 @@ def _availability_gaps(availability: pl.DataFrame | None, site: str, max_rating:
     dim_col = "dimension_label" if "dimension_label" in rows.columns else "dimension"
     label_col = "rating_label" if "rating_label" in rows.columns else "rating"
     gaps = []
-    for item, dim, rating, label in rows.select(item_col, dim_col, "rating", label_col).iter_rows():
+    cols = rows.select(pl.col(item_col).alias("_item"), pl.col(dim_col).alias("_dim"), pl.col("rating"),
+                       pl.col(label_col).alias("_label"))
+    for item, dim, rating, label in cols.iter_rows():
         if rating is None:
             continue
         words = re.split(r"[\s_\-]+", str(rating).strip().lower())

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from warehouse.adapters import ADAPTERS
 from warehouse.measures import get_measure
@@ -45,9 +46,16 @@ def build_world(path: Path, seed: int = 7, people_per_site: int = 120, followup_
                              for _ in range(m.n_items)]
                     outcomes.append((key, site, code, tp, when, items, sum(v is None for v in items), m.score(items), 1))
     with store.transaction() as con:
-        con.executemany("INSERT INTO service_episodes VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
-                        [p[:6] + p[7:] for p in people])
-        con.executemany("INSERT INTO outcome_measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", outcomes)
+        cols = ["person_key", "site_id", "family_key", "role", "la_code", "referral_date", "end_date", "end_reason",
+                "sex", "ethnicity", "age_band", "has_nhs_number", "batch_id"]
+        con.register("_w_people", pl.DataFrame([p[:6] + p[7:] for p in people], schema=cols, orient="row",
+                                               infer_schema_length=None).to_arrow())
+        con.execute(f"INSERT INTO service_episodes ({', '.join(cols)}) SELECT * FROM _w_people")  # noqa: S608
+        ocols = ["person_key", "site_id", "measure", "timepoint", "assessed_date", "items", "n_missing", "total",
+                 "batch_id"]
+        con.register("_w_outcomes", pl.DataFrame(outcomes, schema=ocols, orient="row",
+                                                 infer_schema_length=None).to_arrow())
+        con.execute(f"INSERT INTO outcome_measurements ({', '.join(ocols)}) SELECT * FROM _w_outcomes")  # noqa: S608
         if with_linkage:
             con.execute("INSERT INTO linkage_runs (run_id, started_at, status) VALUES (1, now(), 'done')")
             rows = []
@@ -57,5 +65,9 @@ def build_world(path: Path, seed: int = 7, people_per_site: int = 120, followup_
                                  "measured"))
                     rows.append((1, site, scenario, "sex", "F", 30, 250, 27, 29, 26, prec, rec - 0.05, 0.9, 0.8, 1,
                                  0.5, "measured"))
-            con.executemany("INSERT INTO linkage_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            con.executemany(
+                "INSERT INTO linkage_metrics (run_id, site_id, scenario, subgroup_type, subgroup, n_records, "
+                "candidate_pairs, links, true_matches, true_positives, precision, recall, f1, match_rate, "
+                "clerical_review, expected_known_share, basis) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return store
