@@ -79,14 +79,16 @@ def _cin_xml(la: str, children: list[dict[str, str]]) -> str:
     return "\n".join(parts)
 
 
-def write_drop(root: Path, per_la: int = 4) -> dict[str, int]:
-    """Write a valid drop to ``root``; return expected counts per table."""
+def write_drop(root: Path, per_la: int = 4, sites: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Write a valid drop to ``root`` (all sites, or only ``sites``); return expected counts per table."""
     root.mkdir(parents=True, exist_ok=True)
     counts = {"la_children": 0, "cin": 0, "lac": 0, "people": 0, "site_children": 0, "outcomes": 0, "truth": 0}
     files: list[dict[str, object]] = []
     truth: list[list[str]] = []
     k = 0
     for site in SITES.values():
+        if sites is not None and site.site_id not in sites:
+            continue
         adapter = ADAPTERS[site.site_id]
         layout = adapter.people
         people_rows: list[list[str]] = []
