@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from synthetic_data import reference as ref
+from synthetic_data.population import UNIX_OFFSET
 
 _VARIANT_OF: dict[str, tuple[str, ...]] = {}
 for _group in ref.NAME_VARIANTS:
@@ -78,13 +79,13 @@ def swap_day_month(days: np.ndarray, mask: np.ndarray, upper: np.ndarray) -> np.
     idx = np.flatnonzero(mask & (days >= 0))
     if not len(idx):
         return out
-    d = days[idx].astype("datetime64[D]")
+    d = (days[idx] - UNIX_OFFSET).astype("datetime64[D]")
     y = d.astype("datetime64[Y]")
     m = (d.astype("datetime64[M]") - y.astype("datetime64[M]")).astype(int) + 1
     dd = (d - d.astype("datetime64[M]")).astype(int) + 1
     swapped = (y.astype("datetime64[M]") + (dd - 1)).astype("datetime64[D]") + (m - 1)
-    ok = (dd <= 12) & (dd != m) & (swapped.astype(np.int64) <= upper[idx])
-    out[idx[ok]] = swapped[ok].astype(np.int64)
+    ok = (dd <= 12) & (dd != m) & (swapped.astype(np.int64) + UNIX_OFFSET <= upper[idx])
+    out[idx[ok]] = swapped[ok].astype(np.int64) + UNIX_OFFSET
     return out
 
 

@@ -20,8 +20,8 @@ DA_CODES = np.array(["3A", "3B", "3C"], dtype=object)
 
 
 def weekday(d: np.ndarray) -> np.ndarray:
-    """Monday=0 ... Sunday=6 for day numbers (1970-01-01 was a Thursday)."""
-    return (d + 3) % 7
+    """Monday=0 ... Sunday=6 for day numbers (day 0, 1900-01-01, was a Monday)."""
+    return d % 7
 
 
 def next_weekday(d: np.ndarray) -> np.ndarray:

@@ -20,7 +20,8 @@ from synthetic_data.settings import SiteProfile, WorldSettings
 from warehouse.identifiers import UPN_ALPHABET, nhs_check_digits_vec, upn_check_letters_vec
 from warehouse.sites import LOCAL_AUTHORITIES, SITES
 
-EPOCH = date(1970, 1, 1)
+EPOCH = date(1900, 1, 1)  # day numbers count from here (a Monday), so every real date is >= 0
+UNIX_OFFSET = 25_567  # day number of 1970-01-01
 YEAR = 365.25
 
 
@@ -201,15 +202,16 @@ def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePo
     codes = np.array(sorted(lw), dtype=object)
     p = np.array([lw[c] for c in codes])
     if n_decoy:
-        n_fam = int(n_decoy / 1.9) + 10
+        n_fam = int(n_decoy / 1.4) + 20
         sizes = _family_sizes(rng, n_fam)
-        cum = np.cumsum(sizes)
-        n_fam = int(np.searchsorted(cum, n_decoy) + 1)
-        sizes = sizes[:n_fam]
-        sizes[-1] -= int(cum[n_fam - 1] - n_decoy)
         la = codes[rng.choice(len(codes), size=n_fam, p=p / p.sum())]
         age0 = _sample_index_age(rng, n_fam)
         fam, kids = _families_from_index(rng, la, sizes, age0, R, edd_max, s)
+        # keep whole families until exactly n_decoy children (the last family may lose its youngest-listed)
+        keep = np.arange(len(kids["family"])) < n_decoy
+        kids = {k: v[keep] for k, v in kids.items()}
+        n_fam = int(kids["family"].max()) + 1 if len(kids["family"]) else 0
+        fam = {"la_code": la[:n_fam]}
         fam["site_id"] = np.full(n_fam, "", dtype=object)
         fam["known"] = np.ones(n_fam, dtype=bool)
         fam["referral"] = np.full(n_fam, -1, dtype=np.int64)

@@ -7,11 +7,14 @@ manifest can count them. Dates are formatted once per column with polars.
 
 from __future__ import annotations
 
+import functools
+from datetime import date
+
 import numpy as np
 import polars as pl
 
 from synthetic_data.csc import CinEpisodes, ClaEpisodes
-from synthetic_data.population import YEAR, World, day
+from synthetic_data.population import UNIX_OFFSET, YEAR, World, day
 from synthetic_data.settings import WorldSettings
 from synthetic_data.site_records import SiteRecords
 from warehouse.adapters import get_adapter
@@ -23,11 +26,28 @@ SSDA903_EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE
 GENDER_CURRENT = {"M": "1", "F": "2", "U": "0"}
 
 
+_LUT_START = day(date(1920, 1, 1))
+_LUT_END = day(date(2035, 12, 31))
+
+
+@functools.lru_cache(maxsize=8)
+def _date_lut(fmt: str) -> np.ndarray:
+    days = pl.Series("d", np.arange(_LUT_START, _LUT_END + 1, dtype=np.int32) - UNIX_OFFSET).cast(pl.Date)
+    table = days.dt.strftime(fmt).to_numpy().astype(object)
+    return np.concatenate([table, np.array([""], dtype=object)])  # last slot: absent date
+
+
+def fmt_date_array(days: np.ndarray, fmt: str) -> np.ndarray:
+    """Format day numbers with ``fmt`` via a lookup table; negative day numbers become ``""``."""
+    d = np.asarray(days, dtype=np.int64)
+    lut = _date_lut(fmt)
+    idx = np.where(d >= 0, np.clip(d - _LUT_START, 0, len(lut) - 2), len(lut) - 1)
+    return lut[idx]
+
+
 def fmt_dates(days: np.ndarray, fmt: str) -> list[str]:
     """Format day numbers with ``fmt``; negative day numbers become empty strings."""
-    s = pl.Series("d", np.asarray(days, dtype=np.int64))
-    out = (pl.when(s >= 0).then(s).otherwise(None)).alias("d")
-    return pl.select(out.cast(pl.Date).dt.strftime(fmt).fill_null("")).to_series().to_list()
+    return fmt_date_array(days, fmt).tolist()
 
 
 def _s(v: object) -> str:
