@@ -11,6 +11,7 @@ from synthesis.catalogue import seed_catalogue
 from synthesis.projects import ImportReport, build_project, store_project, variable_guids
 from synthesis.spreadsheet import import_spreadsheet
 from warehouse.errors import DataError
+from warehouse.sites import get_site
 from warehouse.store import Store
 
 SUFFIXES = (".qdpx", ".qdc", ".csv", ".xlsx")
@@ -33,6 +34,8 @@ def import_file(path: Path, store: Store, site: str | None = None, roster: Itera
         >>> import_file(Path("demo-data/findings/project.qdpx"), Store("demo.duckdb"))   # doctest: +SKIP
     """
     path = Path(path)
+    if site is not None:
+        get_site(site)
     if not path.is_file():
         raise DataError(f"{path} does not exist or is not a file; give a {', '.join(SUFFIXES)} file")
     suffix = path.suffix.lower()
