@@ -9,6 +9,7 @@ schema is never read.
 from __future__ import annotations
 
 import json
+import warnings
 
 import duckdb
 import polars as pl
@@ -40,7 +41,15 @@ def _sites(scope: Scope) -> list[str]:
 
 
 def _pl(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pl.DataFrame:
-    return cur.execute(sql, params).pl()
+    # execute + a full Arrow fetch leaves no unfinished result on the cursor (DuckDB 2 refuses new work then)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return pl.from_arrow(cur.execute(sql, params).to_arrow_table())  # type: ignore[return-value]
+
+
+def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> tuple[object, ...] | None:
+    rows = cur.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
 
 
 def relation_columns(cur: duckdb.DuckDBPyConnection, name: str) -> list[str]:
@@ -78,7 +87,7 @@ def records_held(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
 
 def latest_run(cur: duckdb.DuckDBPyConnection) -> int | None:
     """The newest linkage run that has metrics, or None."""
-    row = cur.execute("SELECT max(run_id) FROM linkage_metrics").fetchone()
+    row = _one(cur, "SELECT max(run_id) FROM linkage_metrics")
     return int(row[0]) if row and row[0] is not None else None
 
 
@@ -146,13 +155,13 @@ def linkage_pair_explanation(
     cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str, left_key: str, right_key: str
 ) -> tuple[dict[str, object] | None, pl.DataFrame]:
     """The stored pair (site, weight, probability, link) and its per-comparison weights."""
-    row = cur.execute("""
+    row = _one(cur, """
         SELECT site_id, match_weight, probability, is_link, CAST(explanation AS VARCHAR)
         FROM linkage_pairs
         WHERE run_id = (SELECT max(run_id) FROM linkage_pairs)
           AND scenario = ? AND left_key = ? AND right_key = ? AND site_id IN (SELECT unnest(?))
         LIMIT 1
-    """, [scenario, left_key, right_key, _sites(scope)]).fetchone()
+    """, [scenario, left_key, right_key, _sites(scope)])
     if row is None:
         return None, pl.DataFrame({"comparison": [], "weight": []}, schema={"comparison": pl.Utf8, "weight": pl.Float64})
     pair = {"site_id": row[0], "match_weight": row[1], "probability": row[2], "is_link": row[3]}
@@ -310,5 +319,5 @@ def distinct_values(cur: duckdb.DuckDBPyConnection, name: str, column: str) -> l
 
 def data_loaded(cur: duckdb.DuckDBPyConnection) -> str | None:
     """When the current data was loaded (ISO date), or None before any load."""
-    row = cur.execute("SELECT CAST(max(loaded_at) AS DATE) FROM load_batches WHERE status = 'current'").fetchone()
+    row = _one(cur, "SELECT CAST(max(loaded_at) AS DATE) FROM load_batches WHERE status = 'current'")
     return str(row[0]) if row and row[0] is not None else None

@@ -203,7 +203,10 @@ def _with_names(cur: Cursor, scope: Scope, frame: pl.DataFrame) -> pl.DataFrame:
     names = q.site_names(cur, scope).select("site_id", pl.col("name").alias("site"))
     if frame.is_empty() or "site_id" not in frame.columns:
         return frame
-    joined = frame.join(names, on="site_id", how="left")
+    order = {s: i for i, s in enumerate(scope.sites)}
+    joined = frame.join(names, on="site_id", how="left", maintain_order="left")
+    joined = joined.with_columns(pl.col("site_id").replace_strict(order, default=len(order)).alias("_o"))
+    joined = joined.sort("_o", maintain_order=True).drop("_o")
     return joined.select("site_id", "site", *[c for c in frame.columns if c != "site_id"])
 
 
