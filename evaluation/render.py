@@ -81,7 +81,9 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[
 
 
 def _months(value: object) -> str:
-    return "never (nothing analysable accrues)" if value is None else f"{value:.1f}"  # type: ignore[str-format]
+    if not isinstance(value, int | float):
+        return "never (nothing analysable accrues)"
+    return f"{value:.1f}" if value < 24 else f"{value:.1f} ({value / 12:.1f} years)"
 
 
 def _measure_name(code: str) -> str:

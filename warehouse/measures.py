@@ -437,6 +437,7 @@ class Phq9(Measure):
     total_range: tuple[int, int] = (0, 27)
     higher_is_worse: bool = True
     respondent: str = "parent"
+    subject_roles: tuple[str, ...] = ("victim_parent", "harm_parent")
     bands: tuple[Band, ...] = (
         Band(0, 4, "minimal"), Band(5, 9, "mild"), Band(10, 14, "moderate"),
         Band(15, 19, "moderately severe"), Band(20, 27, "severe"),
@@ -460,6 +461,7 @@ class Gad7(Measure):
     total_range: tuple[int, int] = (0, 21)
     higher_is_worse: bool = True
     respondent: str = "parent"
+    subject_roles: tuple[str, ...] = ("victim_parent", "harm_parent")
     bands: tuple[Band, ...] = (Band(0, 4, "minimal"), Band(5, 9, "mild"), Band(10, 14, "moderate"),
                                Band(15, 21, "severe"))
     cutoff: float | None = 8
@@ -627,6 +629,7 @@ class Core10(Measure):
     total_range: tuple[int, int] = (0, 40)
     higher_is_worse: bool = True
     respondent: str = "parent"
+    subject_roles: tuple[str, ...] = ("victim_parent", "harm_parent")
     ages_months: tuple[int, int] | None = (16 * 12, 120 * 12)
     reverse_items: tuple[int, ...] = (2, 3)
     bands: tuple[Band, ...] = (

@@ -47,7 +47,7 @@ PEOPLE = pl.DataFrame([
     person("p3", "victim_parent", "F", date(2024, 1, 1)), person("p4", "victim_parent", "F", date(2024, 1, 1)),
     person("p5", "victim_parent", "M", date(2024, 1, 1)), person("p6", "victim_parent", "M", date(2024, 1, 1)),
     person("p7", "victim_parent", "M", date(2025, 3, 1)),   # referred a month ago: no follow-up due yet
-    person("h1", "harm_parent", "M", date(2024, 6, 1)),     # not a PHQ-9 subject role, but measured
+    person("h1", "harm_parent", "M", date(2024, 6, 1)),     # PHQ-9 is asked of both parents
     person("c1", "child", "F", date(2024, 1, 1)),           # a child: never eligible for PHQ-9
 ])
 
@@ -94,7 +94,7 @@ def test_scoring_uses_the_missing_item_rule(scored):
 
 def test_baseline_completeness(table):
     b = pick(table, "baseline")
-    # eligible: p1-p7 (victim parents) + h1 (measured); recorded 7; scored 6 (p3 has a missing item)
+    # eligible: p1-p7 + h1 (parents; not the child); recorded 7; scored 6 (p3 has a missing item)
     assert (b["eligible"], b["recorded"], b["scored"], b["missing"]) == (8, 7, 6, 2)
     assert b["completeness"] == pytest.approx(6 / 8)
     assert b["retained"] is None and b["retention"] is None
