@@ -9,6 +9,7 @@ re-importing the same project replaces its documents' rows, so imports are idemp
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from warehouse.sites import SITE_IDS, SITES, get_site
 NAMESPACE = uuid.UUID("6d1c7a52-3b0e-5d8e-9a55-2f4c8f1d7e01")
 THEME_PREFIX = "theme:"
 UNKNOWN_CODER = "00000000-0000-0000-0000-000000000000"
+_RQ = re.compile(r"^\s*(RQ\d+)\b")
 
 
 def stable_guid(*parts: str) -> str:
@@ -151,10 +153,12 @@ def store_project(
             report.warnings.append(f"set {st.name!r} is not a theme (name does not start with 'Theme:'); skipped")
             continue
         con.execute("DELETE FROM syn_theme_code WHERE theme_id = ?", [st.guid])
+        rq = _RQ.match(st.description or "")
         con.execute(
-            "INSERT INTO syn_theme (theme_id, name, definition, status) VALUES (?, ?, ?, 'reviewed') "
-            "ON CONFLICT (theme_id) DO UPDATE SET name = excluded.name, definition = excluded.definition",
-            [st.guid, st.name[len(THEME_PREFIX):].strip(), st.description],
+            "INSERT INTO syn_theme (theme_id, name, definition, status, rq_id) VALUES (?, ?, ?, 'reviewed', ?) "
+            "ON CONFLICT (theme_id) DO UPDATE SET name = excluded.name, definition = excluded.definition, "
+            "rq_id = excluded.rq_id",
+            [st.guid, st.name[len(THEME_PREFIX):].strip(), st.description, rq.group(1) if rq else None],
         )
         for code_guid in st.member_codes:
             con.execute("INSERT OR IGNORE INTO syn_theme_code VALUES (?, ?)", [st.guid, code_guid])

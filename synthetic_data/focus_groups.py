@@ -32,6 +32,7 @@ from warehouse.sites import SITE_IDS
 
 ITEMS = {"nhs_number": "NHS number", "csc_status": "CSC status", "police_notification": "police notification",
          "outcome_measures": "outcome measures", "attendance": "attendance record"}
+THEME_RQ = {"held": "RQ1", "accuracy": "RQ2", "time_to_access": "RQ3", "linkage_appetite": "RQ4"}
 DIMENSIONS = {"held": "Holding the data", "accuracy": "Data quality", "time_to_access": "Getting the data out",
               "linkage_appetite": "Appetite for linkage"}
 WORKAROUND_THEME = "Workarounds"
@@ -269,8 +270,10 @@ def _qde(docs: list[_Doc], meta: dict) -> bytes:
     members = {dim: [codes["dim:" + dim]] for dim in DIMENSIONS}
     for dim, theme in DIMENSIONS.items():
         w(f'<Set guid="{ids("theme", dim)}" name="Theme: {escape(theme)}">'
+          f"<Description>{THEME_RQ[dim]}: {escape(theme)}</Description>"
           + "".join(f'<MemberCode targetGUID="{g}"/>' for g in members[dim]) + "</Set>\n")
     w(f'<Set guid="{ids("theme", "workarounds")}" name="Theme: {WORKAROUND_THEME}">'
+      f'<Description>Inductive: how staff work around gaps</Description>'
       f'<MemberCode targetGUID="{codes["workaround"]}"/></Set>\n')
     w("</Sets>\n</Project>\n")
     return out.getvalue().encode("utf-8")

@@ -52,6 +52,8 @@ def test_framework_matrix_reproduces_ground_truth(material, loaded: Store) -> No
     for key, summary in expected.items():
         assert got[key]["summary"] == summary, key
         assert (got[key]["n_segments"] > 0) == (summary is not None), key      # silence where nothing was charted
+    rqs = {r["theme_name"]: r["rq_id"] for r in fm.iter_rows(named=True)}
+    assert rqs["Holding the data"] == "RQ1" and rqs["Getting the data out"] == "RQ3" and rqs["Workarounds"] is None
 
 
 def test_triangulation_matrix_reproduces_ground_truth(material, loaded: Store) -> None:
