@@ -48,7 +48,7 @@ def import_file(path: Path, store: Store, site: str | None = None, roster: Itera
             report = store_project(con, project, path.name, site, roster)
             report.kind = suffix.lstrip(".")
             return report
-        return import_spreadsheet(con, path, site)
+        return import_spreadsheet(con, path, site, roster)
 
 
 def export_qdpx(store: Store, out: Path) -> Path:

@@ -123,13 +123,16 @@ def store_project(
         get_site(site)
     roster = tuple(roster)
     problems = []
-    for src in project.sources:
-        found = pseudonymise.scan(src.text, roster)
+    texts = [(f"document {s.name!r}", s.text) for s in project.sources]
+    texts += [(f"note {n.name!r}", n.text) for n in project.notes]
+    texts += [(f"selection {sel.guid} description", sel.description or "") for s in project.sources for sel in s.selections]
+    for label, text in texts:
+        found = pseudonymise.scan(text, roster)
         if found:
-            problems.append(f"{src.name!r}: {pseudonymise.describe(found, limit=8)}")
+            problems.append(f"{label}: {pseudonymise.describe(found, limit=8)}")
     if problems:
         raise DataError(
-            f"{file_name}: {len(problems)} document(s) are not pseudonymised (kinds and positions only): "
+            f"{file_name}: {len(problems)} text(s) are not pseudonymised (kinds and positions only): "
             + " | ".join(problems[:10])
             + "; replace identifiers with tokens (`linkready findings pseudonymise`) and review before import; "
             "nothing was imported"

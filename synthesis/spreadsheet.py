@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from synthesis import pseudonymise
 from synthesis.bulk import insert_rows
 from synthesis.catalogue import DATA_ITEMS, DIMENSIONS, RESEARCH_QUESTIONS
 from synthesis.projects import ImportReport, stable_guid
@@ -121,6 +122,16 @@ def _cell(v: object) -> str:
     return str(v).strip()
 
 
+def _free_text(errs: _Errors, row: int, col: str, value: str, roster: tuple[str, ...]) -> str | None:
+    """Free text must be pseudonymised too: report identifier kinds and positions, never values."""
+    if not value:
+        return None
+    found = pseudonymise.scan(value, roster)
+    if found:
+        errs.add(row, col, f"holds identifiers ({pseudonymise.describe(found, limit=3)}); replace them with tokens")
+    return value
+
+
 def _ids(value: str) -> list[str]:
     return [p.strip().upper() for p in value.replace(",", ";").split(";") if p.strip()]
 
@@ -183,7 +194,7 @@ def _check_evidence(errs: _Errors, row: int, col: str, ids: list[str], known: se
                            "import the .qdpx project first")
 
 
-def _ratings(con, rows, errs, site, file) -> Callable[[], int]:
+def _ratings(con, rows, errs, site, file, roster) -> Callable[[], int]:
     known = _known_evidence(con)
     parsed = []
     for i, r in enumerate(rows, start=2):
@@ -218,8 +229,9 @@ def _ratings(con, rows, errs, site, file) -> Callable[[], int]:
                 errs.add(i, "rated_at", "is not an ISO date (YYYY-MM-DD)")
         ev = _ids(r.get("evidence", ""))
         _check_evidence(errs, i, "evidence", ev, known)
-        parsed.append([s, item, dim, rating, r.get("system_name") or None, days, ev or None, source,
-                       r.get("rater") or "unknown", rated_at, r.get("note") or None, file])
+        parsed.append([s, item, dim, rating, _free_text(errs, i, "system_name", r.get("system_name", ""), roster),
+                       days, ev or None, source, r.get("rater") or "unknown", rated_at,
+                       _free_text(errs, i, "note", r.get("note", ""), roster), file])
 
     def write() -> int:
         cols = ["site_id", "data_item", "dimension", "rating", "system_name", "time_to_access_days",
@@ -230,7 +242,7 @@ def _ratings(con, rows, errs, site, file) -> Callable[[], int]:
     return write
 
 
-def _framework(con, rows, errs, site, file) -> Callable[[], int]:
+def _framework(con, rows, errs, site, file, roster) -> Callable[[], int]:
     known = _known_evidence(con)
     parsed = []
     for i, r in enumerate(rows, start=2):
@@ -241,7 +253,8 @@ def _framework(con, rows, errs, site, file) -> Callable[[], int]:
             errs.add(i, "theme", "is empty; give the theme name or id")
         ev = _ids(r.get("supporting", ""))
         _check_evidence(errs, i, "supporting", ev, known)
-        parsed.append((s, r.get("theme", ""), r.get("summary") or None, ev or None, r.get("analyst") or None))
+        parsed.append((s, r.get("theme", ""), _free_text(errs, i, "summary", r.get("summary", ""), roster), ev or None,
+                       r.get("analyst") or None))
 
     def write() -> int:
         for s, theme, summary, ev, analyst in parsed:
@@ -252,7 +265,7 @@ def _framework(con, rows, errs, site, file) -> Callable[[], int]:
     return write
 
 
-def _findings(con, rows, errs, site, file) -> Callable[[], int]:
+def _findings(con, rows, errs, site, file, roster) -> Callable[[], int]:
     known = _known_evidence(con)
     parsed = []
     for i, r in enumerate(rows, start=2):
@@ -269,6 +282,7 @@ def _findings(con, rows, errs, site, file) -> Callable[[], int]:
         conf = _choice(errs, i, "confidence", r.get("confidence", ""), CONFIDENCE, required=False)
         ev = _ids(r.get("evidence", ""))
         _check_evidence(errs, i, "evidence", ev, known)
+        _free_text(errs, i, "statement", r.get("statement", ""), roster)
         parsed.append((r.get("finding_id", ""), s, rq, r.get("statement", ""), conf, r.get("status") or None,
                        r.get("theme") or None, ev))
 
@@ -286,7 +300,7 @@ def _findings(con, rows, errs, site, file) -> Callable[[], int]:
     return write
 
 
-def _triangulation(con, rows, errs, site, file) -> Callable[[], int]:
+def _triangulation(con, rows, errs, site, file, roster) -> Callable[[], int]:
     parsed = []
     for i, r in enumerate(rows, start=2):
         if not any(r.values()):
@@ -301,7 +315,8 @@ def _triangulation(con, rows, errs, site, file) -> Callable[[], int]:
         item = _choice(errs, i, "data_item", r.get("data_item", ""), DATA_ITEMS, required=False)
         dim = _choice(errs, i, "dimension", r.get("dimension", ""), DIMENSIONS, required=False)
         flags = [_bool(errs, i, c, r.get(c, "")) for c in ("meaning_match", "prominence_match", "examples_match")]
-        parsed.append((rq, r.get("theme") or None, s, item, dim, a, b, conv, *flags, r.get("note") or None,
+        parsed.append((rq, r.get("theme") or None, s, item, dim, a, b, conv, *flags,
+                       _free_text(errs, i, "note", r.get("note", ""), roster),
                        r.get("assessor") or None))
 
     def write() -> int:
@@ -327,7 +342,9 @@ _REPORT_FIELD = {"ratings": "ratings", "framework": "framework_cells", "findings
                  "triangulation": "triangulation_cells"}
 
 
-def import_spreadsheet(con: duckdb.DuckDBPyConnection, path: Path, site: str | None = None) -> ImportReport:
+def import_spreadsheet(
+    con: duckdb.DuckDBPyConnection, path: Path, site: str | None = None, roster: Iterable[str] = ()
+) -> ImportReport:
     """Validate every table of a CSV/XLSX template file, then write them (all or nothing)."""
     path = Path(path)
     report = ImportReport(path.name, path.suffix.lower().lstrip("."))
@@ -340,7 +357,7 @@ def import_spreadsheet(con: duckdb.DuckDBPyConnection, path: Path, site: str | N
         if missing:
             raise DataError(f"{label}: missing required column(s) {', '.join(missing)} for a {kind.name} table")
         errs = _Errors(label)
-        writers.append((kind.name, _PARSERS[kind.name](con, rows, errs, site, path.name)))
+        writers.append((kind.name, _PARSERS[kind.name](con, rows, errs, site, path.name, tuple(roster))))
         all_errors.extend(f"{label}: {e}" for e in errs.items)
     if all_errors:
         shown = "; ".join(all_errors[:20])

@@ -86,3 +86,14 @@ def test_unknown_header_lists_the_templates(tmp_path: Path) -> None:
     f.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(DataError, match="matches no template; required columns are ratings: site_id"):
         import_file(f, Store(tmp_path / "w.duckdb"))
+
+
+def test_free_text_with_identifiers_is_refused_without_echoing_values(tmp_path: Path) -> None:
+    f = tmp_path / "framework.csv"
+    f.write_text("site_id,theme,summary\nfbs,Holding the data,Ask Jo Bloggs on 07700 900123 about it\n",
+                 encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        import_file(f, Store(tmp_path / "w.duckdb"), roster=["Jo Bloggs"])
+    msg = str(info.value)
+    assert "row 2, column 'summary': holds identifiers" in msg and "phone at" in msg and "name at" in msg
+    assert "07700" not in msg and "Bloggs" not in msg
