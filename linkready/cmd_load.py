@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -53,7 +54,8 @@ def validate_cmd(directory: Path, json_out: Path | None) -> None:
     if json_out:
         _write_json(json_out, report.to_dict())
     if report.errors:
-        raise click.exceptions.Exit(1)
+        # sys.exit, not click's Exit: the group runs with standalone_mode=False, which returns Exit codes
+        sys.exit(1)
 
 
 @click.command("load")

@@ -308,7 +308,7 @@ register_spec(TableSpec(
     (
         Field("record_id", required=True, identifier=True),
         Field("timepoint", "code", required=True, codelist="timepoint"),
-        Field("assessed_date", "date"),
+        Field("assessed_date", "date", required=True),
     ),
     (Unique(("record_id", "timepoint")),),
 ))
