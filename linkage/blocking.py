@@ -40,6 +40,13 @@ class BlockingRule:
     names_free: bool = False
 
     @property
+    def trains(self) -> bool:
+        """Whether EM sessions on this rule's pairs are trusted first for m: rules on locations or
+        generic columns gather non-matches that share correlated fields (same street, same area),
+        which EM would mistake for matches."""
+        return not any(f == "postcode" or f.startswith("x_") for f in self.base_fields)
+
+    @property
     def base_fields(self) -> frozenset[str]:
         """Identifiers this rule draws on."""
         return frozenset(BASE_FIELD.get(c, c) for c in self.columns)

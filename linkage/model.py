@@ -154,6 +154,7 @@ def fit(
     counts: np.ndarray,
     masks: np.ndarray,
     rule_fields: list[frozenset[str]],
+    rule_trusted: list[bool],
     u: list[np.ndarray],
     total_pairs: float,
     iterations: int,
@@ -163,11 +164,14 @@ def fit(
     start = [_initial_m(len(x)) for x in u]
     sums = [np.zeros(len(x)) for x in u]
     n_sessions = [0] * k
-    for i, fields in enumerate(rule_fields):
+    order = sorted(range(len(rule_fields)), key=lambda i: not rule_trusted[i])
+    for i in order:
+        fields = rule_fields[i]
         sel = (masks & (1 << i)) != 0
         if counts[sel].sum() < 20:
             continue
-        train = [j for j in range(k) if base_fields[j] not in fields]
+        # a less trusted rule only trains comparisons no trusted session has estimated
+        train = [j for j in range(k) if base_fields[j] not in fields and (rule_trusted[i] or n_sessions[j] == 0)]
         if not train:
             continue
         m_i, _ = em_session(levels[sel], counts[sel], start, u, train, iterations)

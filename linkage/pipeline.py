@@ -77,10 +77,14 @@ def _with_tf(frames: list[pl.DataFrame], comparisons: list[Comparison]) -> tuple
 
 
 def _identifier_rules(frame: pl.DataFrame, shared: set[str]) -> list[BlockingRule]:
-    """Extra text columns that look like identifiers (mostly distinct values) become blocking rules."""
+    """Extra text columns with small blocks (at most ~5 pairs per record within one file) become
+    single-column blocking rules (identifier-like columns such as a social security number)."""
     out = []
     for c in sorted(shared):
-        if c.startswith("x_") and frame.height and frame[c].n_unique() >= 0.5 * frame.height:
+        if not c.startswith("x_") or frame.height == 0:
+            continue
+        counts = frame[c].drop_nulls().value_counts()["count"].cast(pl.Float64)
+        if float((counts * (counts - 1) / 2).sum()) <= 5 * frame.height:
             out.append(BlockingRule(f"exact_{c}", (c,)))
     return out
 
@@ -114,11 +118,11 @@ def scores_sql(b: SqlBuilder, comparisons: list[Comparison], model: FellegiSunte
         if not comp.tf:
             continue
         u_exact = float(model.u[k][-1])
-        adj = b.fn(
-            "coalesce",
-            b.log2(exp.Div(this=b.param(u_exact), expression=b.greatest(exp.column(f"tf_{comp.name}", "c"),
-                                                                         b.param(tf_floor)))),
-            b.lit(0),
+        tf = exp.column(f"tf_{comp.name}", "c")
+        # GREATEST ignores NULLs in DuckDB, so the null case (no exact agreement) is explicit
+        adj = b.case(
+            [(b.not_null(tf), b.log2(exp.Div(this=b.param(u_exact), expression=b.greatest(tf, b.param(tf_floor)))))],
+            b.lit(0.0),
         )
         weight = exp.Add(this=weight, expression=adj)
     keys = [quote_ident(f"g_{c.name}") for c in comparisons]
@@ -256,7 +260,7 @@ def link(
         total_pairs = float(n_left * (n_left - 1) / 2 if dedupe else n_left * n_right)
         model = fit(
             [c.name for c in comps], [c.level_labels() for c in comps], [c.base_field for c in comps],
-            levels, counts, masks, [r.base_fields for r in blocking], u, max(total_pairs, 1.0),
+            levels, counts, masks, [r.base_fields for r in blocking], [r.trains for r in blocking], u, max(total_pairs, 1.0),
             settings.em_iterations,
         )
 

@@ -47,4 +47,31 @@ def link_cmd(db: Path, json_out: Path | None, config: Path | None) -> None:
         _write_json(json_out, report.as_dict())
 
 
-COMMANDS = [link_cmd]
+@click.command("link-files")
+@click.argument("left", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("right", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--truth", type=click.Path(dir_okay=False, path_type=Path), help="CSV of true pairs: left_id,right_id.")
+@click.option("--report-by", help="A left-file column to break results down by (never used to match).")
+@click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="linkage.toml settings.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as JSON.")
+@click.option("--left-id", help="Record id column of LEFT (default: its first column).")
+@click.option("--right-id", help="Record id column of RIGHT (default: its first column).")
+def link_files_cmd(left: Path, right: Path, truth: Path | None, report_by: str | None, config: Path | None,
+                   json_out: Path | None, left_id: str | None, right_id: str | None) -> None:
+    """Link two CSV files of people; with --truth, measure precision, recall and F1."""
+    from linkage.files import link_files
+    from linkage.settings import load_settings
+
+    settings, columns = load_settings(config) if config else (None, None)
+    report = link_files(left, right, truth, report_by, settings, columns, left_id, right_id)
+    data = report.as_dict()
+    def fmt(v: object) -> str:
+        return "n/a" if v is None else f"{float(v):.4f}"  # type: ignore[arg-type]
+    click.echo(f"{data['candidate_pairs']} candidate pairs, {data['links']} links, {data['seconds']:.2f} s; "
+               f"precision {fmt(data['precision'])}, recall {fmt(data['recall'])}"
+               + (f", F1 {fmt(data.get('f1'))}" if "f1" in data else "") + f" [{data['basis']}]")
+    if json_out:
+        _write_json(json_out, data)
+
+
+COMMANDS = [link_cmd, link_files_cmd]
