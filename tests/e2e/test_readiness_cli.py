@@ -66,14 +66,21 @@ def test_readiness_cli_formats_site_view_and_errors(tmp_path):
     assert xl.returncode == 0, xl.stderr
     assert out.stat().st_size > 0
 
-    usage = run("readiness", "--db", db, "--format", "xlsx")
-    assert usage.returncode == 2 and "--out" in usage.stderr
-    missing = run("readiness", "--db", tmp_path / "nope.duckdb")
-    assert missing.returncode == 1
-    assert missing.stderr.strip().startswith("error:") and len(missing.stderr.strip().splitlines()) == 1
     bad = run("readiness", "--db", db, "--mdes", "0", "--power", "1.5")
     assert bad.returncode == 1 and "mdes 0" in bad.stderr and "power 1.5" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_readiness_cli_usage_and_data_errors_in_process(tmp_path, capsys):
+    from linkready.cli import main
+
+    with pytest.raises(SystemExit) as usage:
+        main(["readiness", "--db", str(tmp_path / "x.duckdb"), "--format", "xlsx"])
+    assert usage.value.code == 2 and "--out" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as missing:
+        main(["readiness", "--db", str(tmp_path / "nope.duckdb")])
+    err = capsys.readouterr().err.strip()
+    assert missing.value.code == 1 and err.startswith("error:") and len(err.splitlines()) == 1
 
 
 @pytest.mark.e2e
