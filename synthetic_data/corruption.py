@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from synthetic_data import reference as ref
-from synthetic_data.population import UNIX_OFFSET
+from synthetic_data.dates import UNIX_OFFSET
 
 _VARIANT_OF: dict[str, tuple[str, ...]] = {}
 for _group in ref.NAME_VARIANTS:

@@ -4,7 +4,8 @@ All dates obey the CIN census rules in ``csc-data-standards.md`` §2.5 and the S
 rules in §4.3: nothing after the reference date except expected births, closure inside the
 census year, activity after referral and before closure, the CPP starting on the ICPC date
 (a weekday), reviews after the plan start, CIN plans never alongside a CPP, 903 episodes chained
-with ``X1`` on the same day and at least a day long.
+with ``X1`` on the same day and at least a day long. Everything is drawn vectorised; repeated
+sub-elements (assessment factors, disabilities, CPP reviews) are rendered to XML here once.
 """
 
 from __future__ import annotations
@@ -12,21 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from synthetic_data import reference as ref
-from synthetic_data.population import YEAR, World, _choice, day
+from synthetic_data.dates import YEAR, day, next_weekday, weekday
+from synthetic_data.population import World, _choice, random_postcodes
+from synthetic_data.xmlfrag import concat, date_series, el
 
-DA_CODES = np.array(["3A", "3B", "3C"], dtype=object)
+__all__ = ["CinEpisodes", "ClaEpisodes", "build_cin", "build_cla", "next_weekday", "weekday"]
 
-
-def weekday(d: np.ndarray) -> np.ndarray:
-    """Monday=0 ... Sunday=6 for day numbers (day 0, 1900-01-01, was a Monday)."""
-    return d % 7
-
-
-def next_weekday(d: np.ndarray) -> np.ndarray:
-    wd = weekday(d)
-    return d + np.where(wd == 5, 2, np.where(wd == 6, 1, 0))
+DA_CODES = ("3A", "3B", "3C")
 
 
 @dataclass
@@ -42,7 +38,7 @@ class CinEpisodes:
     nfa: np.ndarray
     assess_start: np.ndarray
     assess_auth: np.ndarray
-    factors: np.ndarray  # list of codes per episode (object array of tuples)
+    factors_xml: pl.Series  # <AssessmentFactors> elements (null when not authorised)
     plan_start: np.ndarray
     plan_end: np.ndarray
     s47_start: np.ndarray
@@ -53,8 +49,8 @@ class CinEpisodes:
     cpp_initial: np.ndarray
     cpp_latest: np.ndarray
     cpp_previous: np.ndarray
-    cpp_reviews: np.ndarray  # tuple of review day numbers
-    disabilities: np.ndarray  # tuple of codes ((), ("NONE",), ...)
+    reviews_xml: pl.Series  # <CPPreviewDate> elements (null = none)
+    disabilities_xml: pl.Series  # <Disability> elements (null = no Disabilities element)
     da_factor: np.ndarray  # bool: a domestic-abuse factor was recorded
 
 
@@ -81,13 +77,13 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     lower = np.where(born & ~born_after_site_ref, dob, birth - 270)
     lower = np.maximum(lower, R - int(4 * YEAR))
     r = np.clip(r, lower, R)
-    # unborn children (no DOB yet): referral within 40 weeks of the expected date
+    # unborn children (no DOB yet): referral within 40 weeks of the expected date (rule 8606)
     r = np.where(~born, np.clip(r, np.maximum(edd - 270, R - 250), R), r)
 
     nfa = (~site_fam) & (r >= C0) & (rng.random(n) < 0.06)
     source = _choice(rng, ref.REFERRAL_SOURCES_CIN, n)
 
-    # ---- assessment
+    # ---- assessment and factors (factors only on an authorised assessment: rule 8614)
     a_start = np.minimum(r + rng.integers(0, 11, n), R)
     a_auth = a_start + rng.integers(5, 46, n)
     authorised = ~nfa & (a_auth <= R)
@@ -98,30 +94,28 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     da = authorised & (rng.random(n) < p_da)
     da_code = _choice(rng, dict(zip(DA_CODES, s.da_factor_split, strict=True)), n)
     mh = authorised & (rng.random(n) < s.p_factor_mental_health)
-    factor_masks: list[tuple[str, np.ndarray]] = [("3", da), ("4B", mh)]
+    age_ref = np.where(born, (R - dob) / YEAR, -1.0)
+    frame: dict[str, object] = {"da": da, "da_code": pl.Series(da_code, dtype=pl.Utf8), "mh": mh}
+    parts = [pl.when(pl.col("da")).then(pl.concat_str([pl.lit("<AssessmentFactors>"), pl.col("da_code"),
+                                                        pl.lit("</AssessmentFactors>")])),
+             pl.when(pl.col("mh")).then(pl.lit("<AssessmentFactors>4B</AssessmentFactors>"))]
+    any_factor = da | mh
     for code, p in ref.OTHER_FACTORS.items():
+        eligible = authorised.copy()
         if code == "4A":
-            m = authorised & born & ((R - dob) > 8 * YEAR) & (rng.random(n) < p)
+            eligible &= age_ref > 8
         elif code in ("11A", "13A", "15A", "10A"):
-            m = authorised & born & ((R - dob) > 10 * YEAR) & (rng.random(n) < p)
-        else:
-            m = authorised & (rng.random(n) < p)
-        factor_masks.append((code, m))
-    factors = np.empty(n, dtype=object)
-    parts: list[list[str]] = [[] for _ in range(n)]
-    for code, m in factor_masks:
-        for i in np.flatnonzero(m):
-            parts[i].append(da_code[i] if code == "3" else code)
-    any_factor = np.zeros(n, dtype=bool)
-    for _, m in factor_masks:
+            eligible &= age_ref > 10
+        m = eligible & (rng.random(n) < p)
         any_factor |= m
-    for i in range(n):
-        if authorised[i] and not parts[i]:
-            parts[i] = ["21"]
-        factors[i] = tuple(parts[i])
+        frame[f"f{code}"] = m
+        parts.append(pl.when(pl.col(f"f{code}")).then(pl.lit(f"<AssessmentFactors>{code}</AssessmentFactors>")))
+    frame["none"] = authorised & ~any_factor
+    parts.append(pl.when(pl.col("none")).then(pl.lit("<AssessmentFactors>21</AssessmentFactors>")))
+    factors = pl.DataFrame(frame).select(concat(parts).alias("factors")).to_series()
     need = np.where(nfa, "", np.where(da, "N1", _choice(rng, ref.PRIMARY_NEED, n))).astype(object)
 
-    # ---- section 47 and child protection plan
+    # ---- section 47 and child protection plan (CPP starts on the ICPC date, a weekday)
     la = F.la_code[fam]
     cpp_p = np.where(site_fam, 0.30, s.p_cpp_given_cin)
     want_cpp = authorised & any_factor & (rng.random(n) < cpp_p)
@@ -140,20 +134,25 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     brad = la == "380"
     initial[~brad] = _choice(rng, ref.CPP_CATEGORY, int((~brad).sum()))
     initial[brad] = _choice(rng, ref.CPP_CATEGORY_BRADFORD, int(brad.sum()))
-    latest = np.where(rng.random(n) < 0.9, initial, _choice(rng, ref.CPP_CATEGORY, n))
+    latest = np.where(rng.random(n) < 0.9, initial, _choice(rng, ref.CPP_CATEGORY, n)).astype(object)
     # the liia-tools 2024 XSD types NumberOfPreviousCPP as xs:positiveInteger, so it is never 0 here
-    previous = rng.choice([1, 2, 3], size=n, p=[0.78, 0.17, 0.05])
-    reviews = np.empty(n, dtype=object)
-    for i in range(n):
-        if not cpp[i]:
-            reviews[i] = ()
-            continue
-        stop = cpp_end[i] if cpp_end[i] >= 0 else R
-        out, d = [], cpp_start[i] + 90
-        while d < stop and d <= R:
-            out.append(int(next_weekday(np.array([d]))[0]))
-            d += 182
-        reviews[i] = tuple(x for x in out if x <= R and (cpp_end[i] < 0 or x < cpp_end[i]))
+    previous = rng.choice(np.array(["1", "2", "3"], dtype=object), size=n, p=[0.78, 0.17, 0.05])
+    # reviews: 3 months after the start, then every 6 months, before the end and by the reference date
+    review_cols: dict[str, pl.Series] = {}
+    last_review = np.full(n, -1, dtype=np.int64)
+    stop = np.where(cpp_end >= 0, cpp_end, R + 1)
+    k = 0
+    while True:
+        d = next_weekday(cpp_start + 90 + 182 * k)
+        ok = cpp & (d < stop) & (d <= R)
+        if not ok.any():
+            break
+        review_cols[f"r{k}"] = date_series(f"r{k}", np.where(ok, d, -1))
+        last_review = np.where(ok, d, last_review)
+        k += 1
+    reviews = (pl.DataFrame(review_cols).select(concat([el("CPPreviewDate", pl.col(c)) for c in review_cols])
+                                                 .alias("reviews")).to_series()
+               if review_cols else pl.Series("reviews", [None] * n, dtype=pl.Utf8))
 
     # ---- CIN plan (never alongside a CPP)
     plan = authorised & ~cpp & (rng.random(n) < 0.40)
@@ -162,17 +161,14 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     plan_closed = plan & (rng.random(n) < 0.5) & (plan_start + plan_len <= R)
     plan_end = np.where(plan_closed, plan_start + plan_len, -1)
 
-    # ---- closure: only when nothing is still open; inside the census year
+    # ---- closure: only when nothing is still open; inside the census year; after every activity
     still_open = (cpp & (cpp_end < 0)) | (plan & (plan_end < 0)) | (~nfa & ~authorised)
     last = np.maximum.reduce([r, a_start, a_auth, s47_start, s47_target, icpc, cpp_start, cpp_end,
-                              plan_start, plan_end])
-    last_review = np.array([max(x) if x else -1 for x in reviews], dtype=np.int64)
-    last = np.maximum(last, last_review)
+                              plan_start, plan_end, last_review])
     want_close = nfa | (~still_open & (rng.random(n) < 0.55))
     closure = np.maximum(last + rng.integers(0, 30, n), C0)
-    close = want_close & (closure <= R)
+    close = (want_close & (closure <= R)) | nfa
     closure = np.where(nfa, np.maximum(r, C0), closure)
-    close = close | nfa
     closure = np.where(close, closure, -1)
     assessed_only = close & authorised & ~cpp & ~plan
     reason = np.where(~close, "",
@@ -180,26 +176,26 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
                                np.where(assessed_only, np.where(rng.random(n) < 0.6, "RC8", "RC9"),
                                         _choice(rng, {"RC7": 0.85, "RC3": 0.05, "RC4": 0.04, "RC5": 0.04,
                                                       "RC6": 0.02}, n)))).astype(object)
-    # RC6 (adult social care) only for 16+; RC7 otherwise
-    young = ~born | ((R - dob) < 16 * YEAR)
+    young = ~born | (age_ref < 16)
     reason = np.where((reason == "RC6") & young, "RC7", reason).astype(object)
 
-    # ---- disabilities (8540: required when born and not NFA; NONE never combined)
-    dis = np.empty(n, dtype=object)
-    has_dis = rng.random(n) < 0.15
+    # ---- disabilities (8540: required when born and not NFA; NONE never combined; no duplicates)
     codes = np.array(ref.DISABILITY_CODES, dtype=object)
-    for i in range(n):
-        if not born[i]:
-            dis[i] = ()
-        elif has_dis[i]:
-            k = 1 + int(rng.random() < 0.3)
-            dis[i] = tuple(sorted(rng.choice(codes, size=k, replace=False).tolist()))
-        else:
-            dis[i] = ("NONE",)
+    nc = len(codes)
+    has_dis = rng.random(n) < 0.15
+    two = rng.random(n) < 0.3
+    c1 = rng.integers(0, nc, n)
+    c2 = (c1 + 1 + rng.integers(0, nc - 1, n)) % nc
+    dis = pl.DataFrame({"c1": pl.Series(codes[c1], dtype=pl.Utf8), "c2": pl.Series(codes[c2], dtype=pl.Utf8),
+                        "has": has_dis, "two": two, "born": born}).select(
+        pl.when(~pl.col("born")).then(None)
+        .when(pl.col("has")).then(concat([el("Disability", pl.col("c1")),
+                                          pl.when(pl.col("two")).then(el("Disability", pl.col("c2")))]))
+        .otherwise(pl.lit("<Disability>NONE</Disability>")).alias("dis")).to_series()
 
     return CinEpisodes(child, r, source, need, closure, reason, nfa, a_start, a_auth, factors, plan_start,
-                       plan_end, s47_start, s47_target, icpc, cpp_start, cpp_end, initial.astype(object),
-                       latest.astype(object), previous, reviews, dis, da)
+                       plan_end, s47_start, s47_target, icpc, cpp_start, cpp_end, initial, latest, previous,
+                       reviews, dis, da)
 
 
 @dataclass
@@ -221,20 +217,24 @@ class ClaEpisodes:
     urn: np.ndarray
 
 
+_PLACES = np.array(["U1", "U3", "U4", "U6", "K2", "P1", "K3"], dtype=object)
+_PLACE_P_UNDER16 = np.array([0.08, 0.08, 0.22, 0.25, 0.11, 0.06, 0.0])
+_PLACE_P_16PLUS = np.array([0.08, 0.08, 0.22, 0.25, 0.11, 0.06, 0.10])
+
+
 def build_cla(world: World, cin: CinEpisodes, rng: np.random.Generator) -> ClaEpisodes:
     """Looked-after episodes for a share of born, non-NFA CIN children (calibration §4, §11.1)."""
-    from synthetic_data.population import random_postcodes
-
     s = world.settings
     R = day(s.reference_date)
     K, F = world.children, world.families
     child = cin.child
-    fam = K.family[child]
-    la = F.la_code[fam]
+    la = F.la_code[K.family[child]]
     dob = K.dob[child]
-    mult = np.array([ref.LA_CLA_MULTIPLIER[c] / ref.LA_CIN_MULTIPLIER[c] for c in la])
+    mult = np.array([ref.LA_CLA_MULTIPLIER[c] / ref.LA_CIN_MULTIPLIER[c] for c in ref.LA_CHILD_POPULATION])
+    mult_of = dict(zip(ref.LA_CHILD_POPULATION, mult, strict=True))
+    la_mult = np.vectorize(mult_of.__getitem__, otypes=[float])(la) if len(la) else np.zeros(0)
     eligible = (dob >= 0) & ~cin.nfa & np.isin(K.sex[child], ["M", "F"]) & (R - dob > 30)
-    cla = eligible & (rng.random(len(child)) < np.clip(s.p_cla_given_cin * mult, 0, 0.9))
+    cla = eligible & (rng.random(len(child)) < np.clip(s.p_cla_given_cin * la_mult, 0, 0.9))
     idx = np.flatnonzero(cla)
     m = len(idx)
     c_dob = dob[idx]
@@ -243,44 +243,44 @@ def build_cla(world: World, cin: CinEpisodes, rng: np.random.Generator) -> ClaEp
     start = lo + (rng.random(m) * np.maximum(hi - lo, 0)).astype(np.int64)
     closed = rng.random(m) < 0.35
     period_end = np.where(closed, start + 2 + (rng.random(m) * (R - start - 2)).astype(np.int64), R)
+    span = period_end - start
     n_ep = rng.choice([1, 2, 3], size=m, p=[0.6, 0.28, 0.12])
-    n_ep = np.minimum(n_ep, np.maximum(1, (period_end - start) // 2))
-    ls0 = _choice(rng, {"C2": 0.55, "C1": 0.22, "V2": 0.17, "E1": 0.06}, m)
-    need = np.where(cin.need[idx] == "", "N1", cin.need[idx])
-    need = np.where(np.isin(need, ["N9", "N0"]), "N1", need)
-    home = random_postcodes(rng, la[idx])
+    n_ep = np.minimum(n_ep, np.maximum(1, span - 1))
+    # interior cut points (distinct, strictly inside the period): every episode is at least a day
+    ca = 1 + (rng.random(m) * np.maximum(span - 2, 1)).astype(np.int64)
+    ca = np.where(n_ep == 2, 1 + (rng.random(m) * (span - 1)).astype(np.int64), ca)
+    cb = ca + 1 + (rng.random(m) * np.maximum(span - 1 - ca, 0)).astype(np.int64)
+    starts = np.stack([start, start + ca, start + cb], axis=1)
+    ends = np.stack([np.where(n_ep == 1, period_end, start + ca), np.where(n_ep == 2, period_end, start + cb),
+                     period_end], axis=1)
 
-    rows: dict[str, list] = {k: [] for k in ClaEpisodes.__dataclass_fields__}
-    for j in range(m):
-        k = int(n_ep[j])
-        span = int(period_end[j] - start[j])
-        cuts = sorted(rng.choice(np.arange(1, span), size=k - 1, replace=False).tolist()) if k > 1 else []
-        bounds = [int(start[j])] + [int(start[j]) + c for c in cuts] + [int(period_end[j])]
-        for e in range(k):
-            d0, d1 = bounds[e], bounds[e + 1]
-            age = (d0 - c_dob[j]) / YEAR
-            options = ["U1", "U3", "U4", "U6", "K2", "P1"] + (["K3"] if age >= 16 else [])
-            w = np.array([0.08, 0.08, 0.22, 0.25, 0.11, 0.06] + ([0.10] if age >= 16 else []))
-            place = options[rng.choice(len(options), p=w / w.sum())]
-            provider = {"P1": "PR0", "K3": "PR4"}.get(place, "PR1" if place.startswith("U1") or place == "U3"
-                                                       else ["PR1", "PR4", "PR5"][int(rng.integers(0, 3))])
-            last = e == k - 1
-            rows["child"].append(int(child[idx[j]]))
-            rows["decom"].append(d0)
-            rows["rne"].append("S" if e == 0 else "P")
-            rows["ls"].append(ls0[j])
-            rows["cin"].append(need[j])
-            rows["place"].append(place)
-            rows["provider"].append(provider)
-            open_ep = last and not closed[j]
-            rows["dec"].append(-1 if open_ep else d1)
-            rows["rec"].append("" if open_ep else ("X1" if not last else
-                                                   ["E4A", "E13", "E41", "E45", "E8"][int(rng.integers(0, 5))]))
-            rows["reason_change"].append("" if e == 0 else ["CARPL", "CREQB", "CHILD", "LAREQ", "OTHER"][
-                int(rng.integers(0, 5))])
-            hp = home[j]
-            rows["home_post"].append(hp[:-2])
-            rows["pl_post"].append(hp[:-2] if place == "P1" else "")
-            rows["urn"].append(f"SC{int(rng.integers(100000, 999999))}" if place == "K2" else "XXXXXXX")
-    return ClaEpisodes(**{k: np.array(v, dtype=object if k not in ("child", "decom", "dec") else np.int64)
-                          for k, v in rows.items()})
+    rep = np.repeat(np.arange(m), n_ep)
+    e = np.arange(len(rep)) - np.repeat(np.cumsum(n_ep) - n_ep, n_ep)
+    d0 = starts[rep, e]
+    d1 = ends[rep, e]
+    last = e == n_ep[rep] - 1
+    open_ep = last & ~closed[rep]
+    ne = len(rep)
+    age16 = (d0 - c_dob[rep]) >= 16 * YEAR
+    place = np.empty(ne, dtype=object)
+    place[age16] = rng.choice(_PLACES, size=int(age16.sum()), p=_PLACE_P_16PLUS / _PLACE_P_16PLUS.sum())
+    place[~age16] = rng.choice(_PLACES, size=int((~age16).sum()), p=_PLACE_P_UNDER16 / _PLACE_P_UNDER16.sum())
+    other_provider = np.array(["PR1", "PR4", "PR5"], dtype=object)[rng.integers(0, 3, ne)]
+    provider = np.where(place == "P1", "PR0", np.where(place == "K3", "PR4", np.where(
+        np.isin(place, ["U1", "U3"]), "PR1", other_provider))).astype(object)
+    ls = _choice(rng, {"C2": 0.55, "C1": 0.22, "V2": 0.17, "E1": 0.06}, m)[rep]
+    need = np.where(cin.need[idx] == "", "N1", cin.need[idx])
+    need = np.where(np.isin(need, ["N9", "N0"]), "N1", need).astype(object)[rep]
+    final_rec = np.array(["E4A", "E13", "E41", "E45", "E8"], dtype=object)[rng.integers(0, 5, ne)]
+    rec = np.where(open_ep, "", np.where(last, final_rec, "X1")).astype(object)
+    change = np.array(["CARPL", "CREQB", "CHILD", "LAREQ", "OTHER"], dtype=object)[rng.integers(0, 5, ne)]
+    reason_change = np.where(e == 0, "", change).astype(object)
+    home = random_postcodes(rng, la[idx])
+    sector = np.array([p[:-2] for p in home.tolist()], dtype=object)[rep]
+    urn = np.where(place == "K2", "SC" + rng.integers(100000, 999999, ne).astype(str).astype(object),
+                   "XXXXXXX").astype(object)
+    return ClaEpisodes(
+        child=child[idx][rep], decom=d0, rne=np.where(e == 0, "S", "P").astype(object), ls=ls, cin=need,
+        place=place, provider=provider, dec=np.where(open_ep, -1, d1), rec=rec, reason_change=reason_change,
+        home_post=sector, pl_post=np.where(place == "P1", sector, "").astype(object), urn=urn,
+    )

@@ -15,19 +15,11 @@ from datetime import date
 import numpy as np
 
 from synthetic_data import reference as ref
+from synthetic_data.dates import EPOCH, YEAR, day
 from synthetic_data.names import NamePools
 from synthetic_data.settings import SiteProfile, WorldSettings
 from warehouse.identifiers import UPN_ALPHABET, nhs_check_digits_vec, upn_check_letters_vec
 from warehouse.sites import LOCAL_AUTHORITIES, SITES
-
-EPOCH = date(1900, 1, 1)  # day numbers count from here (a Monday), so every real date is >= 0
-UNIX_OFFSET = 25_567  # day number of 1970-01-01
-YEAR = 365.25
-
-
-def day(d: date) -> int:
-    """Day number of a date."""
-    return (d - EPOCH).days
 
 
 @dataclass

@@ -7,16 +7,15 @@ manifest can count them. Dates are formatted once per column with polars.
 
 from __future__ import annotations
 
-import functools
-from datetime import date
-
 import numpy as np
 import polars as pl
 
 from synthetic_data.csc import CinEpisodes, ClaEpisodes
-from synthetic_data.population import UNIX_OFFSET, YEAR, World, day
+from synthetic_data.dates import YEAR, day, fmt_dates
+from synthetic_data.population import World
 from synthetic_data.settings import WorldSettings
 from synthetic_data.site_records import SiteRecords
+from synthetic_data.xmlfrag import concat, date_series, el, str_series, wrap
 from warehouse.adapters import get_adapter
 from warehouse.drop import LA_IDENTIFIER_COLUMNS, TRUTH_LINK_COLUMNS
 
@@ -24,30 +23,6 @@ SSDA903_HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_
 SSDA903_EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
                            "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
 GENDER_CURRENT = {"M": "1", "F": "2", "U": "0"}
-
-
-_LUT_START = day(date(1920, 1, 1))
-_LUT_END = day(date(2035, 12, 31))
-
-
-@functools.lru_cache(maxsize=8)
-def _date_lut(fmt: str) -> np.ndarray:
-    days = pl.Series("d", np.arange(_LUT_START, _LUT_END + 1, dtype=np.int32) - UNIX_OFFSET).cast(pl.Date)
-    table = days.dt.strftime(fmt).to_numpy().astype(object)
-    return np.concatenate([table, np.array([""], dtype=object)])  # last slot: absent date
-
-
-def fmt_date_array(days: np.ndarray, fmt: str) -> np.ndarray:
-    """Format day numbers with ``fmt`` via a lookup table; negative day numbers become ``""``."""
-    d = np.asarray(days, dtype=np.int64)
-    lut = _date_lut(fmt)
-    idx = np.where(d >= 0, np.clip(d - _LUT_START, 0, len(lut) - 2), len(lut) - 1)
-    return lut[idx]
-
-
-def fmt_dates(days: np.ndarray, fmt: str) -> list[str]:
-    """Format day numbers with ``fmt``; negative day numbers become empty strings."""
-    return fmt_date_array(days, fmt).tolist()
 
 
 def _s(v: object) -> str:
@@ -83,87 +58,82 @@ def identifier_rows(world: World, cin: CinEpisodes, order: np.ndarray, nhs: np.n
         "ExpectedPersonBirthDate": fmt_dates(np.where(unborn, K.edd[c], -1), "%Y-%m-%d"),
         "Sex": K.sex[c].tolist(),
         "Postcode": F.postcode[K.family[c]].tolist(),
-        "NHSNumber": [_s(x) for x in nhs[c]],
-        "UPN": [_s(x) for x in K.upn[c]],
-        "FormerUPN": [_s(x) for x in K.former_upn[c]],
+        "NHSNumber": _blank(nhs[c]).tolist(),
+        "UPN": _blank(K.upn[c]).tolist(),
+        "FormerUPN": _blank(K.former_upn[c]).tolist(),
         "Ethnicity": F.ethnicity[K.family[c]].tolist(),
     }
     return pl.DataFrame(data, schema={k: pl.Utf8 for k in LA_IDENTIFIER_COLUMNS})
 
 
+def _blank(values: np.ndarray) -> np.ndarray:
+    """Object array with ``None`` replaced by ``""``."""
+    v = np.asarray(values, dtype=object)
+    return np.where(v == None, "", v).astype(object)  # noqa: E711 (elementwise comparison)
+
+
+def _el(tag: str, values: np.ndarray) -> np.ndarray:
+    """``<tag>v</tag>`` for non-empty ``v``, else ``""``."""
+    v = _blank(values)
+    return np.where(v != "", f"<{tag}>" + v + f"</{tag}>", "").astype(object)
+
+
 def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> list[str]:
-    """One ``<Child>`` XML fragment per LA child (element order as the 2024 XSD requires)."""
+    """One ``<Child>`` XML fragment per LA child (element order as the 2024 XSD requires), built with polars."""
     K, F = world.children, world.families
-    iso = {name: fmt_dates(getattr(cin, name)[order], "%Y-%m-%d") for name in (
+    c = cin.child[order]
+    o = order
+    dates = {name: date_series(name, getattr(cin, name)[o]) for name in (
         "referral", "closure", "assess_start", "assess_auth", "plan_start", "plan_end", "s47_start", "s47_target",
         "icpc", "cpp_start", "cpp_end")}
-    c = cin.child[order]
-    dob = fmt_dates(K.dob[c], "%Y-%m-%d")
-    edd = fmt_dates(np.where(K.dob[c] < 0, K.edd[c], -1), "%Y-%m-%d")
-    out: list[str] = []
-    for j, i in enumerate(order):
-        k = c[j]
-        parts = ["<Child><ChildIdentifiers>", f"<LAchildID>{K.la_child_id[k]}</LAchildID>"]
-        if K.upn[k]:
-            parts.append(f"<UPN>{K.upn[k]}</UPN>")
-        if K.former_upn[k]:
-            parts.append(f"<FormerUPN>{K.former_upn[k]}</FormerUPN>")
-        if K.upn_unknown[k]:
-            parts.append(f"<UPNunknown>{K.upn_unknown[k]}</UPNunknown>")
-        if dob[j]:
-            parts.append(f"<PersonBirthDate>{dob[j]}</PersonBirthDate>")
-        if edd[j]:
-            parts.append(f"<ExpectedPersonBirthDate>{edd[j]}</ExpectedPersonBirthDate>")
-        parts.append(f"<GenderCurrent>{GENDER_CURRENT[K.sex[k]]}</GenderCurrent>")
-        parts.append("</ChildIdentifiers><ChildCharacteristics>")
-        parts.append(f"<Ethnicity>{F.ethnicity[K.family[k]]}</Ethnicity>")
-        if cin.disabilities[i]:
-            parts.append("<Disabilities>" + "".join(f"<Disability>{d}</Disability>" for d in cin.disabilities[i])
-                         + "</Disabilities>")
-        parts.append("</ChildCharacteristics><CINdetails>")
-        parts.append(f"<CINreferralDate>{iso['referral'][j]}</CINreferralDate>")
-        parts.append(f"<ReferralSource>{cin.source[i]}</ReferralSource>")
-        if cin.need[i]:
-            parts.append(f"<PrimaryNeedCode>{cin.need[i]}</PrimaryNeedCode>")
-        if iso["closure"][j]:
-            parts.append(f"<CINclosureDate>{iso['closure'][j]}</CINclosureDate>")
-            parts.append(f"<ReasonForClosure>{cin.closure_reason[i]}</ReasonForClosure>")
-        if iso["icpc"][j]:
-            parts.append(f"<DateOfInitialCPC>{iso['icpc'][j]}</DateOfInitialCPC>")
-        if iso["assess_start"][j]:
-            parts.append(f"<Assessments><AssessmentActualStartDate>{iso['assess_start'][j]}</AssessmentActualStartDate>")
-            if iso["assess_auth"][j]:
-                parts.append(f"<AssessmentAuthorisationDate>{iso['assess_auth'][j]}</AssessmentAuthorisationDate>")
-                parts.append("<FactorsIdentifiedAtAssessment>" + "".join(
-                    f"<AssessmentFactors>{x}</AssessmentFactors>" for x in cin.factors[i])
-                    + "</FactorsIdentifiedAtAssessment>")
-            parts.append("</Assessments>")
-        if iso["plan_start"][j]:
-            parts.append(f"<CINPlanDates><CINPlanStartDate>{iso['plan_start'][j]}</CINPlanStartDate>")
-            if iso["plan_end"][j]:
-                parts.append(f"<CINPlanEndDate>{iso['plan_end'][j]}</CINPlanEndDate>")
-            parts.append("</CINPlanDates>")
-        if iso["s47_start"][j]:
-            parts.append(f"<Section47><S47ActualStartDate>{iso['s47_start'][j]}</S47ActualStartDate>"
-                         f"<InitialCPCtarget>{iso['s47_target'][j]}</InitialCPCtarget>"
-                         f"<DateOfInitialCPC>{iso['icpc'][j]}</DateOfInitialCPC>"
-                         "<ICPCnotRequired>false</ICPCnotRequired></Section47>")
-        parts.append(f"<ReferralNFA>{'true' if cin.nfa[i] else 'false'}</ReferralNFA>")
-        if iso["cpp_start"][j]:
-            parts.append(f"<ChildProtectionPlans><CPPstartDate>{iso['cpp_start'][j]}</CPPstartDate>")
-            if iso["cpp_end"][j]:
-                parts.append(f"<CPPendDate>{iso['cpp_end'][j]}</CPPendDate>")
-            parts.append(f"<InitialCategoryOfAbuse>{cin.cpp_initial[i]}</InitialCategoryOfAbuse>"
-                         f"<LatestCategoryOfAbuse>{cin.cpp_latest[i]}</LatestCategoryOfAbuse>"
-                         f"<NumberOfPreviousCPP>{cin.cpp_previous[i]}</NumberOfPreviousCPP>")
-            if cin.cpp_reviews[i]:
-                parts.append("<Reviews>" + "".join(
-                    f"<CPPreviewDate>{d}</CPPreviewDate>" for d in fmt_dates(np.array(cin.cpp_reviews[i]), "%Y-%m-%d"))
-                    + "</Reviews>")
-            parts.append("</ChildProtectionPlans>")
-        parts.append("</CINdetails></Child>")
-        out.append("".join(parts))
-    return out
+    idx = pl.Series(o)
+    df = pl.DataFrame({
+        "id": str_series("id", K.la_child_id[c]), "upn": str_series("upn", K.upn[c]),
+        "former": str_series("former", K.former_upn[c]), "unknown": str_series("unknown", K.upn_unknown[c]),
+        "dob": date_series("dob", K.dob[c]), "edd": date_series("edd", np.where(K.dob[c] < 0, K.edd[c], -1)),
+        "gender": pl.Series(np.where(K.sex[c] == "M", "1", np.where(K.sex[c] == "F", "2", "0")), dtype=pl.Utf8),
+        "eth": pl.Series(F.ethnicity[K.family[c]], dtype=pl.Utf8),
+        "dis": cin.disabilities_xml.gather(idx), "factors": cin.factors_xml.gather(idx),
+        "reviews": cin.reviews_xml.gather(idx),
+        "source": pl.Series(cin.source[o], dtype=pl.Utf8), "need": str_series("need", cin.need[o]),
+        "reason": str_series("reason", cin.closure_reason[o]), "nfa": cin.nfa[o],
+        "cpp_initial": pl.Series(cin.cpp_initial[o], dtype=pl.Utf8),
+        "cpp_latest": pl.Series(cin.cpp_latest[o], dtype=pl.Utf8),
+        "cpp_previous": pl.Series(cin.cpp_previous[o], dtype=pl.Utf8),
+        **dates,
+    })
+    col = pl.col
+    assess = pl.when(col("assess_start").is_not_null()).then(concat([
+        pl.lit("<Assessments>"), el("AssessmentActualStartDate", col("assess_start")),
+        el("AssessmentAuthorisationDate", col("assess_auth")),
+        pl.when(col("assess_auth").is_not_null()).then(wrap("FactorsIdentifiedAtAssessment", col("factors"))),
+        pl.lit("</Assessments>")]))
+    plan = pl.when(col("plan_start").is_not_null()).then(concat([
+        pl.lit("<CINPlanDates>"), el("CINPlanStartDate", col("plan_start")), el("CINPlanEndDate", col("plan_end")),
+        pl.lit("</CINPlanDates>")]))
+    s47 = pl.when(col("s47_start").is_not_null()).then(concat([
+        pl.lit("<Section47>"), el("S47ActualStartDate", col("s47_start")), el("InitialCPCtarget", col("s47_target")),
+        el("DateOfInitialCPC", col("icpc")), pl.lit("<ICPCnotRequired>false</ICPCnotRequired></Section47>")]))
+    cpp = pl.when(col("cpp_start").is_not_null()).then(concat([
+        pl.lit("<ChildProtectionPlans>"), el("CPPstartDate", col("cpp_start")), el("CPPendDate", col("cpp_end")),
+        el("InitialCategoryOfAbuse", col("cpp_initial")), el("LatestCategoryOfAbuse", col("cpp_latest")),
+        el("NumberOfPreviousCPP", col("cpp_previous")), wrap("Reviews", col("reviews")),
+        pl.lit("</ChildProtectionPlans>")]))
+    frag = concat([
+        pl.lit("<Child><ChildIdentifiers>"), el("LAchildID", col("id")), el("UPN", col("upn")),
+        el("FormerUPN", col("former")), el("UPNunknown", col("unknown")), el("PersonBirthDate", col("dob")),
+        el("ExpectedPersonBirthDate", col("edd")), el("GenderCurrent", col("gender")),
+        pl.lit("</ChildIdentifiers><ChildCharacteristics>"), el("Ethnicity", col("eth")),
+        wrap("Disabilities", col("dis")), pl.lit("</ChildCharacteristics><CINdetails>"),
+        el("CINreferralDate", col("referral")), el("ReferralSource", col("source")),
+        el("PrimaryNeedCode", col("need")), el("CINclosureDate", col("closure")),
+        pl.when(col("closure").is_not_null()).then(el("ReasonForClosure", col("reason"))),
+        el("DateOfInitialCPC", col("icpc")), assess, plan, s47,
+        pl.when(col("nfa")).then(pl.lit("<ReferralNFA>true</ReferralNFA>"))
+        .otherwise(pl.lit("<ReferralNFA>false</ReferralNFA>")),
+        cpp, pl.lit("</CINdetails></Child>"),
+    ])
+    return df.select(frag.alias("x")).to_series().to_list()
 
 
 def cin_xml(la_code: str, s: WorldSettings, fragments: list[str]) -> str:
@@ -232,8 +202,8 @@ def site_people_rows(site_id: str, records: SiteRecords) -> pl.DataFrame:
             out[col] = fmt_dates(df[canon].to_numpy(), lay.date_format)
         elif canon in ("role", "sex", "referral_source", "end_reason", "ethnicity"):
             vals = df[canon].to_list()
-            cache: dict[str, str] = {}
-            out[col] = [cache.setdefault(v, lay.to_site_value(canon, v)) if v else "" for v in vals]
+            labels = {v: lay.to_site_value(canon, v) if v else "" for v in set(vals)}
+            out[col] = [labels[v] for v in vals]
         else:
             out[col] = [_s(v) for v in df[canon].to_list()]
     if "Birth_Weight_g" in lay.extra_columns:
