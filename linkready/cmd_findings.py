@@ -63,6 +63,18 @@ def report_cmd(db: Path, fmt: str, out: Path | None) -> None:
     click.echo(result if fmt == "md" and out is None else f"wrote {result}")
 
 
+@findings.command("admin-ratings")
+@click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def admin_ratings_cmd(db: Path) -> None:
+    """Measure availability ratings from loaded admin data (e.g. NHS-number completeness) for triangulation."""
+    from synthesis.admin import rate_from_admin
+
+    rated = rate_from_admin(Store(db))
+    click.echo(f"stored {rated.height} admin_extract rating(s)")
+    for r in rated.iter_rows(named=True):
+        click.echo(f"  {r['site_id']:<5} {r['data_item']:<12} {r['dimension']:<5} rating {r['rating']}  ({r['note']})")
+
+
 @findings.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_ROSTER

@@ -1,5 +1,6 @@
 """Focus-group synthesis: codebooks, coded segments, themes, REFI-QDA exchange, matrices (depends on warehouse)."""
 
+from synthesis.admin import rate_from_admin
 from synthesis.agreement import cohen_kappa, krippendorff_alpha, percent_agreement
 from synthesis.catalogue import DATA_ITEMS, DIMENSIONS, RATING_SCALE, RESEARCH_QUESTIONS
 from synthesis.exchange import export_qdpx, import_file
@@ -23,5 +24,5 @@ __all__ = [
     "DATA_ITEMS", "DIMENSIONS", "RATING_SCALE", "RESEARCH_QUESTIONS", "Identifier", "ImportReport", "Pseudonymiser",
     "availability_evidence", "availability_matrix", "check", "code_by_case", "code_frequency_by_site", "cohen_kappa",
     "cooccurrence", "export_qdpx", "framework_matrix", "import_file", "intercoder_agreement", "krippendorff_alpha",
-    "maturity_profile", "percent_agreement", "quotes", "scan", "triangulation_matrix", "write_report",
+    "maturity_profile", "percent_agreement", "quotes", "rate_from_admin", "scan", "triangulation_matrix", "write_report",
 ]

@@ -67,8 +67,11 @@ TRUST = "Families worry about who sees their information."
 ROLES = ("data officer", "family practitioner", "service manager", "team leader", "analyst")
 AGENCIES = ("site", "local authority", "health", "police")
 
-# Planted features of the ground truth (the examples): rating, days.
-PLANTED = {("fbs", "nhs_number", "held"): 4, ("sat", "nhs_number", "held"): 1,
+# Planted features of the ground truth (the examples), in line with the synthetic world's
+# NHS-number completeness per site (fbs ~80-90%, sat ~55%, leap ~45%, coda ~30% "rarely"):
+# rating; leap takes weeks (28 days) to extract CSC status, fbs gets it the same day.
+PLANTED = {("fbs", "nhs_number", "held"): 4, ("sat", "nhs_number", "held"): 3, ("leap", "nhs_number", "held"): 2,
+           ("coda", "nhs_number", "held"): 1,
            ("leap", "csc_status", "time_to_access"): 2, ("fbs", "csc_status", "time_to_access"): 4}
 SITE_LEAN = {"fbs": 3, "sat": 1, "leap": 2, "coda": 2}
 

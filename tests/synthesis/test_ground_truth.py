@@ -24,7 +24,7 @@ def test_availability_matrix_reproduces_ground_truth(material, loaded: Store) ->
                 for t in truth["availability"]}
     assert got == expected
     # the planted contrasts
-    assert got[("fbs", "nhs_number", "held")][0] == 4 and got[("sat", "nhs_number", "held")][0] == 1
+    assert got[("fbs", "nhs_number", "held")][0] == 4 and got[("coda", "nhs_number", "held")][0] == 1
     assert got[("leap", "csc_status", "time_to_access")][:2] == (2, 28.0)
     # spread across sources reflects the interview ratings
     interview = {(t["site_id"], t["data_item"], t["dimension"]): t["rating"] for t in truth["interview"]}

@@ -302,7 +302,8 @@ SELECT k.site_id,
        k.min_rating,
        k.max_rating,
        coalesce(len(k.evidence_segment_ids), 0) AS n_evidence,
-       k.note
+       k.note,
+       json_extract_string(dm.level_anchors, '$."' || CAST(k.rating AS VARCHAR) || '"') AS dimension_anchor
 FROM ranked k
 LEFT JOIN syn_data_item di ON di.data_item = k.data_item
 LEFT JOIN syn_availability_dimension dm ON dm.dimension = k.dimension
@@ -403,7 +404,7 @@ WHERE th.status <> 'discarded'
 -- Convergence per research question, site and source pair: cells assessed by a researcher
 -- (basis 'assessed') plus cells derived from availability ratings given by two sources
 -- (basis 'derived': equal = agreement, 1 apart = partial_agreement, 2+ apart = dissonance,
--- rated by one source only = silence).
+-- rated by one source only = silence, except against admin_extract, which rates few cells).
 CREATE VIEW v_triangulation_matrix AS
 WITH per_source AS (
     SELECT site_id, data_item, dimension, source,
@@ -446,7 +447,10 @@ derived AS (
     LEFT JOIN per_source rb ON rb.site_id = c.site_id AND rb.data_item = c.data_item
                            AND rb.dimension = c.dimension AND rb.source = p.source_b
     LEFT JOIN syn_availability_dimension dm ON dm.dimension = c.dimension
-    WHERE ra.rating IS NOT NULL OR rb.rating IS NOT NULL
+    WHERE (ra.rating IS NOT NULL AND rb.rating IS NOT NULL)
+       -- admin data speak to few cells: silence is only recorded between qualitative sources
+       OR ((ra.rating IS NOT NULL OR rb.rating IS NOT NULL)
+           AND p.source_a <> 'admin_extract' AND p.source_b <> 'admin_extract')
 )
 SELECT rq_id, theme_id, finding_id, site_id, data_item, dimension, source_a, source_b, convergence,
        meaning_match, prominence_match, examples_match,
