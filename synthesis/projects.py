@@ -144,11 +144,20 @@ def store_project(
 
     # codebook
     by_guid = {c.guid: c for c in project.codes}
+    if project.codes:
+        # each codebook import is a version; a code keeps the version that introduced it
+        row = con.execute("SELECT coalesce(max(version_id), 0) + 1 FROM syn_codebook_version").fetchall()
+        version = int(row[0][0])
+        con.execute("INSERT INTO syn_codebook_version VALUES (?, ?, ?)", [version, now, f"imported from {file_name}"])
     for c in project.codes:
         con.execute(
-            "INSERT OR REPLACE INTO syn_code (code_id, parent_code_id, name, definition, origin, is_codable, color, "
-            "sort_order, version_introduced) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            [c.guid, c.parent_guid, c.name, c.description, _origin_of(c, by_guid), c.is_codable, c.color, c.order],
+            "INSERT INTO syn_code (code_id, parent_code_id, name, definition, origin, is_codable, color, "
+            "sort_order, version_introduced) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code_id) DO UPDATE SET "
+            "parent_code_id = excluded.parent_code_id, name = excluded.name, definition = excluded.definition, "
+            "origin = excluded.origin, is_codable = excluded.is_codable, color = excluded.color, "
+            "sort_order = excluded.sort_order",
+            [c.guid, c.parent_guid, c.name, c.description, _origin_of(c, by_guid), c.is_codable, c.color, c.order,
+             version],
         )
     report.codes = len(project.codes)
     for st in project.sets:
