@@ -34,12 +34,17 @@ def report_tables(report: ReadinessReport, site_view: bool) -> dict[str, pl.Data
     completeness, change = report.completeness, report.change
     if site_view:
         threshold = report.settings.small_count
-        completeness = suppress_small_counts(completeness, _COMPLETENESS_COUNTS, ("completeness", "retention"),
-                                             threshold)
+        completeness = suppress_small_counts(
+            completeness, _COMPLETENESS_COUNTS, ("completeness", "retention"), threshold,
+            additive=(("eligible", ("scored", "missing")),),
+            group_by=("site_id", "measure", "timepoint", "subgroup_type"),
+        )
         change = suppress_small_counts(
             change, ("n_pairs", "reliable_improvement", "reliable_deterioration", "no_reliable_change",
                      "clinically_significant"),
-            ("baseline_mean", "followup_mean", "mean_change", "sd_change", "ci_low", "ci_high"), threshold)
+            ("baseline_mean", "followup_mean", "mean_change", "sd_change", "ci_low", "ci_high"), threshold,
+            additive=(("n_pairs", ("reliable_improvement", "reliable_deterioration", "no_reliable_change")),),
+        )
     return {"summary": report.summary, "timeline": report.timeline, "funnel": report.funnel,
             "completeness": completeness, "change": change}
 

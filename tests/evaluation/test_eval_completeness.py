@@ -160,3 +160,24 @@ def test_helpers():
     assert broad_ethnic_group("NOBT") == "Not known" and broad_ethnic_group(None) == "Not known"
     assert months_before(date(2025, 3, 31), 1) == date(2025, 2, 28)
     assert months_before(date(2024, 8, 31), 6) == date(2024, 2, 29)
+
+
+def test_secondary_suppression_within_a_row_and_down_a_subgroup_column():
+    df = pl.DataFrame({
+        "g": ["a", "a", "a", "b"],
+        "eligible": [32, 20, 12, 40],
+        "scored": [27, 17, 10, 30],
+        "missing": [5, 3, 2, 10],
+        "rate": [0.84, None, 0.83, 0.75],
+    })
+    out = suppress_small_counts(df, ["eligible", "scored", "missing"], ["rate"],
+                                additive=(("eligible", ("scored", "missing")),), group_by=("g",))
+    # row 0: missing 5 is primary; scored 27 would give it away (32 - 27), so it goes too
+    assert out.row(0) == ("a", "32", "c", "c", "c")
+    # rows 1-2: missing 3 and 2 are primary, so scored goes with each; a missing rate stays missing
+    assert out.row(1)[2:4] == ("c", "c") and out.row(1)[4] is None
+    # group b has one row: nothing to protect
+    assert out.row(3) == ("b", "40", "30", "10", "0.75")
+    # down the column of group a: scored 27, 17, 10 all hidden -> no lone cell to recover
+    lone = suppress_small_counts(pl.DataFrame({"g": ["x", "x", "x"], "n": [3, 9, 40]}), ["n"], group_by=("g",))
+    assert lone["n"].to_list() == ["c", "c", "40"]   # 9 is the next-smallest and is hidden with 3
