@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 from faker import Faker
 
 from synthetic_data import reference as ref
@@ -58,6 +59,13 @@ def _faker_sample(locale: str, seed: int, method: str, k: int) -> list[str]:
     fk.seed_instance(seed)
     fn = getattr(fk, method)
     return [fn() for _ in range(k)]
+
+
+def group_index(values: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Row positions of each distinct value, in sorted value order (fast for a million rows)."""
+    s = pl.Series("g", np.asarray(values, dtype=object).tolist(), dtype=pl.Utf8)
+    parts = pl.DataFrame({"g": s, "i": np.arange(len(s), dtype=np.int64)}).partition_by("g", as_dict=True)
+    return sorted(((k[0], v["i"].to_numpy()) for k, v in parts.items()), key=lambda kv: kv[0])
 
 
 class NamePools:
@@ -138,10 +146,10 @@ class NamePools:
                   adult: bool) -> np.ndarray:
         """Draw one forename per row for the given name groups and sexes (``U`` draws either)."""
         out = np.empty(len(groups), dtype=object)
-        sex = np.where(sexes == "U", np.where(rng.random(len(sexes)) < 0.5, "M", "F"), sexes)
-        for g in sorted(set(groups.tolist())):
-            for s in ("M", "F"):
-                idx = np.flatnonzero((groups == g) & (sex == s))
+        male = np.where(sexes == "U", rng.random(len(sexes)) < 0.5, sexes == "M")
+        for g, gi in group_index(groups):
+            for s, m in (("M", male[gi]), ("F", ~male[gi])):
+                idx = gi[m]
                 if len(idx):
                     out[idx] = self._forenames[(g, s, adult)].sample(rng, len(idx))
         return out
@@ -149,7 +157,6 @@ class NamePools:
     def surnames(self, rng: np.random.Generator, groups: np.ndarray) -> np.ndarray:
         """Draw one surname per row for the given surname groups."""
         out = np.empty(len(groups), dtype=object)
-        for g in sorted(set(groups.tolist())):
-            idx = np.flatnonzero(groups == g)
+        for g, idx in group_index(groups):
             out[idx] = self._surnames[g].sample(rng, len(idx))
         return out

@@ -165,7 +165,7 @@ def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.nda
     mother = female & (age >= 14) & (rng.random(len(kids)) < 0.05)
     mc_lo = K.dob[kids] + int(14 * YEAR)
     mc_dob = np.where(mother, mc_lo + (rng.random(len(kids)) * np.maximum(R - mc_lo, 0)).astype(np.int64), -1)
-    upn = [_s(u) if u else _s(un) for u, un in zip(K.upn[kids], K.upn_unknown[kids], strict=True)]
+    upn = np.where(K.upn[kids] == None, K.upn_unknown[kids], K.upn[kids]).tolist()  # noqa: E711
     header = pl.DataFrame({
         "CHILD": K.la_child_id[kids].tolist(),
         "SEX": K.sex[kids].tolist(),
@@ -205,7 +205,7 @@ def site_people_rows(site_id: str, records: SiteRecords) -> pl.DataFrame:
             labels = {v: lay.to_site_value(canon, v) if v else "" for v in set(vals)}
             out[col] = [labels[v] for v in vals]
         else:
-            out[col] = [_s(v) for v in df[canon].to_list()]
+            out[col] = df[canon].cast(pl.Utf8).fill_null("").to_list()
     if "Birth_Weight_g" in lay.extra_columns:
         out["Birth_Weight_g"] = [str(v) if v >= 0 else "" for v in df["birth_weight"].to_list()]
     if "Gestation_Weeks" in lay.extra_columns:
@@ -227,7 +227,7 @@ def site_outcome_rows(site_id: str, measure: str, records: SiteRecords) -> pl.Da
     }
     item_cols = [c for c in df.columns if c.startswith("item")]
     for j, c in enumerate(item_cols, start=1):
-        out[f"{lay.item_prefix}{j}"] = [_s(v) for v in df[c].to_list()]
+        out[f"{lay.item_prefix}{j}"] = df[c].cast(pl.Utf8).fill_null("").to_list()
     return pl.DataFrame(out, schema={k: pl.Utf8 for k in out})
 
 

@@ -107,8 +107,7 @@ def nhs_check_digits_vec(first9: np.ndarray) -> np.ndarray:
 
     Returns an int64 array; ``10`` marks bodies that cannot form a valid NHS number.
     """
-    digits = _as_digit_matrix(first9, 9)
-    check = 11 - (digits @ _NHS_WEIGHTS) % 11
+    check = 11 - _weighted_digit_sum(first9, 9, _NHS_WEIGHTS) % 11
     return np.where(check == 11, 0, check)
 
 
@@ -117,15 +116,18 @@ def nhs_numbers_are_valid(values: np.ndarray | list[str]) -> np.ndarray:
     return np.fromiter((nhs_number_is_valid(v) for v in values), dtype=bool, count=len(values))
 
 
-def _as_digit_matrix(values: np.ndarray, width: int) -> np.ndarray:
+def _weighted_digit_sum(values: np.ndarray, width: int, weights: np.ndarray) -> np.ndarray:
+    """Sum of digit * weight for ``(n, width)`` digit arrays or ``(n,)`` integers of ``width`` digits."""
     arr = np.asarray(values)
     if arr.ndim == 2:
         if arr.shape[1] != width:
             raise ValueError(f"expected {width} digit columns, got {arr.shape[1]}")
-        return arr.astype(np.int64)
+        return arr.astype(np.int64) @ weights
     arr = arr.astype(np.int64)
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return (arr[:, None] // powers) % 10
+    total = np.zeros(arr.shape, dtype=np.int64)
+    for i in range(width):
+        total += (arr // 10 ** (width - 1 - i)) % 10 * weights[i]
+    return total
 
 
 # --------------------------------------------------------------------------- UPN
@@ -188,6 +190,5 @@ def upn_check_letters_vec(la_code: np.ndarray, establishment: np.ndarray, year2:
         + np.asarray(year2, dtype=np.int64) * 10**3
         + np.asarray(serial, dtype=np.int64)
     )
-    digits = _as_digit_matrix(body, 12)
-    idx = (digits @ _UPN_WEIGHTS) % 23
+    idx = _weighted_digit_sum(body, 12, _UPN_WEIGHTS) % 23
     return np.asarray(list(UPN_ALPHABET))[idx]
