@@ -26,18 +26,23 @@ def findings() -> None:
 
 
 @findings.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--db", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Warehouse file.")
 @click.option("--site", help="Site for material that names none (fbs, sat, leap, coda).")
 @_ROSTER
-def import_cmd(file: Path, db: Path, site: str | None, roster: Path | None) -> None:
-    """Import a .qdpx project, .qdc codebook, or .csv/.xlsx template file."""
+def import_cmd(files: tuple[Path, ...], db: Path, site: str | None, roster: Path | None) -> None:
+    """Import .qdpx projects, .qdc codebooks or .csv/.xlsx template files, in the order given.
+
+    Import a project before spreadsheets that cite its coded segments as evidence.
+    """
     from synthesis.exchange import import_file
 
-    report = import_file(file, Store(db), site=site, roster=_roster(roster))
-    click.echo(report.summary())
-    for w in report.warnings:
-        click.echo(f"warning: {w}")
+    store, names = Store(db), _roster(roster)
+    for file in files:
+        report = import_file(file, store, site=site, roster=names)
+        click.echo(report.summary())
+        for w in report.warnings:
+            click.echo(f"warning: {w}")
 
 
 @findings.command("export")

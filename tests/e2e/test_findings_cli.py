@@ -23,10 +23,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_findings_import_export_report_check(tmp_path: Path) -> None:
     paths = write_focus_groups(tmp_path / "findings", 3)
     db = tmp_path / "w.duckdb"
-    for p in paths:
-        r = _run("findings", "import", str(p), "--db", str(db))
-        assert r.returncode == 0, r.stderr
-        assert p.name in r.stdout
+    r = _run("findings", "import", *map(str, paths), "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert all(p.name in r.stdout for p in paths)
+    assert "segments" in r.stdout and "ratings 104" in r.stdout
     out = tmp_path / "export.qdpx"
     r = _run("findings", "export", "--db", str(db), "--out", str(out))
     assert r.returncode == 0, r.stderr
