@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from synthesis.exchange import export_qdpx, import_file
@@ -211,3 +214,34 @@ def test_reimport_is_idempotent(material, loaded: Store, tmp_path: Path) -> None
 def test_utf16_to_codepoint() -> None:
     text = "a👍b"
     assert [utf16_to_codepoint(text, u) for u in (0, 1, 3, 4)] == [0, 1, 2, 3]
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab \n–éü👍🏽\r")), min_size=2, max_size=60), data=st.data())
+def test_write_read_round_trip_keeps_code_point_offsets(text: str, data: st.DataObject) -> None:
+    from synthesis.refi import (
+        RefiCode,
+        RefiCoding,
+        RefiProject,
+        RefiSelection,
+        RefiSource,
+        normalise_text,
+        write_qdpx,
+    )
+
+    text = normalise_text(text)
+    if len(text) < 2:
+        return
+    spans = data.draw(st.lists(st.tuples(st.integers(0, len(text) - 1), st.integers(1, len(text))), max_size=5))
+    sels = [RefiSelection(f"00000000-0000-4000-8000-{i:012d}", s, e if e > s else s + 1, None, USER.upper(), None,
+                          [RefiCoding(f"10000000-0000-4000-8000-{i:012d}", CODE_B)])
+            for i, (s, e) in enumerate(spans) if min(e if e > s else s + 1, len(text)) > s]
+    sels = [x for x in sels if x.end <= len(text)]
+    project = RefiProject("p", codes=[RefiCode(CODE_B, "c")],
+                          sources=[RefiSource(SRC.upper(), "doc", text, selections=sels)])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = write_qdpx(project, Path(tmp) / "p.qdpx", {}, "2026-01-01T00:00:00Z")
+        back = read_qdpx(out).sources[0]
+    assert back.text == text
+    assert [(s.start, s.end, text[s.start:s.end]) for s in back.selections] == [
+        (s.start, s.end, text[s.start:s.end]) for s in sels]
