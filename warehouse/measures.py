@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -191,18 +192,20 @@ class Measure:
         problems = []
         if len(items) != self.n_items:
             problems.append(f"{self.name} has {self.n_items} items, got {len(items)}")
-        for i, v in enumerate(items, start=1):
-            if v is not None and v not in self.item_values:
-                problems.append(f"{self.name} item {i} is {v}; allowed {list(self.item_values)}")
+        allowed = _scale(self.item_values)[0]
+        if not allowed.issuperset(items):
+            for i, v in enumerate(items, start=1):
+                if v is not None and v not in allowed:
+                    problems.append(f"{self.name} item {i} is {v}; allowed {list(self.item_values)}")
         return problems
 
     def recode(self, items: Sequence[int | None]) -> list[int | None]:
         """Apply reverse scoring (``min + max - value``) to :attr:`reverse_items`."""
-        lo, hi = min(self.item_values), max(self.item_values)
-        return [
-            (lo + hi - v) if (v is not None and i in self.reverse_items) else v
-            for i, v in enumerate(items, start=1)
-        ]
+        if not self.reverse_items:
+            return list(items)
+        pivot = _scale(self.item_values)[1]
+        reverse = _positions(self.reverse_items, self.n_items)
+        return [(pivot - v) if (v is not None and flip) else v for v, flip in zip(items, reverse, strict=False)]
 
     def _sum_prorated(self, values: Sequence[int | None], max_missing: int) -> tuple[float | None, bool]:
         answered = [v for v in values if v is not None]
@@ -272,6 +275,19 @@ class Measure:
             return dataclasses.replace(self, reliability=settings.reliability[self.code],
                                        reliability_source="setting override")
         return self
+
+
+@functools.lru_cache(maxsize=256)
+def _scale(values: tuple[int, ...]) -> tuple[frozenset[int | None], int]:
+    """Allowed item values (None = missing) and ``min + max`` for reverse scoring."""
+    return frozenset((*values, None)), min(values) + max(values)
+
+
+@functools.lru_cache(maxsize=256)
+def _positions(items: tuple[int, ...], n_items: int) -> tuple[bool, ...]:
+    """A flag per item position (0-based) for a tuple of 1-based item numbers."""
+    chosen = set(items)
+    return tuple(i in chosen for i in range(1, n_items + 1))
 
 
 MEASURES: dict[str, Measure] = {}
