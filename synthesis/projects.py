@@ -185,8 +185,8 @@ def store_project(
     source_site: dict[str, str] = {}
     participants: dict[str, str] = {}   # label (lower) -> participant_id, per site below
     for case in project.cases:
-        case_site = _site_of(_lookup(case.values, "site")) or _site_of(case.name)
         role, agency = _lookup(case.values, "role"), _lookup(case.values, "agency")
+        case_site = _site_of(_lookup(case.values, "site")) or _site_of(case.name) or (site if role or agency else None)
         if case_site and (role or agency) and case.name:
             pid = f"{case_site}:{case.name.strip()}"
             con.execute(
