@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.standardise import (
@@ -99,6 +99,7 @@ def test_nhs_number_check_digit() -> None:
     assert not nhs_number_valid(None)
 
 
+@settings(max_examples=25, deadline=None)
 @given(st.text(max_size=20))
 def test_name_cleaning_never_fails_and_is_lowercase_ascii(text: str) -> None:
     out = _one(forename=text)["forename"]

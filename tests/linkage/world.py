@@ -73,9 +73,11 @@ def make_world(n: int = 300, seed: int = 7, overlap: float = 0.7, error: float =
     left_people = people[:n]
     in_la = [p for p in left_people if rng.random() < overlap]
     others = people[n:]
+    known = {p["pid"] for p in in_la}
+    csc = pl.Series([p["pid"] in known and rng.random() < 0.4 for p in left_people])   # CSC referrals must link
     left = pl.DataFrame([{**p, "rid": f"S{p['pid']:05d}"} for p in left_people]).with_columns(
         pl.when(pl.Series(rng.random(n) < 0.3)).then(None).otherwise(pl.col("nhs_number")).alias("nhs_number"),
-        pl.when(pl.Series(rng.random(n) < 0.25)).then(pl.lit("csc")).otherwise(pl.lit("self")).alias("referral_source"),
+        pl.when(csc).then(pl.lit("csc")).otherwise(pl.lit("self")).alias("referral_source"),
     )
     right_rows = []
     for p in in_la + others:

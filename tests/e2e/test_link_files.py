@@ -1,0 +1,63 @@
+"""`linkready link-files` as a data officer runs it: two CSV files, a truth file, a report-by column."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.linkage.world import make_world
+
+BIN = Path(sys.executable).parent / "linkready"
+
+
+def _run(*args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("lf")
+    left, right, truth = make_world(n=250, seed=21, error=0.2)
+    # officer-style headers: other names for the same roles, id first, a column to report by
+    left.select(
+        pl.col("rid").alias("case_ref"), pl.col("forename").alias("First Name"), pl.col("surname").alias("Last_Name"),
+        pl.col("dob").alias("Date of Birth"), pl.col("sex").alias("Gender"), "postcode", "nhs_number", "ethnicity",
+    ).write_csv(root / "service.csv")
+    right.select(
+        pl.col("rid").alias("child_id"), pl.col("forename").alias("given_name"), "surname",
+        pl.col("dob").dt.strftime("%d/%m/%Y").alias("dob"), "sex", "postcode", "nhs_number",
+    ).write_csv(root / "csc.csv")
+    truth.select(pl.col("l_rid").alias("left_id"), pl.col("r_rid").alias("right_id")).write_csv(root / "truth.csv")
+    return {"root": root, "left": root / "service.csv", "right": root / "csc.csv", "truth": root / "truth.csv"}
+
+
+@pytest.mark.e2e
+def test_link_files_with_truth_and_report_by(files: dict[str, Path]) -> None:
+    out = files["root"] / "out.json"
+    proc = _run("link-files", files["left"], files["right"], "--truth", files["truth"], "--report-by", "ethnicity",
+                "--json", out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert {"precision", "recall", "f1", "candidate_pairs", "links", "seconds", "by_group"} <= set(data)
+    assert data["f1"] >= 0.97 and data["basis"] == "measured"
+    assert set(data["columns"]) == {"forename", "surname", "dob", "sex", "postcode", "nhs_number"}
+    assert "ethnicity" not in data["columns"]                   # report-by never used to match
+    groups = data["by_group"]
+    assert sum(g["n"] for g in groups.values()) == 250
+    assert all({"n", "recall", "precision"} <= set(g) for g in groups.values())
+    assert "F1" in proc.stdout and "Traceback" not in proc.stderr
+
+
+@pytest.mark.e2e
+def test_link_files_errors_are_one_line(files: dict[str, Path], tmp_path: Path) -> None:
+    missing = _run("link-files", tmp_path / "nope.csv", files["right"])
+    assert missing.returncode == 1 and missing.stderr.startswith("error:") and "Traceback" not in missing.stderr
+    bad_id = _run("link-files", files["left"], files["right"], "--left-id", "case_rf")
+    assert bad_id.returncode == 1 and "did you mean 'case_ref'" in bad_id.stderr
+    usage = _run("link-files", files["left"])
+    assert usage.returncode == 2
