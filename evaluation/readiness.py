@@ -120,14 +120,23 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> ReadinessInputs:
 
 
 # ---------------------------------------------------------------------------- linkage
+_LEAST_IDENTIFYING = ("pseudonymised_tokens", "dob_postcode_sex", "names_dob", "no_nhs_number", "all_identifiers")
+
+
 def best_linkage(linkage: pl.DataFrame, site: str) -> dict[str, object] | None:
-    """The best identifier scenario for a site (highest recall, then precision) from the overall rows."""
+    """The best identifier scenario for a site from the overall rows: highest recall, then
+    precision, then the scenario sharing the fewest identifiers."""
     rows = linkage.filter(
         (pl.col("site_id") == site) & (pl.col("subgroup_type") == "all") & pl.col("recall").is_not_null()
     )
     if rows.height == 0:
         return None
-    best = rows.sort(["recall", "precision"], descending=True, nulls_last=True).row(0, named=True)
+    # ties: prefer the scenario sharing the fewest identifiers (data minimisation)
+    rank = {name: i for i, name in enumerate(_LEAST_IDENTIFYING)}
+    rows = rows.with_columns(pl.col("scenario").replace_strict(rank, default=len(rank), return_dtype=pl.Int64)
+                             .alias("_rank"))
+    best = rows.sort(["recall", "precision", "_rank"], descending=[True, True, False], nulls_last=True).row(
+        0, named=True)
     sub = linkage.filter(
         (pl.col("site_id") == site) & (pl.col("scenario") == best["scenario"]) & (pl.col("subgroup_type") != "all")
         & (pl.col("n_records") >= 20) & pl.col("recall").is_not_null()
@@ -316,7 +325,7 @@ def _availability_gaps(availability: pl.DataFrame | None, site: str, max_rating:
     item_col = "data_item_label" if "data_item_label" in rows.columns else "data_item"
     dim_col = "dimension_label" if "dimension_label" in rows.columns else "dimension"
     label_col = "rating_label" if "rating_label" in rows.columns else "rating"
-    gaps = []
+    gaps: list[tuple[float, str]] = []
     cols = rows.select(pl.col(item_col).alias("_item"), pl.col(dim_col).alias("_dim"), pl.col("rating"),
                        pl.col(label_col).alias("_label"))
     for item, dim, rating, label in cols.iter_rows():
@@ -324,8 +333,9 @@ def _availability_gaps(availability: pl.DataFrame | None, site: str, max_rating:
             continue
         words = re.split(r"[\s_\-]+", str(rating).strip().lower())
         if (numeric and rating <= max_rating) or (not numeric and words[0] in _POOR_WORDS):
-            gaps.append(f"{item}: {dim} rated {label if label is not None else rating}")
-    return sorted(set(gaps))
+            gaps.append((float(rating) if numeric else 0.0,
+                         f"{item}: {dim} rated {label if label is not None else rating}"))
+    return [text for _, text in sorted(set(gaps))]   # worst ratings first
 
 
 def _summary_row(site: str, plans: Sequence[_Plan], csc: _Plan | None, inputs: ReadinessInputs,

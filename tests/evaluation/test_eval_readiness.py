@@ -139,11 +139,12 @@ def test_synthesis_ratings_become_data_gaps(tmp_path):
     with store.transaction() as con:   # the view contract (site_id, data_item, dimension, rating 0-4)
         con.execute("DROP VIEW IF EXISTS v_availability_matrix CASCADE")
         con.execute("CREATE VIEW v_availability_matrix AS SELECT * FROM (VALUES "
-                    "('fbs', 'nhs_number', 'completeness', 0), ('fbs', 'postcode', 'timeliness', 4)) "
-                    "t(site_id, data_item, dimension, rating)")
+                    "('fbs', 'nhs_number', 'completeness', 1), ('fbs', 'attendance', 'accuracy', 0), "
+                    "('fbs', 'postcode', 'timeliness', 4)) t(site_id, data_item, dimension, rating)")
     rep = compute_and_store(store)
     gaps = rep.summary.filter(pl.col("site_id") == "fbs")["data_gaps"][0]
-    assert "nhs_number: completeness rated 0" in gaps and "postcode" not in gaps
+    assert "nhs_number: completeness rated 1" in gaps and "postcode" not in gaps
+    assert gaps.index("attendance: accuracy rated 0") < gaps.index("nhs_number")   # worst rating first
 
 
 def test_read_only_and_empty_stores_are_refused(tmp_path, world_store):
@@ -151,6 +152,19 @@ def test_read_only_and_empty_stores_are_refused(tmp_path, world_store):
         compute_and_store(Store(world_store.path, read_only=True))
     with pytest.raises(DataError, match="no service records"):
         compute_and_store(Store(tmp_path / "empty.duckdb"))
+
+
+def test_best_scenario_ties_prefer_fewer_identifiers():
+    from evaluation.readiness import best_linkage
+
+    rows = pl.DataFrame({
+        "site_id": ["leap"] * 3, "scenario": ["all_identifiers", "dob_postcode_sex", "names_dob"],
+        "subgroup_type": ["all"] * 3, "subgroup": ["all"] * 3, "n_records": [40] * 3,
+        "precision": [1.0, 1.0, 0.9], "recall": [1.0, 1.0, 1.0], "clerical_review": [0] * 3,
+        "basis": ["measured"] * 3,
+    })
+    assert best_linkage(rows, "leap")["scenario"] == "dob_postcode_sex"
+    assert best_linkage(rows, "fbs") is None
 
 
 def test_linkage_verdict_rules():
