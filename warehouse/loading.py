@@ -31,7 +31,7 @@ from warehouse.validation.files import CheckedFile, DropFile, check_file
 from warehouse.validation.problems import Problem
 from warehouse.validation.report import open_drop
 
-__all__ = ["FileLoad", "LoadReport", "LoadSettings", "load_drop"]
+__all__ = ["FileLoad", "LoadReport", "LoadSettings", "hmac_keys", "load_drop"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,70 @@ def _age_band_expr(dob: str, at: str) -> pl.Expr:
     )
 
 
+# HMAC-SHA256 of (prefix || id) as 32 hex characters; parameters: opad, ipad, prefix (see hmac_keys)
+_HMAC_SQL = "left(sha256(?::BLOB || unhex(sha256(?::BLOB || encode(? || {col})))), 32)"
+# the same bands as _age_band_expr, from a column ``_years`` (whole years of age) and ``dob``
+_AGE_BAND_SQL = (
+    "CASE WHEN dob IS NULL THEN 'unborn' WHEN _years < 1 THEN 'under 1' WHEN _years < 5 THEN '1-4' "
+    "WHEN _years < 10 THEN '5-9' WHEN _years < 16 THEN '10-15' WHEN _years < 18 THEN '16-17' "
+    "WHEN _years < 25 THEN '18-24' WHEN _years < 35 THEN '25-34' WHEN _years < 45 THEN '35-44' ELSE '45+' END"
+)
+
+
+def _insert_la_identifiers_sql(cols: list[str]) -> str:
+    """INSERT of identifier rows from the registered ``_ld_frame`` with the key computed in SQL.
+
+    Parameters: batch_id, la_code, opad, ipad, key prefix, retain_until. ``cols`` are this module's
+    own column names (never input).
+    """
+    names = ", ".join(cols)
+    return (
+        f"INSERT INTO restricted.la_identifiers (batch_id, la_code, person_key, retain_until, {names}) "  # noqa: S608
+        f"SELECT ?, ?, {_HMAC_SQL.format(col='la_child_id')}, ?, {names} FROM _ld_frame"
+    )
+
+
+def _la_children_sql() -> str:
+    """INSERT of analytic ``children`` rows from one batch of identifier rows (parameters: site, ref date, batch)."""
+    head = (
+        "INSERT INTO children (person_key, source, site_id, la_code, sex, ethnicity, birth_year, unborn, "
+        "age_band, batch_id) SELECT person_key, 'la', ?, la_code, sex, ethnicity, year(dob), "
+        "dob IS NULL AND expected_dob IS NOT NULL, "
+    )
+    tail = (
+        ", batch_id FROM (SELECT *, floor(date_diff('day', dob, ?::DATE) / 365.25) AS _years "
+        "FROM restricted.la_identifiers WHERE batch_id = ?)"
+    )
+    return head + _AGE_BAND_SQL + tail
+
+
+def _hmac_pads(secret: bytes) -> tuple[bytes, bytes]:
+    key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x5C for b in key), bytes(b ^ 0x36 for b in key)
+
+
+def hmac_keys(con: duckdb.DuckDBPyConnection, pseudo: Pseudonymiser, prefix: tuple[str, ...],
+              ids: pl.Series) -> pl.Series:
+    """The same keys as ``pseudo.keys(prefix, ids)`` (HMAC-SHA256, 32 hex characters), computed in DuckDB.
+
+    HMAC(K, m) = SHA256((K ^ opad) || SHA256((K ^ ipad) || m)) (RFC 2104). The secret travels only as a
+    bound parameter of this query; it is never stored in the warehouse. A test pins the equality with
+    :meth:`warehouse.pseudonym.Pseudonymiser.keys`.
+    """
+    opad, ipad = _hmac_pads(pseudo.secret)
+    head = "\x1f".join(prefix) + "\x1f"
+    con.register("_ld_ids", pl.DataFrame({"id": ids.cast(pl.String).fill_null("")}).to_arrow())
+    try:
+        out = con.sql(
+            "SELECT left(sha256(?::BLOB || unhex(sha256(?::BLOB || encode(? || id)))), 32) AS k FROM _ld_ids",
+            params=[opad, ipad, head],
+        ).to_arrow_table()
+    finally:
+        con.unregister("_ld_ids")
+    return pl.Series("key", out.column("k"), dtype=pl.String)
+
+
 class _Loader:
     def __init__(self, con: duckdb.DuckDBPyConnection, pseudo: Pseudonymiser, drop_id: str,
                  ref_date: date, retain_until: date) -> None:
@@ -137,7 +201,8 @@ class _Loader:
             self.con.unregister("_ld_frame")
 
     def keys(self, prefix: tuple[str, ...], ids: pl.Series) -> pl.Series:
-        return pl.Series(self.pseudo.keys(prefix, ids.cast(pl.String).fill_null("").to_list()), dtype=pl.String)
+        """:meth:`Pseudonymiser.keys`, computed inside DuckDB (multi-threaded, no per-row Python)."""
+        return hmac_keys(self.con, self.pseudo, prefix, ids)
 
     # ------------------------------------------------------------------ per kind
     def load(self, checked: CheckedFile, batch: int) -> None:
@@ -148,21 +213,30 @@ class _Loader:
         return self.keys(("la", la), ids.str.strip_chars())
 
     def _load_la_identifiers(self, c: CheckedFile, batch: int) -> None:
+        # the biggest file of a drop: keys, restricted rows and analytic rows are all made inside DuckDB
         la = c.source.la_code
         assert la is not None
-        t = c.tables["la_identifiers"]
-        t = t.with_columns(self._la_person_keys(la, t.get_column("LAchildID")).alias("person_key"))
-        self.insert("restricted.la_identifiers", t.select(
-            pl.lit(batch).alias("batch_id"), pl.lit(la).alias("la_code"), pl.col("LAchildID").alias("la_child_id"),
-            "person_key", pl.col("Forename").alias("forename"), pl.col("Surname").alias("surname"),
-            pl.col("PersonBirthDate").alias("dob"), pl.col("ExpectedPersonBirthDate").alias("expected_dob"),
-            pl.col("Sex").alias("sex"), pl.col("Postcode").alias("postcode"),
-            pl.col("NHSNumber").alias("nhs_number"), pl.col("UPN").alias("upn"),
+        t = c.tables["la_identifiers"].select(
+            pl.col("LAchildID").alias("la_child_id"), pl.col("Forename").alias("forename"),
+            pl.col("Surname").alias("surname"), pl.col("PersonBirthDate").alias("dob"),
+            pl.col("ExpectedPersonBirthDate").alias("expected_dob"), pl.col("Sex").alias("sex"),
+            pl.col("Postcode").alias("postcode"), pl.col("NHSNumber").alias("nhs_number"), pl.col("UPN").alias("upn"),
             pl.col("FormerUPN").alias("former_upn"), pl.col("Ethnicity").alias("ethnicity"),
-            pl.lit(self.retain_until).alias("retain_until"),
-        ))
-        self._la_children(t, la, batch, "PersonBirthDate", "ExpectedPersonBirthDate", "Sex", "Ethnicity",
-                          mode="INSERT OR REPLACE")
+        )
+        opad, ipad = _hmac_pads(self.pseudo.secret)
+        cols = list(t.columns)
+        self.con.register("_ld_frame", t.to_arrow())
+        try:
+            self.con.execute(_insert_la_identifiers_sql(cols),
+                             [batch, la, opad, ipad, f"la\x1f{la}\x1f", self.retain_until])
+        finally:
+            self.con.unregister("_ld_frame")
+        # a child first seen in another file of this LA is replaced by the identifier extract's row
+        self.con.execute(
+            "DELETE FROM children WHERE person_key IN "
+            "(SELECT person_key FROM restricted.la_identifiers WHERE batch_id = ?)", [batch]
+        )
+        self.con.execute(_la_children_sql(), [site_for_la(la), self.ref_date, batch])
 
     def _la_children(self, t: pl.DataFrame, la: str, batch: int, dob: str, edd: str | None, sex: str,
                      eth: str, mode: str = "INSERT OR IGNORE") -> None:

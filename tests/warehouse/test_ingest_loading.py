@@ -188,3 +188,24 @@ def test_purge_deletes_restricted_rows_past_retention(loaded_copy: tuple[Path, P
     log = _query(db, "SELECT table_name, rows_deleted FROM restricted.purge_log ORDER BY purged_at, table_name")
     assert ("restricted.la_identifiers", 28) in log
     assert len(log) == 6
+
+
+def test_keys_match_the_pseudonymiser(loaded: tuple[Path, Path, object]) -> None:
+    """Keys computed inside DuckDB equal warehouse.pseudonym's HMAC keys (the contract)."""
+    import duckdb as ddb
+    import polars as pl
+
+    from warehouse.loading import hmac_keys
+    from warehouse.pseudonym import Pseudonymiser
+
+    _, db, _ = loaded
+    pseudo = Pseudonymiser(b"test-secret-not-for-real-use")
+    for la, child, key in _query(db, "SELECT la_code, la_child_id, person_key FROM restricted.la_identifiers"):
+        assert key == pseudo.key("la", str(la), str(child))
+    for site, rid, key in _query(db, "SELECT site_id, record_id, person_key FROM restricted.service_people"):
+        assert key == pseudo.key("site", str(site), str(rid))
+    con = ddb.connect()
+    for secret in (b"k", b"s" * 100, "\u00e9".encode()):
+        p = Pseudonymiser(secret)
+        ids = ["", "x", "\u00e9\u0301", "a\x1fb", *[str(i) for i in range(50)]]
+        assert hmac_keys(con, p, ("la", "380"), pl.Series(ids)).to_list() == p.keys(("la", "380"), ids)

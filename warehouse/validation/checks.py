@@ -225,9 +225,11 @@ def _collect(frame: pl.DataFrame, checks: list[tuple[str | None, str, pl.Expr]])
     masks = frame.select(
         pl.col("_row"), *[expr.fill_null(False).alias(f"c{i}") for i, (_, _, expr) in enumerate(checks)]
     )
-    hits = masks.unpivot(index="_row", variable_name="check", value_name="bad").filter(pl.col("bad"))
-    if hits.height == 0:
+    # most rows are clean: keep only rows with a hit before turning check columns into rows
+    masks = masks.filter(pl.any_horizontal([pl.col(f"c{i}") for i in range(len(checks))]))
+    if masks.height == 0:
         return pl.DataFrame(schema=ISSUE_SCHEMA)
+    hits = masks.unpivot(index="_row", variable_name="check", value_name="bad").filter(pl.col("bad"))
     meta = pl.DataFrame(
         {"check": [f"c{i}" for i in range(len(checks))], "field": [c[0] for c in checks],
          "rule": [c[1] for c in checks]},
