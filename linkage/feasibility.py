@@ -26,6 +26,7 @@ from linkage.evaluate import (
     ethnic_group,
     measured,
     measured_by_group,
+    wilson,
     with_gap,
 )
 from linkage.explain import explanation_columns
@@ -66,7 +67,7 @@ class FeasibilityReport:
                 "pairs": self.pairs, "metrics": self.metrics}
 
 
-def _read(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _read(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     with store.reader() as con:
         people = con.sql(
             "SELECT site_id, record_id AS rid, person_key, forename, surname, coalesce(dob, expected_dob) AS dob, "
@@ -81,7 +82,8 @@ def _read(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         truth = con.sql(
             "SELECT site_id, site_record_id AS l_rid, la_code || '|' || la_child_id AS r_rid FROM restricted.truth_links"
         ).pl()
-    return people, la, truth
+        labels = con.sql("SELECT site_id, left_key, right_key, label FROM linkage_labels").pl()
+    return people, la, truth, labels
 
 
 def _groups(left: pl.DataFrame) -> pl.DataFrame:
@@ -113,7 +115,7 @@ def _scenario_result(left: pl.DataFrame, right: pl.DataFrame, scenario_name: str
 
 def site_metrics(
     site: str, left: pl.DataFrame, right: pl.DataFrame, truth: pl.DataFrame | None, settings: LinkageSettings,
-    secret: bytes, progress: Callable[[str], None] | None = None,
+    secret: bytes, progress: Callable[[str], None] | None = None, labels: pl.DataFrame | None = None,
 ) -> tuple[list[Metrics], dict[str, LinkResult]]:
     """Link one site's children (``left``, with group columns) to its LAs' records under every
     scenario; return the metrics rows and the results by scenario."""
@@ -144,6 +146,8 @@ def site_metrics(
         else:
             known = must_n / n if n else None  # lower bound: referred by CSC, so known to CSC
             overall = estimated(scen, "all", "all", n, links, res.best, res.candidate_pairs, clerical, known)
+            if labels is not None and labels.height:
+                overall = from_labels(overall, links, labels)
             rows.append(_with_must(overall, must_n, must_rate))
             for gtype in SUBGROUP_TYPES:
                 col = "sex_group" if gtype == "sex" else gtype
@@ -159,6 +163,26 @@ def site_metrics(
             progress(f"{site} {scen}: {res.candidate_pairs} candidate pairs, {links.height} links "
                      f"({time.perf_counter() - t0:.1f} s)")
     return rows, results
+
+
+def from_labels(row: Metrics, links: pl.DataFrame, labels: pl.DataFrame) -> Metrics:
+    """Measure precision and recall on clerically labelled pairs (label >= 0.5 = same person):
+    precision among labelled links, recall among labelled true pairs."""
+    from dataclasses import replace
+
+    lab = labels.with_columns((pl.col("label") >= 0.5).alias("_true"))
+    linked = lab.join(links.select("l_rid", "r_rid"), on=["l_rid", "r_rid"], how="semi")
+    n_links_lab = linked.height
+    tp = int(linked["_true"].sum())
+    n_true = int(lab["_true"].sum())
+    precision = tp / n_links_lab if n_links_lab else None
+    recall = tp / n_true if n_true else None
+    p_lo, p_hi = wilson(tp, n_links_lab)
+    r_lo, r_hi = wilson(tp, n_true)
+    f1 = 2 * precision * recall / (precision + recall) if precision and recall else None
+    return replace(row, basis="measured", true_matches=n_true, true_positives=tp, precision=precision, recall=recall,
+                   f1=f1, precision_low=p_lo, precision_high=p_hi, recall_low=r_lo, recall_high=r_hi,
+                   missed_match_rate=(1 - recall) if recall is not None else None)
 
 
 def _with_must(m: Metrics, must_n: int, must_rate: float | None) -> Metrics:
@@ -197,7 +221,7 @@ def run_feasibility(
     settings = settings or LinkageSettings()
     started = datetime.now()
     t0 = time.perf_counter()
-    people, la, truth = _read(store)
+    people, la, truth, labels = _read(store)
     has_truth = truth.height > 0
     secret = os.urandom(32)  # token key for the pseudonymised scenario: never stored
     all_rows: list[dict[str, object]] = []
@@ -218,7 +242,15 @@ def run_feasibility(
                 & pl.col("l_rid").is_in(left["rid"].implode())
                 & pl.col("r_rid").is_in(right["rid"].implode())
             )
-        rows, results = site_metrics(site_id, left, right, site_truth, settings, secret, progress)
+        site_labels = None
+        if not has_truth:
+            site_labels = (
+                labels.filter(pl.col("site_id") == site_id)
+                .join(left.select(pl.col("person_key").alias("left_key"), pl.col("rid").alias("l_rid")), on="left_key")
+                .join(right.select(pl.col("person_key").alias("right_key"), pl.col("rid").alias("r_rid")), on="right_key")
+                .select("l_rid", "r_rid", "label")
+            )
+        rows, results = site_metrics(site_id, left, right, site_truth, settings, secret, progress, site_labels)
         all_rows += [{"site_id": site_id, **r.as_dict()} for r in rows]
         lkeys = left.select(pl.col("rid").alias("l_rid"), pl.col("person_key").alias("left_key"))
         rkeys = right.select(pl.col("rid").alias("r_rid"), pl.col("person_key").alias("right_key"))

@@ -23,15 +23,25 @@ def _write_json(path: Path, data: object) -> None:
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Warehouse file.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the metrics as JSON.")
 @click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="linkage.toml settings.")
-def link_cmd(db: Path, json_out: Path | None, config: Path | None) -> None:
+@click.option("--review-sample", type=click.IntRange(1), help="Draw N pairs for clerical review (needs --out).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Where the review sample CSV goes.")
+@click.option("--labels", type=click.Path(dir_okay=False, path_type=Path),
+              help="A reviewed sample (label column filled in) to measure against when there is no truth.")
+def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample: int | None, out: Path | None,
+             labels: Path | None) -> None:
     """Link every site's child records to its local authorities' CSC records under every
     identifier-sharing scenario and store runs, metrics and scored pairs in the warehouse."""
     # Submodule imports: they work even where an editable install maps packages as namespaces.
     from linkage.feasibility import run_feasibility
+    from linkage.review import draw_review_sample, load_labels
     from linkage.settings import load_settings
 
+    if review_sample is not None and out is None:
+        raise click.UsageError("--review-sample needs --out FILE for the sample")
     settings = load_settings(config)[0] if config else None
     store = Store(db)
+    if labels is not None:
+        click.echo(f"{load_labels(store, labels)} clerical labels loaded")
     report = run_feasibility(store, settings, progress=_echo)
     overall = [m for m in report.metrics if m["subgroup_type"] == "all"]
     click.echo(f"linkage run {report.run_id}: {len(report.sites)} sites, {len(overall)} site x scenario rows, "
@@ -45,6 +55,9 @@ def link_cmd(db: Path, json_out: Path | None, config: Path | None) -> None:
                        f"  [{m['basis']}]")
     if json_out:
         _write_json(json_out, report.as_dict())
+    if review_sample is not None and out is not None:
+        n = draw_review_sample(store, review_sample, out, settings=settings)
+        click.echo(f"{n} pairs for clerical review written to {out} (restricted: it holds identifiers)")
 
 
 @click.command("link-files")
