@@ -34,13 +34,13 @@ def next_weekday(d: np.ndarray) -> np.ndarray:
     return d + np.where(wd == 5, 2, np.where(wd == 6, 1, 0))
 
 
-_LUT_START = day(date(1920, 1, 1))
-_LUT_END = day(date(2035, 12, 31))
+LUT_START = day(date(1920, 1, 1))
+LUT_END = day(date(2035, 12, 31))
 
 
 @functools.lru_cache(maxsize=8)
 def _date_lut(fmt: str) -> np.ndarray:
-    days = pl.Series("d", np.arange(_LUT_START, _LUT_END + 1, dtype=np.int32) - UNIX_OFFSET).cast(pl.Date)
+    days = pl.Series("d", np.arange(LUT_START, LUT_END + 1, dtype=np.int32) - UNIX_OFFSET).cast(pl.Date)
     table = days.dt.strftime(fmt).to_numpy().astype(object)
     return np.concatenate([table, np.array([""], dtype=object)])  # last slot: absent date
 
@@ -49,7 +49,7 @@ def fmt_date_array(days: np.ndarray, fmt: str) -> np.ndarray:
     """Format day numbers with ``fmt`` via the lookup table; negative day numbers become ``""``."""
     d = np.asarray(days, dtype=np.int64)
     lut = _date_lut(fmt)
-    idx = np.where(d >= 0, np.clip(d - _LUT_START, 0, len(lut) - 2), len(lut) - 1)
+    idx = np.where(d >= 0, np.clip(d - LUT_START, 0, len(lut) - 2), len(lut) - 1)
     return lut[idx]
 
 

@@ -267,7 +267,8 @@ _INJECTORS: dict[str, Injector] = {
 
 
 def _cin(f, rate: float, rng: np.random.Generator) -> list[Defect]:
-    frags: list[str] = f.fragments
+    frags: list[str] = f.fragments.to_list() if isinstance(f.fragments, pl.Series) else list(f.fragments)
+    f.fragments = frags
     n = len(frags)
     k = int(rng.binomial(n, rate)) if n else 0
     out: list[Defect] = []

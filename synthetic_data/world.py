@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -37,7 +38,6 @@ from warehouse.drop import (
     SSDA903_HEADER,
     TRUTH_DEFECTS,
     TRUTH_LINKS,
-    sha256_file,
 )
 from warehouse.errors import ConfigError
 from warehouse.sites import LOCAL_AUTHORITIES, SITES
@@ -53,7 +53,7 @@ class DropFile:
     path: str
     kind: str
     table: pl.DataFrame | None = None
-    fragments: list[str] | None = None
+    fragments: pl.Series | list[str] | None = None
     la_code: str = ""
     site_id: str = ""
     measure: str = ""
@@ -139,7 +139,7 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
 
 def _serialise(f: DropFile, settings: WorldSettings) -> bytes:
     if f.fragments is not None:
-        return cin_xml(f.la_code, settings, f.fragments).encode("utf-8")
+        return cin_xml(f.la_code, settings, f.fragments)
     assert f.table is not None
     return csv_bytes(f.table, f.delimiter, f.encoding)
 
@@ -175,8 +175,9 @@ def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None]
     for f in sorted(files, key=lambda x: x.path):
         path = out / f.path
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(_serialise(f, settings))
-        entries.append({"path": f.path, "sha256": sha256_file(path), "kind": f.kind, "rows": f.rows})
+        data = _serialise(f, settings)
+        path.write_bytes(data)
+        entries.append({"path": f.path, "sha256": hashlib.sha256(data).hexdigest(), "kind": f.kind, "rows": f.rows})
     say("writing manifest")
     manifest = {
         "generator": GENERATOR,

@@ -78,7 +78,7 @@ def _el(tag: str, values: np.ndarray) -> np.ndarray:
     return np.where(v != "", f"<{tag}>" + v + f"</{tag}>", "").astype(object)
 
 
-def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> list[str]:
+def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> pl.Series:
     """One ``<Child>`` XML fragment per LA child (element order as the 2024 XSD requires), built with polars."""
     K, F = world.children, world.families
     c = cin.child[order]
@@ -133,11 +133,11 @@ def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> li
         .otherwise(pl.lit("<ReferralNFA>false</ReferralNFA>")),
         cpp, pl.lit("</CINdetails></Child>"),
     ])
-    return df.select(frag.alias("x")).to_series().to_list()
+    return df.select(frag.alias("x")).to_series()
 
 
-def cin_xml(la_code: str, s: WorldSettings, fragments: list[str]) -> str:
-    """The whole CIN census XML document for one LA."""
+def cin_xml(la_code: str, s: WorldSettings, fragments: pl.Series | list[str]) -> bytes:
+    """The whole CIN census XML document for one LA (one ``Child`` per line), as UTF-8 bytes."""
     header = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
         f"<Year>{s.census_year}</Year><ReferenceDate>{s.reference_date.isoformat()}</ReferenceDate>"
@@ -146,7 +146,9 @@ def cin_xml(la_code: str, s: WorldSettings, fragments: list[str]) -> str:
         f"<SerialNo>001</SerialNo><DateTime>{s.reference_date.isoformat()}T00:00:00</DateTime></Source>"
         "</Header>\n<Children>\n"
     )
-    return header + "\n".join(fragments) + "\n</Children>\n</Message>\n"
+    series = fragments if isinstance(fragments, pl.Series) else pl.Series("x", fragments, dtype=pl.Utf8)
+    body = pl.DataFrame({"x": series}).write_csv(include_header=False, quote_style="never", line_terminator="\n")
+    return (header + body + "</Children>\n</Message>\n").encode("utf-8")
 
 
 def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.ndarray,

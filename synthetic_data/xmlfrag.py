@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import polars as pl
 
-from synthetic_data.dates import UNIX_OFFSET
+from synthetic_data.dates import LUT_END, LUT_START, UNIX_OFFSET
 
 
 def el(tag: str, col: pl.Expr) -> pl.Expr:
@@ -24,12 +26,18 @@ def concat(parts: list[pl.Expr]) -> pl.Expr:
     return pl.concat_str(parts, ignore_nulls=True)
 
 
-def date_series(name: str, days: np.ndarray) -> pl.Series:
-    """Day numbers as an ISO date string column (null where negative)."""
-    d = pl.Series(name, np.asarray(days, dtype=np.int64) - UNIX_OFFSET)
-    valid = pl.Series(np.asarray(days) >= 0)
-    return pl.select(pl.when(valid).then(d).otherwise(None).cast(pl.Int32).cast(pl.Date)
-                     .dt.strftime("%Y-%m-%d").alias(name)).to_series()
+@functools.lru_cache(maxsize=4)
+def _iso_lut(fmt: str) -> pl.Series:
+    days = pl.Series("d", np.arange(LUT_START, LUT_END + 1, dtype=np.int32) - UNIX_OFFSET).cast(pl.Date)
+    return pl.concat([days.dt.strftime(fmt), pl.Series("d", [None], dtype=pl.Utf8)])
+
+
+def date_series(name: str, days: np.ndarray, fmt: str = "%Y-%m-%d") -> pl.Series:
+    """Day numbers as a date string column (null where negative), via a lookup table (no Python strings)."""
+    d = np.asarray(days, dtype=np.int64)
+    lut = _iso_lut(fmt)
+    idx = np.where(d >= 0, np.clip(d - LUT_START, 0, len(lut) - 2), len(lut) - 1)
+    return lut.gather(idx).alias(name)
 
 
 def str_series(name: str, values: np.ndarray) -> pl.Series:
