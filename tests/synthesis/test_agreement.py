@@ -74,3 +74,21 @@ def test_turn_unit_counts_turns_touched() -> None:
     row = t.row(0, named=True)
     # coder x: turn 1 only; coder y: turns 1 and 3 -> agree on 2 of 3 turns
     assert row["n_units"] == 3 and row["pct_agreement"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_binary_fast_path_equals_general_functions(m: int) -> None:
+    from synthesis.agreement import _binary_agreement
+
+    rng = np.random.default_rng(m)
+    base = rng.integers(0, 2, 4000)
+    mat = np.vstack([np.where(rng.random(4000) < 0.85, base, 1 - base) for _ in range(m)]).astype(np.int8)
+    pct, kappa, alpha = _binary_agreement(mat)
+    pairs = [percent_agreement(mat[i], mat[j]) for i in range(m) for j in range(i + 1, m)]
+    assert pct == pytest.approx(np.mean(pairs), abs=1e-12)
+    assert alpha == pytest.approx(krippendorff.alpha(reliability_data=mat.astype(float),
+                                                     level_of_measurement="nominal"), abs=1e-9)
+    if m == 2:
+        assert kappa == pytest.approx(cohen_kappa_score(mat[0], mat[1]), abs=1e-9)
+    else:
+        assert kappa is None
