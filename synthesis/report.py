@@ -57,11 +57,17 @@ def report_frames(store: Store) -> dict[str, pl.DataFrame]:
     return {name: _flat(fn(store)) for name, (_, fn) in SECTIONS.items()}
 
 
-def write_report(store: Store, fmt: Format = "md", out: Path | None = None) -> str:
-    """Render the report; write it to ``out`` when given (required for xlsx and csv). Returns Markdown or the path."""
+def write_report(store: Store, fmt: Format = "md", out: Path | None = None,
+                 frames: dict[str, pl.DataFrame] | None = None) -> str:
+    """Render the report; write it to ``out`` when given (required for xlsx and csv). Returns Markdown or the path.
+
+    ``frames`` (from :func:`report_frames`) avoids recomputing the outputs when writing several formats.
+    """
     if fmt not in ("md", "xlsx", "csv"):
         raise ConfigError(f"report format {fmt!r} is not supported; allowed: md, xlsx, csv")
-    frames = report_frames(store)
+    if fmt != "md" and out is None:
+        raise ConfigError(f"--out is required for the {fmt} format")
+    frames = frames if frames is not None else report_frames(store)
     if fmt == "md":
         parts = ["# linkready findings report\n"]
         for name, (title, _) in SECTIONS.items():
@@ -70,9 +76,7 @@ def write_report(store: Store, fmt: Format = "md", out: Path | None = None) -> s
         if out is not None:
             Path(out).write_text(text, encoding="utf-8")
         return text
-    if out is None:
-        raise ConfigError(f"--out is required for the {fmt} format")
-    out = Path(out)
+    out = Path(out)  # type: ignore[arg-type]
     if fmt == "csv":
         out.mkdir(parents=True, exist_ok=True)
         for name, df in frames.items():

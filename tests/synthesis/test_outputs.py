@@ -13,7 +13,7 @@ from synthesis.outputs import (
     maturity_profile,
     quotes,
 )
-from synthesis.report import SECTIONS, write_report
+from synthesis.report import SECTIONS, report_frames, write_report
 from warehouse.store import Store
 
 
@@ -54,12 +54,13 @@ def test_maturity_profile_stages(loaded: Store) -> None:
 
 
 def test_report_markdown_and_xlsx(loaded: Store, tmp_path: Path) -> None:
-    md = write_report(loaded, "md")
+    frames = report_frames(loaded)
+    md = write_report(loaded, "md", frames=frames)
     for title, _ in SECTIONS.values():
         assert f"## {title}" in md
-    out = Path(write_report(loaded, "xlsx", tmp_path / "r.xlsx"))
+    out = Path(write_report(loaded, "xlsx", tmp_path / "r.xlsx", frames=frames))
     wb = openpyxl.load_workbook(out, read_only=True)
     assert wb.sheetnames == list(SECTIONS)
     assert wb["availability"].max_row == 21     # header + 4 sites x 5 items
-    csv_dir = Path(write_report(loaded, "csv", tmp_path / "csv"))
+    csv_dir = Path(write_report(loaded, "csv", tmp_path / "csv", frames=frames))
     assert sorted(p.stem for p in csv_dir.glob("*.csv")) == sorted(SECTIONS)
