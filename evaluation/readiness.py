@@ -366,7 +366,9 @@ def _summary_row(site: str, plans: Sequence[_Plan], csc: _Plan | None, inputs: R
     if not plans:
         gaps.append("no outcome measures held")
     if best is None:
-        gaps.append("no linkage run: CSC outcomes use the default recall")
+        ran = inputs.linkage.filter(pl.col("site_id") == site).height > 0
+        gaps.append("linkage recall not measured for this site: CSC outcomes use the default recall" if ran
+                    else "no linkage run: CSC outcomes use the default recall")
     share = inputs.nhs_share.get(site)
     if share is not None and share < 0.5:
         gaps.append(f"NHS number recorded for {share:.0%} of children")
