@@ -52,6 +52,14 @@ class CinEpisodes:
     reviews_xml: pl.Series  # <CPPreviewDate> elements (null = none)
     disabilities_xml: pl.Series  # <Disability> elements (null = no Disabilities element)
     da_factor: np.ndarray  # bool: a domestic-abuse factor was recorded
+    # an earlier episode in the same census year, closed after assessment (-1 / "" = none)
+    prev_referral: np.ndarray | None = None
+    prev_source: np.ndarray | None = None
+    prev_need: np.ndarray | None = None
+    prev_assess_start: np.ndarray | None = None
+    prev_assess_auth: np.ndarray | None = None
+    prev_closure: np.ndarray | None = None
+    prev_reason: np.ndarray | None = None
 
 
 def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
@@ -193,9 +201,23 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
                                           pl.when(pl.col("two")).then(el("Disability", pl.col("c2")))]))
         .otherwise(pl.lit("<Disability>NONE</Disability>")).alias("dis")).to_series()
 
+    # ---- an earlier, closed episode in the same census year (no overlap: rules 8815/8820)
+    room = (r - np.maximum(C0, np.where(born, dob, r))) >= 70
+    prev = room & (rng.random(n) < s.p_second_cin_episode)
+    p_ref = np.maximum(C0, np.where(born, dob, C0)) + (rng.random(n) * np.maximum(r - 60 - C0, 1)).astype(np.int64)
+    p_ref = np.minimum(p_ref, r - 60)
+    p_as = p_ref + rng.integers(0, 6, n)
+    p_auth = p_as + rng.integers(5, 30, n)
+    p_close = np.minimum(p_auth + rng.integers(0, 20, n), r - 1)
+    ok = prev & (p_ref >= C0) & (p_close >= p_auth)
+    p_ref, p_as, p_auth, p_close = (np.where(ok, x, -1) for x in (p_ref, p_as, p_auth, p_close))
+    p_reason = np.where(ok, np.where(rng.random(n) < 0.6, "RC8", "RC9"), "").astype(object)
+    p_source = _choice(rng, ref.REFERRAL_SOURCES_CIN, n)
+    p_need = np.where(ok, _choice(rng, ref.PRIMARY_NEED, n), "").astype(object)
+
     return CinEpisodes(child, r, source, need, closure, reason, nfa, a_start, a_auth, factors, plan_start,
                        plan_end, s47_start, s47_target, icpc, cpp_start, cpp_end, initial, latest, previous,
-                       reviews, dis, da)
+                       reviews, dis, da, p_ref, p_source, p_need, p_as, p_auth, p_close, p_reason)
 
 
 @dataclass

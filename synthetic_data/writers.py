@@ -85,7 +85,7 @@ def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> pl
     o = order
     dates = {name: date_series(name, getattr(cin, name)[o]) for name in (
         "referral", "closure", "assess_start", "assess_auth", "plan_start", "plan_end", "s47_start", "s47_target",
-        "icpc", "cpp_start", "cpp_end")}
+        "icpc", "cpp_start", "cpp_end", "prev_referral", "prev_assess_start", "prev_assess_auth", "prev_closure")}
     idx = pl.Series(o)
     df = pl.DataFrame({
         "id": str_series("id", K.la_child_id[c]), "upn": str_series("upn", K.upn[c]),
@@ -100,6 +100,8 @@ def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> pl
         "cpp_initial": pl.Series(cin.cpp_initial[o], dtype=pl.Utf8),
         "cpp_latest": pl.Series(cin.cpp_latest[o], dtype=pl.Utf8),
         "cpp_previous": pl.Series(cin.cpp_previous[o], dtype=pl.Utf8),
+        "prev_source": pl.Series(cin.prev_source[o], dtype=pl.Utf8), "prev_need": str_series("pn", cin.prev_need[o]),
+        "prev_reason": str_series("pr", cin.prev_reason[o]),
         **dates,
     })
     col = pl.col
@@ -119,12 +121,22 @@ def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> pl
         el("InitialCategoryOfAbuse", col("cpp_initial")), el("LatestCategoryOfAbuse", col("cpp_latest")),
         el("NumberOfPreviousCPP", col("cpp_previous")), wrap("Reviews", col("reviews")),
         pl.lit("</ChildProtectionPlans>")]))
+    # an earlier closed episode (referral, assessment with "no factors", closure) comes first
+    previous = pl.when(col("prev_referral").is_not_null()).then(concat([
+        pl.lit("<CINdetails>"), el("CINreferralDate", col("prev_referral")), el("ReferralSource", col("prev_source")),
+        el("PrimaryNeedCode", col("prev_need")), el("CINclosureDate", col("prev_closure")),
+        el("ReasonForClosure", col("prev_reason")), pl.lit("<Assessments>"),
+        el("AssessmentActualStartDate", col("prev_assess_start")),
+        el("AssessmentAuthorisationDate", col("prev_assess_auth")),
+        pl.lit("<FactorsIdentifiedAtAssessment><AssessmentFactors>21</AssessmentFactors>"
+               "</FactorsIdentifiedAtAssessment></Assessments><ReferralNFA>false</ReferralNFA></CINdetails>")]))
     frag = concat([
         pl.lit("<Child><ChildIdentifiers>"), el("LAchildID", col("id")), el("UPN", col("upn")),
         el("FormerUPN", col("former")), el("UPNunknown", col("unknown")), el("PersonBirthDate", col("dob")),
         el("ExpectedPersonBirthDate", col("edd")), el("GenderCurrent", col("gender")),
         pl.lit("</ChildIdentifiers><ChildCharacteristics>"), el("Ethnicity", col("eth")),
-        wrap("Disabilities", col("dis")), pl.lit("</ChildCharacteristics><CINdetails>"),
+        wrap("Disabilities", col("dis")), pl.lit("</ChildCharacteristics>"), previous,
+        pl.lit("<CINdetails>"),
         el("CINreferralDate", col("referral")), el("ReferralSource", col("source")),
         el("PrimaryNeedCode", col("need")), el("CINclosureDate", col("closure")),
         pl.when(col("closure").is_not_null()).then(el("ReasonForClosure", col("reason"))),
