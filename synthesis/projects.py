@@ -123,8 +123,10 @@ def store_project(
         get_site(site)
     roster = tuple(roster)
     problems = []
-    texts = [(f"document {s.name!r}", s.text) for s in project.sources]
-    texts += [(f"note {n.name!r}", n.text) for n in project.notes]
+    # labels use GUIDs, not titles: a title may itself carry a name
+    texts = [(f"document {s.guid}", s.text) for s in project.sources]
+    texts += [(f"title of document {s.guid}", s.name) for s in project.sources]
+    texts += [(f"note {n.guid}", n.text) for n in project.notes]
     texts += [(f"selection {sel.guid} description", sel.description or "") for s in project.sources for sel in s.selections]
     for label, text in texts:
         found = pseudonymise.scan(text, roster)
