@@ -63,10 +63,11 @@ class RawTable:
 # --------------------------------------------------------------------------- encodings
 
 
-def detect_encoding(sample: bytes) -> str | None:
+def detect_encoding(sample: bytes, complete: bool = True) -> str | None:
     """Best guess of a sample's encoding: ``utf-8-sig``, ``utf-8``, ``cp1252`` or ``None`` (binary).
 
-    ASCII-only text is reported as ``utf-8`` (it is valid in all three).
+    ASCII-only text is reported as ``utf-8`` (it is valid in all three). ``complete=False`` says the
+    sample is the head of a longer file, so a multi-byte character cut at its end is forgiven.
     """
     if b"\x00" in sample:
         return None
@@ -77,7 +78,7 @@ def detect_encoding(sample: bytes) -> str | None:
         return "utf-8"
     except UnicodeDecodeError as exc:
         # a sample cut through a multi-byte character is still UTF-8
-        if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
+        if not complete and exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
             return "utf-8"
     try:
         sample.decode("cp1252")
@@ -139,13 +140,17 @@ def iter_lines(path: Path, max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[int
         yield lineno + 1, bytes(buf[:-1] if buf.endswith(b"\r") else buf)
 
 
-def _split(text: str, delimiter: str) -> list[str]:
-    return next(csv.reader([text], delimiter=delimiter, quotechar='"'), [])
+def _split(text: str, delimiter: str) -> list[str] | None:
+    """Fields of one line; None when the line is not valid CSV (e.g. a bare carriage return)."""
+    try:
+        return next(csv.reader([text], delimiter=delimiter, quotechar='"'), [])
+    except csv.Error:
+        return None
 
 
 def _guess_delimiter(header_text: str, expected: list[str]) -> str | None:
     for d in _DELIMITERS:
-        cols = [c.strip() for c in _split(header_text, d)]
+        cols = [c.strip() for c in _split(header_text, d) or []]
         if set(expected) <= set(cols):
             return d
     return None
@@ -228,7 +233,7 @@ def read_delimited(
         return empty
     with path.open("rb") as fh:
         sample = fh.read(64 * 1024)
-    detected = detect_encoding(sample)
+    detected = detect_encoding(sample, complete=len(sample) >= size)
     if detected is None:
         empty.file_issues.append(("not_text", "the file contains NUL bytes or undecodable binary data"))
         return empty
@@ -258,7 +263,7 @@ def read_delimited(
             except UnicodeDecodeError:
                 empty.file_issues.append(("encoding_mismatch", f"the header is not valid {encoding}"))
                 return empty
-            header_fields = [c.strip() for c in _split(header_text, delimiter)]
+            header_fields = [c.strip() for c in _split(header_text, delimiter) or []]
             missing = [c for c in required_columns if c not in header_fields]
             if missing:
                 guessed = _guess_delimiter(header_text, required_columns)
@@ -294,7 +299,7 @@ def read_delimited(
             row_issues.append(RowIssue(row, "encoding", raw.decode(codec, errors="replace")))
             continue
         values = _split(text, delimiter)
-        if len(values) != header_len:
+        if values is None or len(values) != header_len:
             row_issues.append(RowIssue(row, "field_count", text))
             continue
         for col, v in zip(columns, values, strict=True):
