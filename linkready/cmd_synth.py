@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from synthetic_data.calibration import load_settings
 from synthetic_data.settings import WorldSettings
 from synthetic_data.world import generate
 
@@ -19,8 +20,10 @@ from synthetic_data.world import generate
               help="Children across all seven local authorities (site families and CSC population).")
 @click.option("--dirty", default=0.0, show_default=True, type=click.FloatRange(0.0, 0.5),
               help="Share of rows given one injected defect, listed in truth/defects.csv.")
+@click.option("--settings", "settings_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Calibration TOML overriding the default rates (see synthetic_data/calibration.toml).")
 @click.option("--quiet", is_flag=True, help="No progress messages.")
-def synth(out: Path, seed: int, children: int, dirty: float, quiet: bool) -> None:
+def synth(out: Path, seed: int, children: int, dirty: float, settings_file: Path | None, quiet: bool) -> None:
     """Generate a synthetic world (LA CSC files, site files, ground truth) into OUT."""
     t0 = time.perf_counter()
 
@@ -28,7 +31,11 @@ def synth(out: Path, seed: int, children: int, dirty: float, quiet: bool) -> Non
         if not quiet:
             click.echo(f"[{time.perf_counter() - t0:6.1f}s] {msg}", err=True)
 
-    manifest = generate(out, WorldSettings(seed=seed, children=children, dirty=dirty), progress)
+    if settings_file is not None:
+        settings = load_settings(settings_file, seed=seed, children=children, dirty=dirty)
+    else:
+        settings = WorldSettings(seed=seed, children=children, dirty=dirty)
+    manifest = generate(out, settings, progress)
     c = manifest["counts"]
     click.echo(
         f"wrote {len(manifest['files'])} files to {out}: {c['la_children']:,} LA children, "

@@ -80,6 +80,8 @@ class WorldSettings:
     p_name_variant: float = 0.25  # transliteration variant when the name has known variants
     name_variation_multiplier: float = 2.0  # South Asian and Black African names (calibration §11.3)
     p_typo: float = 0.03  # per name field
+    p_name_order_swap: float = 0.01  # forename and surname swapped (x name_variation_multiplier), standards §8.3
+    p_double_surname: float = 0.02  # child recorded with both parents' surnames hyphenated, standards §8.3
     p_dob_day_month_swap: float = 0.01
     p_dob_off_by_one: float = 0.015
     p_unborn_record_not_updated: float = 0.5  # "Baby <surname>" record kept after the birth

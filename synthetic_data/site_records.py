@@ -100,6 +100,13 @@ def build_site_records(world: World, rng: np.random.Generator, names: NamePools)
     fore = _corrupt_forenames(fore, np.array([ref.NAME_GROUPS[e][0] for e in F.ethnicity[f]], dtype=object),
                               s, rng)
     sur = cx.typo(sur, rng.random(n) < s.p_typo, rng)
+    differ = F.mother_surname[f] != F.father_surname[f]
+    double = ~baby & differ & (rng.random(n) < s.p_double_surname)
+    sur = np.where(double, F.father_surname[f] + "-" + F.mother_surname[f], sur).astype(object)
+    high = np.isin(np.array([ref.NAME_GROUPS[e][1] for e in F.ethnicity[f]], dtype=object),
+                   list(ref.HIGH_VARIATION_GROUPS))
+    swap = ~baby & (rng.random(n) < s.p_name_order_swap * np.where(high, s.name_variation_multiplier, 1.0))
+    fore, sur = np.where(swap, sur, fore).astype(object), np.where(swap, fore, sur).astype(object)
     fore = np.where(baby, "Baby", fore).astype(object)
     upper = np.where(dob <= referral, referral, np.minimum(R, referral + 270))
     dob = cx.swap_day_month(dob, rng.random(n) < s.p_dob_day_month_swap, upper)

@@ -59,3 +59,28 @@ def test_invalid_settings_are_all_reported() -> None:
         WorldSettings(children=5, dirty=2.0, p_typo=3.0).validate()
     msg = str(exc.value)
     assert "children=5" in msg and "dirty=2.0" in msg and "p_typo=3.0" in msg
+
+
+def test_calibration_file_matches_defaults() -> None:
+    from synthetic_data.calibration import load_settings, source_statuses
+
+    assert load_settings() == WorldSettings()
+    statuses = source_statuses()
+    assert statuses["rates.p_factor_domestic_abuse"] == "verified"
+    assert statuses["rates.p_typo"] == "unverified"
+    assert set(statuses.values()) <= {"verified", "unverified", "design"}
+
+
+def test_calibration_file_problems_reported_together(tmp_path) -> None:
+    from synthetic_data.calibration import load_settings
+
+    f = tmp_path / "c.toml"
+    f.write_text('[rates.p_tyop]\nvalue = 0.1\n[rates.p_refuge_move]\nvalue = "high"\n'
+                 '[sites.fbz.weight]\nvalue = 1\n[sites.sat.p_known_to_csc]\nvalue = 0.5\n')
+    with pytest.raises(ConfigError) as exc:
+        load_settings(f)
+    msg = str(exc.value)
+    assert "p_tyop" in msg and "did you mean 'p_typo'" in msg and "p_refuge_move" in msg and "fbz" in msg
+    f.write_text('[sites.sat.p_known_to_csc]\nvalue = 0.5\nsource_status = "unverified"\n')
+    s = load_settings(f, seed=3)
+    assert s.site("sat").p_known_to_csc == 0.5 and s.seed == 3 and s.site("fbs") == WorldSettings().site("fbs")
