@@ -49,23 +49,35 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0] or 0) if row else 0
 
 
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Versions recorded in ``schema_version`` (empty for a new file)."""
+    if current_version(con) == 0:
+        return set()
+    return {int(r[0]) for r in con.execute("SELECT version FROM schema_version").fetchall()}
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply missing migrations; return the number applied. Raises SchemaError for a newer file."""
-    version = current_version(con)
-    if version > LATEST_VERSION:
+    """Apply every shipped migration the file lacks, in order; return how many were applied.
+
+    Raises SchemaError when the file records a version this code does not ship (a newer linkready).
+    """
+    shipped = {m.version for m in migrations()}
+    applied = applied_versions(con)
+    unknown = sorted(applied - shipped)
+    if unknown:
         raise SchemaError(
-            f"warehouse is at schema version {version} but this linkready knows up to {LATEST_VERSION}; "
-            "upgrade linkready or use a new --db file"
+            f"warehouse has schema version(s) {unknown} that this linkready does not know (it ships up to "
+            f"{LATEST_VERSION}); upgrade linkready or use a new --db file"
         )
-    if version == 0:
+    if not applied:
         con.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
         )
-    applied = 0
+    count = 0
     for mig in migrations():
-        if mig.version <= version:
+        if mig.version in applied:
             continue
         con.execute(mig.sql)
         con.execute("INSERT INTO schema_version VALUES (?, ?, ?)", [mig.version, mig.name, datetime.now()])
-        applied += 1
-    return applied
+        count += 1
+    return count
