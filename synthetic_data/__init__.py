@@ -4,7 +4,9 @@ Public API: :class:`WorldSettings` (every rate, typed) and :func:`generate` (wri
 manifest). See ``docs/synthetic-world.md``.
 """
 
+from synthetic_data.calibration import load_settings
+from synthetic_data.focus_groups import write_focus_groups
 from synthetic_data.settings import SiteProfile, WorldSettings
 from synthetic_data.world import generate
 
-__all__ = ["SiteProfile", "WorldSettings", "generate"]
+__all__ = ["SiteProfile", "WorldSettings", "generate", "load_settings", "write_focus_groups"]
