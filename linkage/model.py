@@ -73,14 +73,23 @@ class FellegiSunter:
         }
 
 
-def estimate_u(levels: np.ndarray, n_levels: list[int]) -> list[np.ndarray]:
-    """u probabilities: the level shares among random pairs (nulls ignored), floored above zero."""
+def estimate_u(levels: np.ndarray, n_levels: list[int], exact: list[float | None] | None = None) -> list[np.ndarray]:
+    """u probabilities: the level shares among random pairs (nulls ignored), floored above zero.
+
+    ``exact[k]``, when given, is the exact-agreement probability computed from value frequencies
+    (no sampling error, which matters for rare agreement on strong identifiers); the sampled
+    shares of the other levels are then scaled to fill the rest.
+    """
     out = []
     for k, n in enumerate(n_levels):
         g = levels[:, k]
         g = g[g >= 0]
         counts = np.bincount(g, minlength=n).astype(float)[:n]
         u = (counts + 0.5 / n) / (counts.sum() + 0.5)
+        top = exact[k] if exact is not None else None
+        if top is not None and n > 1:
+            rest = u[:-1] / u[:-1].sum()
+            u = np.append(rest * (1.0 - top), top)
         out.append(np.maximum(u, U_FLOOR) / np.maximum(u, U_FLOOR).sum())
     return out
 

@@ -89,6 +89,22 @@ def _identifier_rules(frame: pl.DataFrame, shared: set[str]) -> list[BlockingRul
     return out
 
 
+def _exact_u(frames: list[pl.DataFrame], field: str, dedupe: bool) -> float | None:
+    """P(two random records agree exactly on ``field`` | both present), from value frequencies."""
+    left = frames[0][field].drop_nulls()
+    right = left if dedupe else frames[1][field].drop_nulls()
+    if left.len() < 2 or right.len() < 2:
+        return None
+    cl = left.value_counts(name="a")
+    cr = right.value_counts(name="b")
+    joined = cl.join(cr, on=field)
+    agree = float((joined["a"].cast(pl.Float64) * joined["b"].cast(pl.Float64)).sum())
+    if dedupe:
+        n = float(left.len())
+        return max((agree - n) / (n * (n - 1)), 0.0)
+    return agree / (float(left.len()) * float(right.len()))
+
+
 def comparisons_sql(b: SqlBuilder, comparisons: list[Comparison], source: str, dedupe: bool) -> exp.Expression:
     """``SELECT`` the level (``g_*``) and exact-agreement term frequency (``tf_*``) of each comparison
     for every pair in ``_lk_<source>``."""
@@ -249,7 +265,7 @@ def link(
         sql, params = b.render(comparisons_sql(b, comps, "upairs", dedupe))
         u_levels = _frame(con, sql, params).select(g_cols).to_numpy().astype(np.int64)
         n_levels = [c.n_levels for c in comps]
-        u = estimate_u(u_levels.reshape(-1, len(comps)), n_levels)
+        u = estimate_u(u_levels.reshape(-1, len(comps)), n_levels, [_exact_u(frames, c.field, dedupe) for c in comps])
 
         # EM on distinct patterns
         gsel = ", ".join(quote_ident(g).sql("duckdb") for g in g_cols)

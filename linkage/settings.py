@@ -44,7 +44,7 @@ class LinkageSettings:
     review_low: float = 0.1
     review_high: float = 0.9
     em_iterations: int = 40
-    u_sample_pairs: int = 300_000
+    u_sample_pairs: int = 100_000
     tf_adjust: bool = True
     seed: int = 42
     scenarios: tuple[str, ...] = SCENARIO_NAMES
