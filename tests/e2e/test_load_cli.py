@@ -149,19 +149,26 @@ def test_sigkill_mid_load_leaves_warehouse_unchanged(world: dict[str, Path], tmp
     shutil.copytree(world["drop"], drop)
     shutil.copy(world["db"], db)
     before = snapshot(db)
-    # make the last LA's identifier extract big so the load is still running when killed
+    # a changed first file is written inside the transaction before the kill ...
+    first = drop / "la" / "207" / "identifiers.csv"
+    small = pl.read_csv(first, infer_schema=False)
+    small.head(small.height - 1).write_csv(first)
+    # ... and the last LA's identifier extract is made big so the load is still running when killed
     ids = drop / "la" / "919" / "identifiers.csv"
     frame = pl.read_csv(ids, infer_schema=False)
-    reps = 400_000 // max(frame.height, 1) + 1
+    reps = 150_000 // max(frame.height, 1) + 1
     big = pl.concat([frame.with_columns((pl.col("LAchildID") + f"X{i}").alias("LAchildID")) for i in range(reps)])
     big.write_csv(ids)
     proc = subprocess.Popen([str(BIN), "load", str(drop), "--db", str(db)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=ENV)
     assert proc.stdout is not None
+    seen = []
     for line in proc.stdout:
+        seen.append(line)
         if "la/890/ssda903/episodes.csv" in line:
             break
-    time.sleep(0.5)
+    assert any("la/207/identifiers.csv" in ln and "loaded" in ln for ln in seen)  # written, not yet committed
+    time.sleep(0.2)
     assert proc.poll() is None, "the load finished before it could be killed; make the file bigger"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
@@ -172,7 +179,8 @@ def test_sigkill_mid_load_leaves_warehouse_unchanged(world: dict[str, Path], tmp
     files = {f["file"]: f for f in json.loads(out.read_text())["files"]}
     assert files["la/919/identifiers.csv"]["status"] == "loaded"
     assert files["la/919/identifiers.csv"]["rows_loaded"] == big.height
-    assert files["la/207/identifiers.csv"]["status"] == "unchanged"
+    assert files["la/207/identifiers.csv"]["status"] == "loaded"
+    assert files["la/208/identifiers.csv"]["status"] == "unchanged"
 
 
 def test_purge_cli(world: dict[str, Path], tmp_path: Path) -> None:
@@ -189,6 +197,8 @@ def test_purge_cli(world: dict[str, Path], tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM children").fetchone()[0] > 0  # analytic zone untouched
     finally:
         con.close()
-    bad = subprocess.run([str(BIN), "purge", "--before", "soon", "--db", str(db)], capture_output=True,
-                         text=True, env=ENV)
-    assert bad.returncode == 1 and "ISO date" in bad.stderr
+    from linkready.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["purge", "--before", "soon", "--db", str(db)])
+    assert exc.value.code == 1

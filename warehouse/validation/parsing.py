@@ -156,7 +156,7 @@ def _guess_delimiter(header_text: str, expected: list[str]) -> str | None:
     return None
 
 
-_SCAN_CHUNK = 16 << 20
+_SCAN_CHUNK = 4 << 20
 
 
 def _uniform_lines(path: Path, delimiter: str, n_fields: int, max_line: int) -> bool:
