@@ -257,6 +257,11 @@ def build_cla(world: World, cin: CinEpisodes, rng: np.random.Generator) -> ClaEp
     la_mult = np.vectorize(mult_of.__getitem__, otypes=[float])(la) if len(la) else np.zeros(0)
     eligible = (dob >= 0) & ~cin.nfa & np.isin(K.sex[child], ["M", "F"]) & (R - dob > 30)
     cla = eligible & (rng.random(len(child)) < np.clip(s.p_cla_given_cin * la_mult, 0, 0.9))
+    # at least one looked-after child per LA when any is eligible (no header-only 903 files in tiny worlds)
+    for code in np.unique(la[eligible]).tolist():
+        in_la = eligible & (la == code)
+        if not (cla & in_la).any():
+            cla[np.flatnonzero(in_la)[0]] = True
     idx = np.flatnonzero(cla)
     m = len(idx)
     c_dob = dob[idx]

@@ -197,6 +197,9 @@ def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePo
         n_fam = int(n_decoy / 1.4) + 20
         sizes = _family_sizes(rng, n_fam)
         la = codes[rng.choice(len(codes), size=n_fam, p=p / p.sum())]
+        # every LA gets a few families first, so even a 100-child world has CSC files for each LA
+        k = min(n_fam, 3 * len(codes))
+        la[:k] = np.resize(codes, k)
         age0 = _sample_index_age(rng, n_fam)
         fam, kids = _families_from_index(rng, la, sizes, age0, R, edd_max, s)
         # keep whole families until exactly n_decoy children (the last family may lose its youngest-listed)
