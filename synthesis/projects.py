@@ -91,6 +91,23 @@ def _activity_kind(values: dict[str, str], name: str) -> str:
     return "data_focus_group"
 
 
+def _codebook_changes(
+    con: duckdb.DuckDBPyConnection, codes: list[refi.RefiCode], by_guid: dict[str, refi.RefiCode]
+) -> bool:
+    """True when any code is new or differs from what the warehouse holds."""
+    held = {
+        r[0]: tuple(r[1:])
+        for r in con.execute(
+            "SELECT code_id, parent_code_id, name, definition, origin, is_codable, color, sort_order FROM syn_code"
+        ).fetchall()
+    }
+    return any(
+        held.get(c.guid) != (c.parent_guid, c.name, c.description, _origin_of(c, by_guid), c.is_codable, c.color,
+                             c.order)
+        for c in codes
+    )
+
+
 def _origin_of(code: refi.RefiCode, by_guid: dict[str, refi.RefiCode]) -> str:
     c: refi.RefiCode | None = code
     while c is not None:
@@ -146,10 +163,12 @@ def store_project(
 
     # codebook
     by_guid = {c.guid: c for c in project.codes}
-    if project.codes:
-        # each codebook import is a version; a code keeps the version that introduced it
-        row = con.execute("SELECT coalesce(max(version_id), 0) + 1 FROM syn_codebook_version").fetchall()
-        version = int(row[0][0])
+    row = con.execute("SELECT coalesce(max(version_id), 0) FROM syn_codebook_version").fetchall()
+    version = int(row[0][0])
+    if project.codes and _codebook_changes(con, project.codes, by_guid):
+        # each import that changes the codebook is a version; a code keeps the version that introduced it.
+        # Re-importing an unchanged codebook is a no-op (the demo can be re-run).
+        version += 1
         con.execute("INSERT INTO syn_codebook_version VALUES (?, ?, ?)", [version, now, f"imported from {file_name}"])
     for c in project.codes:
         con.execute(
