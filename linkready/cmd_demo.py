@@ -68,6 +68,8 @@ def demo(workdir: Path, port: int, host: str, seed: int, children: int, no_serve
     with _step("Importing focus-group findings"):
         for path in findings_files:
             synthesis.import_file(path, store)
+        # Ratings measured from the loaded admin data, so triangulation can compare them with what sites said.
+        synthesis.rate_from_admin(store)
 
     with _step("Computing evaluation readiness"):
         evaluation.compute_and_store(store)
