@@ -7,6 +7,7 @@ exports cp1252) and never carry non-Latin script.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ _FOLD = str.maketrans({"Ł": "L", "ł": "l", "ß": "ss", "Ø": "O", "ø": "o", "
                        "æ": "ae", "'": "'"})
 
 
+@functools.lru_cache(maxsize=65536)
 def fold_ascii(name: str) -> str:
     """Return ``name`` with diacritics removed (``Łukasz`` -> ``Lukasz``); non-letters except ``-'`` dropped."""
     s = unicodedata.normalize("NFKD", name.translate(_FOLD))
@@ -54,8 +56,13 @@ def _rank_weights(n: int, s: float = 0.9) -> list[float]:
     return [1.0 / (i + 1) ** s for i in range(n)]
 
 
+@functools.lru_cache(maxsize=16)
+def _faker(locale: str) -> Faker:
+    return Faker(locale)
+
+
 def _faker_sample(locale: str, seed: int, method: str, k: int) -> list[str]:
-    fk = Faker(locale)
+    fk = _faker(locale)
     fk.seed_instance(seed)
     fn = getattr(fk, method)
     return [fn() for _ in range(k)]
