@@ -12,19 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import polars as pl
 
 from warehouse.codelists import get_codelist
-from warehouse.identifiers import (
-    VALID_UPN_LA_CODES,
-    nhs_check_digits_vec,
-    upn_check_letters_vec,
-    upn_is_valid,
-)
+from warehouse.identifiers import UPN_ALPHABET, VALID_UPN_LA_CODES
 from warehouse.validation.declarations import DateOrder, Field, OneOf, Paired, TableSpec, Unique
 
-__all__ = ["CheckContext", "Checked", "check_table", "nhs_valid_mask", "upn_valid_mask", "ISSUE_SCHEMA"]
+__all__ = [
+    "ISSUE_SCHEMA", "CheckContext", "Checked", "check_table", "duplicate_rows", "nhs_valid_mask",
+    "upn_valid_mask",
+]
 
 ISSUE_SCHEMA = {"_row": pl.Int64, "field": pl.String, "rule": pl.String}
 
@@ -62,36 +59,48 @@ class Checked:
 
 
 def nhs_valid_mask(values: pl.Series) -> pl.Series:
-    """True where a (non-null) value is a 10-digit NHS number with a valid mod-11 check digit."""
+    """True where a value is a 10-digit NHS number (spaces/hyphens ignored) with a valid mod-11 check digit.
+
+    The algorithm of :func:`warehouse.identifiers.nhs_number_is_valid`, run column-wise by polars so a
+    million rows need no Python loop; property tests pin the two to the same answers.
+    """
     clean = values.str.replace_all(r"[ \-]", "")
     fmt = clean.str.contains(r"^[0-9]{10}$").fill_null(False)
-    nums = pl.select(pl.when(fmt).then(clean).otherwise(pl.lit("0")).cast(pl.Int64)).to_series().to_numpy()
-    check = nhs_check_digits_vec(nums // 10)
-    ok = fmt.to_numpy() & (check == nums % 10)
-    return pl.Series(values.name, ok, dtype=pl.Boolean)
+    frame = pl.DataFrame({"n": pl.select(pl.when(fmt).then(clean)).to_series().cast(pl.Int64, strict=False)})
+    body = pl.col("n") // 10
+    total = pl.sum_horizontal([((body // 10 ** (8 - i)) % 10) * (10 - i) for i in range(9)])
+    out = frame.lazy().with_columns(check=11 - total % 11).select(
+        ((pl.col("check") % 11 != 10) & (pl.col("check") % 11 == pl.col("n") % 10)).fill_null(False)
+    ).collect().to_series()
+    return (fmt & out).alias(values.name)
+
+
+_UPN_LETTER_VALUE = {c: i for i, c in enumerate(UPN_ALPHABET)}
+_UPN_LETTERS = "[" + UPN_ALPHABET + "]"
 
 
 def upn_valid_mask(values: pl.Series) -> pl.Series:
-    """True where a (non-null) value is a well-formed UPN with the right check letter."""
+    """True where a value is a 13-character UPN with a correct mod-23 check letter (permanent or temporary).
+
+    The algorithm of :func:`warehouse.identifiers.upn_is_valid` (the LA-code test is a separate rule),
+    run column-wise by polars and pinned to the scalar function by property tests.
+    """
     u = values.str.strip_chars().str.to_uppercase()
-    perm = u.str.contains(r"^[A-HJ-NP-RT-Z][0-9]{12}$").fill_null(False).to_numpy()
-    ok = np.zeros(len(values), dtype=bool)
-    if perm.any():
-        body = pl.select(pl.when(pl.Series(perm)).then(u.str.slice(1, 12)).otherwise(pl.lit("0" * 12))).to_series()
-        la = body.str.slice(0, 3).cast(pl.Int64).to_numpy()
-        est = body.str.slice(3, 4).cast(pl.Int64).to_numpy()
-        yr = body.str.slice(7, 2).cast(pl.Int64).to_numpy()
-        ser = body.str.slice(9, 3).cast(pl.Int64).to_numpy()
-        letters = upn_check_letters_vec(la, est, yr, ser)
-        first = u.str.slice(0, 1).fill_null("").to_numpy()
-        ok = perm & (letters == first)
-    temp = u.str.contains(r"^[A-Z][0-9]{11}[A-Z]$").fill_null(False).to_numpy()
-    if temp.any():
-        idx = np.flatnonzero(temp)
-        vals = u.to_list()
-        for i in idx:  # temporary UPNs are rare: the scalar check is fine here
-            ok[i] = upn_is_valid(vals[i])
-    return pl.Series(values.name, ok, dtype=pl.Boolean)
+    fmt = u.str.contains(rf"^{_UPN_LETTERS}[0-9]{{11}}[0-9{UPN_ALPHABET}]$").fill_null(False)
+    u = pl.select(pl.when(fmt).then(u)).to_series()
+    last = u.str.slice(12, 1)
+    frame = pl.DataFrame({
+        "d": u.str.slice(1, 11).cast(pl.Int64, strict=False),
+        "last": pl.select(
+            pl.when(last.str.contains(r"^[0-9]$")).then(last.cast(pl.Int64, strict=False))
+            .otherwise(last.replace_strict(_UPN_LETTER_VALUE, default=None, return_dtype=pl.Int64))
+        ).to_series(),
+        "first": u.str.slice(0, 1).replace_strict(_UPN_LETTER_VALUE, default=None, return_dtype=pl.Int64),
+    })
+    d = pl.col("d")
+    total = pl.sum_horizontal([((d // 10 ** (10 - i)) % 10) * (i + 2) for i in range(11)])
+    out = frame.select(((total + pl.col("last") * 13) % 23 == pl.col("first")).fill_null(False)).to_series()
+    return (fmt & out).alias(values.name)
 
 
 def _issues(rows: pl.Series, field_name: str | None, rule: str) -> pl.DataFrame:
@@ -126,17 +135,13 @@ def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Chec
     df = df.with_columns(
         [pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in raw_cols]
     )
-    # check digits need numpy (warehouse.identifiers): computed once per column, then used as columns
-    helpers: list[pl.Series] = []
-    for f in spec.fields:
-        col = df.get_column(f.name)
-        if f.type == "nhs_number":
-            helpers.append(nhs_valid_mask(col).alias(f"__ok_{f.name}"))
-        elif f.type in ("upn", "upn_or_code"):
-            helpers.append(upn_valid_mask(col).alias(f"__ok_{f.name}"))
+    # check digits are computed column-wise once, then used as boolean columns by the checks below
+    helpers = [
+        (nhs_valid_mask if f.type == "nhs_number" else upn_valid_mask)(df.get_column(f.name)).alias(f"__ok_{f.name}")
+        for f in spec.fields if f.type in ("nhs_number", "upn", "upn_or_code")
+    ]
     if helpers:
         df = df.with_columns(helpers)
-
     checks: list[tuple[str | None, str, pl.Expr]] = []
     typed_exprs: list[pl.Expr] = []
     for f in spec.fields:
@@ -211,9 +216,7 @@ def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Chec
         _collect(df, checks),
         _collect(typed, row_checks),
     ]
-    helper_cols = [c for c in typed.columns if c.startswith("__ok_")]
-    if helper_cols:
-        typed = typed.drop(helper_cols)
+    typed = typed.drop([c for c in typed.columns if c.startswith("__ok_")])
     out = pl.concat(issues, how="vertical").unique(maintain_order=True)
     return Checked(typed, out)
 
@@ -241,9 +244,16 @@ def _collect(frame: pl.DataFrame, checks: list[tuple[str | None, str, pl.Expr]])
 
 
 def duplicate_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """Issues for rows that repeat an earlier row exactly (all columns but ``_row``)."""
+    """Issues for rows that repeat an earlier row exactly (all columns but ``_row``).
+
+    Rows are hashed first; only rows whose hash repeats are compared value by value.
+    """
     cols = [c for c in frame.columns if c != "_row"]
     if not cols or frame.height == 0:
         return pl.DataFrame(schema=ISSUE_SCHEMA)
-    later_copy = ~frame.select(pl.struct(cols).is_first_distinct()).to_series()
-    return _issues(frame.get_column("_row").filter(later_copy), None, "duplicate_row")
+    hashes = frame.select(cols).hash_rows()
+    candidates = frame.filter(hashes.is_duplicated())
+    if candidates.height == 0:
+        return pl.DataFrame(schema=ISSUE_SCHEMA)
+    later_copy = ~candidates.select(pl.struct(cols).is_first_distinct()).to_series()
+    return _issues(candidates.get_column("_row").filter(later_copy), None, "duplicate_row")
