@@ -8,7 +8,8 @@ Each defect is unambiguous: at most one defect per row, and each is chosen so th
 rule at one place only (no defect creates a second, unlisted problem elsewhere):
 
 - ``duplicate_row`` copies a clean row directly after itself (``row`` = the later copy);
-- ``shifted_columns`` loses one cell after the key column so every later value moves one left;
+- ``shifted_columns`` loses one cell after the key column so every later value moves one left and
+  the line has one field fewer than the header;
 - ``impossible_date`` moves an end date before its start (only on rows that end a chain);
 - ``future_date`` moves a date after the extract date (only where no other date depends on it);
 - ``bad_check_digit`` changes the NHS number's check digit or the UPN's check letter;
@@ -70,6 +71,11 @@ def inject_defects(files: list, settings: WorldSettings) -> pl.DataFrame:
     rng = np.random.default_rng(np.random.SeedSequence(settings.seed).spawn(6)[5])
     extract = np.datetime64(settings.extract_date.isoformat())
     out: list[Defect] = []
+    # ids that outcome files refer to: a people row that cannot be parsed would orphan them
+    ctx: dict = {"referenced": {}}
+    for f in files:
+        if f.kind == "site_outcomes" and f.table is not None and f.table.height:
+            ctx["referenced"].setdefault(f.site_id, set()).update(f.table.to_series(0).to_list())
     for f in sorted(files, key=lambda x: x.path):
         if f.kind in ("truth_links", "truth_defects"):
             continue
@@ -89,7 +95,7 @@ def inject_defects(files: list, settings: WorldSettings) -> pl.DataFrame:
         plan: dict[int, tuple[str, str]] = {}
         dupes: set[int] = set()
         for t in targets:
-            res = injector(f, header, rows[t], rng, extract)
+            res = injector(f, header, rows[t], rng, extract, ctx)
             if res is None:
                 continue
             kind, field = res
@@ -101,6 +107,8 @@ def inject_defects(files: list, settings: WorldSettings) -> pl.DataFrame:
         for i, r in enumerate(rows):
             if i in plan and plan[i][0] != "duplicate_row":
                 out.append(Defect(f.path, len(new_rows), plan[i][1], plan[i][0]))
+                if plan[i][0] == "shifted_columns":
+                    f.short_rows.add(len(new_rows))  # written one field short (the lost delimiter)
             new_rows.append(r)
             if i in dupes:
                 new_rows.append(list(r))
@@ -122,7 +130,7 @@ def _pick(rng: np.random.Generator, options: list[str]) -> str:
     return options[int(rng.integers(0, len(options)))]
 
 
-def _identifiers(f, header: list[str], row: Row, rng: np.random.Generator, extract) -> tuple[str, str] | None:
+def _identifiers(f, header: list[str], row: Row, rng: np.random.Generator, extract, ctx: dict) -> tuple[str, str] | None:
     col = {c: i for i, c in enumerate(header)}
     opts = ["invalid_code", "missing_required", "duplicate_row", "shifted_columns"]
     if row[col["NHSNumber"]] or row[col["UPN"]]:
@@ -152,9 +160,10 @@ def _identifiers(f, header: list[str], row: Row, rng: np.random.Generator, extra
     return kind, ""
 
 
-def _ssda_header(f, header: list[str], row: Row, rng: np.random.Generator, extract) -> tuple[str, str] | None:
+def _ssda_header(f, header: list[str], row: Row, rng: np.random.Generator, extract, ctx: dict) -> tuple[str, str] | None:
     col = {c: i for i, c in enumerate(header)}
-    opts = ["invalid_code", "missing_required", "duplicate_row", "shifted_columns"]
+    # no shifted_columns here: an unparseable header row would orphan the child's episodes
+    opts = ["invalid_code", "missing_required", "duplicate_row"]
     if re.fullmatch(r"[A-Z]\d{12}", row[col["UPN"]]):
         opts.append("bad_check_digit")
     kind = _pick(rng, opts)
@@ -174,7 +183,7 @@ def _ssda_header(f, header: list[str], row: Row, rng: np.random.Generator, extra
     return kind, ""
 
 
-def _ssda_episodes(f, header: list[str], row: Row, rng: np.random.Generator, extract) -> tuple[str, str] | None:
+def _ssda_episodes(f, header: list[str], row: Row, rng: np.random.Generator, extract, ctx: dict) -> tuple[str, str] | None:
     col = {c: i for i, c in enumerate(header)}
     opts = ["invalid_code", "missing_required"]
     if row[col["DEC"]] and row[col["REC"]] != "X1":
@@ -192,11 +201,13 @@ def _ssda_episodes(f, header: list[str], row: Row, rng: np.random.Generator, ext
     return kind, "DEC"
 
 
-def _site_people(f, header: list[str], row: Row, rng: np.random.Generator, extract) -> tuple[str, str] | None:
+def _site_people(f, header: list[str], row: Row, rng: np.random.Generator, extract, ctx: dict) -> tuple[str, str] | None:
     lay = get_adapter(f.site_id).people
     col = {c: i for i, c in enumerate(header)}
     c = lay.columns
-    opts = ["invalid_code", "missing_required", "duplicate_row", "shifted_columns"]
+    opts = ["invalid_code", "missing_required", "duplicate_row"]
+    if row[col[c["record_id"]]] not in ctx["referenced"].get(f.site_id, set()):
+        opts.append("shifted_columns")
     if row[col[c["nhs_number"]]]:
         opts.append("bad_check_digit")
     if row[col[c["end_date"]]]:
@@ -227,7 +238,7 @@ def _site_people(f, header: list[str], row: Row, rng: np.random.Generator, extra
     return kind, ""
 
 
-def _site_outcomes(f, header: list[str], row: Row, rng: np.random.Generator, extract) -> tuple[str, str] | None:
+def _site_outcomes(f, header: list[str], row: Row, rng: np.random.Generator, extract, ctx: dict) -> tuple[str, str] | None:
     adapter = get_adapter(f.site_id)
     lay = adapter.outcomes
     m = get_measure(f.measure)

@@ -6,7 +6,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +60,7 @@ class DropFile:
     delimiter: str = ","
     encoding: str = "utf-8"
     date_format: str = "%Y-%m-%d"
+    short_rows: set[int] = field(default_factory=set)  # 0-based data rows written one field short
 
     @property
     def rows(self) -> int:
@@ -141,7 +142,7 @@ def _serialise(f: DropFile, settings: WorldSettings) -> bytes:
     if f.fragments is not None:
         return cin_xml(f.la_code, settings, f.fragments)
     assert f.table is not None
-    return csv_bytes(f.table, f.delimiter, f.encoding)
+    return csv_bytes(f.table, f.delimiter, f.encoding, f.short_rows)
 
 
 def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None] | None = None) -> dict:

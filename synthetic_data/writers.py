@@ -249,8 +249,19 @@ def truth_link_rows(records: SiteRecords) -> pl.DataFrame:
     return records.links.select(list(TRUTH_LINK_COLUMNS))
 
 
-def csv_bytes(df: pl.DataFrame, delimiter: str = ",", encoding: str = "utf-8") -> bytes:
-    """Serialise a string table as CSV bytes in the given encoding (``utf-8-sig`` adds a BOM)."""
+def csv_bytes(df: pl.DataFrame, delimiter: str = ",", encoding: str = "utf-8",
+              short_rows: set[int] | None = None) -> bytes:
+    """Serialise a string table as CSV bytes in the given encoding (``utf-8-sig`` adds a BOM).
+
+    ``short_rows`` (0-based data rows whose last cell is empty) lose their final delimiter, so the
+    line has one field fewer than the header (a shifted-columns defect).
+    """
     blanked = df.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in df.columns)
     text = blanked.write_csv(separator=delimiter, quote_style="necessary", line_terminator="\n")
+    if short_rows:
+        lines = text.split("\n")
+        for r in short_rows:
+            if lines[r + 1].endswith(delimiter):
+                lines[r + 1] = lines[r + 1][: -len(delimiter)]
+        text = "\n".join(lines)
     return text.encode(encoding)
