@@ -66,6 +66,30 @@ class BlockingRule:
         return q
 
 
+    def tightened(self, column: str) -> BlockingRule:
+        """This rule with one more equality column (used when its blocks are too large)."""
+        return BlockingRule(f"{self.name}+{column}", (*self.columns, column), self.names_free)
+
+    def pair_count_sql(self, b: SqlBuilder, dedupe: bool) -> exp.Expression:
+        """How many pairs this rule would produce, from per-key counts (no pairs are built)."""
+        keys = [exp.column(c, quoted=True) for c in self.columns]
+        not_null = b.and_(*(b.not_null(exp.column(c, quoted=True)) for c in self.columns))
+
+        def counts(side: str, alias: str) -> exp.Expression:
+            q = (exp.select(*keys, exp.func("count", exp.Star()).as_("n"))
+                 .from_(internal_table(side)).where(not_null).group_by(*keys))
+            return exp.alias_(exp.Subquery(this=q), alias, table=True)
+
+        a_n, b_n = exp.column("n", "a"), exp.column("n", "b")
+        if dedupe:
+            total = exp.func("sum", exp.Div(this=exp.Paren(this=exp.Mul(this=a_n, expression=exp.Sub(
+                this=a_n, expression=b.lit(1)))), expression=b.lit(2)))
+            return exp.select(total).from_(counts("left", "a"))
+        using = [quote_ident(c) for c in self.columns]
+        total = exp.func("sum", exp.Mul(this=exp.cast(a_n, "DOUBLE"), expression=b_n))
+        return exp.select(total).from_(counts("left", "a")).join(counts("right", "b"), using=using)
+
+
 def register_blocking_rule(rule: BlockingRule) -> BlockingRule:
     """Add a rule to :data:`BLOCKING_RULES`."""
     BLOCKING_RULES[rule.name] = rule

@@ -89,6 +89,33 @@ def _identifier_rules(frame: pl.DataFrame, shared: set[str]) -> list[BlockingRul
     return out
 
 
+#: Columns added, in order, to a blocking rule whose blocks are too large.
+TIGHTENERS: tuple[str, ...] = ("sex", "pc_area", "dob_year", "surname_init", "forename_init")
+
+
+def _within_budget(con: duckdb.DuckDBPyConnection, rules: list[BlockingRule], dedupe: bool, budget: float,
+                   columns: set[str]) -> list[BlockingRule]:
+    """Keep each rule's pair count under ``budget`` by adding equality columns (sex, postcode area,
+    ...) to rules with large blocks; a rule that cannot be brought under budget is dropped, unless
+    it is the only one (then it runs tightened as far as possible)."""
+    out: list[BlockingRule] = []
+    for rule in rules:
+        current = rule
+        extra = [c for c in TIGHTENERS if c in columns and c not in rule.columns]
+        while True:
+            b = SqlBuilder()
+            sql, params = b.render(current.pair_count_sql(b, dedupe))
+            n = float(con.execute(sql, params).fetchall()[0][0] or 0.0)
+            if n <= budget or not extra:
+                break
+            current = current.tightened(extra.pop(0))
+        if n <= budget or len(rules) == 1:
+            out.append(current)
+        else:
+            log.info("blocking rule %s dropped: %.0f pairs over the budget of %.0f", rule.name, n, budget)
+    return out or rules[:1]
+
+
 def _exact_u(frames: list[pl.DataFrame], field: str, dedupe: bool) -> float | None:
     """P(two random records agree exactly on ``field`` | both present), from value frequencies."""
     left = frames[0][field].drop_nulls()
@@ -239,9 +266,15 @@ def link(
         con.execute("SET enable_progress_bar = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        con.register("_lk_left", frames[0])
+        # materialise once: every later join reads DuckDB's own columns, not Arrow scans
+        con.register("_lk_left_in", frames[0])
+        con.execute("CREATE TABLE _lk_left AS SELECT * FROM _lk_left_in")
+        con.unregister("_lk_left_in")
         if not dedupe:
-            con.register("_lk_right", frames[1])
+            con.register("_lk_right_in", frames[1])
+            con.execute("CREATE TABLE _lk_right AS SELECT * FROM _lk_right_in")
+            con.unregister("_lk_right_in")
+        blocking = _within_budget(con, blocking, dedupe, settings.max_pairs_per_record * (n_left + n_right), shared)
         b = SqlBuilder()
         _run(con, b, candidates_sql(b, blocking, dedupe))
         n_cand = int(con.execute("SELECT count(*) FROM _lk_candidates").fetchall()[0][0])

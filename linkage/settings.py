@@ -34,6 +34,8 @@ class LinkageSettings:
         store_pairs_min_probability: scored pairs below this probability are not stored
             (links are always stored).
         suppress_below: counts under this are suppressed in site-facing output.
+        max_pairs_per_record: a blocking rule that would produce more than this many pairs per
+            record is tightened (sex, postcode area ... added) or dropped.
 
     Example:
         >>> LinkageSettings(threshold=0.9).threshold
@@ -50,6 +52,7 @@ class LinkageSettings:
     scenarios: tuple[str, ...] = SCENARIO_NAMES
     store_pairs_min_probability: float = 0.05
     suppress_below: int = 6
+    max_pairs_per_record: float = 3.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -61,6 +64,8 @@ class LinkageSettings:
             problems.append(f"review_low={self.review_low} is above review_high={self.review_high}")
         if self.em_iterations < 1:
             problems.append(f"em_iterations={self.em_iterations} must be at least 1")
+        if self.max_pairs_per_record <= 0:
+            problems.append(f"max_pairs_per_record={self.max_pairs_per_record} must be positive")
         if self.u_sample_pairs < 1000:
             problems.append(f"u_sample_pairs={self.u_sample_pairs} must be at least 1000")
         for s in self.scenarios:

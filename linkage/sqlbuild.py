@@ -108,10 +108,13 @@ class SqlBuilder:
         return self.case([(same_length, self.fn("hamming", a, b))], exp.Null())
 
     def token_overlap(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
-        """True when the space-separated tokens of ``a`` and ``b`` share at least one token."""
-        return self.fn(
+        """True when the space-separated tokens of ``a`` and ``b`` share at least one token (the
+        cheap space test first, so single-token pairs never split strings)."""
+        spaced = self.or_(self.fn("contains", a, self.lit(" ")), self.fn("contains", b, self.lit(" ")))
+        overlap = self.fn(
             "list_has_any", self.fn("string_split", a, self.lit(" ")), self.fn("string_split", b, self.lit(" "))
         )
+        return self.and_(spaced, overlap)
 
     def abs_days(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
         """Absolute difference in days between two DATE values."""

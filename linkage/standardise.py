@@ -9,6 +9,7 @@ Phonetic keys and canonical forms are computed once per distinct value, not per 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -135,6 +136,15 @@ def nhs_number_valid(value: str | None) -> bool:
     return check != 10 and check == int(value[9])
 
 
+def _on_unique(df: pl.DataFrame, column: str, fn: Callable[[pl.Expr], pl.Expr], name: str) -> pl.Series:
+    """``fn`` applied once per distinct value of ``df[column]`` (names and dates repeat a lot)."""
+    s = df[column]
+    uniq = pl.DataFrame({"v": s.unique()})
+    uniq = uniq.with_columns(fn(pl.col("v")).alias("o"))
+    out = pl.DataFrame({"v": s}).join(uniq, on="v", how="left", nulls_equal=True, maintain_order="left")["o"]
+    return out.alias(name)
+
+
 def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
     """Standardise a frame holding ``rid`` and any of :data:`ROLES` (plus ``extras``).
 
@@ -149,14 +159,18 @@ def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
         >>> out["forename"][0]
         'zoe ann'
     """
-    cols: list[pl.Expr] = [pl.col("rid").cast(pl.Utf8)]
+    cols: list[pl.Expr | pl.Series] = [pl.col("rid").cast(pl.Utf8)]
     present = set(df.columns)
     for role in ("forename", "surname"):
         if role in present:
-            cols.append(clean_name(pl.col(role)).alias(role))
+            cols.append(_on_unique(df, role, clean_name, role))
     if "dob" in present:
-        cols.append(parse_date(pl.col("dob")).alias("dob_date"))
-        cols.append(date_text(pl.col("dob")).alias("_dob_text"))
+        if df.schema["dob"] in (pl.Date, pl.Datetime):
+            cols.append(pl.col("dob").cast(pl.Date).alias("dob_date"))
+            cols.append(pl.lit(None, dtype=pl.Utf8).alias("_dob_text"))
+        else:
+            cols.append(_on_unique(df, "dob", parse_date, "dob_date"))
+            cols.append(_on_unique(df, "dob", date_text, "_dob_text"))
     if "sex" in present:
         cols.append(clean_sex(pl.col("sex")).alias("sex"))
     if "postcode" in present:
