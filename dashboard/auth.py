@@ -120,6 +120,7 @@ def install_auth(server: flask.Flask, secret: str, secure: bool, session_hours: 
         target = _safe_next(flask.request.form.get("next"))
         flask.session.clear()  # no session fixation: a fresh session (and CSRF token) after login
         flask.session.permanent = True
+        csrf_token()  # issued now, so concurrent Dash requests all carry the same token in the cookie
         login_user(User(result.account))
         return flask.redirect(target)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 from urllib.parse import urlencode
 
 import polars as pl
@@ -39,8 +40,12 @@ def fmt(value: object, percent: bool = False) -> str:
 
 
 def data_table(result: TableResult, table_id: str | None = None, max_rows: int = 200,
-               columns: Sequence[str] | None = None) -> html.Div:
-    """An accessible HTML table (caption, scoped headers, numeric cells right-aligned)."""
+               columns: Sequence[str] | None = None) -> html.Div | dcc.Markdown:
+    """An accessible HTML table (caption, scoped headers, numeric cells right-aligned).
+
+    Rendered as one HTML fragment (escaped) inside a single component: the Dash renderer takes
+    seconds to mount thousands of html.Td components, a browser parses the same table instantly.
+    """
     spec = result.spec
     dom_id = table_id or f"tbl-{spec.table_id}"
     if result.empty:
@@ -48,28 +53,28 @@ def data_table(result: TableResult, table_id: str | None = None, max_rows: int =
     frame = result.frame
     cols = [c for c in (columns or frame.columns) if c in frame.columns]
     numeric = {c for c, t in frame.schema.items() if t.is_numeric()} | set(result.count_columns) | set(spec.percent)
-    head = html.Thead(html.Tr([
-        html.Th(spec.label(c), scope="col", className="num" if c in numeric else None) for c in cols
-    ]))
-    body = []
+
+    def cls(c: str) -> str:
+        names = " ".join(x for x in ("num" if c in numeric else "", "count" if c in result.count_columns else "") if x)
+        return f' class="{names}"' if names else ""
+
+    head = "".join(f'<th scope="col"{cls(c)}>{escape(spec.label(c))}</th>' for c in cols)
+    rows = []
     for row in frame.head(max_rows).iter_rows(named=True):
         cells = []
         for i, c in enumerate(cols):
-            classes = " ".join(x for x in ("num" if c in numeric else "", "count" if c in result.count_columns else "")
-                               if x) or None
-            text = fmt(row[c], c in spec.percent)
-            if i == 0:
-                cells.append(html.Th(text, scope="row", className=classes))
-            else:
-                cells.append(html.Td(text, className=classes))
-        body.append(html.Tr(cells))
-    more = []
+            tag, scope = ("th", ' scope="row"') if i == 0 else ("td", "")
+            cells.append(f"<{tag}{scope}{cls(c)}>{escape(fmt(row[c], c in spec.percent))}</{tag}>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = ""
     if frame.height > max_rows:
-        more = [html.P(f"Showing {max_rows:,} of {frame.height:,} rows; download the table for all of them.")]
-    return html.Div([
-        html.Table([html.Caption(spec.title), head, html.Tbody(body)], className="data-table", id=dom_id),
-        *more,
-    ], className="table-wrap", tabIndex="0", role="region", **{"aria-label": spec.title})
+        more = f"<p>Showing {max_rows:,} of {frame.height:,} rows; download the table for all of them.</p>"
+    fragment = (
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{escape(spec.title)}">'
+        f'<table class="data-table" id="{escape(dom_id)}"><caption>{escape(spec.title)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}</div>"
+    )
+    return dcc.Markdown(fragment.replace("\n", " "), dangerously_allow_html=True, className="table-host")
 
 
 def no_data(title: str, dom_id: str | None = None) -> html.Div:

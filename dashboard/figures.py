@@ -178,6 +178,7 @@ def heatmap_figure(result: TableResult, value: str = "rating") -> go.Figure:
     dim = result.params.get("dimension", "")
     fig = _layout(fig, f"Data availability: {dim}", "")
     fig.update_layout(height=max(300, 80 * len(sites) + 160))
+    fig.update_yaxes(autorange="reversed")
     return fig
 
 

@@ -56,7 +56,8 @@ class TableSpec:
 
     def label(self, column: str) -> str:
         """Human-readable column heading."""
-        return self.labels.get(column, column.replace("_", " ").capitalize())
+        text = self.labels.get(column, column.replace("_", " "))
+        return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True)

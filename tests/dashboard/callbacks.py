@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 
 SITE_INPUTS = ("-sites", "sp-site")
@@ -48,9 +50,12 @@ def post(client: Any, dep: dict[str, Any], sites: list[str] | str) -> tuple[int,
 def count_cells(tree: Any) -> list[str]:
     """Texts of every table cell marked as a count in a Dash component tree (JSON)."""
     found: list[str] = []
+    cell = re.compile(r'<t[dh][^>]*class="[^"]*\bcount\b[^"]*"[^>]*>(.*?)</t[dh]>')
 
     def walk(node: Any) -> None:
-        if isinstance(node, dict):
+        if isinstance(node, str) and "<table" in node:
+            found.extend(html.unescape(m) for m in cell.findall(node))
+        elif isinstance(node, dict):
             props = node.get("props")
             if isinstance(props, dict) and "count" in str(props.get("className") or "").split():
                 found.append(str(props.get("children")))
