@@ -160,3 +160,11 @@ def test_messages_never_carry_identifier_values(mini_drop: Path, tmp_path: Path)
 def test_every_rule_has_kind_and_hint() -> None:
     for r in RULES.values():
         assert r.kind and r.hint and r.description
+
+
+def test_outcome_file_with_too_many_items_is_refused(mini_drop: Path) -> None:
+    path = mini_drop / "sites" / "leap" / "outcomes_core10.csv"
+    rows = _rows(path, "cp1252", ";")
+    rows = [r + (["item11"] if i == 0 else ["1"]) for i, r in enumerate(rows)]
+    _write(path, rows, "cp1252", ";")
+    assert ("sites/leap/outcomes_core10.csv", None, None, "item_count") in _found(mini_drop)

@@ -339,6 +339,14 @@ def _check_site_outcomes(ctx: DropContext, src: DropFile) -> CheckedFile:
     if _file_fatal(checked, raw):
         checked.fatal = True
         return checked
+    extra = [c for c in raw.header if c.startswith(layout.item_prefix) and c[len(layout.item_prefix):].isdigit()
+             and int(c[len(layout.item_prefix):]) > measure.n_items]
+    if extra:
+        checked.problems.append(_problem(
+            src.file, None, None, "item_count",
+            f"{measure.name} has {measure.n_items} items; the file also has {', '.join(extra[:5])}"))
+        checked.fatal = True
+        return checked
     fits = _date_format_ok(raw.frame, [layout.date_column], people.date_format)
     if fits is not None:
         checked.problems.append(_problem(

@@ -110,6 +110,8 @@ _register(
          "Re-export dates in the declared format or correct the site adapter declaration.", scope="file"),
     Rule("missing_columns", "bad_file", "Required columns are missing from the header.",
          "Re-export the file with every column listed in docs/extract-drop.md.", scope="file"),
+    Rule("item_count", "bad_file", "The outcome file has more item columns than the measure has items.",
+         "Check the file holds the measure (and version) it is named for.", scope="file"),
     Rule("xml_malformed", "bad_file", "The XML is not well-formed.",
          "Re-export the census file; it must be complete, well-formed XML.", scope="file"),
     Rule("missing_file", "bad_file", "A file listed in the manifest is not in the drop.",
