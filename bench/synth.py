@@ -4,11 +4,12 @@ Usage: ``.venv/bin/python bench/synth.py [--children 1000000] [--baseline-childr
 
 Prints the seconds ``synthetic_data.generate`` takes for ``--children`` children (the complete drop:
 CIN XML, SSDA903, identifier extracts, site files, outcomes, truth), then runs a naive baseline in
-the same process on ``--baseline-children`` children: one Faker call per field per record (forename,
-surname, date of birth, sex, postcode, NHS number, ethnicity, UPN, referral date) written as one
-CSV row per child. The baseline's seconds per child are extrapolated linearly to ``--children``
-and the ratio baseline / generator is printed. The baseline writes far less than the generator
-(one small CSV versus the whole drop), so the ratio understates the real speed-up.
+the same process on ``--baseline-children`` children: the same kinds of record (LA identifier row,
+CIN ``<Child>`` element, SSDA903 episode for 1 in 5, service people row and two outcome rows for
+12%) with one Faker call per field per record, about the field count per child the generator
+writes. The baseline's seconds per child are extrapolated linearly to ``--children`` and the ratio
+baseline / generator is printed, for wall time and for CPU time (all threads): on a busy shared
+machine only the CPU ratio is meaningful.
 """
 
 from __future__ import annotations
@@ -33,16 +34,26 @@ from warehouse.identifiers import nhs_check_digit, upn_check_letter  # noqa: E40
 ETHNICITY = ["WBRI", "WOTH", "APKN", "AIND", "BAFR", "BCRB", "MWBC", "CHNE", "OOTH", "NOBT"]
 
 
-def baseline(n: int, out: Path, seed: int = 1) -> float:
-    """One Faker call per field per record; returns seconds."""
+def baseline(n: int, out_dir: Path, seed: int = 1) -> float:
+    """The same kinds of record, one Faker call per field per record; returns seconds.
+
+    Per child: the LA identifier row (9 fields), a CIN ``<Child>`` element (11 fields), an SSDA903
+    episode for 1 in 5 (8 fields), and for the 12% seen by a service a people row (12 fields) with
+    two outcome rows of 15 items each. That is about the field count per child the generator writes.
+    """
     fk = Faker("en_GB")
     fk.seed_instance(seed)
     t0 = time.perf_counter()
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["LAchildID", "Forename", "Surname", "PersonBirthDate", "Sex", "Postcode", "NHSNumber",
-                    "UPN", "Ethnicity", "ReferralDate"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / "identifiers.csv").open("w", newline="", encoding="utf-8") as f_id, \
+            (out_dir / "cin.xml").open("w", encoding="utf-8") as f_xml, \
+            (out_dir / "episodes.csv").open("w", newline="", encoding="utf-8") as f_ep, \
+            (out_dir / "people.csv").open("w", newline="", encoding="utf-8") as f_pp, \
+            (out_dir / "outcomes.csv").open("w", newline="", encoding="utf-8") as f_oc:
+        w_id, w_ep, w_pp, w_oc = csv.writer(f_id), csv.writer(f_ep), csv.writer(f_pp), csv.writer(f_oc)
+        f_xml.write("<Message><Children>\n")
         for i in range(n):
+            child_id = f"380{i:07d}"
             sex = fk.random_element(["M", "F"])
             forename = fk.first_name_male() if sex == "M" else fk.first_name_female()
             surname = fk.last_name()
@@ -54,10 +65,46 @@ def baseline(n: int, out: Path, seed: int = 1) -> float:
                 if check is not None:
                     break
             upn_body = "380" + fk.numerify("#########")
+            upn = upn_check_letter(upn_body) + upn_body
             ethnicity = fk.random_element(ETHNICITY)
-            referral = fk.date_between(start_date="-3y", end_date="today")
-            w.writerow([f"380{i:07d}", forename, surname, dob.isoformat(), sex, postcode, f"{body}{check}",
-                        upn_check_letter(upn_body) + upn_body, ethnicity, referral.isoformat()])
+            w_id.writerow([child_id, forename, surname, dob.isoformat(), "", sex, postcode, f"{body}{check}", upn, "",
+                           ethnicity])
+            referral = fk.date_between(start_date=dob, end_date="today")
+            source = fk.random_element(["6", "2A", "3A", "1A", "5D", "8"])
+            need = fk.random_element(["N1", "N2", "N3", "N4", "N5"])
+            a_start = fk.date_between(start_date=referral, end_date="today")
+            a_auth = fk.date_between(start_date=a_start, end_date="today")
+            factors = fk.random_elements(["3A", "3B", "3C", "4B", "1B", "2B", "16A", "17A"], length=2, unique=True)
+            disability = fk.random_element(["NONE", "MOB", "LD", "AUT", "BEH"])
+            nfa = fk.boolean(chance_of_getting_true=6)
+            f_xml.write(
+                f"<Child><ChildIdentifiers><LAchildID>{child_id}</LAchildID><UPN>{upn}</UPN>"
+                f"<PersonBirthDate>{dob}</PersonBirthDate><GenderCurrent>{1 if sex == 'M' else 2}</GenderCurrent>"
+                f"</ChildIdentifiers><ChildCharacteristics><Ethnicity>{ethnicity}</Ethnicity><Disabilities>"
+                f"<Disability>{disability}</Disability></Disabilities></ChildCharacteristics><CINdetails>"
+                f"<CINreferralDate>{referral}</CINreferralDate><ReferralSource>{source}</ReferralSource>"
+                f"<PrimaryNeedCode>{need}</PrimaryNeedCode><Assessments><AssessmentActualStartDate>{a_start}"
+                f"</AssessmentActualStartDate><AssessmentAuthorisationDate>{a_auth}</AssessmentAuthorisationDate>"
+                "<FactorsIdentifiedAtAssessment>"
+                + "".join(f"<AssessmentFactors>{x}</AssessmentFactors>" for x in factors)
+                + f"</FactorsIdentifiedAtAssessment></Assessments><ReferralNFA>{str(nfa).lower()}</ReferralNFA>"
+                "</CINdetails></Child>\n")
+            if i % 5 == 0:
+                decom = fk.date_between(start_date=dob, end_date="today")
+                w_ep.writerow([child_id, decom.strftime("%d/%m/%Y"), "S", fk.random_element(["C1", "C2", "V2"]),
+                               need, fk.random_element(["U4", "U6", "K2"]), fk.random_element(["PR1", "PR4"]),
+                               fk.date_between(start_date=decom, end_date="today").strftime("%d/%m/%Y"),
+                               fk.random_element(["E4A", "E13", "E8"])])
+            if i % 25 < 3:  # 12% seen by a service
+                rid = fk.bothify("FBS#####")
+                w_pp.writerow([rid, fk.bothify("FAM####"), "Baby", forename, surname, dob.isoformat(), "",
+                               fk.random_element(["Male", "Female"]), fk.postcode(), f"{body}{check}", ethnicity,
+                               fk.date_between(start_date=dob, end_date="today").isoformat(),
+                               fk.random_element(["Children's Social Care", "Self", "Health"]), "919", "", ""])
+                for tp in ("Baseline", "Follow-up"):
+                    w_oc.writerow([rid, tp, fk.date_between(start_date="-2y", end_date="today").isoformat()]
+                                  + [fk.random_element([0, 1, 2, 3]) for _ in range(15)])
+        f_xml.write("</Children></Message>\n")
     return time.perf_counter() - t0
 
 
@@ -82,7 +129,7 @@ def main() -> None:
           f"{len(manifest['files'])} files, {size / 1e6:.0f} MB)")
 
     c1 = time.process_time()
-    base_s = baseline(args.baseline_children, tmp / "baseline.csv")
+    base_s = baseline(args.baseline_children, tmp / "baseline")
     base_cpu = time.process_time() - c1
     per_child = base_s / args.baseline_children
     extrapolated = per_child * args.children
