@@ -213,6 +213,8 @@ def _with_names(cur: Cursor, scope: Scope, frame: pl.DataFrame) -> pl.DataFrame:
 
 def _overview(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
     held = q.records_held(cur, scope)
+    if held.is_empty() or int(held["programme_children"].sum()) + int(held["csc_children"].sum()) == 0:
+        return pl.DataFrame()  # nothing loaded yet
     link = q.linkage_overall(cur, scope, params.get("scenario") or None).select(
         "site_id", "n_records", "links", "match_rate", "expected_known_share"
     )

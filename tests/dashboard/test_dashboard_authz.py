@@ -208,3 +208,20 @@ def test_permalink_state_is_revalidated_for_site_panel(login) -> None:
     body["inputs"][0]["value"] = "/site/fbs"
     text = norm(client.post("/_dash-update-component", json=body).get_data(as_text=True))
     assert NAMES["fbs"] in text and '"names_dob"' in text
+
+
+def test_empty_warehouse_pages_say_no_data_yet(tmp_path, settings) -> None:
+    from dashboard import AccountStore, auth_path_for, create_app
+    from warehouse.store import Store
+
+    db = tmp_path / "empty.duckdb"
+    Store(db)
+    AccountStore(auth_path_for(db)).add("rita", "researcher", None, "a long passphrase 3")
+    client = create_app(Store(db, read_only=True), settings).server.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"username": "rita", "password": "a long passphrase 3", "csrf_token": token})
+    for dep in site_callbacks(client):
+        status, text = post(client, dep, "fbs" if "sp-body" in dep["output"] else list(SITE_IDS))
+        assert status == 200, (dep["output"], text[:300])
+        if "lk-pair" not in dep["output"]:
+            assert "No data yet" in text, dep["output"]
