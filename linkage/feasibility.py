@@ -34,6 +34,7 @@ from linkage.pipeline import LinkResult, link
 from linkage.scenarios import get_scenario
 from linkage.settings import LinkageSettings
 from linkage.standardise import standardise, tokenise
+from warehouse.errors import DataError
 from warehouse.sites import SITES
 from warehouse.store import Store
 
@@ -126,6 +127,13 @@ def site_metrics(
     for scen in settings.scenarios:
         t0 = time.perf_counter()
         res = _scenario_result(left, right, scen, settings, secret)
+        if settings.train_on_labels and labels is not None and labels.height:
+            from linkage.supervised import retrain  # the recordlinkage (pandas) edge, only when asked
+
+            try:
+                res = retrain(res, labels, settings.threshold)
+            except DataError as exc:
+                log.warning("%s %s: supervised mode skipped: %s", site, scen, exc)
         results[scen] = res
         links = res.links.select("l_rid", "r_rid", "probability")
         linked = set(links["l_rid"].to_list())

@@ -34,6 +34,8 @@ class LinkageSettings:
         store_pairs_min_probability: scored pairs below this probability are not stored
             (links are always stored).
         suppress_below: counts under this are suppressed in site-facing output.
+        train_on_labels: with clerical labels, re-score pairs with a classifier trained on them
+            (supervised mode); by default labels only measure.
         max_pairs_per_record: a blocking rule that would produce more than this many pairs per
             record is tightened (sex, postcode area ... added) or dropped.
 
@@ -53,6 +55,7 @@ class LinkageSettings:
     store_pairs_min_probability: float = 0.05
     suppress_below: int = 6
     max_pairs_per_record: float = 3.0
+    train_on_labels: bool = False
 
     def __post_init__(self) -> None:
         problems = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -27,18 +28,21 @@ def _write_json(path: Path, data: object) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Where the review sample CSV goes.")
 @click.option("--labels", type=click.Path(dir_okay=False, path_type=Path),
               help="A reviewed sample (label column filled in) to measure against when there is no truth.")
+@click.option("--train-on-labels", is_flag=True, help="Supervised mode: train on the clerical labels.")
 def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample: int | None, out: Path | None,
-             labels: Path | None) -> None:
+             labels: Path | None, train_on_labels: bool) -> None:
     """Link every site's child records to its local authorities' CSC records under every
     identifier-sharing scenario and store runs, metrics and scored pairs in the warehouse."""
     # Submodule imports: they work even where an editable install maps packages as namespaces.
     from linkage.feasibility import run_feasibility
     from linkage.review import draw_review_sample, load_labels
-    from linkage.settings import load_settings
+    from linkage.settings import LinkageSettings, load_settings
 
     if review_sample is not None and out is None:
         raise click.UsageError("--review-sample needs --out FILE for the sample")
-    settings = load_settings(config)[0] if config else None
+    settings = load_settings(config)[0] if config else LinkageSettings()
+    if train_on_labels:
+        settings = replace(settings, train_on_labels=True)
     store = Store(db)
     if labels is not None:
         click.echo(f"{load_labels(store, labels)} clerical labels loaded")

@@ -58,3 +58,24 @@ def test_bad_labels_are_reported_by_line(tmp_path: Path) -> None:
                   "label": ["1", "perhaps"]}).write_csv(path)
     with pytest.raises(DataError, match="line\\(s\\) 3"):
         load_labels(Store(tmp_path / "x.duckdb"), path)
+
+
+def test_supervised_mode_trains_on_labels(tmp_path: Path) -> None:
+    from linkage.pipeline import link
+    from linkage.standardise import standardise
+    from linkage.supervised import retrain
+
+    left, right, truth = make_world(n=150, seed=31, error=0.25)
+    cols = ["rid", "forename", "surname", "dob", "sex", "postcode", "nhs_number"]
+    res = link(standardise(left.select(cols)), standardise(right.select(cols)), FAST, keep_all=True)
+    known = {tuple(p) for p in truth.iter_rows()}
+    reviewed = res.pairs.select("l_rid", "r_rid").sample(n=80, seed=3)
+    labels = reviewed.with_columns(
+        pl.Series("label", [1.0 if tuple(p) in known else 0.0 for p in reviewed.iter_rows()]))
+    assert 0 < labels["label"].sum() < 80
+    trained = retrain(res, labels, 0.5)
+    tp = trained.links.join(truth, on=["l_rid", "r_rid"]).height
+    assert tp / truth.height >= 0.95 and tp / trained.links.height >= 0.95
+    assert trained.links["l_rid"].is_unique().all()
+    with pytest.raises(DataError, match="at least 10 labelled pairs"):
+        retrain(res, labels.head(3), 0.5)
