@@ -19,7 +19,7 @@ from warehouse.validation.parsing import detect_encoding, iter_lines, parse_date
 
 # Unicode White_Space (what the engine trims); Python's str.strip also trims \x1c-\x1f
 _WS = "".join(chr(c) for c in range(0x3000 + 1) if chr(c).isspace() and c not in (0x1C, 0x1D, 0x1E, 0x1F))
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 CTX = CheckContext(year=2025, extract_date=date(2025, 3, 31))
 digits = st.text(alphabet="0123456789", min_size=9, max_size=9)
 dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
@@ -242,3 +242,39 @@ def test_read_delimited_never_raises_on_garbage(body: bytes, encoding: str) -> N
         table = read_delimited(path, encoding=encoding, delimiter=",", required_columns=["a", "b", "c"])
     assert table.rows_read >= table.frame.height
     assert all(i.rule in {"encoding", "field_count", "line_too_long"} for i in table.row_issues)
+
+
+@FAST
+@given(st.lists(st.one_of(st.none(), st.text(max_size=10),
+                          st.sampled_from(["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "Ivan\u043e\u0432", "\u0391lpha"])),
+                min_size=1, max_size=20))
+def test_free_text_rules(values: list[str | None]) -> None:
+    import re
+
+    spec = TableSpec("t", "", (Field("name", free_text=True),))
+    found = _issues(spec, {"name": values})
+    for i, v in enumerate(values, start=1):
+        clean = (v or "").strip(_WS)
+        expect_formula = clean[:1] in ("=", "+", "-", "@")
+        assert ((i, "name", "formula_text") in found) == expect_formula
+        mixed = bool(re.search("[A-Za-z]", clean)) and bool(re.search("[\u0370-\u03ff\u0400-\u04ff]", clean))
+        if not mixed:
+            assert (i, "name", "mixed_script") not in found
+
+
+@FAST
+@given(st.lists(st.one_of(st.none(), st.text(max_size=5), st.integers(-5, 500).map(str)), min_size=1, max_size=20))
+def test_integer_rule(values: list[str | None]) -> None:
+    spec = TableSpec("t", "", (Field("n", "int"),))
+    found = _issues(spec, {"n": values})
+    for i, v in enumerate(values, start=1):
+        clean = (v or "").strip(_WS)
+        try:
+            int(clean)
+            ok = clean.lstrip("+-").isascii() and clean.lstrip("+-").isdigit()
+        except ValueError:
+            ok = False
+        if clean and ok:
+            assert (i, "n", "bad_integer") not in found
+        if clean and not any(ch.isdigit() for ch in clean):
+            assert (i, "n", "bad_integer") in found
