@@ -13,12 +13,18 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import polars as pl
 
 from synthetic_data import reference as ref
 from synthetic_data.dates import EPOCH, YEAR, day
 from synthetic_data.names import NamePools
 from synthetic_data.settings import SiteProfile, WorldSettings
-from warehouse.identifiers import UPN_ALPHABET, nhs_check_digits_vec, upn_check_letters_vec
+from warehouse.identifiers import (
+    UPN_ALPHABET,
+    nhs_check_digits_vec,
+    upn_check_letters_vec,
+    weighted_digit_sum,
+)
 from warehouse.sites import LOCAL_AUTHORITIES, SITES
 
 
@@ -64,6 +70,7 @@ class Children:
     former_upn: np.ndarray
     upn_unknown: np.ndarray  # "" or UN1..UN5
     la_child_id: np.ndarray  # str or None
+    la_child_num: np.ndarray  # the LAchildID's number part (sorts like the id within an LA), -1 if none
 
     def __len__(self) -> int:
         return len(self.family)
@@ -122,7 +129,7 @@ def random_postcodes(rng: np.random.Generator, la_codes: np.ndarray) -> np.ndarr
         district[idx] = np.where(use_core, core[rng.integers(0, len(core), len(idx))],
                                  shared[rng.integers(0, len(shared), len(idx))])
     letters = np.array(list(ref.POSTCODE_INWARD_LETTERS), dtype=object)
-    sector = rng.integers(1, 10, n).astype(str).astype(object)
+    sector = np.array(list("123456789"), dtype=object)[rng.integers(0, 9, n)]
     l1 = letters[rng.integers(0, len(letters), n)]
     l2 = letters[rng.integers(0, len(letters), n)]
     return district + " " + sector + l1 + l2
@@ -149,7 +156,7 @@ class _NhsAllocator:
         avail = len(self.pool) - self.used
         k = min(avail, len(idx))
         self.shortfall += len(idx) - k
-        out[idx[:k]] = self.pool[self.used:self.used + k].astype(str).astype(object)
+        out[idx[:k]] = int_strings(self.pool[self.used:self.used + k], 10)
         self.used += k
         return out
 
@@ -287,12 +294,24 @@ def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePo
     la_ids = np.full(nk, None, dtype=object)
     idx = np.flatnonzero(in_la)
     nums = rng.choice(10_000_000, size=len(idx), replace=False)
-    la_ids[idx] = F["la_code"][fam[idx]] + np.char.zfill(nums.astype(str), 7).astype(object)
+    la_ids[idx] = int_strings(nums, 7, prefix=F["la_code"][fam[idx]])
     K["la_child_id"] = la_ids
+    la_num = np.full(nk, -1, dtype=np.int64)
+    la_num[idx] = nums
+    K["la_child_num"] = la_num
 
     families = Families(**{k: F[k] for k in Families.__dataclass_fields__})
     children = Children(**{k: K[k] for k in Children.__dataclass_fields__})
     return World(s, families, children, adult_nhs, nhs.shortfall)
+
+
+def int_strings(values: np.ndarray, width: int, prefix: np.ndarray | str = "",
+                suffix: np.ndarray | str = "") -> np.ndarray:
+    """Zero-padded decimal strings of ``values`` with optional prefix/suffix strings (object array)."""
+    cols = [pl.lit(prefix) if isinstance(prefix, str) else pl.Series("p", prefix, dtype=pl.Utf8),
+            pl.Series("v", np.asarray(values, dtype=np.int64)).cast(pl.Utf8).str.zfill(width),
+            pl.lit(suffix) if isinstance(suffix, str) else pl.Series("s", suffix, dtype=pl.Utf8)]
+    return pl.select(pl.concat_str(cols)).to_series().to_numpy().astype(object)
 
 
 def _make_upns(rng: np.random.Generator, la: np.ndarray, dob: np.ndarray, mask: np.ndarray,
@@ -307,21 +326,17 @@ def _make_upns(rng: np.random.Generator, la: np.ndarray, dob: np.ndarray, mask: 
     birth_year = (EPOCH.year + dob[idx] / YEAR).astype(np.int64)
     year2 = (birth_year + 5) % 100
     la_int = la[idx].astype(np.int64)
-    body = (np.char.zfill(la_int.astype(str), 3) + np.char.zfill(est.astype(str), 4)
-            + np.char.zfill(year2.astype(str), 2))
+    letters = np.array(list(UPN_ALPHABET), dtype=object)
     if temporary:
-        # temporary UPN: two serial digits then a letter from the 23-letter alphabet
-        letters = np.array(list(UPN_ALPHABET))
+        # temporary UPN: 11 digits then a letter from the 23-letter alphabet (value = its index, weight 13)
+        body11 = la_int * 10**8 + est * 10**4 + year2 * 100 + serial % 100
         last = rng.integers(0, 23, len(idx))
-        tail = np.char.zfill((serial % 100).astype(str), 2)
-        body12 = np.char.add(np.char.add(body, tail), letters[last])
-        from warehouse.identifiers import upn_check_letter
-
-        check = np.array([upn_check_letter(b) for b in body12.tolist()])
+        check = letters[(weighted_digit_sum(body11, 11, np.arange(2, 13, dtype=np.int64)) + last * 13) % 23]
+        out[idx] = int_strings(body11, 11, prefix=check, suffix=letters[last])
     else:
-        body12 = np.char.add(body, np.char.zfill(serial.astype(str), 3))
-        check = upn_check_letters_vec(la_int, est, year2, serial)
-    out[idx] = np.char.add(check, body12).astype(object)
+        body12 = la_int * 10**9 + est * 10**5 + year2 * 10**3 + serial
+        check = upn_check_letters_vec(la_int, est, year2, serial).astype(object)
+        out[idx] = int_strings(body12, 12, prefix=check)
     return out
 
 

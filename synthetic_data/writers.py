@@ -7,6 +7,8 @@ manifest can count them. Dates are formatted once per column with polars.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import polars as pl
 
@@ -36,8 +38,7 @@ def la_children_order(world: World, cin: CinEpisodes, la_code: str) -> np.ndarra
     """Positions in ``cin`` of this LA's children, sorted by LAchildID (the row order of every LA file)."""
     K, F = world.children, world.families
     pos = np.flatnonzero(F.la_code[K.family[cin.child]] == la_code)
-    ids = K.la_child_id[cin.child[pos]]
-    return pos[np.argsort(ids.astype(str), kind="stable")]
+    return pos[np.argsort(K.la_child_num[cin.child[pos]], kind="stable")]
 
 
 def la_nhs(world: World, rng_mask: np.ndarray) -> np.ndarray:
@@ -159,8 +160,11 @@ def cin_xml(la_code: str, s: WorldSettings, fragments: pl.Series | list[str]) ->
         "</Header>\n<Children>\n"
     )
     series = fragments if isinstance(fragments, pl.Series) else pl.Series("x", fragments, dtype=pl.Utf8)
-    body = pl.DataFrame({"x": series}).write_csv(include_header=False, quote_style="never", line_terminator="\n")
-    return (header + body + "</Children>\n</Message>\n").encode("utf-8")
+    buf = io.BytesIO()
+    buf.write(header.encode("utf-8"))
+    pl.DataFrame({"x": series}).write_csv(buf, include_header=False, quote_style="never", line_terminator="\n")
+    buf.write(b"</Children>\n</Message>\n")
+    return buf.getvalue()
 
 
 def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.ndarray,
@@ -257,6 +261,12 @@ def csv_bytes(df: pl.DataFrame, delimiter: str = ",", encoding: str = "utf-8",
     line has one field fewer than the header (a shifted-columns defect).
     """
     blanked = df.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in df.columns)
+    if not short_rows and encoding in ("utf-8", "utf-8-sig"):
+        buf = io.BytesIO()
+        if encoding == "utf-8-sig":
+            buf.write(b"\xef\xbb\xbf")
+        blanked.write_csv(buf, separator=delimiter, quote_style="necessary", line_terminator="\n")
+        return buf.getvalue()
     text = blanked.write_csv(separator=delimiter, quote_style="necessary", line_terminator="\n")
     if short_rows:
         lines = text.split("\n")

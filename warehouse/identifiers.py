@@ -30,6 +30,7 @@ __all__ = [
     "upn_check_letter",
     "upn_check_letters_vec",
     "upn_is_valid",
+    "weighted_digit_sum",
 ]
 
 UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
@@ -107,7 +108,7 @@ def nhs_check_digits_vec(first9: np.ndarray) -> np.ndarray:
 
     Returns an int64 array; ``10`` marks bodies that cannot form a valid NHS number.
     """
-    check = 11 - _weighted_digit_sum(first9, 9, _NHS_WEIGHTS) % 11
+    check = 11 - weighted_digit_sum(first9, 9, _NHS_WEIGHTS) % 11
     return np.where(check == 11, 0, check)
 
 
@@ -116,7 +117,7 @@ def nhs_numbers_are_valid(values: np.ndarray | list[str]) -> np.ndarray:
     return np.fromiter((nhs_number_is_valid(v) for v in values), dtype=bool, count=len(values))
 
 
-def _weighted_digit_sum(values: np.ndarray, width: int, weights: np.ndarray) -> np.ndarray:
+def weighted_digit_sum(values: np.ndarray, width: int, weights: np.ndarray) -> np.ndarray:
     """Sum of digit * weight for ``(n, width)`` digit arrays or ``(n,)`` integers of ``width`` digits."""
     arr = np.asarray(values)
     if arr.ndim == 2:
@@ -190,5 +191,5 @@ def upn_check_letters_vec(la_code: np.ndarray, establishment: np.ndarray, year2:
         + np.asarray(year2, dtype=np.int64) * 10**3
         + np.asarray(serial, dtype=np.int64)
     )
-    idx = _weighted_digit_sum(body, 12, _UPN_WEIGHTS) % 23
+    idx = weighted_digit_sum(body, 12, _UPN_WEIGHTS) % 23
     return np.asarray(list(UPN_ALPHABET))[idx]
