@@ -7,7 +7,6 @@ returns a :class:`CheckedFile`: its problems, its typed good rows per table and 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -427,7 +426,3 @@ def manifest_problems(root: Path, manifest: dict[str, object]) -> list[Problem]:
         if expected and drop.sha256_file(path) != expected:
             out.append(_problem(rel, None, None, "manifest_hash"))
     return out
-
-
-def to_json(value: object) -> str:
-    return json.dumps(value, sort_keys=True, default=str)

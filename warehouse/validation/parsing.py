@@ -9,7 +9,6 @@ the drop layout): a wrong declaration is reported, never decoded into silent gar
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -336,11 +335,6 @@ def _read_fast(path: Path, delimiter: str, header: list[str]) -> RawTable | None
     return table
 
 
-def read_text_sample(path: Path, n: int = 64 * 1024) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(n)
-
-
 # --------------------------------------------------------------------------- dates
 
 
@@ -362,8 +356,3 @@ def parse_dates(values: pl.Series | pl.Expr, fmt: str) -> pl.Expr | pl.Series:
     if isinstance(values, pl.Series):
         return values.str.strip_chars().str.strptime(pl.Date, fmt, strict=False, exact=True)
     return values.str.strip_chars().str.strptime(pl.Date, fmt, strict=False, exact=True)
-
-
-def decode_for_polars(raw: bytes, codec: str) -> io.BytesIO:
-    """Re-encode text in ``codec`` as UTF-8 for polars (which reads UTF-8 only)."""
-    return io.BytesIO(raw.decode(codec).encode("utf-8"))
