@@ -12,7 +12,7 @@ from synthetic_data.dates import LUT_END, LUT_START, UNIX_OFFSET
 
 def el(tag: str, col: pl.Expr) -> pl.Expr:
     """``<tag>value</tag>`` where ``col`` is not null, else null (so ``concat_str(ignore_nulls=True)`` skips it)."""
-    return pl.when(col.is_not_null()).then(pl.concat_str([pl.lit(f"<{tag}>"), col, pl.lit(f"</{tag}>")]))
+    return pl.concat_str([pl.lit(f"<{tag}>"), col, pl.lit(f"</{tag}>")])  # null in -> null out
 
 
 def wrap(tag: str, inner: pl.Expr) -> pl.Expr:
