@@ -168,10 +168,12 @@ def hmac_keys(con: duckdb.DuckDBPyConnection, pseudo: Pseudonymiser, prefix: tup
     """
     opad, ipad = _hmac_pads(pseudo.secret)
     head = "\x1f".join(prefix) + "\x1f"
-    con.register("_ld_ids", pl.DataFrame({"id": ids.cast(pl.String).fill_null("")}).to_arrow())
+    frame = pl.DataFrame({"id": ids.cast(pl.String).fill_null("")}).with_row_index("i")
+    con.register("_ld_ids", frame.to_arrow())
     try:
         out = con.sql(
-            "SELECT left(sha256(?::BLOB || unhex(sha256(?::BLOB || encode(? || id)))), 32) AS k FROM _ld_ids",
+            "SELECT left(sha256(?::BLOB || unhex(sha256(?::BLOB || encode(? || id)))), 32) AS k FROM _ld_ids "
+            "ORDER BY i",
             params=[opad, ipad, head],
         ).to_arrow_table()
     finally:
@@ -226,11 +228,18 @@ class _Loader:
         opad, ipad = _hmac_pads(self.pseudo.secret)
         cols = list(t.columns)
         self.con.register("_ld_frame", t.to_arrow())
+        # physical row order carries no meaning; parallel insertion is a third faster on big extracts
+        # (it only changes anything past one row group, ~122k rows). Readers must ORDER BY.
+        self.con.execute("SET preserve_insertion_order = false")
         try:
             self.con.execute(_insert_la_identifiers_sql(cols),
                              [batch, la, opad, ipad, f"la\x1f{la}\x1f", self.retain_until])
+            self._la_children_from_restricted(la, batch)
         finally:
+            self.con.execute("RESET preserve_insertion_order")
             self.con.unregister("_ld_frame")
+
+    def _la_children_from_restricted(self, la: str, batch: int) -> None:
         # a child first seen in another file of this LA is replaced by the identifier extract's row
         self.con.execute(
             "DELETE FROM children WHERE person_key IN "
