@@ -177,8 +177,13 @@ def explanation_frame(text: str | None) -> pl.DataFrame:
         data = json.loads(text) if text else {}
     except ValueError:
         data = {}
+    prior = data.get("prior_weight") if isinstance(data, dict) else None
     if isinstance(data, dict) and isinstance(data.get("comparisons"), list | dict):
         data = data["comparisons"]
+    if isinstance(prior, int | float):
+        names.append("prior (how rare a match is)")
+        weights.append(float(prior))
+        levels.append(None)
     items: list[tuple[str, object]]
     if isinstance(data, dict):
         items = list(data.items())

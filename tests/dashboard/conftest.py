@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import DashboardSettings, create_app, create_demo_accounts
+from tests.dashboard.pipeline import build_pipeline
 from tests.dashboard.seeded import build
 from warehouse.store import Store
 
@@ -41,14 +42,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def warehouse_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small seeded warehouse with linkage, synthesis and readiness results."""
+    """A hand-seeded warehouse with known small cells (coda has 4 programme children), plus synthesis
+    and readiness results: for exact disclosure and authorisation assertions."""
     return build(tmp_path_factory.mktemp("dash") / "test.duckdb")
+
+
+@pytest.fixture(scope="session")
+def pipeline_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse built by the real pipeline at small N (generate, load, link, readiness, findings)."""
+    return build_pipeline(tmp_path_factory.mktemp("pipe") / "pipe.duckdb", children=600)
 
 
 @pytest.fixture(scope="session")
 def passwords(warehouse_db: Path) -> dict[str, str]:
     """Demo accounts (researcher, admin, <site>_user) -> their one-time passwords."""
     return {a.name: a.password or "" for a in create_demo_accounts(warehouse_db)}
+
+
+@pytest.fixture(scope="session")
+def pipeline_passwords(pipeline_db: Path) -> dict[str, str]:
+    """Demo accounts of the pipeline warehouse."""
+    return {a.name: a.password or "" for a in create_demo_accounts(pipeline_db)}
 
 
 @pytest.fixture(scope="session")
@@ -94,10 +108,11 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def live_server(app) -> Iterator[str]:
-    """One live server per session on a free loopback port."""
+def live_server(pipeline_db: Path, pipeline_passwords: dict[str, str], settings: DashboardSettings) -> Iterator[str]:
+    """One live server per session on a free loopback port, over the pipeline-built warehouse."""
     from werkzeug.serving import make_server
 
+    app = create_app(Store(pipeline_db, read_only=True), settings)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
