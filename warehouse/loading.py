@@ -265,8 +265,9 @@ class _Loader:
         child = c.tables["cin_child"]
         child = child.with_columns(self._la_person_keys(la, child.get_column("LAchildID")).alias("person_key"))
         keys = child.select("_row", "person_key")
-        sex_col = "Sex" if child.get_column("Sex").is_not_null().any() else "GenderCurrent"
-        self._la_children(child, la, batch, "PersonBirthDate", "ExpectedPersonBirthDate", sex_col, "Ethnicity")
+        # Sex (2024-25 on) or GenderCurrent (earlier years); _la_children maps 1/2/0/9 to M/F/U
+        child = child.with_columns(pl.coalesce("Sex", "GenderCurrent").alias("_sex"))
+        self._la_children(child, la, batch, "PersonBirthDate", "ExpectedPersonBirthDate", "_sex", "Ethnicity")
         details = c.tables["cin_details"].join(keys, on="_row")
         factors = (
             c.tables["cin_factors"].drop_nulls("AssessmentFactors")
