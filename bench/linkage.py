@@ -202,7 +202,9 @@ def run_splink(left: pl.DataFrame, right: pl.DataFrame | None, extras: list[str]
     else:
         comparisons += [cl.ExactMatch("sex"), cl.PostcodeComparison("postcode"), cl.ExactMatch("nhs_number")]
         rules += [block_on("nhs_number"), block_on("postcode", "dob")]
-        em_rules = [block_on("dob"), block_on("forename", "surname")]
+        # EM on blocks that stay small at 1,000,000 records (a date-of-birth block alone would hold
+        # tens of millions of pairs there): names train dob/sex/postcode/NHS, dob+postcode the names
+        em_rules = [block_on("forename", "surname"), block_on("dob", "postcode")]
         prior_rules = [block_on("nhs_number")]
     settings = SettingsCreator(
         link_type="dedupe_only" if right is None else "link_only",

@@ -145,6 +145,12 @@ def _on_unique(df: pl.DataFrame, column: str, fn: Callable[[pl.Expr], pl.Expr], 
     return out.alias(name)
 
 
+def _derive_on_unique(df: pl.DataFrame, keys: list[str], exprs: list[pl.Expr]) -> pl.DataFrame:
+    """Add ``exprs`` (functions of ``keys`` only) computed once per distinct key combination."""
+    uniq = df.select(keys).unique().with_columns(exprs)
+    return df.join(uniq, on=keys, how="left", nulls_equal=True, maintain_order="left")
+
+
 def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
     """Standardise a frame holding ``rid`` and any of :data:`ROLES` (plus ``extras``).
 
@@ -188,10 +194,12 @@ def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
             derived.append(_map_unique(out[role], canonical_name).alias(f"{role}_canon"))
             derived.append(_map_unique(out[role], phonetic).alias(f"{role}_mp"))
             derived.append(pl.col(role).str.slice(0, 1).alias(f"{role}_init"))
+    if derived:
+        out = out.with_columns(derived)
     if "dob_date" in out.columns:
         d = pl.col("dob_date")
         text = pl.coalesce(d.dt.strftime("%Y-%m-%d"), pl.col("_dob_text"))
-        derived += [
+        out = _derive_on_unique(out, ["dob_date", "_dob_text"], [
             text.alias("dob"),
             text.str.slice(0, 4).cast(pl.Int32, strict=False).alias("dob_year"),
             text.str.slice(5, 2).cast(pl.Int8, strict=False).alias("dob_month"),
@@ -201,13 +209,13 @@ def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
                             d.dt.month().cast(pl.Utf8).str.zfill(2)))
             .otherwise(None)
             .alias("dob_swap"),
-        ]
+        ])
     if "postcode" in out.columns:
         pc = pl.col("postcode")
         outward = pc.str.extract(_UK_POSTCODE, 1)
         inward = pc.str.extract(_UK_POSTCODE, 2)
         n = pc.str.len_chars()
-        derived += [
+        out = _derive_on_unique(out, ["postcode"], [
             pl.when(outward.is_not_null())
             .then(outward + inward.str.slice(0, 1))
             .otherwise(pc.str.slice(0, n - 1))
@@ -217,9 +225,7 @@ def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
             .then(outward.str.extract(r"^([A-Z]+)", 1))
             .otherwise(pc.str.slice(0, 1))
             .alias("pc_area"),
-        ]
-    if derived:
-        out = out.with_columns(derived)
+        ])
     return out.drop("_dob_text", strict=False)
 
 
