@@ -91,11 +91,15 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
     files: list[DropFile] = []
     la_missing_nhs = rng_write.random(len(world.children)) < settings.p_la_nhs_missing
     nhs = np.where(la_missing_nhs, None, world.children.nhs)
+    say("rendering CIN census and identifier rows")
+    everyone = np.arange(len(cin.child))
+    all_fragments = cin_child_fragments(world, cin, everyone)  # one polars pass, then a gather per LA
+    all_identifiers = identifier_rows(world, cin, everyone, nhs)
     for code in sorted(LOCAL_AUTHORITIES):
         say(f"writing local authority {code}")
         order = la_children_order(world, cin, code)
         base = f"la/{code}"
-        files.append(DropFile(f"{base}/{CIN_CENSUS}", "cin_census", fragments=cin_child_fragments(world, cin, order),
+        files.append(DropFile(f"{base}/{CIN_CENSUS}", "cin_census", fragments=all_fragments.gather(order),
                               la_code=code))
         header, episodes = ssda903_rows(world, cin, cla, order, rng_write)
         files.append(DropFile(f"{base}/{SSDA903_HEADER}", "ssda903_header", table=header, la_code=code,
@@ -103,7 +107,7 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
         files.append(DropFile(f"{base}/{SSDA903_EPISODES}", "ssda903_episodes", table=episodes, la_code=code,
                               date_format="%d/%m/%Y"))
         files.append(DropFile(f"{base}/{LA_IDENTIFIERS}", "la_identifiers",
-                              table=identifier_rows(world, cin, order, nhs), la_code=code))
+                              table=all_identifiers.select(pl.all().gather(order)), la_code=code))
     for site_id in SITES:
         say(f"writing site {site_id}")
         adapter = get_adapter(site_id)
