@@ -126,6 +126,7 @@ class AccountStore:
         con = sqlite3.connect(self.path, timeout=10)
         try:
             con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
             with con:
                 yield con
         finally:
@@ -230,6 +231,18 @@ class AccountStore:
                 "INSERT INTO audit_log (at, username, action, what, sites, detail) VALUES (?, ?, ?, ?, ?, ?)",
                 [_now().isoformat(timespec="milliseconds"), username, action, what, ",".join(sites),
                  json.dumps(detail, sort_keys=True, default=str) if detail else None],
+            )
+
+    def audit_many(self, entries: list[tuple[str, str, str, tuple[str, ...], dict[str, object] | None]]) -> None:
+        """Append several audit lines in one transaction (one request's views)."""
+        if not entries:
+            return
+        at = _now().isoformat(timespec="milliseconds")
+        rows = [[at, u, a, w, ",".join(s), json.dumps(d, sort_keys=True, default=str) if d else None]
+                for u, a, w, s, d in entries]
+        with self._lock, self._connect() as con:
+            con.executemany(
+                "INSERT INTO audit_log (at, username, action, what, sites, detail) VALUES (?, ?, ?, ?, ?, ?)", rows
             )
 
     def audit_entries(self, limit: int = 500, username: str | None = None) -> list[dict[str, str]]:

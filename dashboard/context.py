@@ -59,6 +59,21 @@ class DashboardContext:
                 self._cache.popitem(last=False)
         return value
 
+    def audit(self, username: str, action: str, what: str, sites: tuple[str, ...],
+              detail: dict[str, object] | None = None) -> None:
+        """Record a view: buffered for the current request (written once when it ends), else written now."""
+        if flask.has_request_context():
+            pending = flask.g.setdefault("linkready_audit", [])
+            pending.append((username, action, what, tuple(sites), detail))
+        else:
+            self.accounts.audit(username, action, what, sites, detail)
+
+    def flush_audit(self) -> None:
+        """Write the current request's buffered audit lines (called at request teardown)."""
+        pending = flask.g.pop("linkready_audit", None) if flask.has_request_context() else None
+        if pending:
+            self.accounts.audit_many(pending)
+
     def clear_cache(self) -> None:
         """Forget cached tables (after the warehouse file is swapped)."""
         with self._lock:
@@ -73,8 +88,12 @@ class DashboardContext:
 
 
 def install(app: flask.Flask, ctx: DashboardContext) -> None:
-    """Attach ``ctx`` to a Flask app."""
+    """Attach ``ctx`` to a Flask app; buffered audit lines are written when each request ends."""
     app.extensions[_KEY] = ctx
+
+    @app.teardown_request
+    def _flush(_exc: BaseException | None) -> None:
+        ctx.flush_audit()
 
 
 def current() -> DashboardContext:

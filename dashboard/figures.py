@@ -1,11 +1,14 @@
-"""Plotly figures built from already-suppressed tables (a ``[c]`` cell is never plotted).
+"""Plotly figures (as plain figure dicts) built from already-suppressed tables: a ``[c]`` cell is never plotted.
 
-Analysis Function palettes; colour is never the only cue (patterns, marker shapes, direct labels).
+Figures are dicts rather than ``go.Figure`` objects: plotly's object validation costs tens of
+milliseconds per chart, more than the queries behind it. Analysis Function palettes; colour is
+never the only cue (patterns, marker shapes, direct labels).
 """
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
+from typing import Any
+
 import polars as pl
 
 from dashboard.tables import TableResult
@@ -16,6 +19,7 @@ SEQUENTIAL = ("#DCEBF7", "#6BACE6", "#2073BC", "#12436D")
 PATTERNS = ("", "/", "x", ".", "\\", "+")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
 FONT = "system-ui, -apple-system, 'Segoe UI', Arial, sans-serif"
+Figure = dict[str, Any]
 
 
 def numbers(frame: pl.DataFrame, column: str) -> list[float | None]:
@@ -31,127 +35,132 @@ def numbers(frame: pl.DataFrame, column: str) -> list[float | None]:
     return out
 
 
-def _layout(fig: go.Figure, title: str, y_title: str = "", percent: bool = False) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 16}}, font={"family": FONT, "color": "#0b0c0c"},
-        paper_bgcolor="white", plot_bgcolor="white", margin={"l": 60, "r": 20, "t": 50, "b": 60},
-        legend={"orientation": "h", "y": -0.2}, height=380,
-    )
-    fig.update_yaxes(title=y_title, gridcolor="#e0e0e0", tickformat=".0%" if percent else None,
-                     rangemode="tozero")
-    return fig
+def _figure(data: list[dict[str, Any]], title: str, y_title: str = "", percent: bool = False,
+            **layout: Any) -> Figure:
+    base: dict[str, Any] = {
+        "title": {"text": title, "x": 0, "font": {"size": 16}},
+        "font": {"family": FONT, "color": "#0b0c0c"},
+        "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
+        "legend": {"orientation": "h", "y": -0.2}, "height": 380,
+        "yaxis": {"title": {"text": y_title}, "gridcolor": "#e0e0e0", "rangemode": "tozero",
+                  **({"tickformat": ".0%"} if percent else {})},
+    }
+    for key, value in layout.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return {"data": data, "layout": base}
 
 
 def _labels(values: list[float | None], percent: bool = True) -> list[str]:
     return ["[c]" if v is None else (f"{v:.0%}" if percent else f"{v:,.0f}") for v in values]
 
 
-def overview_figure(result: TableResult) -> go.Figure:
+def _site_label(part: pl.DataFrame, site: object) -> str:
+    return str(part["site"][0] if "site" in part.columns else site)
+
+
+def overview_figure(result: TableResult) -> Figure:
     """Match rate beside the expected share known to CSC, per site (duo palette + hatching)."""
     f = result.frame
     sites = f["site"].to_list() if "site" in f.columns else f["site_id"].to_list()
-    fig = go.Figure()
+    data = []
     for i, (col, name) in enumerate((("match_rate", "Match rate"), ("expected_known_share", "Expected known to CSC"))):
         ys = numbers(f, col)
-        fig.add_bar(x=sites, y=ys, name=name, marker={"color": DUO[i], "pattern": {"shape": PATTERNS[i * 2]}},
-                    text=_labels(ys), textposition="outside")
-    fig.update_layout(barmode="group")
+        data.append({"type": "bar", "x": sites, "y": ys, "name": name, "text": _labels(ys), "textposition": "outside",
+                     "marker": {"color": DUO[i], "pattern": {"shape": PATTERNS[i * 2]}}})
     scenario = result.params.get("scenario", "")
-    return _layout(fig, f"Match rate and expected CSC contact by site ({scenario})", "Share of programme children",
-                   percent=True)
+    return _figure(data, f"Match rate and expected CSC contact by site ({scenario})", "Share of programme children",
+                   percent=True, barmode="group")
 
 
-def scenario_figure(result: TableResult) -> go.Figure:
+def scenario_figure(result: TableResult) -> Figure:
     """Recall by identifier scenario for each site (one series per site)."""
     f = result.frame
-    fig = go.Figure()
+    data = []
     for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("site_id") == site)
-        ys = numbers(part, "recall")
-        fig.add_bar(x=part["scenario"].to_list(), y=ys, name=str(part["site"][0] if "site" in part.columns else site),
-                    marker={"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}})
-    fig.update_layout(barmode="group")
-    return _layout(fig, "Recall falls as identifiers are withheld", "Recall", percent=True)
+        data.append({"type": "bar", "x": part["scenario"].to_list(), "y": numbers(part, "recall"),
+                     "name": _site_label(part, site),
+                     "marker": {"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}}})
+    return _figure(data, "Recall falls as identifiers are withheld", "Recall", percent=True, barmode="group")
 
 
-def subgroup_figure(result: TableResult) -> go.Figure:
+def subgroup_figure(result: TableResult) -> Figure:
     """Subgroup match rates with 95% intervals, one marker shape per site."""
     f = result.frame
-    fig = go.Figure()
+    data = []
     for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("site_id") == site)
         y = numbers(part, "match_rate")
         lo, hi = numbers(part, "ci_low"), numbers(part, "ci_high")
         plus = [None if (a is None or b is None) else b - a for a, b in zip(y, hi, strict=True)]
         minus = [None if (a is None or b is None) else a - b for a, b in zip(y, lo, strict=True)]
-        fig.add_scatter(
-            x=part["subgroup"].to_list(), y=y, mode="markers", name=str(part["site"][0] if "site" in part.columns else site),
-            marker={"color": CATEGORICAL[i % 6], "symbol": SYMBOLS[i % 6], "size": 10},
-            error_y={"type": "data", "array": plus, "arrayminus": minus, "visible": True},
-        )
+        data.append({"type": "scatter", "mode": "markers", "x": part["subgroup"].to_list(), "y": y,
+                     "name": _site_label(part, site),
+                     "marker": {"color": CATEGORICAL[i % 6], "symbol": SYMBOLS[i % 6], "size": 10},
+                     "error_y": {"type": "data", "array": plus, "arrayminus": minus, "visible": True}})
     kind = result.params.get("subgroup_type", "").replace("_", " ")
-    return _layout(fig, f"Match rate by {kind}, with 95% intervals", "Match rate", percent=True)
+    return _figure(data, f"Match rate by {kind}, with 95% intervals", "Match rate", percent=True)
 
 
-def explanation_figure(frame: pl.DataFrame, title: str) -> go.Figure:
+def explanation_figure(frame: pl.DataFrame, title: str) -> Figure:
     """Per-comparison weights of one pair: positive weights push towards a match."""
-    ys = frame["comparison"].to_list()
     xs = numbers(frame, "weight")
-    colours = [DUO[0] if (x or 0) >= 0 else DUO[1] for x in xs]
-    fig = go.Figure(go.Bar(x=xs, y=ys, orientation="h", marker={"color": colours},
-                           text=[f"{x:+.2f}" if x is not None else "" for x in xs], textposition="outside"))
-    fig = _layout(fig, title, "")
-    fig.update_xaxes(title="Weight (log2 Bayes factor)", zeroline=True, zerolinecolor="#0b0c0c")
-    return fig
+    data = [{"type": "bar", "orientation": "h", "x": xs, "y": frame["comparison"].to_list(),
+             "marker": {"color": [DUO[0] if (x or 0) >= 0 else DUO[1] for x in xs]},
+             "text": [f"{x:+.2f}" if x is not None else "" for x in xs], "textposition": "outside"}]
+    return _figure(data, title, "", xaxis={"title": {"text": "Weight (log2 Bayes factor)"}, "zeroline": True,
+                                           "zerolinecolor": "#0b0c0c"})
 
 
-def completeness_figure(result: TableResult) -> go.Figure:
+def completeness_figure(result: TableResult) -> Figure:
     """Outcome completeness by site and timepoint (one hatched series per timepoint)."""
     f = result.frame
-    fig = go.Figure()
-    timepoints = f["timepoint"].unique(maintain_order=True).to_list()
-    for i, tp in enumerate(timepoints):
+    data = []
+    for i, tp in enumerate(f["timepoint"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("timepoint") == tp)
         xs = [f"{s} · {m}" for s, m in zip(part["site_id"].to_list(), part["measure"].to_list(), strict=True)]
         ys = numbers(part, "completeness")
-        fig.add_bar(x=xs, y=ys, name=str(tp), marker={"color": DUO[i % 2], "pattern": {"shape": PATTERNS[(i * 2) % 6]}},
-                    text=_labels(ys), textposition="outside")
-    fig.update_layout(barmode="group")
+        data.append({"type": "bar", "x": xs, "y": ys, "name": str(tp), "text": _labels(ys), "textposition": "outside",
+                     "marker": {"color": DUO[i % 2], "pattern": {"shape": PATTERNS[(i * 2) % 6]}}})
     measure = result.params.get("measure", "all")
-    return _layout(fig, f"Outcome completeness by site and timepoint ({measure})", "Scored / people", percent=True)
+    return _figure(data, f"Outcome completeness by site and timepoint ({measure})", "Scored / eligible",
+                   percent=True, barmode="group")
 
 
-def timeline_figure(result: TableResult) -> go.Figure:
+def timeline_figure(result: TableResult) -> Figure:
     """Cumulative evaluable sample by month, one line (and marker shape) per site."""
     f = result.frame
-    fig = go.Figure()
+    data = []
     for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("site_id") == site)
-        fig.add_scatter(x=[str(m) for m in part["month"].to_list()], y=numbers(part, "evaluable"), mode="lines+markers",
-                        name=str(part["site"][0] if "site" in part.columns else site),
-                        line={"color": CATEGORICAL[i % 6]}, marker={"symbol": SYMBOLS[i % 6]})
-    return _layout(fig, "Evaluable sample accrues month by month", "Evaluable people (cumulative)")
+        data.append({"type": "scatter", "mode": "lines+markers", "x": [str(m) for m in part["month"].to_list()],
+                     "y": numbers(part, "evaluable"), "name": _site_label(part, site),
+                     "line": {"color": CATEGORICAL[i % 6]}, "marker": {"symbol": SYMBOLS[i % 6]}})
+    return _figure(data, "Evaluable sample accrues month by month", "Evaluable people (cumulative)")
 
 
-def months_figure(result: TableResult) -> go.Figure:
+def months_figure(result: TableResult) -> Figure:
     """Months to the target sample per site and outcome (first design listed), hatched per site."""
     f = result.frame
     if "design" in f.columns and f.height:
         f = f.filter(pl.col("design") == f["design"][0])
-    fig = go.Figure()
+    data = []
     for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("site_id") == site)
         ys = numbers(part, "months_to_target_whole")
-        fig.add_bar(x=[str(o) for o in part["outcome"].to_list()], y=ys,
-                    name=str(part["site"][0] if "site" in part.columns else site),
-                    marker={"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}},
-                    text=["never" if y is None else f"{y:.0f}" for y in ys], textposition="outside")
-    fig.update_layout(barmode="group")
+        data.append({"type": "bar", "x": [str(o) for o in part["outcome"].to_list()], "y": ys,
+                     "name": _site_label(part, site), "textposition": "outside",
+                     "text": ["never" if y is None else f"{y:.0f}" for y in ys],
+                     "marker": {"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}}})
     design = str(f["design"][0]).replace("_", " ") if "design" in f.columns and f.height else ""
-    return _layout(fig, f"Months to reach the target sample ({design})", "Months")
+    return _figure(data, f"Months to reach the target sample ({design})", "Months", barmode="group")
 
 
-def heatmap_figure(result: TableResult, value: str = "rating") -> go.Figure:
+def heatmap_figure(result: TableResult, value: str = "rating") -> Figure:
     """Site x data item heatmap of one availability dimension (sequential palette, values printed)."""
     f = result.frame
     label_col = "data_item_label" if "data_item_label" in f.columns else "data_item"
@@ -159,7 +168,7 @@ def heatmap_figure(result: TableResult, value: str = "rating") -> go.Figure:
     sites = f["site_id"].unique(maintain_order=True).to_list() if "site_id" in f.columns else []
     raw = f[value].to_list() if value in f.columns else [None] * f.height
     numeric = all(isinstance(v, int | float) or v is None for v in raw)
-    order: dict[object, int] = {}
+    order: dict[str, int] = {}
     if not numeric:
         order = {v: i for i, v in enumerate(sorted({str(v) for v in raw if v is not None}))}
     cell: dict[tuple[str, str], object] = {}
@@ -170,26 +179,22 @@ def heatmap_figure(result: TableResult, value: str = "rating") -> go.Figure:
         z.append([(cell.get((s, it)) if numeric else order.get(str(cell.get((s, it))))) for it in items])
         text.append([("" if cell.get((s, it)) is None else str(cell.get((s, it)))) for it in items])
     site_label = dict(zip(f["site_id"].to_list(), f["site"].to_list(), strict=True)) if "site" in f.columns else {}
-    sites = [site_label.get(s, s) for s in sites]
-    fig = go.Figure(go.Heatmap(z=z, x=items, y=sites, text=text, texttemplate="%{text}",
-                               colorscale=[[i / 3, c] for i, c in enumerate(SEQUENTIAL)], showscale=numeric, zmin=0,
-                               zmax=4 if numeric else None,
-                               hoverongaps=False))
+    data = [{"type": "heatmap", "z": z, "x": items, "y": [site_label.get(s, s) for s in sites], "text": text,
+             "texttemplate": "%{text}", "hoverongaps": False, "showscale": numeric,
+             "colorscale": [[i / 3, c] for i, c in enumerate(SEQUENTIAL)],
+             **({"zmin": 0, "zmax": 4} if numeric else {})}]
     dim = result.params.get("dimension", "")
-    fig = _layout(fig, f"Data availability: {dim}", "")
-    fig.update_layout(height=max(300, 80 * len(sites) + 160))
-    fig.update_yaxes(autorange="reversed")
-    return fig
+    return _figure(data, f"Data availability: {dim}", "", height=max(300, 80 * len(sites) + 160),
+                   yaxis={"autorange": "reversed", "rangemode": "normal"})
 
 
-def code_frequency_figure(result: TableResult, count_col: str, code_col: str) -> go.Figure:
+def code_frequency_figure(result: TableResult, count_col: str, code_col: str) -> Figure:
     """Coded segments per code, one hatched series per site."""
     f = result.frame
-    fig = go.Figure()
+    data = []
     for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("site_id") == site)
-        ys = numbers(part, count_col)
-        fig.add_bar(x=[str(c) for c in part[code_col].to_list()], y=ys, name=str(site),
-                    marker={"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}})
-    fig.update_layout(barmode="group")
-    return _layout(fig, "Code frequency by site", "Coded segments")
+        data.append({"type": "bar", "x": [str(c) for c in part[code_col].to_list()], "y": numbers(part, count_col),
+                     "name": _site_label(part, site),
+                     "marker": {"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}}})
+    return _figure(data, "Code frequency by site", "Coded segments", barmode="group")

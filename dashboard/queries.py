@@ -57,8 +57,8 @@ def relation_columns(cur: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     if name not in RELATIONS and name not in {"linkage_metrics", "linkage_pairs", "load_batches"}:
         raise ValueError(f"relation {name!r} is not one the dashboard reads")
     rows = cur.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
-        "ORDER BY ordinal_position",
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? "
+        "ORDER BY column_index",
         [name],
     ).fetchall()
     return [r[0] for r in rows]
@@ -71,17 +71,21 @@ def site_names(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
 
 
 def records_held(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    """Per site: programme children, their LA's CSC children, service people and outcome rows."""
+    """Per site: programme children, their LA's CSC children, service people and outcome rows (one scan each)."""
     return _pl(cur, """
-        WITH s AS (SELECT unnest(?) AS site_id)
-        SELECT s.site_id,
-               (SELECT count(*) FROM children c WHERE c.site_id = s.site_id AND c.source = 'site') AS programme_children,
-               (SELECT count(*) FROM children c WHERE c.site_id = s.site_id AND c.source = 'la') AS csc_children,
-               (SELECT count(*) FROM service_episodes e WHERE e.site_id = s.site_id) AS service_people,
-               (SELECT count(*) FROM outcome_measurements o WHERE o.site_id = s.site_id) AS outcome_rows,
-               (SELECT count(*) FROM outcome_measurements o WHERE o.site_id = s.site_id AND o.total IS NOT NULL)
-                   AS outcome_scored
-        FROM s ORDER BY s.site_id
+        WITH s AS (SELECT unnest(?) AS site_id),
+        c AS (SELECT site_id, count(*) FILTER (WHERE source = 'site') AS programme_children,
+                     count(*) FILTER (WHERE source = 'la') AS csc_children
+              FROM children WHERE site_id IN (SELECT site_id FROM s) GROUP BY site_id),
+        e AS (SELECT site_id, count(*) AS service_people FROM service_episodes
+              WHERE site_id IN (SELECT site_id FROM s) GROUP BY site_id),
+        o AS (SELECT site_id, count(*) AS outcome_rows, count(total) AS outcome_scored FROM outcome_measurements
+              WHERE site_id IN (SELECT site_id FROM s) GROUP BY site_id)
+        SELECT s.site_id, coalesce(c.programme_children, 0) AS programme_children,
+               coalesce(c.csc_children, 0) AS csc_children, coalesce(e.service_people, 0) AS service_people,
+               coalesce(o.outcome_rows, 0) AS outcome_rows, coalesce(o.outcome_scored, 0) AS outcome_scored
+        FROM s LEFT JOIN c USING (site_id) LEFT JOIN e USING (site_id) LEFT JOIN o USING (site_id)
+        ORDER BY s.site_id
     """, [_sites(scope)])
 
 

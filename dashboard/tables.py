@@ -21,6 +21,7 @@ from dashboard.access import Scope, Viewer
 from dashboard.context import DashboardContext
 from dashboard.disclosure import Disclosure
 from warehouse.errors import ConfigError, did_you_mean
+from warehouse.sites import SITES
 
 Cursor = duckdb.DuckDBPyConnection
 SYNTHETIC_NOTE = "All figures come from a seeded synthetic world, not from real people."
@@ -141,7 +142,7 @@ def produce(ctx: DashboardContext, viewer: Viewer, table_id: str, sites: object 
         return rule.apply(raw), tuple(c for c in rule.counts if c in raw.columns)
 
     frame, counts = ctx.cached(key, make)
-    ctx.accounts.audit(viewer.username, action, table_id, scope.sites, resolved)
+    ctx.audit(viewer.username, action, table_id, scope.sites, resolved)
     return TableResult(spec, scope, resolved, frame, counts)
 
 
@@ -201,9 +202,9 @@ DATA_ITEM = Param("data_item", "Data item", _data_items, "all")
 
 # ---------------------------------------------------------------- builders
 def _with_names(cur: Cursor, scope: Scope, frame: pl.DataFrame) -> pl.DataFrame:
-    names = q.site_names(cur, scope).select("site_id", pl.col("name").alias("site"))
     if frame.is_empty() or "site_id" not in frame.columns:
         return frame
+    names = pl.DataFrame({"site_id": list(scope.sites), "site": [SITES[s].name for s in scope.sites]})
     order = {s: i for i, s in enumerate(scope.sites)}
     joined = frame.join(names, on="site_id", how="left", maintain_order="left")
     joined = joined.with_columns(pl.col("site_id").replace_strict(order, default=len(order)).alias("_o"))
@@ -307,7 +308,7 @@ def _relation(name: str, filters: tuple[str, ...] = (), columns: tuple[str, ...]
 
 def _pivot_sites(frame: pl.DataFrame, cur: Cursor, scope: Scope, keys: list[str], value: str) -> pl.DataFrame:
     """Long rows -> one row per key, one column per site (named), cells joined text."""
-    names = dict(q.site_names(cur, scope).select("site_id", "name").iter_rows())
+    names = {s: SITES[s].name for s in scope.sites}
     frame = frame.with_columns(pl.col(value).cast(pl.Utf8).fill_null(""))
     grouped = frame.group_by([*keys, "site_id"], maintain_order=True).agg(
         pl.col(value).unique(maintain_order=True).str.join("; ")
