@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,6 +20,8 @@ from dashboard.downloads import install_downloads
 from dashboard.pages import audit, availability, linkage, outcomes, overview, site, synthesis
 from dashboard.pages.common import site_names
 from dashboard.settings import DashboardSettings
+from dashboard.tables import prewarm
+from warehouse.sites import SITE_IDS
 from warehouse.store import Store
 
 log = logging.getLogger(__name__)
@@ -111,7 +116,19 @@ def create_app(store: Store, settings: DashboardSettings | None = None) -> Dash:
     install(app.server, ctx)
     install_auth(app.server, settings.resolve_secret(db), settings.cookies_secure(), settings.session_hours)
     install_downloads(app.server)
+    if settings.prewarm:
+        threading.Thread(target=_prewarm, args=(ctx,), name="dashboard-prewarm", daemon=True).start()
     return app
+
+
+def _prewarm(ctx: DashboardContext) -> None:
+    started = time.perf_counter()
+    try:
+        built = prewarm(ctx, [SITE_IDS, *[(s,) for s in SITE_IDS]])
+    except Exception:  # a failed warm-up only means slower first views
+        log.exception("dashboard pre-aggregation failed; tables will be computed on first view")
+        return
+    log.info("pre-aggregated %d tables in %.1f s", built, time.perf_counter() - started)
 
 
 def serve(db: Path, host: str = "127.0.0.1", port: int = 8050, settings: DashboardSettings | None = None) -> None:
@@ -119,9 +136,9 @@ def serve(db: Path, host: str = "127.0.0.1", port: int = 8050, settings: Dashboa
 
     Uses waitress when installed, else Werkzeug's threaded server; never Dash debug mode.
     """
-    base = settings or DashboardSettings(host=host)
+    base = settings or DashboardSettings(host=host, prewarm=True)
     if base.host != host:
-        base = DashboardSettings(**{**base.__dict__, "host": host})
+        base = dataclasses.replace(base, host=host)
     app = create_app(Store(db, read_only=True), base)
     accounts = app.server.extensions["linkready_dashboard"].accounts
     if not accounts.list():

@@ -64,13 +64,16 @@ def data_table(result: TableResult, table_id: str | None = None, max_rows: int =
         cells = []
         for i, c in enumerate(cols):
             tag, scope = ("th", ' scope="row"') if i == 0 else ("td", "")
-            cells.append(f"<{tag}{scope}{cls(c)}>{escape(fmt(row[c], c in spec.percent))}</{tag}>")
+            text = fmt(row[c], c in spec.percent)
+            if i == 0 and not text.strip():
+                text = "(none)"  # a row header needs text
+            cells.append(f"<{tag}{scope}{cls(c)}>{escape(text)}</{tag}>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
     if frame.height > max_rows:
         more = f"<p>Showing {max_rows:,} of {frame.height:,} rows; download the table for all of them.</p>"
     fragment = (
-        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{escape(spec.title)}">'
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{escape(spec.title)}: table">'
         f'<table class="data-table" id="{escape(dom_id)}"><caption>{escape(spec.title)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}</div>"
     )

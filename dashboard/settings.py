@@ -28,6 +28,8 @@ class DashboardSettings:
             window, for this many minutes.
         session_hours: how long a login lasts.
         host: the address the server will listen on (used by the secure-cookie auto rule).
+        prewarm: pre-aggregate every table's default view (all sites, and each site) in a background
+            thread when the app starts, so first views are served from memory.
 
     Example:
         >>> DashboardSettings(suppress_max=5).suppress_max
@@ -42,6 +44,7 @@ class DashboardSettings:
     lockout_minutes: int = 15
     session_hours: int = 8
     host: str = "127.0.0.1"
+    prewarm: bool = False
 
     def __post_init__(self) -> None:
         problems = []

@@ -225,3 +225,18 @@ def test_empty_warehouse_pages_say_no_data_yet(tmp_path, settings) -> None:
         assert status == 200, (dep["output"], text[:300])
         if "lk-pair" not in dep["output"]:
             assert "No data yet" in text, dep["output"]
+
+
+def test_prewarm_fills_the_cache_without_audit_lines(app, login) -> None:
+    from dashboard.tables import REGISTRY as TABLES
+    from dashboard.tables import prewarm
+
+    ctx = app.server.extensions["linkready_dashboard"]
+    ctx.clear_cache()
+    assert prewarm(ctx, [("fbs",)]) == len(TABLES)
+    assert not [e for e in ctx.accounts.audit_entries(1000) if e["username"] == "prewarm"]
+    # a site user's default panel is now served from the cache, and still audited as a view
+    client = login("fbs_user")
+    dep = next(d for d in site_callbacks(client) if "sp-body" in d["output"])
+    assert post(client, dep, "fbs")[0] == 200
+    assert ctx.accounts.audit_entries(5, "fbs_user")[0]["action"] == "view"
