@@ -252,9 +252,9 @@ def _build_outcomes(people: pl.DataFrame, s, rng: np.random.Generator, R: int) -
             has_fu = has_base & (fu <= R) & (rng.random(k) < p_fu)
             z = rng.normal(0, 1, k)
             z_fu = 0.7 * z - 0.4 + rng.normal(0, 0.5, k)
-            rows_id, rows_tp, rows_date, rows_items = [], [], [], []
             values = np.array(m.item_values)
             nv = len(values)
+            blocks = []
             for tp, mask, when, zz in (("baseline", has_base, base, z), ("followup", has_fu, fu, z_fu)):
                 idx = np.flatnonzero(mask)
                 if not len(idx):
@@ -263,16 +263,16 @@ def _build_outcomes(people: pl.DataFrame, s, rng: np.random.Generator, R: int) -
                 pos = np.clip(np.floor((lat + 1.6) / 3.2 * nv), 0, nv - 1).astype(int)
                 if not m.higher_is_worse:
                     pos = nv - 1 - pos
-                items = values[pos].astype(object)
-                items[rng.random(items.shape) < s.p_item_missing] = None
-                rows_id.extend(rid[idx].tolist())
-                rows_tp.extend([tp] * len(idx))
-                rows_date.extend(when[idx].tolist())
-                rows_items.extend(items.tolist())
-            cols: dict[str, list] = {"record_id": rows_id, "timepoint": rows_tp, "date": rows_date}
-            for j in range(m.n_items):
-                cols[f"item{j + 1}"] = [r[j] for r in rows_items]
-            df = pl.DataFrame(cols, schema={"record_id": pl.Utf8, "timepoint": pl.Utf8, "date": pl.Int64,
-                                            **{f"item{j + 1}": pl.Int64 for j in range(m.n_items)}})
+                items = values[pos].astype(np.int64)
+                missing = rng.random(items.shape) < s.p_item_missing
+                block = {"record_id": pl.Series(rid[idx], dtype=pl.Utf8), "timepoint": pl.repeat(tp, len(idx), eager=True),
+                         "date": pl.Series(when[idx], dtype=pl.Int64)}
+                for j in range(m.n_items):
+                    block[f"item{j + 1}"] = pl.Series(np.where(missing[:, j], 0, items[:, j])).set(
+                        pl.Series(missing[:, j]), None)
+                blocks.append(pl.DataFrame(block))
+            schema = {"record_id": pl.Utf8, "timepoint": pl.Utf8, "date": pl.Int64,
+                      **{f"item{j + 1}": pl.Int64 for j in range(m.n_items)}}
+            df = pl.concat(blocks) if blocks else pl.DataFrame(schema=schema)
             out[(p.site_id, code)] = df.sort(["record_id", "timepoint"])
     return out

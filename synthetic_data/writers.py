@@ -175,9 +175,12 @@ def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.nda
     la_children = cin.child[order]
     in_la = np.isin(cla.child, la_children)
     ep_idx = np.flatnonzero(in_la)
-    rank = {int(c): r for r, c in enumerate(la_children)}
-    ep_idx = ep_idx[np.lexsort((cla.decom[ep_idx], [rank[int(c)] for c in cla.child[ep_idx]]))] if len(ep_idx) else ep_idx
-    kids = np.array(sorted(set(cla.child[ep_idx].tolist()), key=lambda c: rank[c]), dtype=np.int64)
+    # rows in LAchildID order (the number part sorts like the id within one LA), episodes by start date
+    ep_idx = ep_idx[np.lexsort((cla.decom[ep_idx], K.la_child_num[cla.child[ep_idx]]))]
+    ep_children = cla.child[ep_idx]
+    first = np.ones(len(ep_children), dtype=bool)
+    first[1:] = ep_children[1:] != ep_children[:-1]
+    kids = ep_children[first].astype(np.int64)
     female = K.sex[kids] == "F"
     age = (R - K.dob[kids]) / YEAR
     mother = female & (age >= 14) & (rng.random(len(kids)) < 0.05)
