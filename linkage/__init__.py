@@ -7,11 +7,12 @@ under every identifier-sharing scenario), :func:`link_files` (any two CSV files)
 
 from linkage.explain import explain_pair
 from linkage.feasibility import FeasibilityReport, run_feasibility
+from linkage.files import FileLinkReport, link_files
 from linkage.pipeline import LinkResult, link
 from linkage.settings import LinkageSettings, load_settings
 from linkage.standardise import standardise
 
 __all__ = [
-    "FeasibilityReport", "LinkResult", "LinkageSettings", "explain_pair", "link", "load_settings",
-    "run_feasibility", "standardise",
+    "FeasibilityReport", "FileLinkReport", "LinkResult", "LinkageSettings", "explain_pair", "link", "link_files",
+    "load_settings", "run_feasibility", "standardise",
 ]

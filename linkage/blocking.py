@@ -153,8 +153,3 @@ def candidates_sql(b: SqlBuilder, rules: list[BlockingRule], dedupe: bool) -> ex
         this=internal_table("candidates"), kind="TABLE", expression=grouped, replace=True
     )
 
-
-__all__ = [
-    "BLOCKING_RULES", "BlockingRule", "candidates_sql", "default_rules", "get_blocking_rule",
-    "quote_ident", "register_blocking_rule",
-]

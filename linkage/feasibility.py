@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import metadata
 
@@ -176,8 +176,6 @@ def site_metrics(
 def from_labels(row: Metrics, links: pl.DataFrame, labels: pl.DataFrame) -> Metrics:
     """Measure precision and recall on clerically labelled pairs (label >= 0.5 = same person):
     precision among labelled links, recall among labelled true pairs."""
-    from dataclasses import replace
-
     lab = labels.with_columns((pl.col("label") >= 0.5).alias("_true"))
     linked = lab.join(links.select("l_rid", "r_rid"), on=["l_rid", "r_rid"], how="semi")
     n_links_lab = linked.height
@@ -194,8 +192,6 @@ def from_labels(row: Metrics, links: pl.DataFrame, labels: pl.DataFrame) -> Metr
 
 
 def _with_must(m: Metrics, must_n: int, must_rate: float | None) -> Metrics:
-    from dataclasses import replace
-
     return replace(m, must_link_n=must_n, must_link_rate=must_rate)
 
 
