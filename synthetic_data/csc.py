@@ -255,7 +255,7 @@ def build_cla(world: World, cin: CinEpisodes, rng: np.random.Generator) -> ClaEp
     mult = np.array([ref.LA_CLA_MULTIPLIER[c] / ref.LA_CIN_MULTIPLIER[c] for c in ref.LA_CHILD_POPULATION])
     mult_of = dict(zip(ref.LA_CHILD_POPULATION, mult, strict=True))
     la_mult = np.vectorize(mult_of.__getitem__, otypes=[float])(la) if len(la) else np.zeros(0)
-    eligible = (dob >= 0) & ~cin.nfa & np.isin(K.sex[child], ["M", "F"]) & (R - dob > 30)
+    eligible = (dob >= 0) & ~cin.nfa & (K.sex[child] != "U") & (R - dob > 30)
     cla = eligible & (rng.random(len(child)) < np.clip(s.p_cla_given_cin * la_mult, 0, 0.9))
     # at least one looked-after child per LA when any is eligible (no header-only 903 files in tiny worlds)
     for code in np.unique(la[eligible]).tolist():
@@ -294,10 +294,10 @@ def build_cla(world: World, cin: CinEpisodes, rng: np.random.Generator) -> ClaEp
     place[~age16] = rng.choice(_PLACES, size=int((~age16).sum()), p=_PLACE_P_UNDER16 / _PLACE_P_UNDER16.sum())
     other_provider = np.array(["PR1", "PR4", "PR5"], dtype=object)[rng.integers(0, 3, ne)]
     provider = np.where(place == "P1", "PR0", np.where(place == "K3", "PR4", np.where(
-        np.isin(place, ["U1", "U3"]), "PR1", other_provider))).astype(object)
+        ((place == "U1") | (place == "U3")), "PR1", other_provider))).astype(object)
     ls = _choice(rng, {"C2": 0.55, "C1": 0.22, "V2": 0.17, "E1": 0.06}, m)[rep]
     need = np.where(cin.need[idx] == "", "N1", cin.need[idx])
-    need = np.where(np.isin(need, ["N9", "N0"]), "N1", need).astype(object)[rep]
+    need = np.where((need == "N9") | (need == "N0"), "N1", need).astype(object)[rep]
     final_rec = np.array(["E4A", "E13", "E41", "E45", "E8"], dtype=object)[rng.integers(0, 5, ne)]
     rec = np.where(open_ep, "", np.where(last, final_rec, "X1")).astype(object)
     change = np.array(["CARPL", "CREQB", "CHILD", "LAREQ", "OTHER"], dtype=object)[rng.integers(0, 5, ne)]

@@ -267,7 +267,7 @@ def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePo
     np.maximum.at(youngest_dob, fam, birthish)
     oldest_dob = np.full(nf, np.iinfo(np.int64).max)
     np.minimum.at(oldest_dob, fam, birthish)
-    teen = rng.random(nf) < np.where(np.isin(F["la_code"], ["890", "380"]) | (F["site_id"] == "fbs"), 0.06, 0.025)
+    teen = rng.random(nf) < np.where((F["la_code"] == "890") | (F["la_code"] == "380") | (F["site_id"] == "fbs"), 0.06, 0.025)
     mother_age_first = np.where(teen, rng.uniform(16, 19.9, nf), np.clip(rng.normal(27, 5.5, nf), 18, 42))
     F["mother_dob"] = (oldest_dob - mother_age_first * YEAR).astype(np.int64)
     F["father_dob"] = (F["mother_dob"] - np.clip(rng.normal(2.5, 4, nf), -5, 15) * YEAR).astype(np.int64)
