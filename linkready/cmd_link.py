@@ -29,8 +29,9 @@ def _write_json(path: Path, data: object) -> None:
 @click.option("--labels", type=click.Path(dir_okay=False, path_type=Path),
               help="A reviewed sample (label column filled in) to measure against when there is no truth.")
 @click.option("--train-on-labels", is_flag=True, help="Supervised mode: train on the clerical labels.")
+@click.option("--site-facing", is_flag=True, help="Suppress counts under 6 (and rates built on them) in --json.")
 def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample: int | None, out: Path | None,
-             labels: Path | None, train_on_labels: bool) -> None:
+             labels: Path | None, train_on_labels: bool, site_facing: bool) -> None:
     """Link every site's child records to its local authorities' CSC records under every
     identifier-sharing scenario and store runs, metrics and scored pairs in the warehouse."""
     # Submodule imports: they work even where an editable install maps packages as namespaces.
@@ -58,7 +59,12 @@ def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample
                        f"match rate {pct(m['match_rate'])} (expected known to CSC {pct(m['expected_known_share'])})"
                        f"  [{m['basis']}]")
     if json_out:
-        _write_json(json_out, report.as_dict())
+        data = report.as_dict()
+        if site_facing:
+            from linkage.evaluate import suppress
+
+            data["metrics"] = [suppress(m, settings.suppress_below) for m in report.metrics]
+        _write_json(json_out, data)
     if review_sample is not None and out is not None:
         n = draw_review_sample(store, review_sample, out, settings=settings)
         click.echo(f"{n} pairs for clerical review written to {out} (restricted: it holds identifiers)")
