@@ -59,3 +59,20 @@ def test_data_error_is_one_line_exit_1_and_debug_shows_traceback(tmp_path: Path)
     debug = _run("--debug", "validate", str(tmp_path / "notadrop"))
     assert debug.returncode != 0
     assert "Traceback" in debug.stderr
+
+
+def test_ctx_exit_code_propagates() -> None:
+    # A command ending with ctx.exit(3) must make the process exit 3, not 0.
+    from linkready.cli import main
+
+    @cli.command("_exit3", hidden=True)
+    @click.pass_context
+    def _exit3(ctx: click.Context) -> None:
+        ctx.exit(3)
+
+    try:
+        with pytest.raises(SystemExit) as info:
+            main(["_exit3"])
+        assert info.value.code == 3
+    finally:
+        cli.commands.pop("_exit3", None)
