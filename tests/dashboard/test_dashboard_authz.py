@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from dashboard.disclosure import is_revealing_count
 from dashboard.tables import REGISTRY
-from tests.dashboard.callbacks import count_cells, post, site_callbacks
+from tests.dashboard.callbacks import _outputs, count_cells, post, site_callbacks
 from tests.dashboard.conftest import csrf_from
 from warehouse.sites import SITE_IDS, SITES
 
@@ -194,8 +194,6 @@ def test_audit_log_records_views_and_refusals(app, login) -> None:
 def test_permalink_state_is_revalidated_for_site_panel(login) -> None:
     client = login("fbs_user")
     # Pages layouts are served through the router callback; the panel of another site is refused
-    from tests.dashboard.callbacks import _outputs  # noqa: F401  (keeps helper import explicit)
-
     deps = client.get("/_dash-dependencies").get_json()
     router = next(d for d in deps if "_pages_content" in d["output"])
     body = {"output": router["output"], "outputs": [{"id": o["id"], "property": o["property"]}
