@@ -3,7 +3,7 @@
 Common column names are recognised (first_name/forename/given_name, surname/last_name,
 date_of_birth/dob, sex/gender, postcode, nhs_number); the first column of each file is its
 record id unless told otherwise; other columns present in both files are compared as generic
-text; ``report_by`` names a left-file column used only to break results down, never to match.
+text; the same file given twice is deduplicated (its duplicates found); ``report_by`` names a left-file column used only to break results down, never to match.
 """
 
 from __future__ import annotations
@@ -148,8 +148,12 @@ def link_files(
         )
     la = prepare(a, lid, {r: ra[r] for r in shared_roles}, extras_a)
     lb = prepare(b, rid, {r: rb[r] for r in shared_roles}, extras_b)
-    res = link(la, lb, settings)
+    dedupe = Path(left).resolve() == Path(right).resolve() and lid == rid
+    res = link(la, None if dedupe else lb, settings)
     links = res.links.select("l_rid", "r_rid", "probability")
+    if dedupe:  # one file against itself: find its duplicates; pairs are unordered
+        links = links.with_columns(pl.min_horizontal("l_rid", "r_rid").alias("l_rid"),
+                                   pl.max_horizontal("l_rid", "r_rid").alias("r_rid"))
     by_group: dict[str, dict[str, object]] = {}
     groups = None
     if report_by is not None:
@@ -158,7 +162,10 @@ def link_files(
         t = read_csv(truth)
         if not {"left_id", "right_id"} <= set(t.columns):
             raise DataError(f"truth file {truth} needs columns left_id,right_id; it has {', '.join(t.columns)}")
-        tl = t.select(pl.col("left_id").alias("l_rid"), pl.col("right_id").alias("r_rid")).unique()
+        tl = t.select(pl.col("left_id").alias("l_rid"), pl.col("right_id").alias("r_rid"))
+        if dedupe:
+            tl = tl.select(pl.min_horizontal("l_rid", "r_rid").alias("l_rid"), pl.max_horizontal("l_rid", "r_rid").alias("r_rid"))
+        tl = tl.unique()
         tp = links.join(tl, on=["l_rid", "r_rid"]).height
         m = measured("file", "all", "all", a.height, links.height, links["l_rid"].n_unique(), tl.height, tp)
         precision, recall, f1, basis = m.precision, m.recall, m.f1, "measured"
