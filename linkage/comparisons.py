@@ -154,6 +154,24 @@ class DateComparison(Comparison):
 
 @register_comparison
 @dataclass(frozen=True)
+class ExpectedDateComparison(DateComparison):
+    """Date of birth where either side may be an expected date (an unborn child): as
+    :class:`DateComparison`, with "expected, within 60 days" just below exact agreement (a birth
+    weeks from its expected date is strong evidence; the same gap between two real dates is not)."""
+
+    kind: ClassVar[str] = "date_expected"
+    levels: ClassVar[tuple[Level, ...]] = (
+        DateComparison.levels[0],
+        ("expected_within_60_days", lambda b, f: b.and_(
+            exp.Paren(this=b.or_(b.l(f"{f}_expected"), b.r(f"{f}_expected"))),
+            b.lte(b.abs_days(b.l(f"{f}_date"), b.r(f"{f}_date")), b.param(60)),
+        )),
+        *DateComparison.levels[1:],
+    )
+
+
+@register_comparison
+@dataclass(frozen=True)
 class PostcodeComparison(Comparison):
     """Postcode: unit, sector, district, area, else."""
 
@@ -215,7 +233,8 @@ def default_comparisons(columns: set[str], tokens: bool = False) -> list[Compari
             if f in columns:
                 out.append(get_comparison(kind, f))
         return out
-    for f, kind in (("forename", "name"), ("surname", "name"), ("dob", "date"), ("sex", "exact"),
+    date_kind = "date_expected" if "dob_expected" in columns else "date"
+    for f, kind in (("forename", "name"), ("surname", "name"), ("dob", date_kind), ("sex", "exact"),
                     ("postcode", "postcode"), ("nhs_number", "nhs_number")):
         if f in columns:
             out.append(get_comparison(kind, f))

@@ -72,12 +72,14 @@ def _read(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Da
     with store.reader() as con:
         people = con.sql(
             "SELECT site_id, record_id AS rid, person_key, forename, surname, coalesce(dob, expected_dob) AS dob, "
+            "dob IS NULL AND expected_dob IS NOT NULL AS dob_expected, "
             "dob AS birth_date, sex, postcode, nhs_number, ethnicity, referral_date, referral_source "
             "FROM restricted.service_people WHERE role = 'child' ORDER BY site_id, record_id"
         ).pl()
         la = con.sql(
             "SELECT la_code, la_code || '|' || la_child_id AS rid, person_key, forename, surname, "
-            "coalesce(dob, expected_dob) AS dob, sex, postcode, nhs_number "
+            "coalesce(dob, expected_dob) AS dob, dob IS NULL AND expected_dob IS NOT NULL AS dob_expected, "
+            "sex, postcode, nhs_number "
             "FROM restricted.la_identifiers ORDER BY la_code, la_child_id"
         ).pl()
         truth = con.sql(
@@ -106,7 +108,7 @@ def _clerical(result: LinkResult, settings: LinkageSettings) -> int:
 def _scenario_result(left: pl.DataFrame, right: pl.DataFrame, scenario_name: str, settings: LinkageSettings,
                      secret: bytes) -> LinkResult:
     scenario = get_scenario(scenario_name)
-    cols = ["rid", *scenario.roles]
+    cols = ["rid", *scenario.roles] + (["dob_expected"] if "dob" in scenario.roles and not scenario.tokens else [])
     sl = standardise(left.select(cols))
     sr = standardise(right.select(cols))
     if scenario.tokens:

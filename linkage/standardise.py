@@ -152,7 +152,8 @@ def _derive_on_unique(df: pl.DataFrame, keys: list[str], exprs: list[pl.Expr]) -
 
 
 def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
-    """Standardise a frame holding ``rid`` and any of :data:`ROLES` (plus ``extras``).
+    """Standardise a frame holding ``rid`` and any of :data:`ROLES` (plus ``extras``, and an optional
+    boolean ``dob_expected`` marking dates that are expected dates of birth).
 
     Returns the columns the comparisons and blocking rules use: ``forename``, ``forename_canon``,
     ``forename_mp``, ``forename_init`` (same for surname), ``dob`` (ISO text), ``dob_date``,
@@ -177,6 +178,9 @@ def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
         else:
             cols.append(_on_unique(df, "dob", parse_date, "dob_date"))
             cols.append(_on_unique(df, "dob", date_text, "_dob_text"))
+    if "dob" in present and "dob_expected" in present:
+        # the date is an expected date of birth (an unborn child): true births land within weeks of it
+        cols.append(pl.col("dob_expected").cast(pl.Boolean).fill_null(False).alias("dob_expected"))
     if "sex" in present:
         cols.append(clean_sex(pl.col("sex")).alias("sex"))
     if "postcode" in present:

@@ -19,7 +19,8 @@ def level(kind: str, field: str, left: dict[str, object], right: dict[str, objec
     frames = []
     for rec in (left, right):
         df = standardise(pl.DataFrame({"rid": ["x"], **{k: [v] for k, v in rec.items()}}),
-                         extras=tuple(k for k in rec if k not in {"forename", "surname", "dob", "sex", "postcode", "nhs_number"}))
+                         extras=tuple(k for k in rec if k not in {"forename", "surname", "dob", "sex", "postcode", "nhs_number",
+                                                                  "dob_expected"}))
         frames.append(df.with_columns(pl.lit(0, dtype=pl.Int64).alias("uid"), pl.lit(0.01).alias(f"tf_{comp.name}")))
     con = duckdb.connect()
     try:
@@ -61,6 +62,18 @@ def test_name_levels(a: str, b: str | None, want: str) -> None:
 ])
 def test_date_levels(a: str | None, b: str, want: str) -> None:
     assert level("date", "dob", {"dob": a}, {"dob": b})[0] == want
+
+
+@pytest.mark.parametrize(("expected", "a", "b", "want"), [
+    (True, "2024-07-01", "2024-07-05", "expected_within_60_days"),   # unborn: born 4 days after the due date
+    (True, "2024-07-01", "2024-10-05", "same_year"),
+    (False, "2024-07-01", "2024-07-05", "two_parts"),                 # two real dates: just a near miss
+    (False, "2024-07-01", "2024-07-01", "exact"),
+])
+def test_expected_date_levels(expected: bool, a: str, b: str, want: str) -> None:
+    left = {"dob": a, "dob_expected": expected}
+    right = {"dob": b, "dob_expected": False}
+    assert level("date_expected", "dob", left, right)[0] == want
 
 
 @pytest.mark.parametrize(("a", "b", "want"), [
