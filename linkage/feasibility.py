@@ -228,6 +228,11 @@ def run_feasibility(
     started = datetime.now()
     t0 = time.perf_counter()
     people, la, truth, labels = _read(store)
+    if people.height == 0 or la.height == 0:
+        raise DataError(
+            f"warehouse {store.path} holds {people.height} site child records and {la.height} local-authority "
+            f"records; both are needed: load a drop first with `linkready load DIR --db {store.path}`"
+        )
     has_truth = truth.height > 0
     secret = os.urandom(32)  # token key for the pseudonymised scenario: never stored
     all_rows: list[dict[str, object]] = []
