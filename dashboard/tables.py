@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -149,6 +150,21 @@ def _computed(ctx: DashboardContext, spec: TableSpec, scope: Scope,
         return rule.apply(raw), tuple(c for c in rule.counts if c in raw.columns)
 
     return ctx.cached(key, make)
+
+
+def prefetch(ctx: DashboardContext, viewer: Viewer, sites: object,
+             wanted: list[tuple[str, Mapping[str, object]]], workers: int = 4) -> None:
+    """Compute several tables concurrently (DuckDB runs queries outside the GIL) so a page that shows
+    many of them is not the sum of their query times. Authorises first; audits nothing (the
+    :func:`produce` calls that render the tables do)."""
+    scope = viewer.scope(sites)  # type: ignore[arg-type]
+    jobs = []
+    for table_id, params in wanted:
+        spec = get_table(table_id)
+        jobs.append((spec, resolve_params(ctx, spec, scope, params)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dashboard-prefetch") as pool:
+        for future in [pool.submit(_computed, ctx, spec, scope, resolved) for spec, resolved in jobs]:
+            future.result()
 
 
 def prewarm(ctx: DashboardContext, site_sets: list[tuple[str, ...]]) -> int:

@@ -15,6 +15,7 @@ from dashboard.pages.linkage import linkage_body
 from dashboard.pages.outcomes import outcomes_body
 from dashboard.pages.overview import _card
 from dashboard.pages.synthesis import synthesis_body
+from dashboard.tables import prefetch
 
 PATH = "/site/<site_id>"
 NAME = "Site panel"
@@ -66,6 +67,14 @@ def register_callbacks(app: Dash) -> None:
                         dimension: str | None) -> tuple[Any, str]:
         viewer = current_viewer()
         sites = [site] if isinstance(site, str) else ["\x00none"]
+        prefetch(current(), viewer, sites, [
+            ("overview", {"scenario": scenario}), ("linkage_scenarios", {}),
+            ("linkage_subgroups", {"scenario": scenario, "subgroup_type": subgroup_type}),
+            ("outcome_completeness", {"measure": measure}), ("sample_timeline", {}), ("readiness_timeline", {}),
+            ("readiness_funnel", {}), ("readiness_summary", {}), ("availability_matrix", {"dimension": dimension}),
+            ("availability_evidence", {"dimension": dimension, "data_item": "all"}), ("framework_matrix", {}),
+            ("triangulation_matrix", {}), ("code_frequency", {}),
+        ])
         over = table(viewer, "overview", sites, scenario=scenario)
         body: list[Any] = [html.H2("At a glance", id="h-glance")]
         body += [_card(r) for r in over.frame.iter_rows(named=True)] or [c.no_data("Overview")]
