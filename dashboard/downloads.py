@@ -27,11 +27,12 @@ from warehouse.errors import AccessDenied
 FORMATS = ("csv", "xlsx")
 
 
-def _meta(result: TableResult, extract: str | None) -> list[tuple[str, str]]:
+def _meta(result: TableResult, extract: str | None, as_of: str | None = None) -> list[tuple[str, str]]:
     lines = [
         ("Title", result.spec.title),
         ("Sites", ", ".join(result.scope.sites)),
         ("Data extract loaded", extract or "not recorded"),
+        ("Data as of", as_of or "not recorded"),
         ("Downloaded", date.today().isoformat()),
     ]
     lines += [(f"Parameter {k}", v) for k, v in result.params.items()]
@@ -48,11 +49,11 @@ def _cell(value: object) -> object:
     return value
 
 
-def to_csv(result: TableResult, extract: str | None) -> bytes:
+def to_csv(result: TableResult, extract: str | None, as_of: str | None = None) -> bytes:
     """The table as CSV with ``#`` metadata lines (title, extract date, notes, legend) first."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    for key, value in _meta(result, extract):
+    for key, value in _meta(result, extract, as_of):
         buf.write(f"# {key}: {value}\n")
     writer.writerow([result.spec.label(c) for c in result.frame.columns])
     for row in result.frame.iter_rows():
@@ -60,20 +61,21 @@ def to_csv(result: TableResult, extract: str | None) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def to_xlsx(result: TableResult, extract: str | None) -> bytes:
+def to_xlsx(result: TableResult, extract: str | None, as_of: str | None = None) -> bytes:
     """The table as a workbook: Cover (title, extract date), Notes (notes + legend), Table."""
     wb = Workbook()
     cover = wb.active
     cover.title = "Cover"
     cover["A1"] = result.spec.title
     cover["A1"].font = Font(bold=True, size=14)
-    for i, (key, value) in enumerate(_meta(result, extract)[1:4], start=3):
+    meta = _meta(result, extract, as_of)
+    for i, (key, value) in enumerate(meta[1:5], start=3):
         cover.cell(row=i, column=1, value=key)
         cover.cell(row=i, column=2, value=value)
-    cover.cell(row=8, column=1, value="This workbook has a Notes sheet and a Table sheet.")
+    cover.cell(row=9, column=1, value="This workbook has a Notes sheet and a Table sheet.")
     notes = wb.create_sheet("Notes")
     notes.append(["Item", "Text"])
-    for key, value in _meta(result, extract)[4:]:
+    for key, value in meta[5:]:
         notes.append([key, value])
     table = wb.create_sheet("Table")
     table.append([result.spec.label(c) for c in result.frame.columns])
@@ -101,12 +103,13 @@ def install_downloads(server: flask.Flask) -> None:
         except AccessDenied:
             ctx.accounts.audit(viewer.username, "refused", table_id, (), {"sites": flask.request.args.get("sites")})
             return flask.Response("not permitted", status=403, mimetype="text/plain")
-        extract = q.data_loaded(ctx.cursor())
+        cur = ctx.cursor()
+        extract, as_of = q.data_loaded(cur), q.data_as_of(cur)
         name = f"{table_id}_{'-'.join(result.scope.sites)}.{fmt}"
         if fmt == "csv":
-            body, mime = to_csv(result, extract), "text/csv"
+            body, mime = to_csv(result, extract, as_of), "text/csv"
         else:
-            body = to_xlsx(result, extract)
+            body = to_xlsx(result, extract, as_of)
             mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         resp = flask.Response(body, mimetype=mime)
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'

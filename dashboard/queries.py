@@ -54,7 +54,7 @@ def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None =
 
 def relation_columns(cur: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """Columns of a main-schema table or view, or [] when it does not exist (not yet created)."""
-    if name not in RELATIONS and name not in {"linkage_metrics", "linkage_pairs", "load_batches"}:
+    if name not in RELATIONS and name not in {"linkage_metrics", "linkage_pairs", "load_batches", "readiness_runs"}:
         raise ValueError(f"relation {name!r} is not one the dashboard reads")
     rows = cur.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? "
@@ -329,4 +329,12 @@ def distinct_values(cur: duckdb.DuckDBPyConnection, name: str, column: str) -> l
 def data_loaded(cur: duckdb.DuckDBPyConnection) -> str | None:
     """When the current data was loaded (ISO date), or None before any load."""
     row = _one(cur, "SELECT CAST(max(loaded_at) AS DATE) FROM load_batches WHERE status = 'current'")
+    return str(row[0]) if row and row[0] is not None else None
+
+
+def data_as_of(cur: duckdb.DuckDBPyConnection) -> str | None:
+    """The data's own "today" (latest referral or assessment date, from the readiness stage), or None."""
+    if "as_of" not in relation_columns(cur, "readiness_runs"):
+        return None
+    row = _one(cur, "SELECT CAST(max(as_of) AS DATE) FROM readiness_runs")
     return str(row[0]) if row and row[0] is not None else None

@@ -149,6 +149,7 @@ def test_downloads_recheck_permissions_and_carry_legend(login) -> None:
     assert own.status_code == 200 and own.headers["Content-Disposition"].endswith('overview_fbs.csv"')
     text = own.get_data(as_text=True)
     assert "# Title: Sites side by side" in text and "# Symbol [c]:" in text and "# Data extract loaded: 2026-03-31" in text
+    assert re.search(r"# Data as of: \d{4}-\d{2}-\d{2}", text)
     assert {r["Site id"] for r in _csv_rows(text)} == {"fbs"}
     assert client.get("/download/overview.csv?sites=sat").status_code == 403
     mixed = client.get("/download/linkage_subgroups.csv?sites=fbs,sat,coda").get_data(as_text=True)
