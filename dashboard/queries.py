@@ -40,11 +40,14 @@ def _sites(scope: Scope) -> list[str]:
     return list(scope.sites)
 
 
+# execute + a full Arrow fetch leaves no unfinished result on the cursor (DuckDB 2 refuses new work then);
+# DuckDB warns that this copies the rows once, which is what we want. A filter, not catch_warnings: the
+# site panel queries from several threads and catch_warnings is not thread-safe.
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+
+
 def _pl(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pl.DataFrame:
-    # execute + a full Arrow fetch leaves no unfinished result on the cursor (DuckDB 2 refuses new work then)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return pl.from_arrow(cur.execute(sql, params).to_arrow_table())  # type: ignore[return-value]
+    return pl.from_arrow(cur.execute(sql, params).to_arrow_table())  # type: ignore[return-value]
 
 
 def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> tuple[object, ...] | None:
