@@ -9,7 +9,6 @@ schema is never read.
 from __future__ import annotations
 
 import json
-import warnings
 
 import duckdb
 import polars as pl
@@ -40,14 +39,8 @@ def _sites(scope: Scope) -> list[str]:
     return list(scope.sites)
 
 
-# execute + a full Arrow fetch leaves no unfinished result on the cursor (DuckDB 2 refuses new work then);
-# DuckDB warns that this copies the rows once, which is what we want. A filter, not catch_warnings: the
-# site panel queries from several threads and catch_warnings is not thread-safe.
-warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
-
-
 def _pl(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pl.DataFrame:
-    return pl.from_arrow(cur.execute(sql, params).to_arrow_table())  # type: ignore[return-value]
+    return cur.sql(sql, params=params).pl()
 
 
 def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> tuple[object, ...] | None:
