@@ -473,7 +473,8 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
     with store.transaction() as con:
         loader = _Loader(con, pseudo, _drop_id(root), ref, retain)
         for src in files:
-            sha = sha256_file(root / src.file)
+            # open_drop hashed the files the manifest lists; hash the others here
+            sha = ctx.hashes.get(src.file) or sha256_file(root / src.file)
             current = loader.current_batch(src.file)
             if (current is not None and current[1] == sha) or loader.seen_failed(src.file, sha):
                 # unchanged: still validated so people ids reach the outcome checks, but nothing is written

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from warehouse.codelists import get_codelist
@@ -58,49 +59,61 @@ class Checked:
         return self.issues.get_column("_row").unique()
 
 
+def _ascii_matrix(values: pl.Series, width: int) -> np.ndarray:
+    """The ASCII codes of ``values`` (non-null, each exactly ``width`` ASCII characters) as a (k, width) matrix."""
+    if values.len() == 0:
+        return np.empty((0, width), dtype=np.uint8)
+    joined = values.str.join("").item()
+    return np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, width)
+
+
+def _scatter(fmt: pl.Series, ok: np.ndarray, name: str) -> pl.Series:
+    """A boolean mask that is ``ok`` where ``fmt`` holds (in order) and False elsewhere."""
+    out = np.zeros(fmt.len(), dtype=bool)
+    out[fmt.to_numpy()] = ok
+    return pl.Series(name, out)
+
+
+_NHS_WEIGHTS = np.arange(10, 1, -1, dtype=np.int64)
+
+
 def nhs_valid_mask(values: pl.Series) -> pl.Series:
     """True where a value is a 10-digit NHS number (spaces/hyphens ignored) with a valid mod-11 check digit.
 
-    The algorithm of :func:`warehouse.identifiers.nhs_number_is_valid`, run column-wise by polars so a
-    million rows need no Python loop; property tests pin the two to the same answers.
+    The algorithm of :func:`warehouse.identifiers.nhs_number_is_valid`, run column-wise (polars for the
+    format, numpy for the weighted digit sum of the well-formed values only), so a million rows need no
+    Python loop; property tests pin the two to the same answers.
     """
     clean = values.str.replace_all(r"[ \-]", "")
     fmt = clean.str.contains(r"^[0-9]{10}$").fill_null(False)
-    frame = pl.DataFrame({"n": pl.select(pl.when(fmt).then(clean)).to_series().cast(pl.Int64, strict=False)})
-    body = pl.col("n") // 10
-    total = pl.sum_horizontal([((body // 10 ** (8 - i)) % 10) * (10 - i) for i in range(9)])
-    out = frame.lazy().with_columns(check=11 - total % 11).select(
-        ((pl.col("check") % 11 != 10) & (pl.col("check") % 11 == pl.col("n") % 10)).fill_null(False)
-    ).collect().to_series()
-    return (fmt & out).alias(values.name)
+    digits = _ascii_matrix(clean.filter(fmt), 10).astype(np.int64) - 48
+    check = (11 - (digits[:, :9] @ _NHS_WEIGHTS) % 11) % 11
+    return _scatter(fmt, (check != 10) & (check == digits[:, 9]), values.name)
 
 
-_UPN_LETTER_VALUE = {c: i for i, c in enumerate(UPN_ALPHABET)}
 _UPN_LETTERS = "[" + UPN_ALPHABET + "]"
+
+
+_UPN_WEIGHTS = np.arange(2, 13, dtype=np.int64)
+# byte -> value: a UPN letter's index in UPN_ALPHABET, a digit's own value, -1 otherwise
+_UPN_LETTER_CODE = np.full(256, -1, dtype=np.int64)
+_UPN_LETTER_CODE[np.frombuffer(UPN_ALPHABET.encode("ascii"), dtype=np.uint8)] = np.arange(len(UPN_ALPHABET))
+_UPN_LAST_CODE = _UPN_LETTER_CODE.copy()
+_UPN_LAST_CODE[48:58] = np.arange(10)
 
 
 def upn_valid_mask(values: pl.Series) -> pl.Series:
     """True where a value is a 13-character UPN with a correct mod-23 check letter (permanent or temporary).
 
     The algorithm of :func:`warehouse.identifiers.upn_is_valid` (the LA-code test is a separate rule),
-    run column-wise by polars and pinned to the scalar function by property tests.
+    run column-wise (polars for the format, numpy for the weighted sum of the well-formed values only)
+    and pinned to the scalar function by property tests.
     """
     u = values.str.strip_chars().str.to_uppercase()
     fmt = u.str.contains(rf"^{_UPN_LETTERS}[0-9]{{11}}[0-9{UPN_ALPHABET}]$").fill_null(False)
-    u = pl.select(pl.when(fmt).then(u)).to_series()
-    last = u.str.slice(12, 1)
-    frame = pl.DataFrame({
-        "d": u.str.slice(1, 11).cast(pl.Int64, strict=False),
-        "last": pl.select(
-            pl.when(last.str.contains(r"^[0-9]$")).then(last.cast(pl.Int64, strict=False))
-            .otherwise(last.replace_strict(_UPN_LETTER_VALUE, default=None, return_dtype=pl.Int64))
-        ).to_series(),
-        "first": u.str.slice(0, 1).replace_strict(_UPN_LETTER_VALUE, default=None, return_dtype=pl.Int64),
-    })
-    d = pl.col("d")
-    total = pl.sum_horizontal([((d // 10 ** (10 - i)) % 10) * (i + 2) for i in range(11)])
-    out = frame.select(((total + pl.col("last") * 13) % 23 == pl.col("first")).fill_null(False)).to_series()
-    return (fmt & out).alias(values.name)
+    m = _ascii_matrix(u.filter(fmt), 13)
+    total = (m[:, 1:12].astype(np.int64) - 48) @ _UPN_WEIGHTS + _UPN_LAST_CODE[m[:, 12]] * 13
+    return _scatter(fmt, total % 23 == _UPN_LETTER_CODE[m[:, 0]], values.name)
 
 
 def _issues(rows: pl.Series, field_name: str | None, rule: str) -> pl.DataFrame:

@@ -47,6 +47,8 @@ class DropContext:
     year: int
     extract_date: date | None
     site_people_ids: dict[str, set[str]] = field(default_factory=dict)
+    # SHA-256 of each file the manifest lists, as computed while checking it (the loader reuses them)
+    hashes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -408,8 +410,11 @@ def check_file(ctx: DropContext, src: DropFile) -> CheckedFile:
     raise ValueError(f"unknown file kind {src.kind!r}")
 
 
-def manifest_problems(root: Path, manifest: dict[str, object]) -> list[Problem]:
-    """Files the manifest lists but the drop lacks, and files whose hash differs."""
+def manifest_problems(root: Path, manifest: dict[str, object], hashes: dict[str, str] | None = None) -> list[Problem]:
+    """Files the manifest lists but the drop lacks, and files whose hash differs.
+
+    ``hashes``, when given, receives each hashed file's SHA-256 by its path relative to ``root``.
+    """
     out: list[Problem] = []
     files = manifest.get("files")
     if not isinstance(files, list):
@@ -423,6 +428,10 @@ def manifest_problems(root: Path, manifest: dict[str, object]) -> list[Problem]:
             out.append(_problem(rel, None, None, "missing_file"))
             continue
         expected = entry.get("sha256")
-        if expected and drop.sha256_file(path) != expected:
-            out.append(_problem(rel, None, None, "manifest_hash"))
+        if expected:
+            actual = drop.sha256_file(path)
+            if hashes is not None:
+                hashes[rel] = actual
+            if actual != expected:
+                out.append(_problem(rel, None, None, "manifest_hash"))
     return out

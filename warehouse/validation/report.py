@@ -46,7 +46,7 @@ def open_drop(root: Path) -> tuple[DropContext, dict[str, Any], list[DropFile], 
             f"{root}: no extract files found; expected la/<la_code>/identifiers.csv, cin_census.xml, "
             "ssda903/*.csv or sites/<site_id>/<people file> (see docs/extract-drop.md)"
         )
-    return ctx, manifest, files, manifest_problems(root, manifest)
+    return ctx, manifest, files, manifest_problems(root, manifest, ctx.hashes)
 
 
 def validate_drop(root: Path, progress: Callable[[str], None] | None = None) -> ValidationReport:
