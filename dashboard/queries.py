@@ -39,7 +39,7 @@ def _sites(scope: Scope) -> list[str]:
     return list(scope.sites)
 
 
-def _pl(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pl.DataFrame:
+def _pl(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object] | dict[str, object]) -> pl.DataFrame:
     return cur.sql(sql, params=params).pl()
 
 
@@ -50,7 +50,8 @@ def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None =
 
 def relation_columns(cur: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """Columns of a main-schema table or view, or [] when it does not exist (not yet created)."""
-    if name not in RELATIONS and name not in {"linkage_metrics", "linkage_pairs", "load_batches", "readiness_runs"}:
+    if name not in RELATIONS and name not in {"linkage_metrics", "linkage_pairs", "load_batches", "readiness_runs",
+                                              "syn_availability_rating"}:
         raise ValueError(f"relation {name!r} is not one the dashboard reads")
     rows = cur.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? "
@@ -62,27 +63,31 @@ def relation_columns(cur: duckdb.DuckDBPyConnection, name: str) -> list[str]:
 
 def site_names(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """site_id, name, provider for the scope's sites."""
-    return _pl(cur, "SELECT site_id, name, provider FROM sites WHERE site_id IN (SELECT unnest(?)) ORDER BY site_id",
+    return _pl(cur, "SELECT site_id, name, provider FROM sites WHERE list_contains(?, site_id) ORDER BY site_id",
                [_sites(scope)])
 
 
 def records_held(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    """Per site: programme children, their LA's CSC children, service people and outcome rows (one scan each)."""
+    """Per site: programme children, their LA's CSC children, service people and outcome rows (one scan each).
+
+    The site test is ``list_contains`` on the bound list, which DuckDB evaluates inside the scan of the
+    1M-row children table rather than as a semi-join against an unnested list.
+    """
     return _pl(cur, """
-        WITH s AS (SELECT unnest(?) AS site_id),
+        WITH s AS (SELECT unnest($sites) AS site_id),
         c AS (SELECT site_id, count(*) FILTER (WHERE source = 'site') AS programme_children,
                      count(*) FILTER (WHERE source = 'la') AS csc_children
-              FROM children WHERE site_id IN (SELECT site_id FROM s) GROUP BY site_id),
+              FROM children WHERE list_contains($sites, site_id) GROUP BY site_id),
         e AS (SELECT site_id, count(*) AS service_people FROM service_episodes
-              WHERE site_id IN (SELECT site_id FROM s) GROUP BY site_id),
+              WHERE list_contains($sites, site_id) GROUP BY site_id),
         o AS (SELECT site_id, count(*) AS outcome_rows, count(total) AS outcome_scored FROM outcome_measurements
-              WHERE site_id IN (SELECT site_id FROM s) GROUP BY site_id)
+              WHERE list_contains($sites, site_id) GROUP BY site_id)
         SELECT s.site_id, coalesce(c.programme_children, 0) AS programme_children,
                coalesce(c.csc_children, 0) AS csc_children, coalesce(e.service_people, 0) AS service_people,
                coalesce(o.outcome_rows, 0) AS outcome_rows, coalesce(o.outcome_scored, 0) AS outcome_scored
         FROM s LEFT JOIN c USING (site_id) LEFT JOIN e USING (site_id) LEFT JOIN o USING (site_id)
         ORDER BY s.site_id
-    """, [_sites(scope)])
+    """, {"sites": _sites(scope)})
 
 
 def latest_run(cur: duckdb.DuckDBPyConnection) -> int | None:
@@ -98,7 +103,7 @@ def linkage_overall(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str 
                precision, recall, f1, match_rate, clerical_review, expected_known_share, basis
         FROM linkage_metrics
         WHERE run_id = (SELECT max(run_id) FROM linkage_metrics)
-          AND subgroup_type = 'all' AND site_id IN (SELECT unnest(?))
+          AND subgroup_type = 'all' AND list_contains(?, site_id)
           AND (? IS NULL OR scenario = ?)
         ORDER BY site_id, scenario
     """, [_sites(scope), scenario, scenario])
@@ -120,7 +125,7 @@ def linkage_subgroups(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: st
                recall, basis
         FROM linkage_metrics
         WHERE run_id = (SELECT max(run_id) FROM linkage_metrics)
-          AND scenario = ? AND subgroup_type = ? AND site_id IN (SELECT unnest(?))
+          AND scenario = ? AND subgroup_type = ? AND list_contains(?, site_id)
         ORDER BY site_id, subgroup
     """, [scenario, subgroup_type, _sites(scope)])
 
@@ -143,7 +148,7 @@ def linkage_pair_choices(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario:
                    row_number() OVER (ORDER BY match_weight DESC) AS strong
             FROM linkage_pairs
             WHERE run_id = (SELECT max(run_id) FROM linkage_pairs)
-              AND scenario = ? AND site_id IN (SELECT unnest(?))
+              AND scenario = ? AND list_contains(?, site_id)
         )
         SELECT site_id, scenario, left_key, right_key, match_weight, probability, is_link FROM p
         WHERE near <= ? OR strong <= ?
@@ -159,7 +164,7 @@ def linkage_pair_explanation(
         SELECT site_id, match_weight, probability, is_link, CAST(explanation AS VARCHAR)
         FROM linkage_pairs
         WHERE run_id = (SELECT max(run_id) FROM linkage_pairs)
-          AND scenario = ? AND left_key = ? AND right_key = ? AND site_id IN (SELECT unnest(?))
+          AND scenario = ? AND left_key = ? AND right_key = ? AND list_contains(?, site_id)
         LIMIT 1
     """, [scenario, left_key, right_key, _sites(scope)])
     if row is None:
@@ -216,11 +221,11 @@ def outcome_completeness(cur: duckdb.DuckDBPyConnection, scope: Scope, measure: 
     return _pl(cur, """
         WITH people AS (
             SELECT site_id, measure, count(DISTINCT person_key) AS people
-            FROM outcome_measurements WHERE site_id IN (SELECT unnest(?)) AND (? IS NULL OR measure = ?)
+            FROM outcome_measurements WHERE list_contains(?, site_id) AND (? IS NULL OR measure = ?)
             GROUP BY ALL
         ), tp AS (
             SELECT site_id, measure, timepoint, count(*) AS recorded, count(total) AS scored
-            FROM outcome_measurements WHERE site_id IN (SELECT unnest(?)) AND (? IS NULL OR measure = ?)
+            FROM outcome_measurements WHERE list_contains(?, site_id) AND (? IS NULL OR measure = ?)
             GROUP BY ALL
         )
         SELECT tp.site_id, tp.measure, tp.timepoint, people.people, tp.recorded, tp.scored,
@@ -238,7 +243,7 @@ def readiness_completeness(cur: duckdb.DuckDBPyConnection, scope: Scope, measure
         SELECT site_id, measure, timepoint, eligible, recorded, scored, prorated, missing, completeness,
                baseline_scored, retained, retention
         FROM readiness_completeness
-        WHERE subgroup_type = 'all' AND site_id IN (SELECT unnest(?)) AND (? IS NULL OR measure = ?)
+        WHERE subgroup_type = 'all' AND list_contains(?, site_id) AND (? IS NULL OR measure = ?)
         ORDER BY site_id, measure, CASE timepoint WHEN 'baseline' THEN 0 ELSE 1 END
     """, [_sites(scope), measure, measure])
 
@@ -246,12 +251,12 @@ def readiness_completeness(cur: duckdb.DuckDBPyConnection, scope: Scope, measure
 def outcome_measures(cur: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
     """Measures with any recorded row in the scope."""
     rows = cur.execute(
-        "SELECT DISTINCT measure FROM outcome_measurements WHERE site_id IN (SELECT unnest(?)) ORDER BY measure",
+        "SELECT DISTINCT measure FROM outcome_measurements WHERE list_contains(?, site_id) ORDER BY measure",
         [_sites(scope)],
     ).fetchall()
     if not rows and relation_columns(cur, "readiness_completeness"):
         rows = cur.execute(
-            "SELECT DISTINCT measure FROM readiness_completeness WHERE site_id IN (SELECT unnest(?)) ORDER BY measure",
+            "SELECT DISTINCT measure FROM readiness_completeness WHERE list_contains(?, site_id) ORDER BY measure",
             [_sites(scope)],
         ).fetchall()
     return [r[0] for r in rows]
@@ -259,22 +264,25 @@ def outcome_measures(cur: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
 
 def recruitment_timeline(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """Per site and referral month: people referred, with a scored baseline, with baseline and follow-up
-    scored on the same measure (the evaluable sample), each cumulative."""
+    scored on the same measure (the evaluable sample), each cumulative.
+
+    Only scored rows of the scope's sites are read; a (person, measure) group is kept only when it has a
+    scored baseline, so "with baseline" is a plain match and "evaluable" one flag per person.
+    """
     return _pl(cur, """
         WITH pm AS (
-            SELECT person_key, measure,
-                   bool_or(timepoint = 'baseline' AND total IS NOT NULL) AS b,
-                   bool_or(timepoint <> 'baseline' AND total IS NOT NULL) AS f
-            FROM outcome_measurements WHERE site_id IN (SELECT unnest(?)) GROUP BY ALL
+            SELECT person_key, bool_or(timepoint <> 'baseline') AS f
+            FROM outcome_measurements WHERE list_contains($sites, site_id) AND total IS NOT NULL
+            GROUP BY person_key, measure HAVING bool_or(timepoint = 'baseline')
         ), scored AS (
-            SELECT person_key, bool_or(b) AS has_baseline, bool_or(b AND f) AS has_pair FROM pm GROUP BY person_key
+            SELECT person_key, bool_or(f) AS has_pair FROM pm GROUP BY person_key
         ), monthly AS (
             SELECT e.site_id, date_trunc('month', e.referral_date)::DATE AS month,
                    count(*) AS referred,
-                   count(*) FILTER (WHERE s.has_baseline) AS baseline,
+                   count(s.person_key) AS baseline,
                    count(*) FILTER (WHERE s.has_pair) AS evaluable
             FROM service_episodes e LEFT JOIN scored s USING (person_key)
-            WHERE e.site_id IN (SELECT unnest(?)) AND e.referral_date IS NOT NULL
+            WHERE list_contains($sites, e.site_id) AND e.referral_date IS NOT NULL
             GROUP BY ALL
         )
         SELECT site_id, month,
@@ -282,18 +290,19 @@ def recruitment_timeline(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.Dat
                sum(evaluable) OVER w AS evaluable
         FROM monthly WINDOW w AS (PARTITION BY site_id ORDER BY month)
         ORDER BY site_id, month
-    """, [_sites(scope), _sites(scope)])
+    """, {"sites": _sites(scope)})
 
 
 def relation_rows(cur: duckdb.DuckDBPyConnection, scope: Scope, name: str,
-                  where: dict[str, object] | None = None) -> pl.DataFrame:
+                  where: dict[str, object] | None = None, columns: list[str] | None = None) -> pl.DataFrame:
     """Rows of an allow-listed view/table for the scope's sites (empty frame when it does not exist).
 
     Cross-site rows (site NULL) are returned only to a caller who may see every site, since they
     summarise the other sites too. Extra equality filters go in ``where`` (column names must exist).
+    ``columns``: the relation's columns when the caller has just looked them up (saves a catalogue query).
     """
     site_col = RELATIONS[name]
-    cols = relation_columns(cur, name)
+    cols = relation_columns(cur, name) if columns is None else columns
     if not cols:
         return pl.DataFrame()
     if site_col not in cols:
@@ -301,7 +310,7 @@ def relation_rows(cur: duckdb.DuckDBPyConnection, scope: Scope, name: str,
             return pl.DataFrame()
         site_filter, params = "TRUE", []
     else:
-        site_filter = f"({_ident(site_col)} IN (SELECT unnest(?)) OR ({_ident(site_col)} IS NULL AND ?))"
+        site_filter = f"(list_contains(?, {_ident(site_col)}) OR ({_ident(site_col)} IS NULL AND ?))"
         params = [_sites(scope), set(scope.sites) == set(SITE_IDS)]
     extra = ""
     for col, value in (where or {}).items():
@@ -320,6 +329,18 @@ def distinct_values(cur: duckdb.DuckDBPyConnection, name: str, column: str) -> l
         return []
     sql = f"SELECT DISTINCT CAST({_ident(column)} AS VARCHAR) FROM {_ident(name)} WHERE {_ident(column)} IS NOT NULL ORDER BY 1"  # noqa: S608,E501
     return [r[0] for r in cur.execute(sql).fetchall()]
+
+
+def availability_dimensions(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """The rated availability dimensions: the distinct ``dimension`` of ``v_availability_matrix``, read from
+    the ratings table that view is built from (one row per site, item and dimension is kept from each
+    group of ratings, so the set is the same) without paying for the view's window and joins."""
+    if "dimension" not in relation_columns(cur, "syn_availability_rating"):
+        return []
+    rows = cur.execute(
+        "SELECT DISTINCT CAST(dimension AS VARCHAR) FROM syn_availability_rating WHERE dimension IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def data_loaded(cur: duckdb.DuckDBPyConnection) -> str | None:

@@ -36,6 +36,7 @@ class Param:
     label: str
     choices: Callable[[Cursor, Scope], list[str]]
     default: str | None = None
+    always: tuple[str, ...] = ()  # values allowed whatever the warehouse holds (e.g. "all"): no look-up needed
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,13 @@ def resolve_params(ctx: DashboardContext, spec: TableSpec, scope: Scope, given: 
     """Keep only allowed parameter values (from the warehouse); fall back to the default or first choice."""
     out: dict[str, str] = {}
     for p in spec.params:
-        choices = param_choices(ctx, spec, p, scope)
         value = given.get(p.name)
+        if value is None and p.default in p.always:
+            value = p.default
+        if isinstance(value, str) and value in p.always:
+            out[p.name] = value
+            continue
+        choices = param_choices(ctx, spec, p, scope)
         if not isinstance(value, str) or value not in choices:
             value = p.default if p.default in choices else (choices[0] if choices else "")
         out[p.name] = value
@@ -120,8 +126,9 @@ def resolve_params(ctx: DashboardContext, spec: TableSpec, scope: Scope, given: 
 
 
 def param_choices(ctx: DashboardContext, spec: TableSpec, param: Param, scope: Scope) -> list[str]:
-    """Allowed values of one parameter for this scope (cached)."""
-    return ctx.cached(("choices", spec.table_id, param.name, scope.sites), lambda: param.choices(ctx.cursor(), scope))
+    """Allowed values of one parameter for this scope (cached per parameter, not per table: the tables
+    that share a parameter share its look-up)."""
+    return ctx.cached(("choices", param.name, param.choices, scope.sites), lambda: param.choices(ctx.cursor(), scope))
 
 
 def produce(ctx: DashboardContext, viewer: Viewer, table_id: str, sites: object = None,
@@ -211,7 +218,7 @@ def _measures(cur: Cursor, scope: Scope) -> list[str]:
 
 
 def _dimensions(cur: Cursor, scope: Scope) -> list[str]:
-    return q.distinct_values(cur, "v_availability_matrix", "dimension")
+    return q.availability_dimensions(cur)
 
 
 def _data_items(cur: Cursor, scope: Scope) -> list[str]:
@@ -228,9 +235,9 @@ def _pairs(cur: Cursor, scope: Scope) -> list[str]:
 
 SCENARIO = Param("scenario", "Identifier scenario", _scenarios, "all_identifiers")
 SUBGROUP_TYPE = Param("subgroup_type", "Subgroup", _subgroup_types, "ethnic_group")
-MEASURE = Param("measure", "Outcome measure", _measures, "all")
+MEASURE = Param("measure", "Outcome measure", _measures, "all", always=("all",))
 DIMENSION = Param("dimension", "Dimension", _dimensions, "held")
-DATA_ITEM = Param("data_item", "Data item", _data_items, "all")
+DATA_ITEM = Param("data_item", "Data item", _data_items, "all", always=("all",))
 
 
 # ---------------------------------------------------------------- builders
@@ -258,7 +265,9 @@ def _overview(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame
             "outcome_completeness"
         )
     )
-    avail = q.relation_rows(cur, scope, "v_availability_matrix")
+    cols = q.relation_columns(cur, "v_availability_matrix")
+    held_only = {"dimension": "held"} if "dimension" in cols else {}  # only 'held' is summarised below
+    avail = q.relation_rows(cur, scope, "v_availability_matrix", held_only, cols)
     if not avail.is_empty() and {"site_id", "data_item", "dimension", "rating"} <= set(avail.columns):
         held = avail.filter((pl.col("dimension") == "held") & pl.col("rating").is_not_null())
         summary = held.group_by("site_id").agg(
@@ -327,7 +336,7 @@ def _relation(name: str, filters: tuple[str, ...] = (), columns: tuple[str, ...]
     def build(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
         cols = q.relation_columns(cur, name)
         where = {f: params[f] for f in filters if params.get(f) not in (None, "", "all") and f in cols}
-        frame = q.relation_rows(cur, scope, name, where)
+        frame = q.relation_rows(cur, scope, name, where, cols)
         if frame.is_empty():
             return frame
         if columns is not None:

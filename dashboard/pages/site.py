@@ -67,13 +67,15 @@ def register_callbacks(app: Dash) -> None:
                         dimension: str | None) -> tuple[Any, str]:
         viewer = current_viewer()
         sites = [site] if isinstance(site, str) else ["\x00none"]
+        # Slowest first (the two that read the 1M-row tables, then the synthesis views), so the last
+        # table to finish is a short one and the workers stay busy.
         prefetch(current(), viewer, sites, [
-            ("overview", {"scenario": scenario}), ("linkage_scenarios", {}),
-            ("linkage_subgroups", {"scenario": scenario, "subgroup_type": subgroup_type}),
-            ("outcome_completeness", {"measure": measure}), ("sample_timeline", {}), ("readiness_timeline", {}),
-            ("readiness_funnel", {}), ("readiness_summary", {}), ("availability_matrix", {"dimension": dimension}),
-            ("availability_evidence", {"dimension": dimension, "data_item": "all"}), ("framework_matrix", {}),
-            ("triangulation_matrix", {}), ("code_frequency", {}),
+            ("overview", {"scenario": scenario}), ("sample_timeline", {}), ("triangulation_matrix", {}),
+            ("framework_matrix", {}), ("code_frequency", {}), ("availability_matrix", {"dimension": dimension}),
+            ("availability_evidence", {"dimension": dimension, "data_item": "all"}),
+            ("linkage_subgroups", {"scenario": scenario, "subgroup_type": subgroup_type}), ("linkage_scenarios", {}),
+            ("outcome_completeness", {"measure": measure}), ("readiness_timeline", {}), ("readiness_funnel", {}),
+            ("readiness_summary", {}),
         ])
         over = table(viewer, "overview", sites, scenario=scenario)
         body: list[Any] = [html.H2("At a glance", id="h-glance")]
