@@ -8,7 +8,6 @@ values present in the warehouse, (3) runs the query, (4) applies disclosure cont
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from dashboard import queries as q
 from dashboard.access import Scope, Viewer
 from dashboard.context import DashboardContext
 from dashboard.disclosure import Disclosure
+from linkage import wilson
 from warehouse.errors import ConfigError, did_you_mean
 from warehouse.sites import SITES
 
@@ -186,22 +186,6 @@ def prewarm(ctx: DashboardContext, site_sets: list[tuple[str, ...]]) -> int:
     return built
 
 
-def wilson_interval(successes: float, n: float, z: float = 1.96) -> tuple[float | None, float | None]:
-    """95% Wilson score interval for a proportion (None for n = 0).
-
-    Example:
-        >>> [round(x, 3) for x in wilson_interval(8, 10)]
-        [0.49, 0.943]
-    """
-    if not n:
-        return None, None
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 # ---------------------------------------------------------------- choices
 def _scenarios(cur: Cursor, scope: Scope) -> list[str]:
     found = q.linkage_scenarios(cur)
@@ -302,7 +286,7 @@ def _subgroup_table(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.Dat
     )
     lows, highs = [], []
     for links, n, lo0, hi0 in frame.select("links", "n_records", "match_rate_low", "match_rate_high").iter_rows():
-        lo, hi = (lo0, hi0) if lo0 is not None and hi0 is not None else wilson_interval(links or 0, n or 0)
+        lo, hi = (lo0, hi0) if lo0 is not None and hi0 is not None else wilson(links or 0, n or 0)
         lows.append(lo)
         highs.append(hi)
     frame = frame.with_columns(pl.Series("ci_low", lows, pl.Float64), pl.Series("ci_high", highs, pl.Float64))

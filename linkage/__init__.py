@@ -5,6 +5,7 @@ under every identifier-sharing scenario), :func:`link_files` (any two CSV files)
 (two standardised frames), :func:`standardise`, :func:`explain_pair` and the settings.
 """
 
+from linkage.evaluate import wilson
 from linkage.explain import explain_pair
 from linkage.feasibility import FeasibilityReport, run_feasibility
 from linkage.files import FileLinkReport, link_files
@@ -14,5 +15,5 @@ from linkage.standardise import standardise
 
 __all__ = [
     "FeasibilityReport", "FileLinkReport", "LinkResult", "LinkageSettings", "explain_pair", "link", "link_files",
-    "load_settings", "run_feasibility", "standardise",
+    "load_settings", "run_feasibility", "standardise", "wilson",
 ]

@@ -12,7 +12,7 @@ from dashboard.access import Viewer
 from dashboard.accounts import AccountStore, hash_password, verify_password
 from dashboard.disclosure import SUPPRESSED, Disclosure, is_revealing_count
 from dashboard.settings import DashboardSettings
-from dashboard.tables import infer_disclosure, wilson_interval
+from dashboard.tables import infer_disclosure
 from warehouse.errors import AccessDenied, ConfigError
 
 
@@ -59,13 +59,6 @@ def test_infer_disclosure_treats_integer_columns_as_counts_but_not_ids_or_rating
     assert rule.rates == {"share": ("n_people",)}
 
 
-def test_wilson_interval() -> None:
-    lo, hi = wilson_interval(8, 10)
-    assert round(lo, 3) == 0.49 and round(hi, 3) == 0.943
-    assert wilson_interval(0, 0) == (None, None)
-
-
-# ---------------------------------------------------------------- scopes
 def test_scope_intersects_requests_with_permissions() -> None:
     site_user = Viewer("u", "site", ("fbs",))
     assert site_user.scope(None).sites == ("fbs",)
