@@ -9,6 +9,10 @@ Re-loading a file with the same SHA-256 is a no-op. A changed file at the same p
 the earlier batch: its rows are replaced, the old batch is marked ``superseded`` and the new one
 records ``supersedes``. A file that cannot be read at all is recorded as ``failed`` and does not
 replace what was loaded before. The whole drop commits or none of it does.
+
+Identifier keys (``la_code``, ``la_child_id``) and ``children.person_key`` are unique without index
+upkeep: the validator refuses a repeat within a file and the loader a repeat across files, which
+rolls the drop back (see ``_UNIQUE_KEYS``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import duckdb
 import polars as pl
 
 from warehouse.drop import MANIFEST, sha256_file
+from warehouse.errors import DataError
 from warehouse.measures import get_measure
 from warehouse.pseudonym import Pseudonymiser, load_pseudonymiser
 from warehouse.sites import site_for_la
@@ -128,15 +133,13 @@ _AGE_BAND_SQL = (
 def _insert_la_identifiers_sql(cols: list[str]) -> str:
     """INSERT of identifier rows from the registered ``_ld_frame`` with the key computed in SQL.
 
-    Rows are inserted in primary-key order, which DuckDB's index takes about twice as fast.
-
     Parameters: batch_id, la_code, opad, ipad, key prefix, retain_until. ``cols`` are this module's
     own column names (never input).
     """
     names = ", ".join(cols)
     return (
         f"INSERT INTO restricted.la_identifiers (batch_id, la_code, person_key, retain_until, {names}) "  # noqa: S608
-        f"SELECT ?, ?, {_HMAC_SQL.format(col='la_child_id')}, ?, {names} FROM _ld_frame ORDER BY la_child_id"
+        f"SELECT ?, ?, {_HMAC_SQL.format(col='la_child_id')}, ?, {names} FROM _ld_frame"
     )
 
 
@@ -149,10 +152,33 @@ def _la_children_sql() -> str:
     )
     tail = (
         ", batch_id FROM (SELECT *, floor(date_diff('day', dob, ?::DATE) / 365.25) AS _years "
-        "FROM restricted.la_identifiers WHERE batch_id = ?) ORDER BY person_key"
+        "FROM restricted.la_identifiers WHERE batch_id = ?)"
     )
-    # rows arrive sorted by the primary key: DuckDB's index takes sorted keys about twice as fast
     return head + _AGE_BAND_SQL + tail
+
+
+# Keys the warehouse holds once (migration 0007 dropped the PRIMARY KEY indexes, whose upkeep was
+# about half the cost of a large identifier load): table, key columns, the rule named when one repeats.
+# The validator refuses repeats within a file (duplicate_key); the loader refuses repeats across files.
+_UNIQUE_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "restricted.la_identifiers": ("la_identifiers", ("la_code", "la_child_id")),
+    "children": ("children", ("person_key",)),
+}
+
+
+def _repeated_keys_sql(table: str, key: tuple[str, ...]) -> str:
+    """Count of rows of other batches whose ``key`` batch ``?`` brought again (parameters: batch id twice).
+
+    A plain hash join of the batch's keys with the other batches' rows: on a first load the other side is
+    empty and the check is nearly free; it never sorts or groups the whole table. Repeats within the
+    batch are the validator's ``duplicate_key`` (on the same stripped values that are stored).
+    ``table`` and ``key`` are this module's constants.
+    """
+    cols = ", ".join(key)
+    return (
+        f"SELECT count(*) FROM (SELECT {cols} FROM {table} WHERE batch_id <> ?) AS held "  # noqa: S608
+        f"JOIN (SELECT {cols} FROM {table} WHERE batch_id = ?) AS brought USING ({cols})"
+    )
 
 
 def _hmac_pads(secret: bytes) -> tuple[bytes, bytes]:
@@ -213,6 +239,20 @@ class _Loader:
     def load(self, checked: CheckedFile, batch: int) -> None:
         kind = checked.source.kind
         getattr(self, f"_load_{kind}")(checked, batch)
+        for table in _TABLES_BY_KIND[kind]:
+            if table in _UNIQUE_KEYS:
+                self.refuse_repeated_keys(checked.source.file, table, batch)
+
+    def refuse_repeated_keys(self, file: str, table: str, batch: int) -> None:
+        """Raise DataError (and so roll the drop back) when ``file`` gave ``table`` a key it already held."""
+        what, key = _UNIQUE_KEYS[table]
+        repeated = int(self.con.execute(_repeated_keys_sql(table, key), [batch, batch]).fetchall()[0][0])
+        if repeated:
+            raise DataError(
+                f"{file}: {repeated} {what} key(s) ({', '.join(key)}) already loaded from another file "
+                f"(rule duplicate_key across files); nothing from this drop was loaded. Remove the repeated "
+                f"ids from one of the files, or correct the file that holds them, and load again"
+            )
 
     def _la_person_keys(self, la: str, ids: pl.Series) -> pl.Series:
         return self.keys(("la", la), ids.str.strip_chars())
@@ -247,7 +287,8 @@ class _Loader:
         self.con.execute(_la_children_sql(), [site_for_la(la), self.ref_date, batch])
 
     def _la_children(self, t: pl.DataFrame, la: str, batch: int, dob: str, edd: str | None, sex: str,
-                     eth: str, mode: str = "INSERT OR IGNORE") -> None:
+                     eth: str) -> None:
+        # a child already in the warehouse (e.g. from the LA's identifier extract) keeps its row
         sex_expr = pl.col(sex).replace({"1": "M", "2": "F", "0": "U", "9": "U"})
         unborn = (pl.col(dob).is_null() & pl.col(edd).is_not_null()) if edd else pl.lit(False)
         frame = t.with_columns(pl.lit(self.ref_date).alias("_ref")).select(
@@ -255,8 +296,19 @@ class _Loader:
             pl.lit(la).alias("la_code"), sex_expr.alias("sex"), pl.col(eth).alias("ethnicity"),
             pl.col(dob).dt.year().cast(pl.Int32).alias("birth_year"), unborn.alias("unborn"),
             _age_band_expr(dob, "_ref").alias("age_band"), pl.lit(batch).alias("batch_id"),
-        )
-        self.insert("children", frame, mode=mode)
+        ).unique("person_key", keep="first", maintain_order=True)
+        if frame.height == 0:
+            return
+        self.con.register("_ld_frame", frame.to_arrow())
+        try:
+            cols = ", ".join(frame.columns)
+            # column names are this module's own (above), never input
+            self.con.execute(
+                f"INSERT INTO children ({cols}) SELECT {cols} FROM _ld_frame "  # noqa: S608
+                "ANTI JOIN children USING (person_key)"
+            )
+        finally:
+            self.con.unregister("_ld_frame")
 
     def _load_cin_census(self, c: CheckedFile, batch: int) -> None:
         la = c.source.la_code
@@ -451,7 +503,8 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
         A :class:`LoadReport` with one entry per file (``status`` loaded, unchanged or failed).
 
     Raises:
-        DataError: the directory is not a drop. Bad rows and bad files never raise: they are
+        DataError: the directory is not a drop, or a file brings a key another file already loaded
+            (nothing of the drop is written). Bad rows and bad files never raise: they are
             reported and kept out, and every good row loads.
 
     Example:
