@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import shutil
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -13,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from synthetic_data.csc import build_cin, build_cla
+from synthetic_data.csc import CinEpisodes, ClaEpisodes, build_cin, build_cla
 from synthetic_data.names import NamePools
-from synthetic_data.population import build_world
+from synthetic_data.population import World, build_world
 from synthetic_data.settings import WorldSettings
-from synthetic_data.site_records import build_site_records
+from synthetic_data.site_records import SiteRecords, build_site_records
 from synthetic_data.writers import (
     cin_child_fragments,
     cin_xml,
@@ -73,35 +75,29 @@ def _streams(seed: int, n: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
 
 
-def build_files(settings: WorldSettings, progress: Callable[[str], None] | None = None
-                ) -> tuple[list[DropFile], dict[str, int]]:
-    """Draw the world and return every file as a table (nothing written yet) plus counts."""
-    say = progress or (lambda _m: None)
-    rng_world, rng_cin, rng_cla, rng_site, rng_write = _streams(settings.seed, 5)
-    say("building name pools")
-    names = NamePools(settings.seed)
-    say(f"drawing families for {settings.children:,} children")
-    world = build_world(settings, rng_world, names)
+def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator, rng_cla: np.random.Generator,
+             rng_write: np.random.Generator, say: Callable[[str], None], pool: ThreadPoolExecutor
+             ) -> tuple[CinEpisodes, ClaEpisodes, list[DropFile]]:
     say("drawing children-in-need episodes")
     cin = build_cin(world, rng_cin)
+    # one polars pass, then a gather per LA; rendered on the other thread while this one draws the
+    # looked-after episodes and builds the CSV tables
+    say("rendering CIN census")
+    everyone = np.arange(len(cin.child))
+    fragments_job = pool.submit(cin_child_fragments, world, cin, everyone)
     say("drawing looked-after episodes")
     cla = build_cla(world, cin, rng_cla)
-    say("drawing service records and outcomes")
-    records = build_site_records(world, rng_site, names)
-
     files: list[DropFile] = []
     la_missing_nhs = rng_write.random(len(world.children)) < settings.p_la_nhs_missing
     nhs = np.where(la_missing_nhs, None, world.children.nhs)
-    say("rendering CIN census and identifier rows")
-    everyone = np.arange(len(cin.child))
-    all_fragments = cin_child_fragments(world, cin, everyone)  # one polars pass, then a gather per LA
+    say("rendering identifier rows")
     all_identifiers = identifier_rows(world, cin, everyone, nhs)
+    orders: dict[str, np.ndarray] = {}
     for code in sorted(LOCAL_AUTHORITIES):
         say(f"writing local authority {code}")
-        order = la_children_order(world, cin, code)
+        order = orders[code] = la_children_order(world, cin, code)
         base = f"la/{code}"
-        files.append(DropFile(f"{base}/{CIN_CENSUS}", "cin_census", fragments=all_fragments.gather(order),
-                              la_code=code))
+        files.append(DropFile(f"{base}/{CIN_CENSUS}", "cin_census", la_code=code))
         header, episodes = ssda903_rows(world, cin, cla, order, rng_write)
         files.append(DropFile(f"{base}/{SSDA903_HEADER}", "ssda903_header", table=header, la_code=code,
                               date_format="%d/%m/%Y"))
@@ -109,6 +105,18 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
                               date_format="%d/%m/%Y"))
         files.append(DropFile(f"{base}/{LA_IDENTIFIERS}", "la_identifiers",
                               table=all_identifiers.select(pl.all().gather(order)), la_code=code))
+    all_fragments = fragments_job.result()
+    for f in files:
+        if f.kind == "cin_census":
+            f.fragments = all_fragments.gather(orders[f.la_code])
+    return cin, cla, files
+
+
+def _site_side(world: World, rng_site: np.random.Generator, names: NamePools, say: Callable[[str], None]
+               ) -> tuple[SiteRecords, list[DropFile]]:
+    say("drawing service records and outcomes")
+    records = build_site_records(world, rng_site, names)
+    files: list[DropFile] = []
     for site_id in SITES:
         say(f"writing site {site_id}")
         adapter = get_adapter(site_id)
@@ -121,6 +129,33 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
                                   table=site_outcome_rows(site_id, measure, records), site_id=site_id,
                                   measure=measure, delimiter=lay.delimiter, encoding=lay.encoding,
                                   date_format=lay.date_format))
+    return records, files
+
+
+def build_files(settings: WorldSettings, progress: Callable[[str], None] | None = None
+                ) -> tuple[list[DropFile], dict[str, int]]:
+    """Draw the world and return every file as a table (nothing written yet) plus counts."""
+    report = progress or (lambda _m: None)
+    lock = threading.Lock()
+
+    def say(message: str) -> None:  # two threads report progress; keep their lines whole
+        with lock:
+            report(message)
+
+    rng_world, rng_cin, rng_cla, rng_site, rng_write = _streams(settings.seed, 5)
+    say("building name pools")
+    names = NamePools(settings.seed)
+    say(f"drawing families for {settings.children:,} children")
+    world = build_world(settings, rng_world, names)
+    # The LA side (CIN, CLA, their rendering) and the site side draw from separate seeded streams
+    # and only read the world, so they run on two threads; most of their work is numpy/polars,
+    # which releases the GIL. Each stream is used in the same order as on one thread, and files
+    # are listed in the same order, so the output is byte-identical.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        site_job = pool.submit(_site_side, world, rng_site, names, say)
+        cin, cla, files = _la_side(settings, world, rng_cin, rng_cla, rng_write, say, pool)
+        records, site_files = site_job.result()
+    files.extend(site_files)
     files.append(DropFile(TRUTH_LINKS, "truth_links", table=truth_link_rows(records)))
 
     K = world.children
@@ -161,6 +196,18 @@ def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None]
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; give a directory (it is created if missing)")
     say = progress or (lambda _m: None)
+    # millions of short-lived strings and no reference cycles: the cyclic collector would rescan
+    # them again and again for nothing, so it is paused while the drop is built and written
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _generate(out, settings, say)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) -> dict:
     files, counts = build_files(settings, say)
     defects: pl.DataFrame | None = None
     if settings.dirty > 0:
@@ -187,9 +234,14 @@ def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None]
         return {"path": f.path, "sha256": hashlib.sha256(data).hexdigest(), "kind": f.kind, "rows": f.rows}
 
     # polars serialisation, hashing and file writes release the GIL: two workers use both cores.
-    # map() keeps the sorted order, so the manifest stays byte-identical.
+    # The biggest files (the CIN XML) start first so neither worker is left with a big one at the
+    # end; the manifest lists the entries in path order, so it stays byte-identical.
+    def size_rank(f: DropFile) -> tuple[bool, int]:
+        return f.fragments is not None, f.rows
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        entries = list(pool.map(write, sorted(files, key=lambda x: x.path)))
+        jobs = {f.path: pool.submit(write, f) for f in sorted(files, key=size_rank, reverse=True)}
+        entries = [jobs[path].result() for path in sorted(jobs)]
     say("writing manifest")
     manifest = {
         "generator": GENERATOR,

@@ -146,7 +146,11 @@ def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> pl
         .otherwise(pl.lit("<ReferralNFA>false</ReferralNFA>")),
         cpp, pl.lit("</CINdetails></Child>"),
     ])
-    return df.select(frag.alias("x")).to_series()
+    # two halves collected together: polars renders them in parallel (same strings, same order)
+    h = (df.height + 1) // 2
+    halves = pl.collect_all([df.slice(0, h).lazy().select(frag.alias("x")),
+                             df.slice(h).lazy().select(frag.alias("x"))])
+    return pl.concat([half.to_series() for half in halves], rechunk=True)
 
 
 def cin_xml(la_code: str, s: WorldSettings, fragments: pl.Series | list[str]) -> bytes:
