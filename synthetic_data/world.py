@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from synthetic_data.csc import CinEpisodes, ClaEpisodes, build_cin, build_cla
 from synthetic_data.names import NamePools
@@ -178,11 +179,12 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
     return files, counts
 
 
-def _serialise(f: DropFile, settings: WorldSettings) -> bytes:
+def _serialise(f: DropFile, settings: WorldSettings) -> list[bytes | pa.Buffer]:
+    """The file's bytes as chunks in order (the CIN body is passed on uncopied)."""
     if f.fragments is not None:
         return cin_xml(f.la_code, settings, f.fragments)
     assert f.table is not None
-    return csv_bytes(f.table, f.delimiter, f.encoding, f.short_rows)
+    return [csv_bytes(f.table, f.delimiter, f.encoding, f.short_rows)]
 
 
 def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None] | None = None) -> dict:
@@ -229,9 +231,12 @@ def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) ->
     def write(f: DropFile) -> dict:
         path = out / f.path
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = _serialise(f, settings)
-        path.write_bytes(data)
-        return {"path": f.path, "sha256": hashlib.sha256(data).hexdigest(), "kind": f.kind, "rows": f.rows}
+        digest = hashlib.sha256()
+        with path.open("wb") as fh:
+            for chunk in _serialise(f, settings):
+                fh.write(chunk)
+                digest.update(chunk)
+        return {"path": f.path, "sha256": digest.hexdigest(), "kind": f.kind, "rows": f.rows}
 
     # polars serialisation, hashing and file writes release the GIL: two workers use both cores.
     # The biggest files (the CIN XML) start first so neither worker is left with a big one at the

@@ -11,13 +11,14 @@ import io
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from synthetic_data.csc import CinEpisodes, ClaEpisodes
 from synthetic_data.dates import YEAR, day, fmt_dates
 from synthetic_data.population import World
 from synthetic_data.settings import WorldSettings
 from synthetic_data.site_records import SiteRecords
-from synthetic_data.xmlfrag import concat, date_series, el, str_series, wrap
+from synthetic_data.xmlfrag import XmlRows
 from warehouse.adapters import get_adapter
 from warehouse.drop import LA_IDENTIFIER_COLUMNS, TRUTH_LINK_COLUMNS
 
@@ -73,88 +74,90 @@ def _blank(values: np.ndarray) -> np.ndarray:
     return np.where(v == None, "", v).astype(object)  # noqa: E711 (elementwise comparison)
 
 
-def _el(tag: str, values: np.ndarray) -> np.ndarray:
-    """``<tag>v</tag>`` for non-empty ``v``, else ``""``."""
-    v = _blank(values)
-    return np.where(v != "", f"<{tag}>" + v + f"</{tag}>", "").astype(object)
-
-
 def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> pl.Series:
-    """One ``<Child>`` XML fragment per LA child (element order as the 2024 XSD requires), built with polars."""
+    """One ``<Child>`` XML fragment per LA child, ending in a newline (element order as the 2024 XSD requires)."""
     K, F = world.children, world.families
     c = cin.child[order]
-    o = order
-    dates = {name: date_series(name, getattr(cin, name)[o]) for name in (
-        "referral", "closure", "assess_start", "assess_auth", "plan_start", "plan_end", "s47_start", "s47_target",
-        "icpc", "cpp_start", "cpp_end", "prev_referral", "prev_assess_start", "prev_assess_auth", "prev_closure")}
-    idx = pl.Series(o)
-    df = pl.DataFrame({
-        "id": str_series("id", K.la_child_id[c]), "upn": str_series("upn", K.upn[c]),
-        "former": str_series("former", K.former_upn[c]), "unknown": str_series("unknown", K.upn_unknown[c]),
-        "dob": date_series("dob", K.dob[c]), "edd": date_series("edd", np.where(K.dob[c] < 0, K.edd[c], -1)),
-        "gender": pl.Series(np.where(K.sex[c] == "M", "1", np.where(K.sex[c] == "F", "2", "0")), dtype=pl.Utf8),
-        "eth": pl.Series(F.ethnicity[K.family[c]], dtype=pl.Utf8),
-        "dis": cin.disabilities_xml.gather(idx), "factors": cin.factors_xml.gather(idx),
-        "reviews": cin.reviews_xml.gather(idx),
-        "source": pl.Series(cin.source[o], dtype=pl.Utf8), "need": str_series("need", cin.need[o]),
-        "reason": str_series("reason", cin.closure_reason[o]), "nfa": cin.nfa[o],
-        "cpp_initial": pl.Series(cin.cpp_initial[o], dtype=pl.Utf8),
-        "cpp_latest": pl.Series(cin.cpp_latest[o], dtype=pl.Utf8),
-        "cpp_previous": pl.Series(cin.cpp_previous[o], dtype=pl.Utf8),
-        "prev_source": pl.Series(cin.prev_source[o], dtype=pl.Utf8), "prev_need": str_series("pn", cin.prev_need[o]),
-        "prev_reason": str_series("pr", cin.prev_reason[o]),
-        **dates,
-    })
-    col = pl.col
-    assess = pl.when(col("assess_start").is_not_null()).then(concat([
-        pl.lit("<Assessments>"), el("AssessmentActualStartDate", col("assess_start")),
-        el("AssessmentAuthorisationDate", col("assess_auth")),
-        pl.when(col("assess_auth").is_not_null()).then(wrap("FactorsIdentifiedAtAssessment", col("factors"))),
-        pl.lit("</Assessments>")]))
-    plan = pl.when(col("plan_start").is_not_null()).then(concat([
-        pl.lit("<CINPlanDates>"), el("CINPlanStartDate", col("plan_start")), el("CINPlanEndDate", col("plan_end")),
-        pl.lit("</CINPlanDates>")]))
-    s47 = pl.when(col("s47_start").is_not_null()).then(concat([
-        pl.lit("<Section47>"), el("S47ActualStartDate", col("s47_start")), el("InitialCPCtarget", col("s47_target")),
-        el("DateOfInitialCPC", col("icpc")), pl.lit("<ICPCnotRequired>false</ICPCnotRequired></Section47>")]))
-    cpp = pl.when(col("cpp_start").is_not_null()).then(concat([
-        pl.lit("<ChildProtectionPlans>"), el("CPPstartDate", col("cpp_start")), el("CPPendDate", col("cpp_end")),
-        el("InitialCategoryOfAbuse", col("cpp_initial")), el("LatestCategoryOfAbuse", col("cpp_latest")),
-        el("NumberOfPreviousCPP", col("cpp_previous")), wrap("Reviews", col("reviews")),
-        pl.lit("</ChildProtectionPlans>")]))
-    # an earlier closed episode (referral, assessment with "no factors", closure) comes first
-    previous = pl.when(col("prev_referral").is_not_null()).then(concat([
-        pl.lit("<CINdetails>"), el("CINreferralDate", col("prev_referral")), el("ReferralSource", col("prev_source")),
-        el("PrimaryNeedCode", col("prev_need")), el("CINclosureDate", col("prev_closure")),
-        el("ReasonForClosure", col("prev_reason")), pl.lit("<Assessments>"),
-        el("AssessmentActualStartDate", col("prev_assess_start")),
-        el("AssessmentAuthorisationDate", col("prev_assess_auth")),
-        pl.lit("<FactorsIdentifiedAtAssessment><AssessmentFactors>21</AssessmentFactors>"
-               "</FactorsIdentifiedAtAssessment></Assessments><ReferralNFA>false</ReferralNFA></CINdetails>")]))
-    frag = concat([
-        pl.lit("<Child><ChildIdentifiers>"), el("LAchildID", col("id")), el("UPN", col("upn")),
-        el("FormerUPN", col("former")), el("UPNunknown", col("unknown")), el("PersonBirthDate", col("dob")),
-        el("ExpectedPersonBirthDate", col("edd")), el("GenderCurrent", col("gender")),
-        pl.lit("</ChildIdentifiers><ChildCharacteristics>"), el("Ethnicity", col("eth")),
-        wrap("Disabilities", col("dis")), pl.lit("</ChildCharacteristics>"), previous,
-        pl.lit("<CINdetails>"),
-        el("CINreferralDate", col("referral")), el("ReferralSource", col("source")),
-        el("PrimaryNeedCode", col("need")), el("CINclosureDate", col("closure")),
-        pl.when(col("closure").is_not_null()).then(el("ReasonForClosure", col("reason"))),
-        el("DateOfInitialCPC", col("icpc")), assess, plan, s47,
-        pl.when(col("nfa")).then(pl.lit("<ReferralNFA>true</ReferralNFA>"))
-        .otherwise(pl.lit("<ReferralNFA>false</ReferralNFA>")),
-        cpp, pl.lit("</CINdetails></Child>"),
-    ])
-    # two halves collected together: polars renders them in parallel (same strings, same order)
-    h = (df.height + 1) // 2
-    halves = pl.collect_all([df.slice(0, h).lazy().select(frag.alias("x")),
-                             df.slice(h).lazy().select(frag.alias("x"))])
-    return pl.concat([half.to_series() for half in halves], rechunk=True)
+    x = XmlRows(len(order))
+    x.text("<Child><ChildIdentifiers>")
+    x.value("LAchildID", K.la_child_id[c])
+    x.value("UPN", K.upn[c])
+    x.value("FormerUPN", K.former_upn[c])
+    x.code("UPNunknown", K.upn_unknown[c])
+    x.date("PersonBirthDate", K.dob[c])
+    x.date("ExpectedPersonBirthDate", np.where(K.dob[c] < 0, K.edd[c], -1))
+    sex = K.sex[c]
+    x.choice([f"<GenderCurrent>{g}</GenderCurrent>" for g in "120"], np.where(sex == "M", 0, np.where(sex == "F", 1, 2)))
+    x.text("</ChildIdentifiers><ChildCharacteristics>")
+    x.code("Ethnicity", F.ethnicity[K.family[c]])
+    x.wrapped("Disabilities", _gather(cin.disabilities_xml, order))
+    x.text("</ChildCharacteristics>")
+    _previous_episode(x, cin, order)
+    _current_episode(x, cin, order)
+    x.text("</CINdetails></Child>\n")
+    return x.render()
 
 
-def cin_xml(la_code: str, s: WorldSettings, fragments: pl.Series | list[str]) -> bytes:
-    """The whole CIN census XML document for one LA (one ``Child`` per line), as UTF-8 bytes."""
+def _gather(s: pl.Series, order: np.ndarray) -> pl.Series:
+    return s.gather(pl.Series(order))
+
+
+def _previous_episode(x: XmlRows, cin: CinEpisodes, o: np.ndarray) -> None:
+    """An earlier closed episode (referral, assessment with "no factors", closure), before the current one."""
+    prev = cin.prev_referral[o] >= 0
+    x.date("CINreferralDate", cin.prev_referral[o], before="<CINdetails>")
+    x.code("ReferralSource", cin.prev_source[o], prev)
+    x.code("PrimaryNeedCode", cin.prev_need[o], prev)
+    x.date("CINclosureDate", cin.prev_closure[o], prev)
+    x.code("ReasonForClosure", cin.prev_reason[o], prev)
+    x.text("<Assessments>", prev)
+    x.date("AssessmentActualStartDate", cin.prev_assess_start[o], prev)
+    x.date("AssessmentAuthorisationDate", cin.prev_assess_auth[o], prev)
+    x.text("<FactorsIdentifiedAtAssessment><AssessmentFactors>21</AssessmentFactors>"
+           "</FactorsIdentifiedAtAssessment></Assessments><ReferralNFA>false</ReferralNFA></CINdetails>", prev)
+
+
+def _current_episode(x: XmlRows, cin: CinEpisodes, o: np.ndarray) -> None:
+    """The current ``CINdetails`` up to (not including) its closing tag."""
+    x.text("<CINdetails>")
+    x.date("CINreferralDate", cin.referral[o])
+    x.code("ReferralSource", cin.source[o])
+    x.code("PrimaryNeedCode", cin.need[o])
+    closed = cin.closure[o] >= 0
+    x.date("CINclosureDate", cin.closure[o])
+    x.code("ReasonForClosure", cin.closure_reason[o], closed)
+    x.date("DateOfInitialCPC", cin.icpc[o])
+    assessed = cin.assess_start[o] >= 0
+    x.date("AssessmentActualStartDate", cin.assess_start[o], before="<Assessments>")
+    x.date("AssessmentAuthorisationDate", cin.assess_auth[o], assessed)
+    x.wrapped("FactorsIdentifiedAtAssessment", _gather(cin.factors_xml, o), assessed & (cin.assess_auth[o] >= 0))
+    x.text("</Assessments>", assessed)
+    plan = cin.plan_start[o] >= 0
+    x.date("CINPlanStartDate", cin.plan_start[o], before="<CINPlanDates>")
+    x.date("CINPlanEndDate", cin.plan_end[o], plan)
+    x.text("</CINPlanDates>", plan)
+    s47 = cin.s47_start[o] >= 0
+    x.date("S47ActualStartDate", cin.s47_start[o], before="<Section47>")
+    x.date("InitialCPCtarget", cin.s47_target[o], s47)
+    x.date("DateOfInitialCPC", cin.icpc[o], s47)
+    x.text("<ICPCnotRequired>false</ICPCnotRequired></Section47>", s47)
+    x.choice(["<ReferralNFA>false</ReferralNFA>", "<ReferralNFA>true</ReferralNFA>"], cin.nfa[o].astype(np.int64))
+    cpp = cin.cpp_start[o] >= 0
+    x.date("CPPstartDate", cin.cpp_start[o], before="<ChildProtectionPlans>")
+    x.date("CPPendDate", cin.cpp_end[o], cpp)
+    x.code("InitialCategoryOfAbuse", cin.cpp_initial[o], cpp)
+    x.code("LatestCategoryOfAbuse", cin.cpp_latest[o], cpp)
+    x.code("NumberOfPreviousCPP", cin.cpp_previous[o], cpp)
+    x.wrapped("Reviews", _gather(cin.reviews_xml, o), cpp)
+    x.text("</ChildProtectionPlans>", cpp)
+
+
+def cin_xml(la_code: str, s: WorldSettings, fragments: pl.Series | list[str]) -> list[bytes | pa.Buffer]:
+    """The CIN census XML document for one LA (one ``Child`` per line) as UTF-8 chunks, in order.
+
+    The fragments already end in a newline, so the body is the fragments' bytes back to back:
+    the Arrow data buffer of the column, passed on without another copy.
+    """
     header = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
         f"<Year>{s.census_year}</Year><ReferenceDate>{s.reference_date.isoformat()}</ReferenceDate>"
@@ -164,11 +167,17 @@ def cin_xml(la_code: str, s: WorldSettings, fragments: pl.Series | list[str]) ->
         "</Header>\n<Children>\n"
     )
     series = fragments if isinstance(fragments, pl.Series) else pl.Series("x", fragments, dtype=pl.Utf8)
-    buf = io.BytesIO()
-    buf.write(header.encode("utf-8"))
-    pl.DataFrame({"x": series}).write_csv(buf, include_header=False, quote_style="never", line_terminator="\n")
-    buf.write(b"</Children>\n</Message>\n")
-    return buf.getvalue()
+    return [header.encode("utf-8"), _utf8_body(series), b"</Children>\n</Message>\n"]
+
+
+def _utf8_body(series: pl.Series) -> pa.Buffer:
+    """The strings of ``series`` back to back, as one buffer."""
+    arr = series.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: offsets + data
+    _validity, offsets, data = arr.buffers()
+    if data is None:
+        return pa.py_buffer(b"")
+    bounds = np.frombuffer(offsets, dtype=np.int64)[[arr.offset, arr.offset + len(arr)]]
+    return data.slice(int(bounds[0]), int(bounds[1] - bounds[0]))
 
 
 def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.ndarray,

@@ -1,8 +1,16 @@
-"""Polars expressions that render XML elements column-wise (fast for a million children)."""
+"""Render XML elements column-wise with polars (fast for a million children).
+
+Most values in the CIN census are dates or codes from short lists, so an element is not built by
+concatenating tag, value and tag per row: each element is one gather from a table of the finished
+``<tag>value</tag>`` strings (a string *view* per row, no bytes copied), and a row's fragment is a
+single ``concat_str`` over its elements. An absent element is null and is skipped.
+"""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -32,15 +40,127 @@ def _iso_lut(fmt: str) -> pl.Series:
     return pl.concat([days.dt.strftime(fmt), pl.Series("d", [None], dtype=pl.Utf8)])
 
 
+def _date_index(days: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    """Positions in a date lookup table: the last slot (null) for negative days or where not ``present``."""
+    d = np.asarray(days, dtype=np.int64)
+    n_slots = LUT_END - LUT_START + 2
+    ok = d >= 0 if present is None else (d >= 0) & present
+    return np.where(ok, np.clip(d - LUT_START, 0, n_slots - 2), n_slots - 1)
+
+
 def date_series(name: str, days: np.ndarray, fmt: str = "%Y-%m-%d") -> pl.Series:
     """Day numbers as a date string column (null where negative), via a lookup table (no Python strings)."""
-    d = np.asarray(days, dtype=np.int64)
-    lut = _iso_lut(fmt)
-    idx = np.where(d >= 0, np.clip(d - LUT_START, 0, len(lut) - 2), len(lut) - 1)
-    return lut.gather(idx).alias(name)
+    return _iso_lut(fmt).gather(_date_index(days)).alias(name)
 
 
 def str_series(name: str, values: np.ndarray) -> pl.Series:
     """Object array of str/None as a string column ("" and None become null)."""
     s = pl.Series(name, np.asarray(values, dtype=object).tolist(), dtype=pl.Utf8)
     return pl.select(pl.when(s == "").then(None).otherwise(s).alias(name)).to_series()
+
+
+@functools.lru_cache(maxsize=64)
+def _tagged_date_lut(tag: str, before: str) -> pl.Series:
+    return pl.select(pl.concat_str([pl.lit(f"{before}<{tag}>"), pl.lit(_iso_lut("%Y-%m-%d")),
+                                    pl.lit(f"</{tag}>")])).to_series()
+
+
+MAX_TABLE = 100_000  # largest table of combined elements (rows of text built once, then gathered)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Part of every row's fragment: ``texts[idx]`` per row (the last text is ``""``, for absent)."""
+
+    texts: pl.Series
+    idx: np.ndarray
+
+
+def _piece(texts: pl.Series | Sequence[str], idx: np.ndarray, present: np.ndarray | None = None) -> _Piece:
+    table = pl.concat([pl.Series("t", texts, dtype=pl.Utf8).alias("t"), pl.Series("t", [""])])
+    ok = idx >= 0 if present is None else (idx >= 0) & present
+    return _Piece(table, np.where(ok, idx, len(table) - 1))
+
+
+def _combine(a: _Piece, b: _Piece) -> _Piece:
+    """One piece for two neighbours: every pair of their texts, concatenated."""
+    na, nb = len(a.texts), len(b.texts)
+    pairs = np.arange(na * nb)
+    texts = pl.select(pl.concat_str([a.texts.gather(pairs // nb), b.texts.gather(pairs % nb)])).to_series()
+    return _Piece(texts, a.idx * nb + b.idx)
+
+
+def _codes(values: np.ndarray | pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """Distinct non-empty strings and each row's position among them (-1 for None or "")."""
+    s = values if isinstance(values, pl.Series) else pl.Series("v", values, dtype=pl.Utf8)
+    s = pl.select(pl.when(s != "").then(s)).to_series()
+    codes = s.drop_nulls().unique().sort()
+    return codes, s.cast(pl.Enum(codes)).to_physical().fill_null(-1).cast(pl.Int64).to_numpy()
+
+
+class XmlRows:
+    """One XML fragment per row, assembled element by element in document order.
+
+    Each ``add`` call appends an element that is absent (empty) on some rows; ``present`` masks
+    limit an element to the rows whose enclosing element exists. Neighbouring elements with few
+    distinct texts are combined into one table before rendering, so the final concatenation has
+    few parts (its cost is per part and row, not per byte).
+    """
+
+    def __init__(self, rows: int) -> None:
+        self._rows = rows
+        self._pieces: list[_Piece | pl.Series] = []  # a Series: free values, never combined
+
+    def text(self, text: str, present: np.ndarray | None = None) -> None:
+        """Fixed text (markup), on every row or where ``present``."""
+        self._pieces.append(_piece([text], np.zeros(self._rows, dtype=np.int64), present))
+
+    def choice(self, texts: Sequence[str], idx: np.ndarray) -> None:
+        """One of ``texts`` per row by index (-1 = absent)."""
+        self._pieces.append(_piece(texts, idx))
+
+    def date(self, tag: str, days: np.ndarray, present: np.ndarray | None = None, before: str = "") -> None:
+        """``before<tag>YYYY-MM-DD</tag>`` where the day number is >= 0 (and ``present``)."""
+        idx = _date_index(days, present)
+        absent = LUT_END - LUT_START + 1
+        shown = idx[idx != absent]
+        lo = int(shown.min()) if len(shown) else 0
+        hi = int(shown.max()) if len(shown) else -1
+        table = _tagged_date_lut(tag, before).slice(lo, hi - lo + 1)
+        self._pieces.append(_piece(table, np.where(idx == absent, -1, idx - lo)))
+
+    def code(self, tag: str, values: np.ndarray, present: np.ndarray | None = None) -> None:
+        """``<tag>value</tag>`` for a short list of values (object array; None and "" are absent)."""
+        codes, idx = _codes(values)
+        self._pieces.append(_piece([f"<{tag}>{c}</{tag}>" for c in codes], idx, present))
+
+    def value(self, tag: str, values: np.ndarray) -> None:
+        """``<tag>value</tag>`` for free values (object array; None and "" are absent)."""
+        self._pieces.append(pl.select(el(tag, str_series("v", values)).fill_null("")).to_series())
+
+    def wrapped(self, tag: str, inner: pl.Series, present: np.ndarray | None = None) -> None:
+        """``<tag>inner</tag>`` where ``inner`` is a non-empty string (and ``present``)."""
+        codes, idx = _codes(inner)
+        if len(codes) <= MAX_TABLE:
+            self._pieces.append(_piece(pl.select(wrap(tag, pl.lit(codes))).to_series(), idx, present))
+        else:
+            masked = inner if present is None else pl.select(pl.when(pl.Series(present)).then(inner)).to_series()
+            self._pieces.append(pl.select(wrap(tag, pl.lit(masked)).fill_null("")).to_series())
+
+    def render(self) -> pl.Series:
+        """The fragments, one string per row."""
+        parts: list[pl.Series] = []
+        pending: _Piece | None = None
+        for p in self._pieces:
+            if isinstance(p, _Piece) and pending is not None and len(pending.texts) * len(p.texts) <= MAX_TABLE:
+                pending = _combine(pending, p)
+                continue
+            if pending is not None:
+                parts.append(pending.texts.gather(pending.idx))
+            pending = p if isinstance(p, _Piece) else None
+            if isinstance(p, pl.Series):
+                parts.append(p)
+        if pending is not None:
+            parts.append(pending.texts.gather(pending.idx))
+        frame = pl.DataFrame({f"p{i}": s for i, s in enumerate(parts)})
+        return frame.select(pl.concat_str(pl.all()).alias("x")).to_series()
