@@ -17,8 +17,10 @@ rolls the drop back (see ``_UNIQUE_KEYS``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -36,7 +38,7 @@ from warehouse.validation.files import CheckedFile, DropFile, check_file
 from warehouse.validation.problems import Problem
 from warehouse.validation.report import open_drop
 
-__all__ = ["FileLoad", "LoadReport", "LoadSettings", "hmac_keys", "load_drop"]
+__all__ = ["FileLoad", "LoadReport", "LoadSettings", "load_drop"]
 
 
 @dataclass(frozen=True)
@@ -120,41 +122,29 @@ def _age_band_expr(dob: str, at: str) -> pl.Expr:
     )
 
 
-# HMAC-SHA256 of (prefix || id) as 32 hex characters; parameters: opad, ipad, prefix (see hmac_keys)
-_HMAC_SQL = "left(sha256(?::BLOB || unhex(sha256(?::BLOB || encode(? || {col})))), 32)"
-# the same bands as _age_band_expr, from a column ``_years`` (whole years of age) and ``dob``
-_AGE_BAND_SQL = (
-    "CASE WHEN dob IS NULL THEN 'unborn' WHEN _years < 1 THEN 'under 1' WHEN _years < 5 THEN '1-4' "
-    "WHEN _years < 10 THEN '5-9' WHEN _years < 16 THEN '10-15' WHEN _years < 18 THEN '16-17' "
-    "WHEN _years < 25 THEN '18-24' WHEN _years < 35 THEN '25-34' WHEN _years < 45 THEN '35-44' ELSE '45+' END"
-)
-
-
 def _insert_la_identifiers_sql(cols: list[str]) -> str:
-    """INSERT of identifier rows from the registered ``_ld_frame`` with the key computed in SQL.
+    """INSERT of identifier rows (with their ``person_key``) from the registered ``_ld_frame``.
 
-    Parameters: batch_id, la_code, opad, ipad, key prefix, retain_until. ``cols`` are this module's
-    own column names (never input).
+    Parameters: batch_id, la_code, retain_until. ``cols`` are this module's own column names (never input).
     """
     names = ", ".join(cols)
     return (
-        f"INSERT INTO restricted.la_identifiers (batch_id, la_code, person_key, retain_until, {names}) "  # noqa: S608
-        f"SELECT ?, ?, {_HMAC_SQL.format(col='la_child_id')}, ?, {names} FROM _ld_frame"
+        f"INSERT INTO restricted.la_identifiers (batch_id, la_code, retain_until, {names}) "  # noqa: S608
+        f"SELECT ?, ?, ?, {names} FROM _ld_frame"
     )
 
 
-def _la_children_sql() -> str:
-    """INSERT of analytic ``children`` rows from one batch of identifier rows (parameters: site, ref date, batch)."""
-    head = (
-        "INSERT INTO children (person_key, source, site_id, la_code, sex, ethnicity, birth_year, unborn, "
-        "age_band, batch_id) SELECT person_key, 'la', ?, la_code, sex, ethnicity, year(dob), "
-        "dob IS NULL AND expected_dob IS NOT NULL, "
-    )
-    tail = (
-        ", batch_id FROM (SELECT *, floor(date_diff('day', dob, ?::DATE) / 365.25) AS _years "
-        "FROM restricted.la_identifiers WHERE batch_id = ?)"
-    )
-    return head + _AGE_BAND_SQL + tail
+@contextlib.contextmanager
+def _unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB write a large insert on all threads (row order in the table is then not file order).
+
+    Nothing reads these tables in storage order (every reader sorts), and the setting is put back after.
+    """
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("RESET preserve_insertion_order")
 
 
 # Keys the warehouse holds once (migration 0007 dropped the PRIMARY KEY indexes, whose upkeep was
@@ -181,33 +171,31 @@ def _repeated_keys_sql(table: str, key: tuple[str, ...]) -> str:
     )
 
 
-def _hmac_pads(secret: bytes) -> tuple[bytes, bytes]:
-    key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
-    key = key.ljust(64, b"\0")
-    return bytes(b ^ 0x5C for b in key), bytes(b ^ 0x36 for b in key)
+class _BackgroundKeys:
+    """The person keys of one LA identifier extract, computed on a worker thread while the file is checked.
 
-
-def hmac_keys(con: duckdb.DuckDBPyConnection, pseudo: Pseudonymiser, prefix: tuple[str, ...],
-              ids: pl.Series) -> pl.Series:
-    """The same keys as ``pseudo.keys(prefix, ids)`` (HMAC-SHA256, 32 hex characters), computed in DuckDB.
-
-    HMAC(K, m) = SHA256((K ^ opad) || SHA256((K ^ ipad) || m)) (RFC 2104). The secret travels only as a
-    bound parameter of this query; it is never stored in the warehouse. A test pins the equality with
-    :meth:`warehouse.pseudonym.Pseudonymiser.keys`.
+    HMAC-SHA256 over every id is the largest single cost of loading a big extract and needs only the
+    id column, so :func:`check_file` hands the rows over as soon as they are read (``on_read``) and
+    the keys are computed (polars-hash, which releases the GIL) while polars runs the rules.
+    :meth:`result` gives ``(_row, person_key)``.
     """
-    opad, ipad = _hmac_pads(pseudo.secret)
-    head = "\x1f".join(prefix) + "\x1f"
-    frame = pl.DataFrame({"id": ids.cast(pl.String).fill_null("")}).with_row_index("i")
-    con.register("_ld_ids", frame.to_arrow())
-    try:
-        out = con.sql(
-            "SELECT left(sha256(?::BLOB || unhex(sha256(?::BLOB || encode(? || id)))), 32) AS k FROM _ld_ids "
-            "ORDER BY i",
-            params=[opad, ipad, head],
-        ).to_arrow_table()
-    finally:
-        con.unregister("_ld_ids")
-    return pl.Series("key", out.column("k"), dtype=pl.String)
+
+    def __init__(self, pool: ThreadPoolExecutor, pseudo: Pseudonymiser, la: str) -> None:
+        self.pool = pool
+        self.pseudo = pseudo
+        self.prefix = ("la", la)
+        self.future: Future[pl.DataFrame] | None = None
+
+    def start(self, raw: pl.DataFrame) -> None:
+        rows = raw.select("_row", pl.col("LAchildID").cast(pl.String).str.strip_chars())
+        self.future = self.pool.submit(self._compute, rows)
+
+    def _compute(self, rows: pl.DataFrame) -> pl.DataFrame:
+        keys = self.pseudo.key_series(self.prefix, rows.get_column("LAchildID"))
+        return rows.select("_row", keys.alias("person_key"))
+
+    def result(self) -> pl.DataFrame | None:
+        return None if self.future is None else self.future.result()
 
 
 class _Loader:
@@ -218,6 +206,8 @@ class _Loader:
         self.drop_id = drop_id
         self.ref_date = ref_date
         self.retain_until = retain_until
+        # file -> (_row, person_key) computed by _BackgroundKeys while the file was checked
+        self.prefetched: dict[str, pl.DataFrame] = {}
 
     # ------------------------------------------------------------------ plumbing
     def insert(self, table: str, frame: pl.DataFrame, mode: str = "INSERT") -> None:
@@ -232,8 +222,8 @@ class _Loader:
             self.con.unregister("_ld_frame")
 
     def keys(self, prefix: tuple[str, ...], ids: pl.Series) -> pl.Series:
-        """:meth:`Pseudonymiser.keys`, computed inside DuckDB (multi-threaded, no per-row Python)."""
-        return hmac_keys(self.con, self.pseudo, prefix, ids)
+        """:meth:`Pseudonymiser.key_series` (column-wise, no per-row Python)."""
+        return self.pseudo.key_series(prefix, ids)
 
     # ------------------------------------------------------------------ per kind
     def load(self, checked: CheckedFile, batch: int) -> None:
@@ -258,45 +248,62 @@ class _Loader:
         return self.keys(("la", la), ids.str.strip_chars())
 
     def _load_la_identifiers(self, c: CheckedFile, batch: int) -> None:
-        # the biggest file of a drop: keys, restricted rows and analytic rows are all made inside DuckDB
+        # the biggest file of a drop: its keys were computed while it was checked (see _BackgroundKeys)
         la = c.source.la_code
         assert la is not None
-        t = c.tables["la_identifiers"].select(
-            pl.col("LAchildID").alias("la_child_id"), pl.col("Forename").alias("forename"),
+        t = c.tables["la_identifiers"]
+        keys = self.prefetched.pop(c.source.file, None)
+        if keys is None:
+            t = t.with_columns(self._la_person_keys(la, t.get_column("LAchildID")).alias("person_key"))
+        else:
+            t = t.join(keys, on="_row", how="left", maintain_order="left")
+        t = t.select(
+            pl.col("LAchildID").alias("la_child_id"), "person_key", pl.col("Forename").alias("forename"),
             pl.col("Surname").alias("surname"), pl.col("PersonBirthDate").alias("dob"),
             pl.col("ExpectedPersonBirthDate").alias("expected_dob"), pl.col("Sex").alias("sex"),
             pl.col("Postcode").alias("postcode"), pl.col("NHSNumber").alias("nhs_number"), pl.col("UPN").alias("upn"),
             pl.col("FormerUPN").alias("former_upn"), pl.col("Ethnicity").alias("ethnicity"),
         )
-        opad, ipad = _hmac_pads(self.pseudo.secret)
-        cols = list(t.columns)
-        self.con.register("_ld_frame", t.to_arrow())
+        kids = self._la_children_frame(t, la, batch, "dob", "expected_dob", "sex", "ethnicity")
+        with _unordered_inserts(self.con):
+            self.con.register("_ld_frame", t.to_arrow())
+            try:
+                self.con.execute(_insert_la_identifiers_sql(list(t.columns)), [batch, la, self.retain_until])
+            finally:
+                self.con.unregister("_ld_frame")
+            self._replace_la_children(la, kids)
+
+    def _replace_la_children(self, la: str, kids: pl.DataFrame) -> None:
+        """The identifier extract's rows replace any row another file of this LA gave the same child."""
+        self.con.register("_ld_frame", kids.to_arrow())
         try:
-            self.con.execute(_insert_la_identifiers_sql(cols),
-                             [batch, la, opad, ipad, f"la\x1f{la}\x1f", self.retain_until])
+            held = self.con.execute("SELECT count(*) FROM children WHERE la_code = ?", [la]).fetchall()[0][0]
+            if held:
+                self.con.execute("DELETE FROM children WHERE la_code = ? AND person_key IN "
+                                 "(SELECT person_key FROM _ld_frame)", [la])
+            cols = ", ".join(kids.columns)
+            # column names are this module's own (_la_children_frame), never input
+            self.con.execute(f"INSERT INTO children ({cols}) SELECT {cols} FROM _ld_frame")  # noqa: S608
         finally:
             self.con.unregister("_ld_frame")
-        self._la_children_from_restricted(la, batch)
 
-    def _la_children_from_restricted(self, la: str, batch: int) -> None:
-        # a child first seen in another file of this LA is replaced by the identifier extract's row
-        self.con.execute(
-            "DELETE FROM children WHERE person_key IN "
-            "(SELECT person_key FROM restricted.la_identifiers WHERE batch_id = ?)", [batch]
-        )
-        self.con.execute(_la_children_sql(), [site_for_la(la), self.ref_date, batch])
-
-    def _la_children(self, t: pl.DataFrame, la: str, batch: int, dob: str, edd: str | None, sex: str,
-                     eth: str) -> None:
-        # a child already in the warehouse (e.g. from the LA's identifier extract) keeps its row
+    def _la_children_frame(self, t: pl.DataFrame, la: str, batch: int, dob: str, edd: str | None, sex: str,
+                           eth: str) -> pl.DataFrame:
+        """Analytic ``children`` rows (no identifiers: birth year and age band only) from LA rows with keys."""
         sex_expr = pl.col(sex).replace({"1": "M", "2": "F", "0": "U", "9": "U"})
         unborn = (pl.col(dob).is_null() & pl.col(edd).is_not_null()) if edd else pl.lit(False)
-        frame = t.with_columns(pl.lit(self.ref_date).alias("_ref")).select(
+        return t.with_columns(pl.lit(self.ref_date).alias("_ref")).select(
             "person_key", pl.lit("la").alias("source"), pl.lit(site_for_la(la)).alias("site_id"),
             pl.lit(la).alias("la_code"), sex_expr.alias("sex"), pl.col(eth).alias("ethnicity"),
             pl.col(dob).dt.year().cast(pl.Int32).alias("birth_year"), unborn.alias("unborn"),
             _age_band_expr(dob, "_ref").alias("age_band"), pl.lit(batch).alias("batch_id"),
-        ).unique("person_key", keep="first", maintain_order=True)
+        )
+
+    def _la_children(self, t: pl.DataFrame, la: str, batch: int, dob: str, edd: str | None, sex: str,
+                     eth: str) -> None:
+        # a child already in the warehouse (e.g. from the LA's identifier extract) keeps its row
+        frame = self._la_children_frame(t, la, batch, dob, edd, sex, eth).unique(
+            "person_key", keep="first", maintain_order=True)
         if frame.height == 0:
             return
         self.con.register("_ld_frame", frame.to_arrow())
@@ -523,7 +530,7 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
     except ValueError:  # 29 February
         retain = ref.replace(year=ref.year + settings.retention_years, day=28)
     pseudo = load_pseudonymiser(store.path)
-    with store.transaction() as con:
+    with store.transaction() as con, ThreadPoolExecutor(max_workers=1) as pool:
         loader = _Loader(con, pseudo, _drop_id(root), ref, retain)
         for src in files:
             # open_drop hashed the files the manifest lists; hash the others here
@@ -538,7 +545,14 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
                 if progress:
                     progress(f"{src.file}: unchanged (already loaded)")
                 continue
-            checked = check_file(ctx, src)
+            if src.kind == "la_identifiers" and src.la_code is not None:
+                background = _BackgroundKeys(pool, pseudo, src.la_code)
+                checked = check_file(ctx, src, on_read=background.start)
+                keys = background.result()
+                if keys is not None:
+                    loader.prefetched[src.file] = keys
+            else:
+                checked = check_file(ctx, src)
             report.problems.extend(checked.problems)
             if checked.fatal:
                 batch = loader.new_batch(src, sha, checked, "failed", None)

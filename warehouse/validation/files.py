@@ -7,6 +7,7 @@ returns a :class:`CheckedFile`: its problems, its typed good rows per table and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -215,7 +216,8 @@ def _date_format_ok(frame: pl.DataFrame, cols: list[str], fmt: str) -> str | Non
 # ----------------------------------------------------------------------------- per kind
 
 
-def _check_la_csv(ctx: DropContext, src: DropFile, spec_name: str, codelists: dict[str, frozenset[str]]) -> CheckedFile:
+def _check_la_csv(ctx: DropContext, src: DropFile, spec_name: str, codelists: dict[str, frozenset[str]],
+                  on_read: Callable[[pl.DataFrame], None] | None = None) -> CheckedFile:
     checked = CheckedFile(src)
     spec = get_spec(spec_name, ctx.year)
     raw = read_delimited(ctx.root / src.file, encoding="utf-8", delimiter=",",
@@ -224,6 +226,8 @@ def _check_la_csv(ctx: DropContext, src: DropFile, spec_name: str, codelists: di
     if _file_fatal(checked, raw):
         checked.fatal = True
         return checked
+    if on_read is not None:
+        on_read(raw.frame)
     result = check_table(raw.frame, spec, CheckContext(ctx.year, ctx.extract_date, codelists=codelists))
     issues = pl.concat([result.issues, duplicate_rows(raw.frame.select(["_row", *spec.required_columns]))])
     _finish(checked, raw, issues, {spec_name: result.typed})
@@ -385,8 +389,14 @@ def _check_site_outcomes(ctx: DropContext, src: DropFile) -> CheckedFile:
     return checked
 
 
-def check_file(ctx: DropContext, src: DropFile) -> CheckedFile:
-    """Read and check one file of the drop. Never raises for bad content."""
+def check_file(ctx: DropContext, src: DropFile,
+               on_read: Callable[[pl.DataFrame], None] | None = None) -> CheckedFile:
+    """Read and check one file of the drop. Never raises for bad content.
+
+    ``on_read``, for the LA identifier extract, is called with the file's rows as strings (and
+    ``_row``) once it is read and before the rules run: the loader starts pseudonymising the ids
+    then, so that work overlaps the checks.
+    """
     if src.la_code is not None and src.la_code not in LOCAL_AUTHORITIES:
         checked = CheckedFile(src)
         checked.problems.append(_problem(src.file, None, None, "unknown_la",
@@ -394,7 +404,7 @@ def check_file(ctx: DropContext, src: DropFile) -> CheckedFile:
         checked.fatal = True
         return checked
     if src.kind == "la_identifiers":
-        return _check_la_csv(ctx, src, "la_identifiers", {"sex": frozenset({"M", "F", "U"})})
+        return _check_la_csv(ctx, src, "la_identifiers", {"sex": frozenset({"M", "F", "U"})}, on_read)
     if src.kind == "ssda903_header":
         return _check_la_csv(ctx, src, "ssda903_header", {})
     if src.kind == "ssda903_episodes":
