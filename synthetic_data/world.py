@@ -8,7 +8,7 @@ import json
 import shutil
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,8 +76,11 @@ def _streams(seed: int, n: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
 
 
+Ready = Callable[[DropFile], None]  # told about each file once its content is final
+
+
 def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator, rng_cla: np.random.Generator,
-             rng_write: np.random.Generator, say: Callable[[str], None], pool: ThreadPoolExecutor
+             rng_write: np.random.Generator, say: Callable[[str], None], pool: ThreadPoolExecutor, ready: Ready
              ) -> tuple[CinEpisodes, ClaEpisodes, list[DropFile]]:
     say("drawing children-in-need episodes")
     cin = build_cin(world, rng_cin)
@@ -100,21 +103,25 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
         base = f"la/{code}"
         files.append(DropFile(f"{base}/{CIN_CENSUS}", "cin_census", la_code=code))
         header, episodes = ssda903_rows(world, cin, cla, order, rng_write)
-        files.append(DropFile(f"{base}/{SSDA903_HEADER}", "ssda903_header", table=header, la_code=code,
-                              date_format="%d/%m/%Y"))
-        files.append(DropFile(f"{base}/{SSDA903_EPISODES}", "ssda903_episodes", table=episodes, la_code=code,
-                              date_format="%d/%m/%Y"))
-        files.append(DropFile(f"{base}/{LA_IDENTIFIERS}", "la_identifiers",
-                              table=all_identifiers.select(pl.all().gather(order)), la_code=code))
+        la_files = [DropFile(f"{base}/{SSDA903_HEADER}", "ssda903_header", table=header, la_code=code,
+                             date_format="%d/%m/%Y"),
+                    DropFile(f"{base}/{SSDA903_EPISODES}", "ssda903_episodes", table=episodes, la_code=code,
+                             date_format="%d/%m/%Y"),
+                    DropFile(f"{base}/{LA_IDENTIFIERS}", "la_identifiers",
+                             table=all_identifiers.select(pl.all().gather(order)), la_code=code)]
+        files.extend(la_files)
+        for f in la_files:
+            ready(f)
     all_fragments = fragments_job.result()
     for f in files:
         if f.kind == "cin_census":
             f.fragments = all_fragments.gather(orders[f.la_code])
+            ready(f)
     return cin, cla, files
 
 
-def _site_side(world: World, rng_site: np.random.Generator, names: NamePools, say: Callable[[str], None]
-               ) -> tuple[SiteRecords, list[DropFile]]:
+def _site_side(world: World, rng_site: np.random.Generator, names: NamePools, say: Callable[[str], None],
+               ready: Ready) -> tuple[SiteRecords, list[DropFile]]:
     say("drawing service records and outcomes")
     records = build_site_records(world, rng_site, names)
     files: list[DropFile] = []
@@ -130,13 +137,20 @@ def _site_side(world: World, rng_site: np.random.Generator, names: NamePools, sa
                                   table=site_outcome_rows(site_id, measure, records), site_id=site_id,
                                   measure=measure, delimiter=lay.delimiter, encoding=lay.encoding,
                                   date_format=lay.date_format))
+    for f in files:
+        ready(f)
     return records, files
 
 
-def build_files(settings: WorldSettings, progress: Callable[[str], None] | None = None
-                ) -> tuple[list[DropFile], dict[str, int]]:
-    """Draw the world and return every file as a table (nothing written yet) plus counts."""
+def build_files(settings: WorldSettings, progress: Callable[[str], None] | None = None,
+                ready: Ready | None = None) -> tuple[list[DropFile], dict[str, int]]:
+    """Draw the world and return every file as a table plus counts.
+
+    ``ready`` is called (from either of two threads) with each file as soon as its content is
+    final, so it can be written while the rest is drawn; nothing is written here.
+    """
     report = progress or (lambda _m: None)
+    tell = ready or (lambda _f: None)
     lock = threading.Lock()
 
     def say(message: str) -> None:  # two threads report progress; keep their lines whole
@@ -153,11 +167,12 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
     # which releases the GIL. Each stream is used in the same order as on one thread, and files
     # are listed in the same order, so the output is byte-identical.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        site_job = pool.submit(_site_side, world, rng_site, names, say)
-        cin, cla, files = _la_side(settings, world, rng_cin, rng_cla, rng_write, say, pool)
+        site_job = pool.submit(_site_side, world, rng_site, names, say, tell)
+        cin, cla, files = _la_side(settings, world, rng_cin, rng_cla, rng_write, say, pool, tell)
         records, site_files = site_job.result()
     files.extend(site_files)
     files.append(DropFile(TRUTH_LINKS, "truth_links", table=truth_link_rows(records)))
+    tell(files[-1])
 
     K = world.children
     counts = {
@@ -209,43 +224,55 @@ def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None]
             gc.enable()
 
 
-def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) -> dict:
-    files, counts = build_files(settings, say)
-    defects: pl.DataFrame | None = None
-    if settings.dirty > 0:
-        from synthetic_data.defects import inject_defects
+def _write(out: Path, f: DropFile, settings: WorldSettings) -> dict:
+    """Serialise one file into ``out``, hashing the bytes on the way; its manifest entry."""
+    path = out / f.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with path.open("wb") as fh:
+        for chunk in _serialise(f, settings):
+            fh.write(chunk)
+            digest.update(chunk)
+    return {"path": f.path, "sha256": digest.hexdigest(), "kind": f.kind, "rows": f.rows}
 
-        say(f"injecting defects at rate {settings.dirty}")
-        defects = inject_defects(files, settings)
-        counts["defects"] = defects.height
-        files.append(DropFile(TRUTH_DEFECTS, "truth_defects", table=defects))
 
-    # a previous drop in the same directory is replaced, never mixed
+def _clear_previous_drop(out: Path) -> None:
+    """A previous drop in the same directory is replaced, never mixed."""
     if (out / MANIFEST).exists():
         for sub in ("la", "sites", "truth"):
             if (out / sub).is_dir():
                 shutil.rmtree(out / sub)
+        (out / MANIFEST).unlink()
     out.mkdir(parents=True, exist_ok=True)
-    say(f"serialising and writing {len(files)} files")
 
-    def write(f: DropFile) -> dict:
-        path = out / f.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        with path.open("wb") as fh:
-            for chunk in _serialise(f, settings):
-                fh.write(chunk)
-                digest.update(chunk)
-        return {"path": f.path, "sha256": digest.hexdigest(), "kind": f.kind, "rows": f.rows}
 
-    # polars serialisation, hashing and file writes release the GIL: two workers use both cores.
-    # The biggest files (the CIN XML) start first so neither worker is left with a big one at the
-    # end; the manifest lists the entries in path order, so it stays byte-identical.
-    def size_rank(f: DropFile) -> tuple[bool, int]:
-        return f.fragments is not None, f.rows
+def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) -> dict:
+    _clear_previous_drop(out)
+    # Serialising, hashing and writing release the GIL (polars, hashlib, file writes), so two
+    # writer threads keep both cores busy. A clean drop is written file by file while the rest
+    # is still being drawn; defects alter files across the drop, so a dirty one is written
+    # after injection, biggest files first. Each file's bytes depend only on its content, and
+    # the manifest lists the entries in path order, so the output is byte-identical either way.
+    with ThreadPoolExecutor(max_workers=2) as writers:
+        jobs: dict[str, Future[dict]] = {}
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = {f.path: pool.submit(write, f) for f in sorted(files, key=size_rank, reverse=True)}
+        def write(f: DropFile) -> None:
+            jobs[f.path] = writers.submit(_write, out, f, settings)
+
+        files, counts = build_files(settings, say, ready=write if settings.dirty == 0 else None)
+        defects: pl.DataFrame | None = None
+        if settings.dirty > 0:
+            from synthetic_data.defects import inject_defects
+
+            say(f"injecting defects at rate {settings.dirty}")
+            defects = inject_defects(files, settings)
+            counts["defects"] = defects.height
+            files.append(DropFile(TRUTH_DEFECTS, "truth_defects", table=defects))
+            say(f"serialising and writing {len(files)} files")
+            for f in sorted(files, key=lambda f: (f.fragments is not None, f.rows), reverse=True):
+                write(f)
+        else:
+            say(f"writing the last of {len(files)} files")
         entries = [jobs[path].result() for path in sorted(jobs)]
     say("writing manifest")
     manifest = {
