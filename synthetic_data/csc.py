@@ -17,6 +17,7 @@ import polars as pl
 
 from synthetic_data import reference as ref
 from synthetic_data.dates import YEAR, day, next_weekday, weekday
+from synthetic_data.names import group_index
 from synthetic_data.population import World, _choice, random_postcodes
 from synthetic_data.xmlfrag import concat, date_series, el
 
@@ -252,16 +253,17 @@ def build_cla(world: World, cin: CinEpisodes, rng: np.random.Generator) -> ClaEp
     child = cin.child
     la = F.la_code[K.family[child]]
     dob = K.dob[child]
-    mult = np.array([ref.LA_CLA_MULTIPLIER[c] / ref.LA_CIN_MULTIPLIER[c] for c in ref.LA_CHILD_POPULATION])
-    mult_of = dict(zip(ref.LA_CHILD_POPULATION, mult, strict=True))
-    la_mult = np.vectorize(mult_of.__getitem__, otypes=[float])(la) if len(la) else np.zeros(0)
+    la_rows = group_index(la)
+    la_mult = np.zeros(len(la))
+    for code, rows in la_rows:
+        la_mult[rows] = ref.LA_CLA_MULTIPLIER[code] / ref.LA_CIN_MULTIPLIER[code]
     eligible = (dob >= 0) & ~cin.nfa & (K.sex[child] != "U") & (R - dob > 30)
     cla = eligible & (rng.random(len(child)) < np.clip(s.p_cla_given_cin * la_mult, 0, 0.9))
     # at least one looked-after child per LA when any is eligible (no header-only 903 files in tiny worlds)
-    for code in np.unique(la[eligible]).tolist():
-        in_la = eligible & (la == code)
-        if not (cla & in_la).any():
-            cla[np.flatnonzero(in_la)[0]] = True
+    for _code, rows in la_rows:
+        in_la = rows[eligible[rows]]
+        if len(in_la) and not cla[in_la].any():
+            cla[in_la[0]] = True
     idx = np.flatnonzero(cla)
     m = len(idx)
     c_dob = dob[idx]

@@ -17,7 +17,7 @@ import polars as pl
 
 from synthetic_data import reference as ref
 from synthetic_data.dates import EPOCH, YEAR, day
-from synthetic_data.names import NamePools
+from synthetic_data.names import NamePools, group_index
 from synthetic_data.settings import SiteProfile, WorldSettings
 from warehouse.identifiers import (
     UPN_ALPHABET,
@@ -120,19 +120,21 @@ def random_postcodes(rng: np.random.Generator, la_codes: np.ndarray) -> np.ndarr
     """Unit postcodes ``"BD7 1AB"`` in each LA's districts (core 0.85 / shared 0.15, calibration §11.3)."""
     n = len(la_codes)
     district = np.empty(n, dtype=object)
-    for code in sorted(set(la_codes.tolist())):
-        idx = np.flatnonzero(la_codes == code)
+    for code, idx in group_index(la_codes):
         la = LOCAL_AUTHORITIES[code]
         core = np.array(la.core_districts, dtype=object)
         shared = np.array(la.shared_districts or la.core_districts, dtype=object)
         use_core = rng.random(len(idx)) < 0.85
         district[idx] = np.where(use_core, core[rng.integers(0, len(core), len(idx))],
                                  shared[rng.integers(0, len(shared), len(idx))])
-    letters = np.array(list(ref.POSTCODE_INWARD_LETTERS), dtype=object)
-    sector = np.array(list("123456789"), dtype=object)[rng.integers(0, 9, n)]
-    l1 = letters[rng.integers(0, len(letters), n)]
-    l2 = letters[rng.integers(0, len(letters), n)]
-    return district + " " + sector + l1 + l2
+    letters = ref.POSTCODE_INWARD_LETTERS
+    nl = len(letters)
+    sector = rng.integers(0, 9, n)
+    l1 = rng.integers(0, nl, n)
+    l2 = rng.integers(0, nl, n)
+    # " 1AB" for every sector and letter pair, so each postcode is one string addition
+    inward = np.array([f" {s}{a}{b}" for s in "123456789" for a in letters for b in letters], dtype=object)
+    return district + inward[(sector * nl + l1) * nl + l2]
 
 
 def _nhs_pool(rng: np.random.Generator) -> np.ndarray:
@@ -233,8 +235,7 @@ def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePo
 
     # ---------------------------------------------------------------- ethnicity, names, postcodes
     eth = np.empty(nf, dtype=object)
-    for code in sorted(set(F["la_code"].tolist())):
-        idx = np.flatnonzero(F["la_code"] == code)
+    for code, idx in group_index(F["la_code"]):
         eth[idx] = _choice(rng, child_ethnicity_distribution(code, s), len(idx))
     fore_group = np.array([ref.NAME_GROUPS[e][0] for e in eth], dtype=object)
     sur_group = np.array([ref.NAME_GROUPS[e][1] for e in eth], dtype=object)

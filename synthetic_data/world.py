@@ -26,7 +26,7 @@ from synthetic_data.writers import (
     cin_xml,
     csv_bytes,
     identifier_rows,
-    la_children_order,
+    la_children_orders,
     site_outcome_rows,
     site_people_rows,
     ssda903_rows,
@@ -44,7 +44,7 @@ from warehouse.drop import (
     TRUTH_LINKS,
 )
 from warehouse.errors import ConfigError
-from warehouse.sites import LOCAL_AUTHORITIES, SITES
+from warehouse.sites import SITES
 
 GENERATOR = "linkready-synth"
 GENERATOR_VERSION = "0.2.0"
@@ -96,10 +96,9 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
     nhs = np.where(la_missing_nhs, None, world.children.nhs)
     say("rendering identifier rows")
     all_identifiers = identifier_rows(world, cin, everyone, nhs)
-    orders: dict[str, np.ndarray] = {}
-    for code in sorted(LOCAL_AUTHORITIES):
+    orders = la_children_orders(world, cin)
+    for code, order in orders.items():
         say(f"writing local authority {code}")
-        order = orders[code] = la_children_order(world, cin, code)
         base = f"la/{code}"
         files.append(DropFile(f"{base}/{CIN_CENSUS}", "cin_census", la_code=code))
         header, episodes = ssda903_rows(world, cin, cla, order, rng_write)

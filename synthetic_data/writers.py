@@ -15,12 +15,14 @@ import pyarrow as pa
 
 from synthetic_data.csc import CinEpisodes, ClaEpisodes
 from synthetic_data.dates import YEAR, day, fmt_dates
+from synthetic_data.names import group_index
 from synthetic_data.population import World
 from synthetic_data.settings import WorldSettings
 from synthetic_data.site_records import SiteRecords
 from synthetic_data.xmlfrag import XmlRows
 from warehouse.adapters import get_adapter
 from warehouse.drop import LA_IDENTIFIER_COLUMNS, TRUTH_LINK_COLUMNS
+from warehouse.sites import LOCAL_AUTHORITIES
 
 SSDA903_HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
 SSDA903_EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
@@ -35,11 +37,16 @@ def _s(v: object) -> str:
 # ------------------------------------------------------------------------------ LA files
 
 
-def la_children_order(world: World, cin: CinEpisodes, la_code: str) -> np.ndarray:
-    """Positions in ``cin`` of this LA's children, sorted by LAchildID (the row order of every LA file)."""
+def la_children_orders(world: World, cin: CinEpisodes) -> dict[str, np.ndarray]:
+    """For each LA, positions in ``cin`` of its children sorted by LAchildID (the row order of every LA file)."""
     K, F = world.children, world.families
-    pos = np.flatnonzero(F.la_code[K.family[cin.child]] == la_code)
-    return pos[np.argsort(K.la_child_num[cin.child[pos]], kind="stable")]
+    rows = dict(group_index(F.la_code[K.family[cin.child]]))
+    empty = np.zeros(0, dtype=np.int64)
+    return {code: _by_la_child_id(world, cin, rows.get(code, empty)) for code in sorted(LOCAL_AUTHORITIES)}
+
+
+def _by_la_child_id(world: World, cin: CinEpisodes, pos: np.ndarray) -> np.ndarray:
+    return pos[np.argsort(world.children.la_child_num[cin.child[pos]], kind="stable")]
 
 
 def la_nhs(world: World, rng_mask: np.ndarray) -> np.ndarray:
