@@ -16,10 +16,10 @@ import numpy as np
 import polars as pl
 
 from synthetic_data import reference as ref
-from synthetic_data.dates import YEAR, day, next_weekday, weekday
+from synthetic_data.dates import YEAR, date_series, day, next_weekday, weekday
 from synthetic_data.names import group_index
 from synthetic_data.population import World, _choice, random_postcodes
-from synthetic_data.xmlfrag import concat, date_series, el
+from synthetic_data.xmlfrag import concat, el
 
 __all__ = ["CinEpisodes", "ClaEpisodes", "build_cin", "build_cla", "next_weekday", "weekday"]
 

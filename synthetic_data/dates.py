@@ -39,20 +39,20 @@ LUT_END = day(date(2035, 12, 31))
 
 
 @functools.lru_cache(maxsize=8)
-def _date_lut(fmt: str) -> np.ndarray:
+def date_lut(fmt: str) -> pl.Series:
+    """Every day of the table formatted with ``fmt``, then a null slot (for absent dates)."""
     days = pl.Series("d", np.arange(LUT_START, LUT_END + 1, dtype=np.int32) - UNIX_OFFSET).cast(pl.Date)
-    table = days.dt.strftime(fmt).to_numpy().astype(object)
-    return np.concatenate([table, np.array([""], dtype=object)])  # last slot: absent date
+    return pl.concat([days.dt.strftime(fmt), pl.Series("d", [None], dtype=pl.Utf8)])
 
 
-def fmt_date_array(days: np.ndarray, fmt: str) -> np.ndarray:
-    """Format day numbers with ``fmt`` via the lookup table; negative day numbers become ``""``."""
+def date_index(days: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    """Positions in a :func:`date_lut`: the null slot for negative days or where not ``present``."""
     d = np.asarray(days, dtype=np.int64)
-    lut = _date_lut(fmt)
-    idx = np.where(d >= 0, np.clip(d - LUT_START, 0, len(lut) - 2), len(lut) - 1)
-    return lut[idx]
+    n_slots = LUT_END - LUT_START + 2
+    ok = d >= 0 if present is None else (d >= 0) & present
+    return np.where(ok, np.clip(d - LUT_START, 0, n_slots - 2), n_slots - 1)
 
 
-def fmt_dates(days: np.ndarray, fmt: str) -> list[str]:
-    """Format day numbers with ``fmt``; negative day numbers become empty strings."""
-    return fmt_date_array(days, fmt).tolist()
+def date_series(name: str, days: np.ndarray, fmt: str = "%Y-%m-%d") -> pl.Series:
+    """Day numbers formatted with ``fmt`` as a string column (null where negative), without Python strings."""
+    return date_lut(fmt).gather(date_index(days)).alias(name)

@@ -14,7 +14,7 @@ import polars as pl
 import pyarrow as pa
 
 from synthetic_data.csc import CinEpisodes, ClaEpisodes
-from synthetic_data.dates import YEAR, day, fmt_dates
+from synthetic_data.dates import YEAR, date_series, day
 from synthetic_data.names import group_index
 from synthetic_data.population import World
 from synthetic_data.settings import WorldSettings
@@ -63,8 +63,8 @@ def identifier_rows(world: World, cin: CinEpisodes, order: np.ndarray, nhs: np.n
         "LAchildID": K.la_child_id[c].tolist(),
         "Forename": np.where(unborn, "", K.forename[c]).tolist(),
         "Surname": K.surname[c].tolist(),
-        "PersonBirthDate": fmt_dates(K.dob[c], "%Y-%m-%d"),
-        "ExpectedPersonBirthDate": fmt_dates(np.where(unborn, K.edd[c], -1), "%Y-%m-%d"),
+        "PersonBirthDate": date_series("PersonBirthDate", K.dob[c], "%Y-%m-%d"),
+        "ExpectedPersonBirthDate": date_series("ExpectedPersonBirthDate", np.where(unborn, K.edd[c], -1), "%Y-%m-%d"),
         "Sex": K.sex[c].tolist(),
         "Postcode": F.postcode[K.family[c]].tolist(),
         "NHSNumber": _blank(nhs[c]).tolist(),
@@ -192,9 +192,9 @@ def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.nda
     """SSDA903 header and episodes tables for one LA (DD/MM/YYYY dates, sex M/F)."""
     K, F = world.children, world.families
     R = day(world.settings.reference_date)
-    la_children = cin.child[order]
-    in_la = np.isin(cla.child, la_children)
-    ep_idx = np.flatnonzero(in_la)
+    in_la = np.zeros(len(K), dtype=bool)
+    in_la[cin.child[order]] = True
+    ep_idx = np.flatnonzero(in_la[cla.child])
     # rows in LAchildID order (the number part sorts like the id within one LA), episodes by start date
     ep_idx = ep_idx[np.lexsort((cla.decom[ep_idx], K.la_child_num[cla.child[ep_idx]]))]
     ep_children = cla.child[ep_idx]
@@ -210,19 +210,19 @@ def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.nda
     header = pl.DataFrame({
         "CHILD": K.la_child_id[kids].tolist(),
         "SEX": K.sex[kids].tolist(),
-        "DOB": fmt_dates(K.dob[kids], "%d/%m/%Y"),
+        "DOB": date_series("DOB", K.dob[kids], "%d/%m/%Y"),
         "ETHNIC": F.ethnicity[K.family[kids]].tolist(),
         "UPN": upn,
         "MOTHER": np.where(female, np.where(mother, "1", "0"), "").tolist(),
-        "MC_DOB": fmt_dates(mc_dob, "%d/%m/%Y"),
+        "MC_DOB": date_series("MC_DOB", mc_dob, "%d/%m/%Y"),
     }, schema={k: pl.Utf8 for k in SSDA903_HEADER_COLUMNS})
     e = ep_idx
     episodes = pl.DataFrame({
         "CHILD": K.la_child_id[cla.child[e]].tolist(),
-        "DECOM": fmt_dates(cla.decom[e], "%d/%m/%Y"),
+        "DECOM": date_series("DECOM", cla.decom[e], "%d/%m/%Y"),
         "RNE": cla.rne[e].tolist(), "LS": cla.ls[e].tolist(), "CIN": cla.cin[e].tolist(),
         "PLACE": cla.place[e].tolist(), "PLACE_PROVIDER": cla.provider[e].tolist(),
-        "DEC": fmt_dates(cla.dec[e], "%d/%m/%Y"), "REC": cla.rec[e].tolist(),
+        "DEC": date_series("DEC", cla.dec[e], "%d/%m/%Y"), "REC": cla.rec[e].tolist(),
         "REASON_PLACE_CHANGE": cla.reason_change[e].tolist(), "HOME_POST": cla.home_post[e].tolist(),
         "PL_POST": cla.pl_post[e].tolist(), "URN": cla.urn[e].tolist(),
     }, schema={k: pl.Utf8 for k in SSDA903_EPISODE_COLUMNS})
@@ -237,10 +237,10 @@ def site_people_rows(site_id: str, records: SiteRecords) -> pl.DataFrame:
     adapter = get_adapter(site_id)
     lay = adapter.people
     df = records.people.filter(pl.col("site_id") == site_id)
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[str] | pl.Series] = {}
     for canon, col in lay.columns.items():
         if canon in ("dob", "expected_dob", "referral_date", "end_date"):
-            out[col] = fmt_dates(df[canon].to_numpy(), lay.date_format)
+            out[col] = date_series(col, df[canon].to_numpy(), lay.date_format)
         elif canon in ("role", "sex", "referral_source", "end_reason", "ethnicity"):
             vals = df[canon].to_list()
             labels = {v: lay.to_site_value(canon, v) if v else "" for v in set(vals)}
@@ -261,10 +261,10 @@ def site_outcome_rows(site_id: str, measure: str, records: SiteRecords) -> pl.Da
     fmt = adapter.people.date_format
     df = records.outcomes[(site_id, measure)]
     label = {v: k for k, v in lay.timepoint_labels.items()}
-    out: dict[str, list[str]] = {
+    out: dict[str, list[str] | pl.Series] = {
         lay.id_column: df["record_id"].to_list(),
         lay.timepoint_column: [label[t] for t in df["timepoint"].to_list()],
-        lay.date_column: fmt_dates(df["date"].to_numpy(), fmt),
+        lay.date_column: date_series(lay.date_column, df["date"].to_numpy(), fmt),
     }
     item_cols = [c for c in df.columns if c.startswith("item")]
     for j, c in enumerate(item_cols, start=1):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from synthetic_data.dates import LUT_END, LUT_START, UNIX_OFFSET
+from synthetic_data.dates import LUT_END, LUT_START, date_index, date_lut
 
 
 def el(tag: str, col: pl.Expr) -> pl.Expr:
@@ -34,25 +34,6 @@ def concat(parts: list[pl.Expr]) -> pl.Expr:
     return pl.concat_str(parts, ignore_nulls=True)
 
 
-@functools.lru_cache(maxsize=4)
-def _iso_lut(fmt: str) -> pl.Series:
-    days = pl.Series("d", np.arange(LUT_START, LUT_END + 1, dtype=np.int32) - UNIX_OFFSET).cast(pl.Date)
-    return pl.concat([days.dt.strftime(fmt), pl.Series("d", [None], dtype=pl.Utf8)])
-
-
-def _date_index(days: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
-    """Positions in a date lookup table: the last slot (null) for negative days or where not ``present``."""
-    d = np.asarray(days, dtype=np.int64)
-    n_slots = LUT_END - LUT_START + 2
-    ok = d >= 0 if present is None else (d >= 0) & present
-    return np.where(ok, np.clip(d - LUT_START, 0, n_slots - 2), n_slots - 1)
-
-
-def date_series(name: str, days: np.ndarray, fmt: str = "%Y-%m-%d") -> pl.Series:
-    """Day numbers as a date string column (null where negative), via a lookup table (no Python strings)."""
-    return _iso_lut(fmt).gather(_date_index(days)).alias(name)
-
-
 def str_series(name: str, values: np.ndarray) -> pl.Series:
     """Object array of str/None as a string column ("" and None become null)."""
     s = pl.Series(name, np.asarray(values, dtype=object).tolist(), dtype=pl.Utf8)
@@ -61,7 +42,7 @@ def str_series(name: str, values: np.ndarray) -> pl.Series:
 
 @functools.lru_cache(maxsize=64)
 def _tagged_date_lut(tag: str, before: str) -> pl.Series:
-    return pl.select(pl.concat_str([pl.lit(f"{before}<{tag}>"), pl.lit(_iso_lut("%Y-%m-%d")),
+    return pl.select(pl.concat_str([pl.lit(f"{before}<{tag}>"), pl.lit(date_lut("%Y-%m-%d")),
                                     pl.lit(f"</{tag}>")])).to_series()
 
 
@@ -121,7 +102,7 @@ class XmlRows:
 
     def date(self, tag: str, days: np.ndarray, present: np.ndarray | None = None, before: str = "") -> None:
         """``before<tag>YYYY-MM-DD</tag>`` where the day number is >= 0 (and ``present``)."""
-        idx = _date_index(days, present)
+        idx = date_index(days, present)
         absent = LUT_END - LUT_START + 1
         shown = idx[idx != absent]
         lo = int(shown.min()) if len(shown) else 0
