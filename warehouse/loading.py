@@ -106,19 +106,40 @@ _TABLES_BY_KIND: dict[str, tuple[str, ...]] = {
 }
 
 
+# Age bands in whole years of age (upper bound exclusive); no date of birth = unborn. One table for
+# the polars form (site and CIN rows) and the SQL form (identifier extracts, computed inside DuckDB).
+_AGE_BANDS: tuple[tuple[int, str], ...] = (
+    (1, "under 1"), (5, "1-4"), (10, "5-9"), (16, "10-15"), (18, "16-17"), (25, "18-24"), (35, "25-34"),
+    (45, "35-44"),
+)
+_OLDEST_BAND = "45+"
+
+
 def _age_band_expr(dob: str, at: str) -> pl.Expr:
     years = ((pl.col(at) - pl.col(dob)).dt.total_days() / 365.25).floor()
+    expr = pl.when(pl.col(dob).is_null()).then(pl.lit("unborn"))
+    for upper, band in _AGE_BANDS:
+        expr = expr.when(years < upper).then(pl.lit(band))
+    return expr.otherwise(pl.lit(_OLDEST_BAND))
+
+
+def _age_band_sql(dob: str, years: str) -> str:
+    """The SQL form of :func:`_age_band_expr` (``years``: whole years of age; names are this module's)."""
+    whens = " ".join(f"WHEN {years} < {upper} THEN '{band}'" for upper, band in _AGE_BANDS)
+    return f"CASE WHEN {dob} IS NULL THEN 'unborn' {whens} ELSE '{_OLDEST_BAND}' END"
+
+
+def _la_children_sql() -> str:
+    """INSERT of analytic ``children`` rows from identifier rows in ``_ld_frame`` (no identifiers kept).
+
+    Parameters: site, la_code, reference date, batch_id.
+    """
+    band = _age_band_sql("dob", "_years")
     return (
-        pl.when(pl.col(dob).is_null()).then(pl.lit("unborn"))
-        .when(years < 1).then(pl.lit("under 1"))
-        .when(years < 5).then(pl.lit("1-4"))
-        .when(years < 10).then(pl.lit("5-9"))
-        .when(years < 16).then(pl.lit("10-15"))
-        .when(years < 18).then(pl.lit("16-17"))
-        .when(years < 25).then(pl.lit("18-24"))
-        .when(years < 35).then(pl.lit("25-34"))
-        .when(years < 45).then(pl.lit("35-44"))
-        .otherwise(pl.lit("45+"))
+        "INSERT INTO children (person_key, source, site_id, la_code, sex, ethnicity, birth_year, unborn, "  # noqa: S608
+        f"age_band, batch_id) SELECT person_key, 'la', ?, ?, sex, ethnicity, year(dob), "
+        f"dob IS NULL AND expected_dob IS NOT NULL, {band}, ? FROM "
+        "(SELECT *, floor(date_diff('day', dob, ?::DATE) / 365.25) AS _years FROM _ld_frame)"
     )
 
 
@@ -264,28 +285,22 @@ class _Loader:
             pl.col("Postcode").alias("postcode"), pl.col("NHSNumber").alias("nhs_number"), pl.col("UPN").alias("upn"),
             pl.col("FormerUPN").alias("former_upn"), pl.col("Ethnicity").alias("ethnicity"),
         )
-        kids = self._la_children_frame(t, la, batch, "dob", "expected_dob", "sex", "ethnicity")
         with _unordered_inserts(self.con):
             self.con.register("_ld_frame", t.to_arrow())
             try:
                 self.con.execute(_insert_la_identifiers_sql(list(t.columns)), [batch, la, self.retain_until])
+                self._replace_la_children(la, batch)
             finally:
                 self.con.unregister("_ld_frame")
-            self._replace_la_children(la, kids)
 
-    def _replace_la_children(self, la: str, kids: pl.DataFrame) -> None:
-        """The identifier extract's rows replace any row another file of this LA gave the same child."""
-        self.con.register("_ld_frame", kids.to_arrow())
-        try:
-            held = self.con.execute("SELECT count(*) FROM children WHERE la_code = ?", [la]).fetchall()[0][0]
-            if held:
-                self.con.execute("DELETE FROM children WHERE la_code = ? AND person_key IN "
-                                 "(SELECT person_key FROM _ld_frame)", [la])
-            cols = ", ".join(kids.columns)
-            # column names are this module's own (_la_children_frame), never input
-            self.con.execute(f"INSERT INTO children ({cols}) SELECT {cols} FROM _ld_frame")  # noqa: S608
-        finally:
-            self.con.unregister("_ld_frame")
+    def _replace_la_children(self, la: str, batch: int) -> None:
+        """Children rows from the identifier rows in ``_ld_frame``; they replace any row another file of this LA
+        gave the same child."""
+        held = self.con.execute("SELECT count(*) FROM children WHERE la_code = ?", [la]).fetchall()[0][0]
+        if held:
+            self.con.execute("DELETE FROM children WHERE la_code = ? AND person_key IN "
+                             "(SELECT person_key FROM _ld_frame)", [la])
+        self.con.execute(_la_children_sql(), [site_for_la(la), la, batch, self.ref_date])
 
     def _la_children_frame(self, t: pl.DataFrame, la: str, batch: int, dob: str, edd: str | None, sex: str,
                            eth: str) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from warehouse.validation.declarations import DateOrder, Field, OneOf, Paired, T
 
 __all__ = [
     "ISSUE_SCHEMA", "CheckContext", "Checked", "check_table", "duplicate_rows", "nhs_valid_mask",
-    "upn_valid_mask",
+    "repeated_key_mask", "upn_valid_mask",
 ]
 
 ISSUE_SCHEMA = {"_row": pl.Int64, "field": pl.String, "rule": pl.String}
@@ -131,10 +131,74 @@ def _codes(f: Field, ctx: CheckContext) -> list[str]:
     return sorted(get_codelist(f.codelist, ctx.year).codes)
 
 
+def _typed_expr(f: Field, fmt: str) -> pl.Expr | None:
+    """The typed value of field ``f`` from its stripped text (None: the field stays text)."""
+    c = pl.col(f.name)
+    if f.type == "date":
+        return c.str.strptime(pl.Date, fmt, strict=False, exact=True)
+    if f.type == "int":
+        return c.cast(pl.Int64, strict=False)
+    if f.type == "nhs_number":
+        return c.str.replace_all(r"[ \-]", "")
+    if f.type in ("upn", "upn_or_code"):
+        return c.str.to_uppercase()
+    return None
+
+
+def _field_checks(f: Field, ctx: CheckContext, name: str, typed: pl.Expr) -> list[tuple[str | None, str, pl.Expr]]:
+    """The checks of one field: raw text in ``pl.col(f.name)``, its typed value in ``typed``."""
+    c = pl.col(f.name)
+    present = c.is_not_null()
+    out: list[tuple[str | None, str, pl.Expr]] = []
+    if f.required:
+        out.append((name, "required", ~present))
+    if f.free_text:
+        out.append((name, "formula_text", c.str.contains(r"^[=+\-@\t\r]").fill_null(False)))
+        out.append((name, "mixed_script", c.str.contains(r"[A-Za-z]").fill_null(False)
+                    & c.str.contains(r"[\p{Cyrillic}\p{Greek}]").fill_null(False)))
+    if f.type == "code":
+        out.append((name, "code_list", present & ~c.is_in(_codes(f, ctx))))
+    elif f.type == "date":
+        out.append((name, "bad_date", present & typed.is_null()))
+        if ctx.extract_date is not None and not f.future_ok:
+            out.append((name, "future_date", (typed > pl.lit(ctx.extract_date)).fill_null(False)))
+    elif f.type == "int":
+        out.append((name, "bad_integer", present & typed.is_null()))
+    elif f.type == "nhs_number":
+        out.append((name, "nhs_number_check", present & ~pl.col(f"__ok_{f.name}")))
+    elif f.type in ("upn", "upn_or_code"):
+        is_code = c.is_in(_codes(f, ctx)).fill_null(False) if f.type == "upn_or_code" else pl.lit(False)
+        upn = present & ~is_code
+        ok = pl.col(f"__ok_{f.name}")
+        out.append((name, "upn_check", upn & ~ok))
+        la_ok = c.str.slice(1, 3).is_in(sorted(VALID_UPN_LA_CODES)).fill_null(False)
+        out.append((name, "upn_la_code", upn & ok & ~la_ok))
+    return out
+
+
+def repeated_key_mask(frame: pl.DataFrame, fields: tuple[str, ...]) -> pl.Series:
+    """True for each row whose (complete) key an earlier row already had.
+
+    The keys are hashed first and only rows whose hash repeats are compared by value, so a file
+    without repeats costs one hash pass rather than a distinct-value pass over every key.
+    """
+    keys = frame.select(list(fields))
+    complete = keys.select(pl.all_horizontal([pl.col(k).is_not_null() for k in fields])).to_series()
+    candidates = keys.hash_rows().is_duplicated() & complete
+    mask = np.zeros(frame.height, dtype=bool)
+    if candidates.any():
+        idx = candidates.arg_true()
+        later = ~keys[idx].select(pl.struct(list(fields)).is_first_distinct()).to_series()
+        mask[idx.filter(later).to_numpy()] = True
+    return pl.Series("repeat", mask)
+
+
 def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Checked:
     """Check every field and row rule of ``spec`` on ``frame``; return typed rows and issues.
 
-    All checks are polars expressions evaluated in one pass; issues are ``(_row, field, rule)``.
+    Each value is typed once (dates parsed, check digits computed column-wise) and every check is
+    a polars expression over the text and typed values, evaluated in one pass; issues are
+    ``(_row, field, rule)``. Row rules see typed values (an unparseable date counts as absent).
     Columns of ``frame`` that are not spec fields are carried through unchanged (typed context
     columns such as a child's parsed birth date can be supplied that way).
     """
@@ -144,94 +208,59 @@ def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Chec
     missing = [f.name for f in spec.fields if f.name not in df.columns]
     if missing:
         df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
-    raw_cols = [f.name for f in spec.fields]
     df = df.with_columns(
-        [pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in raw_cols]
+        [pl.col(f.name).cast(pl.String).str.strip_chars().replace("", None).alias(f.name) for f in spec.fields]
     )
+    typed_exprs = {f.name: e for f in spec.fields if (e := _typed_expr(f, fmt)) is not None}
     # check digits are computed column-wise once, then used as boolean columns by the checks below
     helpers = [
         (nhs_valid_mask if f.type == "nhs_number" else upn_valid_mask)(df.get_column(f.name)).alias(f"__ok_{f.name}")
         for f in spec.fields if f.type in ("nhs_number", "upn", "upn_or_code")
     ]
-    if helpers:
-        df = df.with_columns(helpers)
-    checks: list[tuple[str | None, str, pl.Expr]] = []
-    typed_exprs: list[pl.Expr] = []
-    for f in spec.fields:
-        c = pl.col(f.name)
-        present = c.is_not_null()
-        name = label(f.name, f.name)
-        if f.required:
-            checks.append((name, "required", ~present))
-        if f.free_text:
-            checks.append((name, "formula_text", c.str.contains(r"^[=+\-@\t\r]").fill_null(False)))
-            checks.append((name, "mixed_script", c.str.contains(r"[A-Za-z]").fill_null(False)
-                           & c.str.contains(r"[\p{Cyrillic}\p{Greek}]").fill_null(False)))
-        if f.type == "code":
-            checks.append((name, "code_list", present & ~c.is_in(_codes(f, ctx))))
-        elif f.type == "date":
-            parsed = c.str.strptime(pl.Date, fmt, strict=False, exact=True)
-            checks.append((name, "bad_date", present & parsed.is_null()))
-            if ctx.extract_date is not None and not f.future_ok:
-                checks.append((name, "future_date", (parsed > pl.lit(ctx.extract_date)).fill_null(False)))
-            typed_exprs.append(parsed.alias(f.name))
-        elif f.type == "int":
-            parsed = c.cast(pl.Int64, strict=False)
-            checks.append((name, "bad_integer", present & parsed.is_null()))
-            typed_exprs.append(parsed.alias(f.name))
-        elif f.type == "nhs_number":
-            checks.append((name, "nhs_number_check", present & ~pl.col(f"__ok_{f.name}")))
-            typed_exprs.append(c.str.replace_all(r"[ \-]", "").alias(f.name))
-        elif f.type in ("upn", "upn_or_code"):
-            is_code = c.is_in(_codes(f, ctx)).fill_null(False) if f.type == "upn_or_code" else pl.lit(False)
-            upn = present & ~is_code
-            ok = pl.col(f"__ok_{f.name}")
-            checks.append((name, "upn_check", upn & ~ok))
-            la_ok = c.str.slice(1, 3).is_in(sorted(VALID_UPN_LA_CODES)).fill_null(False)
-            checks.append((name, "upn_la_code", upn & ok & ~la_ok))
-            typed_exprs.append(c.str.to_uppercase().alias(f.name))
-    typed = df.with_columns(typed_exprs) if typed_exprs else df
+    df = df.with_columns([*helpers, *[e.alias(f"__t_{n}") for n, e in typed_exprs.items()]])
 
-    role_ok = pl.col(ctx.role_field) if ctx.role_field in typed.columns else None
+    def typed(name: str) -> str:
+        return f"__t_{name}" if name in typed_exprs else name
+
+    checks: list[tuple[str | None, str, pl.Expr]] = []
+    for f in spec.fields:
+        checks.extend(_field_checks(f, ctx, label(f.name, f.name), pl.col(typed(f.name))))
+    role_ok = pl.col(typed(ctx.role_field)) if ctx.role_field in df.columns else None
 
     def in_role(only: str | None) -> pl.Expr:
         if only is None or role_ok is None:
             return pl.lit(True)
         return (role_ok == only).fill_null(False)
 
-    row_checks: list[tuple[str | None, str, pl.Expr]] = []
-    for r in spec.rules:
+    for i, r in enumerate(spec.rules):
         if isinstance(r, DateOrder):
-            if r.earlier not in typed.columns or r.later not in typed.columns:
+            early, late = typed(r.earlier), typed(r.later)
+            if early not in df.columns or late not in df.columns:
                 continue
-            if typed.schema[r.earlier] != pl.Date or typed.schema[r.later] != pl.Date:
+            if df.schema[early] != pl.Date or df.schema[late] != pl.Date:
                 continue
-            a, b = pl.col(r.earlier), pl.col(r.later)
+            a, b = pl.col(early), pl.col(late)
             limit = a - pl.duration(days=r.tolerance_days) if r.tolerance_days else a
             bad = ((b <= limit) if r.strict else (b < limit)).fill_null(False) & in_role(r.only_role)
-            row_checks.append((label(r.earlier, r.earlier), r.rule, bad))
-            row_checks.append((label(r.later, r.later), r.rule, bad))
+            checks.append((label(r.earlier, r.earlier), r.rule, bad))
+            checks.append((label(r.later, r.later), r.rule, bad))
         elif isinstance(r, Paired):
-            a_p, b_p = pl.col(r.a).is_not_null(), pl.col(r.b).is_not_null()
-            row_checks.append((label(r.a, r.a), r.rule, b_p & ~a_p))
-            row_checks.append((label(r.b, r.b), r.rule, a_p & ~b_p))
+            a_p, b_p = pl.col(typed(r.a)).is_not_null(), pl.col(typed(r.b)).is_not_null()
+            checks.append((label(r.a, r.a), r.rule, b_p & ~a_p))
+            checks.append((label(r.b, r.b), r.rule, a_p & ~b_p))
         elif isinstance(r, OneOf):
-            bad = (pl.col(r.a).is_not_null() == pl.col(r.b).is_not_null()) & in_role(r.only_role)
-            row_checks.append((label(r.a, r.a), r.rule, bad))
-            row_checks.append((label(r.b, r.b), r.rule, bad))
+            bad = (pl.col(typed(r.a)).is_not_null() == pl.col(typed(r.b)).is_not_null()) & in_role(r.only_role)
+            checks.append((label(r.a, r.a), r.rule, bad))
+            checks.append((label(r.b, r.b), r.rule, bad))
         elif isinstance(r, Unique):
-            complete = pl.all_horizontal([pl.col(k).is_not_null() for k in r.fields])
-            dup = ~pl.struct(list(r.fields)).is_first_distinct() & complete
+            df = df.with_columns(repeated_key_mask(df.select([typed(k) for k in r.fields]),
+                                                   tuple(typed(k) for k in r.fields)).alias(f"__rep_{i}"))
             fname = label(r.fields[0], r.fields[0]) if len(r.fields) == 1 else None
-            row_checks.append((fname, r.rule, dup))
-    # raw-value checks run on df, row rules on typed values: evaluate each set in one pass
-    issues = [
-        _collect(df, checks),
-        _collect(typed, row_checks),
-    ]
-    typed = typed.drop([c for c in typed.columns if c.startswith("__ok_")])
-    out = pl.concat(issues, how="vertical").unique(maintain_order=True)
-    return Checked(typed, out)
+            checks.append((fname, r.rule, pl.col(f"__rep_{i}")))
+    issues = _collect(df, checks).unique(maintain_order=True)
+    out = df.with_columns([pl.col(f"__t_{n}").alias(n) for n in typed_exprs])
+    out = out.drop([c for c in out.columns if c.startswith(("__ok_", "__t_", "__rep_"))])
+    return Checked(out, issues)
 
 
 def _collect(frame: pl.DataFrame, checks: list[tuple[str | None, str, pl.Expr]]) -> pl.DataFrame:
