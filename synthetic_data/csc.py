@@ -19,7 +19,7 @@ from synthetic_data import reference as ref
 from synthetic_data.dates import YEAR, date_series, day, next_weekday, weekday
 from synthetic_data.names import group_index
 from synthetic_data.population import World, _choice, random_postcodes
-from synthetic_data.xmlfrag import concat, el
+from synthetic_data.xmlfrag import concat, el, joined, pick, sparse
 
 __all__ = ["CinEpisodes", "ClaEpisodes", "build_cin", "build_cla", "next_weekday", "weekday"]
 
@@ -104,10 +104,8 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     da_code = _choice(rng, dict(zip(DA_CODES, s.da_factor_split, strict=True)), n)
     mh = authorised & (rng.random(n) < s.p_factor_mental_health)
     age_ref = np.where(born, (R - dob) / YEAR, -1.0)
-    frame: dict[str, object] = {"da": da, "da_code": pl.Series(da_code, dtype=pl.Utf8), "mh": mh}
-    parts = [pl.when(pl.col("da")).then(pl.concat_str([pl.lit("<AssessmentFactors>"), pl.col("da_code"),
-                                                        pl.lit("</AssessmentFactors>")])),
-             pl.when(pl.col("mh")).then(pl.lit("<AssessmentFactors>4B</AssessmentFactors>"))]
+    options = [(da & (da_code == c), f"<AssessmentFactors>{c}</AssessmentFactors>") for c in DA_CODES]
+    options.append((mh, "<AssessmentFactors>4B</AssessmentFactors>"))
     any_factor = da | mh
     for code, p in ref.OTHER_FACTORS.items():
         eligible = authorised.copy()
@@ -117,11 +115,9 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
             eligible &= age_ref > 10
         m = eligible & (rng.random(n) < p)
         any_factor |= m
-        frame[f"f{code}"] = m
-        parts.append(pl.when(pl.col(f"f{code}")).then(pl.lit(f"<AssessmentFactors>{code}</AssessmentFactors>")))
-    frame["none"] = authorised & ~any_factor
-    parts.append(pl.when(pl.col("none")).then(pl.lit("<AssessmentFactors>21</AssessmentFactors>")))
-    factors = pl.DataFrame(frame).select(concat(parts).alias("factors")).to_series()
+        options.append((m, f"<AssessmentFactors>{code}</AssessmentFactors>"))
+    options.append((authorised & ~any_factor, "<AssessmentFactors>21</AssessmentFactors>"))
+    factors = joined(options)
     need = np.where(nfa, "", np.where(da, "N1", _choice(rng, ref.PRIMARY_NEED, n))).astype(object)
 
     # ---- section 47 and child protection plan (CPP starts on the ICPC date, a weekday)
@@ -149,6 +145,7 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     # reviews: 3 months after the start, then every 6 months, before the end and by the reference date
     review_cols: dict[str, pl.Series] = {}
     last_review = np.full(n, -1, dtype=np.int64)
+    on_plan = np.flatnonzero(cpp)  # reviews are rendered for these rows only
     stop = np.where(cpp_end >= 0, cpp_end, R + 1)
     k = 0
     while True:
@@ -156,12 +153,12 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
         ok = cpp & (d < stop) & (d <= R)
         if not ok.any():
             break
-        review_cols[f"r{k}"] = date_series(f"r{k}", np.where(ok, d, -1))
+        review_cols[f"r{k}"] = date_series(f"r{k}", np.where(ok, d, -1)[on_plan])
         last_review = np.where(ok, d, last_review)
         k += 1
-    reviews = (pl.DataFrame(review_cols).select(concat([el("CPPreviewDate", pl.col(c)) for c in review_cols])
-                                                 .alias("reviews")).to_series()
-               if review_cols else pl.Series("reviews", [None] * n, dtype=pl.Utf8))
+    reviews = sparse(on_plan, n, pl.DataFrame(review_cols).select(
+        concat([el("CPPreviewDate", pl.col(c)) for c in review_cols])).to_series()
+        if review_cols else pl.Series([], dtype=pl.Utf8))
 
     # ---- CIN plan (never alongside a CPP)
     plan = authorised & ~cpp & (rng.random(n) < 0.40)
@@ -195,12 +192,11 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     two = rng.random(n) < 0.3
     c1 = rng.integers(0, nc, n)
     c2 = (c1 + 1 + rng.integers(0, nc - 1, n)) % nc
-    dis = pl.DataFrame({"c1": pl.Series(codes[c1], dtype=pl.Utf8), "c2": pl.Series(codes[c2], dtype=pl.Utf8),
-                        "has": has_dis, "two": two, "born": born}).select(
-        pl.when(~pl.col("born")).then(None)
-        .when(pl.col("has")).then(concat([el("Disability", pl.col("c1")),
-                                          pl.when(pl.col("two")).then(el("Disability", pl.col("c2")))]))
-        .otherwise(pl.lit("<Disability>NONE</Disability>")).alias("dis")).to_series()
+    # one text per combination: NONE, one code, or an ordered pair; null before birth
+    one = [f"<Disability>{c}</Disability>" for c in codes]
+    combos = ["<Disability>NONE</Disability>", *one, *(a + b for a in one for b in one)]
+    which = np.where(has_dis, 1 + np.where(two, nc + c1 * nc + c2, c1), 0)
+    dis = pick(combos, np.where(born, which, -1))
 
     # ---- an earlier, closed episode in the same census year (no overlap: rules 8815/8820)
     room = (r - np.maximum(C0, np.where(born, dob, r))) >= 70

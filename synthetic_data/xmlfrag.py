@@ -46,6 +46,34 @@ def _tagged_date_lut(tag: str, before: str) -> pl.Series:
                                     pl.lit(f"</{tag}>")])).to_series()
 
 
+def pick(texts: Sequence[str | None], idx: np.ndarray) -> pl.Series:
+    """``texts[idx]`` per row as a string column; ``idx`` -1 is null."""
+    table = pl.Series("t", [*texts, None], dtype=pl.Utf8)
+    return table.gather(np.where(idx < 0, len(texts), idx))
+
+
+def joined(options: Sequence[tuple[np.ndarray, str]]) -> pl.Series:
+    """Per row, the texts of the options whose mask is set, in order (null where none is).
+
+    Rows are keyed by which options they have; each distinct key's text is built once.
+    """
+    n = len(options[0][0]) if options else 0
+    key = np.zeros(n, dtype=np.int64)
+    for bit, (mask, _text) in enumerate(options):
+        key |= mask.astype(np.int64) << bit
+    keys, row_key = np.unique(key, return_inverse=True)
+    texts = ["".join(t for b, (_m, t) in enumerate(options) if k >> b & 1) or None for k in keys.tolist()]
+    return pick(texts, row_key.ravel())
+
+
+def sparse(rows: np.ndarray, n: int, values: pl.Series) -> pl.Series:
+    """A column of ``n`` nulls with ``values`` at ``rows``."""
+    idx = np.full(n, -1, dtype=np.int64)
+    idx[rows] = np.arange(len(rows))
+    return pl.concat([values.cast(pl.Utf8), pl.Series([None], dtype=pl.Utf8)]).gather(
+        np.where(idx < 0, len(rows), idx))
+
+
 MAX_TABLE = 100_000  # largest table of combined elements (rows of text built once, then gathered)
 
 
