@@ -176,9 +176,9 @@ def _uniform_lines(path: Path, delimiter: str, n_fields: int, max_line: int) -> 
             chunk = fh.read(_SCAN_CHUNK)
             if not chunk:
                 break
-            arr = np.frombuffer(chunk, dtype=np.uint8)
-            if (arr == 34).any() or (arr == 0).any():
+            if b'"' in chunk or b"\0" in chunk:  # memchr: far cheaper than two numpy passes
                 return False
+            arr = np.frombuffer(chunk, dtype=np.uint8)
             nl = np.flatnonzero(arr == 10)
             dpos = np.flatnonzero(arr == dbyte)
             if nl.size == 0:
@@ -327,7 +327,7 @@ def _read_fast(path: Path, delimiter: str, header: list[str]) -> RawTable | None
                             encoding="utf8", new_columns=header, raise_if_empty=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, ValueError):
         return None  # e.g. invalid UTF-8: the line-by-line reader finds and reports the rows
-    frame = frame.with_columns([pl.col(c).replace("", None) for c in frame.columns])
+    # an empty field is already null (no quotes here, so no quoted empty strings)
     frame = frame.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
     table = RawTable(frame, header, frame.height)
     if frame.height == 0:
