@@ -22,7 +22,6 @@ from synthetic_data.settings import SiteProfile, WorldSettings
 from warehouse.identifiers import (
     UPN_ALPHABET,
     nhs_check_digits_vec,
-    upn_check_letters_vec,
     weighted_digit_sum,
 )
 from warehouse.sites import LOCAL_AUTHORITIES, SITES
@@ -237,8 +236,10 @@ def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePo
     eth = np.empty(nf, dtype=object)
     for code, idx in group_index(F["la_code"]):
         eth[idx] = _choice(rng, child_ethnicity_distribution(code, s), len(idx))
-    fore_group = np.array([ref.NAME_GROUPS[e][0] for e in eth], dtype=object)
-    sur_group = np.array([ref.NAME_GROUPS[e][1] for e in eth], dtype=object)
+    fore_group = np.empty(nf, dtype=object)
+    sur_group = np.empty(nf, dtype=object)
+    for code, idx in group_index(eth):
+        fore_group[idx], sur_group[idx] = ref.NAME_GROUPS[code]
     family_surname = names.surnames(rng, sur_group)
     share = rng.random(nf) < s.p_parents_share_surname
     mother_surname = np.where(share, family_surname, names.surnames(rng, sur_group))
@@ -315,6 +316,20 @@ def int_strings(values: np.ndarray, width: int, prefix: np.ndarray | str = "",
     return pl.select(pl.concat_str(cols)).to_series().to_numpy().astype(object)
 
 
+UPN_WEIGHTS = np.arange(2, 14, dtype=np.int64)  # the check letter weighs UPN characters 2-13 by 2..13
+
+
+def _weighted_parts(parts: list[tuple[np.ndarray, int]], weights: np.ndarray) -> np.ndarray:
+    """``weighted_digit_sum`` of numbers written as zero-padded parts ``(values, width)``, one lookup per part."""
+    total = np.zeros(len(parts[0][0]), dtype=np.int64)
+    pos = 0
+    for values, width in parts:
+        table = weighted_digit_sum(np.arange(10**width, dtype=np.int64), width, weights[pos:pos + width])
+        total += table[values]
+        pos += width
+    return total
+
+
 def _make_upns(rng: np.random.Generator, la: np.ndarray, dob: np.ndarray, mask: np.ndarray,
                temporary: bool) -> np.ndarray:
     out = np.full(len(mask), None, dtype=object)
@@ -332,11 +347,12 @@ def _make_upns(rng: np.random.Generator, la: np.ndarray, dob: np.ndarray, mask: 
         # temporary UPN: 11 digits then a letter from the 23-letter alphabet (value = its index, weight 13)
         body11 = la_int * 10**8 + est * 10**4 + year2 * 100 + serial % 100
         last = rng.integers(0, 23, len(idx))
-        check = letters[(weighted_digit_sum(body11, 11, np.arange(2, 13, dtype=np.int64)) + last * 13) % 23]
+        digits = _weighted_parts([(la_int, 3), (est, 4), (year2, 2), (serial % 100, 2)], UPN_WEIGHTS)
+        check = letters[(digits + last * 13) % 23]
         out[idx] = int_strings(body11, 11, prefix=check, suffix=letters[last])
     else:
         body12 = la_int * 10**9 + est * 10**5 + year2 * 10**3 + serial
-        check = upn_check_letters_vec(la_int, est, year2, serial).astype(object)
+        check = letters[_weighted_parts([(la_int, 3), (est, 4), (year2, 2), (serial, 3)], UPN_WEIGHTS) % 23]
         out[idx] = int_strings(body12, 12, prefix=check)
     return out
 
