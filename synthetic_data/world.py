@@ -22,7 +22,7 @@ from synthetic_data.population import World, build_world
 from synthetic_data.settings import WorldSettings
 from synthetic_data.site_records import SiteRecords, build_site_records
 from synthetic_data.writers import (
-    cin_child_fragments,
+    cin_child_rows,
     cin_xml,
     csv_bytes,
     identifier_rows,
@@ -32,6 +32,7 @@ from synthetic_data.writers import (
     ssda903_rows,
     truth_link_rows,
 )
+from synthetic_data.xmlfrag import RowRange
 from warehouse.adapters import get_adapter
 from warehouse.drop import (
     CIN_CENSUS,
@@ -57,7 +58,7 @@ class DropFile:
     path: str
     kind: str
     table: pl.DataFrame | None = None
-    fragments: pl.Series | list[str] | None = None
+    fragments: pl.Series | list[str] | RowRange | None = None
     la_code: str = ""
     site_id: str = ""
     measure: str = ""
@@ -84,23 +85,25 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
              ) -> tuple[CinEpisodes, ClaEpisodes, list[DropFile]]:
     say("drawing children-in-need episodes")
     cin = build_cin(world, rng_cin)
-    # one polars pass, then a gather per LA; rendered on the other thread while this one draws the
-    # looked-after episodes and builds the CSV tables
+    orders = la_children_orders(world, cin)
+    # every LA's children back to back, prepared on the other thread while this one draws the
+    # looked-after episodes and builds the CSV tables; each LA's slice is rendered when written
     say("rendering CIN census")
-    everyone = np.arange(len(cin.child))
-    fragments_job = pool.submit(cin_child_fragments, world, cin, everyone)
+    bounds = np.cumsum([0] + [len(o) for o in orders.values()])
+    rows_job = pool.submit(cin_child_rows, world, cin, np.concatenate(list(orders.values())))
     say("drawing looked-after episodes")
     cla = build_cla(world, cin, rng_cla)
     files: list[DropFile] = []
     la_missing_nhs = rng_write.random(len(world.children)) < settings.p_la_nhs_missing
     nhs = np.where(la_missing_nhs, None, world.children.nhs)
     say("rendering identifier rows")
-    all_identifiers = identifier_rows(world, cin, everyone, nhs)
-    orders = la_children_orders(world, cin)
+    all_identifiers = identifier_rows(world, cin, np.arange(len(cin.child)), nhs)
+    cin_files: list[DropFile] = []
     for code, order in orders.items():
         say(f"writing local authority {code}")
         base = f"la/{code}"
-        files.append(DropFile(f"{base}/{CIN_CENSUS}", "cin_census", la_code=code))
+        cin_files.append(DropFile(f"{base}/{CIN_CENSUS}", "cin_census", la_code=code))
+        files.append(cin_files[-1])
         header, episodes = ssda903_rows(world, cin, cla, order, rng_write)
         la_files = [DropFile(f"{base}/{SSDA903_HEADER}", "ssda903_header", table=header, la_code=code,
                              date_format="%d/%m/%Y"),
@@ -111,11 +114,11 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
         files.extend(la_files)
         for f in la_files:
             ready(f)
-    all_fragments = fragments_job.result()
-    for f in files:
-        if f.kind == "cin_census":
-            f.fragments = all_fragments.gather(orders[f.la_code])
-            ready(f)
+    child_rows = rows_job.result()
+    for f, start, stop in zip(cin_files, bounds[:-1], bounds[1:], strict=True):
+        f.fragments = RowRange(child_rows, int(start), int(stop))
+    for f in sorted(cin_files, key=lambda f: f.rows, reverse=True):  # biggest first: the shortest tail
+        ready(f)
     return cin, cla, files
 
 
@@ -264,6 +267,9 @@ def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) ->
             from synthetic_data.defects import inject_defects
 
             say(f"injecting defects at rate {settings.dirty}")
+            for f in files:
+                if isinstance(f.fragments, RowRange):
+                    f.fragments = f.fragments.render()
             defects = inject_defects(files, settings)
             counts["defects"] = defects.height
             files.append(DropFile(TRUTH_DEFECTS, "truth_defects", table=defects))
@@ -271,6 +277,9 @@ def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) ->
             for f in sorted(files, key=lambda f: (f.fragments is not None, f.rows), reverse=True):
                 write(f)
         else:
+            for f in files:  # each file is written once; any not handed over while drawing, now
+                if f.path not in jobs:
+                    write(f)
             say(f"writing the last of {len(files)} files")
         entries = [jobs[path].result() for path in sorted(jobs)]
     say("writing manifest")

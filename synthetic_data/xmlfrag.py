@@ -119,6 +119,7 @@ class XmlRows:
     def __init__(self, rows: int) -> None:
         self._rows = rows
         self._pieces: list[_Piece | pl.Series] = []  # a Series: free values, never combined
+        self._parts: list[_Piece | pl.Series] | None = None
 
     def text(self, text: str, present: np.ndarray | None = None) -> None:
         """Fixed text (markup), on every row or where ``present``."""
@@ -156,20 +157,38 @@ class XmlRows:
             masked = inner if present is None else pl.select(pl.when(pl.Series(present)).then(inner)).to_series()
             self._pieces.append(pl.select(wrap(tag, pl.lit(masked)).fill_null("")).to_series())
 
+    def prepare(self) -> XmlRows:
+        """Combine neighbouring elements into few parts (once; rendering is then read-only and thread-safe)."""
+        if self._parts is None:
+            parts: list[_Piece | pl.Series] = []
+            for p in self._pieces:
+                last = parts[-1] if parts else None
+                if (isinstance(p, _Piece) and isinstance(last, _Piece)
+                        and len(last.texts) * len(p.texts) <= MAX_TABLE):
+                    parts[-1] = _combine(last, p)
+                else:
+                    parts.append(p)
+            self._parts = parts
+        return self
+
+    def render(self, start: int = 0, stop: int | None = None) -> pl.Series:
+        """The fragments of rows ``start:stop``, one string per row."""
+        stop = self._rows if stop is None else stop
+        columns = {f"p{i}": p.texts.gather(p.idx[start:stop]) if isinstance(p, _Piece) else p.slice(start, stop - start)
+                   for i, p in enumerate(self.prepare()._parts or [])}
+        return pl.DataFrame(columns).select(pl.concat_str(pl.all()).alias("x")).to_series()
+
+
+@dataclass(frozen=True)
+class RowRange:
+    """Rows ``start:stop`` of an :class:`XmlRows`, rendered when needed."""
+
+    rows: XmlRows
+    start: int
+    stop: int
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
     def render(self) -> pl.Series:
-        """The fragments, one string per row."""
-        parts: list[pl.Series] = []
-        pending: _Piece | None = None
-        for p in self._pieces:
-            if isinstance(p, _Piece) and pending is not None and len(pending.texts) * len(p.texts) <= MAX_TABLE:
-                pending = _combine(pending, p)
-                continue
-            if pending is not None:
-                parts.append(pending.texts.gather(pending.idx))
-            pending = p if isinstance(p, _Piece) else None
-            if isinstance(p, pl.Series):
-                parts.append(p)
-        if pending is not None:
-            parts.append(pending.texts.gather(pending.idx))
-        frame = pl.DataFrame({f"p{i}": s for i, s in enumerate(parts)})
-        return frame.select(pl.concat_str(pl.all()).alias("x")).to_series()
+        return self.rows.render(self.start, self.stop)
