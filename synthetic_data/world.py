@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from synthetic_data.csc import CinEpisodes, ClaEpisodes, build_cin, build_cla
 from synthetic_data.names import NamePools
@@ -23,14 +22,14 @@ from synthetic_data.settings import WorldSettings
 from synthetic_data.site_records import SiteRecords, build_site_records
 from synthetic_data.writers import (
     cin_child_rows,
-    cin_xml,
-    csv_bytes,
     identifier_rows,
     la_children_orders,
     site_outcome_rows,
     site_people_rows,
     ssda903_rows,
     truth_link_rows,
+    write_cin_xml,
+    write_csv,
 )
 from synthetic_data.xmlfrag import RowRange
 from warehouse.adapters import get_adapter
@@ -196,12 +195,12 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
     return files, counts
 
 
-def _serialise(f: DropFile, settings: WorldSettings) -> list[bytes | pa.Buffer]:
-    """The file's bytes as chunks in order (the CIN body is passed on uncopied)."""
+def _write_file(path: Path, f: DropFile, settings: WorldSettings) -> None:
     if f.fragments is not None:
-        return cin_xml(f.la_code, settings, f.fragments)
-    assert f.table is not None
-    return [csv_bytes(f.table, f.delimiter, f.encoding, f.short_rows)]
+        write_cin_xml(path, f.la_code, settings, f.fragments)
+    else:
+        assert f.table is not None
+        write_csv(path, f.table, f.delimiter, f.encoding, f.short_rows)
 
 
 def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None] | None = None) -> dict:
@@ -227,15 +226,21 @@ def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None]
 
 
 def _write(out: Path, f: DropFile, settings: WorldSettings) -> dict:
-    """Serialise one file into ``out``, hashing the bytes on the way; its manifest entry."""
+    """Serialise one file into ``out`` and hash it back from the page cache; its manifest entry."""
     path = out / f.path
     path.parent.mkdir(parents=True, exist_ok=True)
+    _write_file(path, f, settings)
+    return {"path": f.path, "sha256": _sha256(path), "kind": f.kind, "rows": f.rows}
+
+
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("wb") as fh:
-        for chunk in _serialise(f, settings):
-            fh.write(chunk)
-            digest.update(chunk)
-    return {"path": f.path, "sha256": digest.hexdigest(), "kind": f.kind, "rows": f.rows}
+    buf = bytearray(1 << 20)
+    view = memoryview(buf)
+    with path.open("rb") as fh:
+        while n := fh.readinto(buf):
+            digest.update(view[:n])
+    return digest.hexdigest()
 
 
 def _clear_previous_drop(out: Path) -> None:

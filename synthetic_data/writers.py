@@ -8,10 +8,10 @@ manifest can count them. Dates are formatted once per column with polars.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from synthetic_data.csc import CinEpisodes, ClaEpisodes
 from synthetic_data.dates import YEAR, date_series, day
@@ -160,12 +160,11 @@ def _current_episode(x: XmlRows, cin: CinEpisodes, o: np.ndarray) -> None:
     x.text("</ChildProtectionPlans>", cpp)
 
 
-def cin_xml(la_code: str, s: WorldSettings, fragments: pl.Series | list[str] | RowRange
-            ) -> list[bytes | pa.Buffer]:
-    """The CIN census XML document for one LA (one ``Child`` per line) as UTF-8 chunks, in order.
+def write_cin_xml(path: Path, la_code: str, s: WorldSettings, fragments: pl.Series | list[str] | RowRange) -> None:
+    """Write the CIN census XML document for one LA (one ``Child`` per line) to ``path``.
 
-    The fragments already end in a newline, so the body is the fragments' bytes back to back:
-    the Arrow data buffer of the column, passed on without another copy.
+    The fragments already end in a newline; polars writes them back to back between the header
+    and the footer, straight to the file (no copy of the document in Python).
     """
     header = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
@@ -177,17 +176,8 @@ def cin_xml(la_code: str, s: WorldSettings, fragments: pl.Series | list[str] | R
     )
     series = (fragments if isinstance(fragments, pl.Series) else fragments.render()
               if isinstance(fragments, RowRange) else pl.Series("x", fragments, dtype=pl.Utf8))
-    return [header.encode("utf-8"), _utf8_body(series), b"</Children>\n</Message>\n"]
-
-
-def _utf8_body(series: pl.Series) -> pa.Buffer:
-    """The strings of ``series`` back to back, as one buffer."""
-    arr = series.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: offsets + data
-    _validity, offsets, data = arr.buffers()
-    if data is None:
-        return pa.py_buffer(b"")
-    bounds = np.frombuffer(offsets, dtype=np.int64)[[arr.offset, arr.offset + len(arr)]]
-    return data.slice(int(bounds[0]), int(bounds[1] - bounds[0]))
+    document = pl.concat([pl.Series("x", [header]), series.alias("x"), pl.Series("x", ["</Children>\n</Message>\n"])])
+    pl.DataFrame({"x": document}).write_csv(path, include_header=False, quote_style="never", line_terminator="")
 
 
 def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.ndarray,
@@ -279,6 +269,21 @@ def truth_link_rows(records: SiteRecords) -> pl.DataFrame:
     return records.links.select(list(TRUTH_LINK_COLUMNS))
 
 
+def write_csv(path: Path, df: pl.DataFrame, delimiter: str = ",", encoding: str = "utf-8",
+              short_rows: set[int] | None = None) -> None:
+    """Write a string table as CSV to ``path`` (see :func:`csv_bytes`); UTF-8 goes straight from polars."""
+    if not short_rows and encoding in ("utf-8", "utf-8-sig"):
+        _blanked(df).write_csv(path, separator=delimiter, quote_style="necessary", line_terminator="\n",
+                               include_bom=encoding == "utf-8-sig")
+    else:
+        path.write_bytes(csv_bytes(df, delimiter, encoding, short_rows))
+
+
+def _blanked(df: pl.DataFrame) -> pl.DataFrame:
+    """Empty strings as nulls, so they are written as empty fields (not ``""``)."""
+    return df.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in df.columns)
+
+
 def csv_bytes(df: pl.DataFrame, delimiter: str = ",", encoding: str = "utf-8",
               short_rows: set[int] | None = None) -> bytes:
     """Serialise a string table as CSV bytes in the given encoding (``utf-8-sig`` adds a BOM).
@@ -286,7 +291,7 @@ def csv_bytes(df: pl.DataFrame, delimiter: str = ",", encoding: str = "utf-8",
     ``short_rows`` (0-based data rows whose last cell is empty) lose their final delimiter, so the
     line has one field fewer than the header (a shifted-columns defect).
     """
-    blanked = df.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in df.columns)
+    blanked = _blanked(df)
     if not short_rows and encoding in ("utf-8", "utf-8-sig"):
         buf = io.BytesIO()
         if encoding == "utf-8-sig":
