@@ -18,9 +18,9 @@ from warehouse import drop
 from warehouse.adapters import ADAPTERS, SiteAdapter
 from warehouse.measures import get_measure
 from warehouse.sites import LOCAL_AUTHORITIES, SITES
-from warehouse.validation.checks import ISSUE_SCHEMA, CheckContext, check_table, duplicate_rows
+from warehouse.validation.checks import ISSUE_SCHEMA, CheckContext, Checked, check_table, duplicate_rows
 from warehouse.validation.cin import flatten_cin
-from warehouse.validation.declarations import get_spec
+from warehouse.validation.declarations import TableSpec, Unique, get_spec
 from warehouse.validation.parsing import RawTable, read_delimited
 from warehouse.validation.problems import RULES, Problem
 
@@ -216,6 +216,27 @@ def _date_format_ok(frame: pl.DataFrame, cols: list[str], fmt: str) -> str | Non
 # ----------------------------------------------------------------------------- per kind
 
 
+def _exact_duplicates(raw: RawTable, spec: TableSpec, result: Checked) -> pl.DataFrame:
+    """``duplicate_row`` issues for an LA table (rows compared on the spec's columns).
+
+    When the spec declares a one-field key among those columns, an exact copy of a row repeats its
+    key, so only rows holding a key that repeats are compared: a file without repeated keys costs
+    nothing here.
+    """
+    cols = ["_row", *spec.required_columns]
+    frame = raw.frame.select(cols)
+    key = next((r for r in spec.rules if isinstance(r, Unique) and len(r.fields) == 1), None)
+    if key is None or key.fields[0] not in cols:
+        return duplicate_rows(frame)
+    name = key.fields[0]
+    repeats = result.issues.filter(pl.col("rule") == key.rule).get_column("_row")
+    if repeats.len() == 0:
+        return pl.DataFrame(schema=ISSUE_SCHEMA)
+    values = result.typed.filter(pl.col("_row").is_in(repeats.implode())).get_column(name).unique()
+    holders = result.typed.filter(pl.col(name).is_in(values.implode())).get_column("_row")
+    return duplicate_rows(frame.filter(pl.col("_row").is_in(holders.implode())))
+
+
 def _check_la_csv(ctx: DropContext, src: DropFile, spec_name: str, codelists: dict[str, frozenset[str]],
                   on_read: Callable[[pl.DataFrame], None] | None = None) -> CheckedFile:
     checked = CheckedFile(src)
@@ -229,7 +250,7 @@ def _check_la_csv(ctx: DropContext, src: DropFile, spec_name: str, codelists: di
     if on_read is not None:
         on_read(raw.frame)
     result = check_table(raw.frame, spec, CheckContext(ctx.year, ctx.extract_date, codelists=codelists))
-    issues = pl.concat([result.issues, duplicate_rows(raw.frame.select(["_row", *spec.required_columns]))])
+    issues = pl.concat([result.issues, _exact_duplicates(raw, spec, result)])
     _finish(checked, raw, issues, {spec_name: result.typed})
     return checked
 
