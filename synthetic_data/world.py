@@ -21,7 +21,7 @@ from synthetic_data.population import World, build_world
 from synthetic_data.settings import WorldSettings
 from synthetic_data.site_records import SiteRecords, build_site_records
 from synthetic_data.writers import (
-    cin_child_rows,
+    cin_child_fragments,
     identifier_rows,
     la_children_orders,
     site_outcome_rows,
@@ -31,7 +31,6 @@ from synthetic_data.writers import (
     write_cin_xml,
     write_csv,
 )
-from synthetic_data.xmlfrag import RowRange
 from warehouse.adapters import get_adapter
 from warehouse.drop import (
     CIN_CENSUS,
@@ -57,7 +56,7 @@ class DropFile:
     path: str
     kind: str
     table: pl.DataFrame | None = None
-    fragments: pl.Series | list[str] | RowRange | None = None
+    fragments: pl.Series | list[str] | None = None
     la_code: str = ""
     site_id: str = ""
     measure: str = ""
@@ -84,12 +83,10 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
              ) -> tuple[CinEpisodes, ClaEpisodes, list[DropFile]]:
     say("drawing children-in-need episodes")
     cin = build_cin(world, rng_cin)
-    orders = la_children_orders(world, cin)
-    # every LA's children back to back, prepared on the other thread while this one draws the
-    # looked-after episodes and builds the CSV tables; each LA's slice is rendered when written
+    # rendered on the other thread (in episode order: the fastest) while this one draws the
+    # looked-after episodes and builds the CSV tables; then gathered per LA
     say("rendering CIN census")
-    bounds = np.cumsum([0] + [len(o) for o in orders.values()])
-    rows_job = pool.submit(cin_child_rows, world, cin, np.concatenate(list(orders.values())))
+    fragments_job = pool.submit(cin_child_fragments, world, cin, np.arange(len(cin.child)))
     say("drawing looked-after episodes")
     cla = build_cla(world, cin, rng_cla)
     files: list[DropFile] = []
@@ -97,6 +94,7 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
     nhs = np.where(la_missing_nhs, None, world.children.nhs)
     say("rendering identifier rows")
     all_identifiers = identifier_rows(world, cin, np.arange(len(cin.child)), nhs)
+    orders = la_children_orders(world, cin)
     cin_files: list[DropFile] = []
     for code, order in orders.items():
         say(f"writing local authority {code}")
@@ -113,9 +111,9 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
         files.extend(la_files)
         for f in la_files:
             ready(f)
-    child_rows = rows_job.result()
-    for f, start, stop in zip(cin_files, bounds[:-1], bounds[1:], strict=True):
-        f.fragments = RowRange(child_rows, int(start), int(stop))
+    all_fragments = fragments_job.result()
+    for f in cin_files:
+        f.fragments = all_fragments.gather(orders[f.la_code])
     for f in sorted(cin_files, key=lambda f: f.rows, reverse=True):  # biggest first: the shortest tail
         ready(f)
     return cin, cla, files
@@ -272,9 +270,6 @@ def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) ->
             from synthetic_data.defects import inject_defects
 
             say(f"injecting defects at rate {settings.dirty}")
-            for f in files:
-                if isinstance(f.fragments, RowRange):
-                    f.fragments = f.fragments.render()
             defects = inject_defects(files, settings)
             counts["defects"] = defects.height
             files.append(DropFile(TRUTH_DEFECTS, "truth_defects", table=defects))

@@ -110,7 +110,7 @@ def _codes(values: np.ndarray | pl.Series) -> tuple[pl.Series, np.ndarray]:
 class XmlRows:
     """One XML fragment per row, assembled element by element in document order.
 
-    Each ``add`` call appends an element that is absent (empty) on some rows; ``present`` masks
+    Each method appends an element that is absent (empty) on some rows; ``present`` masks
     limit an element to the rows whose enclosing element exists. Neighbouring elements with few
     distinct texts are combined into one table before rendering, so the final concatenation has
     few parts (its cost is per part and row, not per byte).
@@ -119,7 +119,6 @@ class XmlRows:
     def __init__(self, rows: int) -> None:
         self._rows = rows
         self._pieces: list[_Piece | pl.Series] = []  # a Series: free values, never combined
-        self._parts: list[_Piece | pl.Series] | None = None
 
     def text(self, text: str, present: np.ndarray | None = None) -> None:
         """Fixed text (markup), on every row or where ``present``."""
@@ -157,38 +156,18 @@ class XmlRows:
             masked = inner if present is None else pl.select(pl.when(pl.Series(present)).then(inner)).to_series()
             self._pieces.append(pl.select(wrap(tag, pl.lit(masked)).fill_null("")).to_series())
 
-    def prepare(self) -> XmlRows:
-        """Combine neighbouring elements into few parts (once; rendering is then read-only and thread-safe)."""
-        if self._parts is None:
-            parts: list[_Piece | pl.Series] = []
-            for p in self._pieces:
-                last = parts[-1] if parts else None
-                if (isinstance(p, _Piece) and isinstance(last, _Piece)
-                        and len(last.texts) * len(p.texts) <= MAX_TABLE):
-                    parts[-1] = _combine(last, p)
-                else:
-                    parts.append(p)
-            self._parts = parts
-        return self
-
-    def render(self, start: int = 0, stop: int | None = None) -> pl.Series:
-        """The fragments of rows ``start:stop``, one string per row."""
-        stop = self._rows if stop is None else stop
-        columns = {f"p{i}": p.texts.gather(p.idx[start:stop]) if isinstance(p, _Piece) else p.slice(start, stop - start)
-                   for i, p in enumerate(self.prepare()._parts or [])}
-        return pl.DataFrame(columns).select(pl.concat_str(pl.all()).alias("x")).to_series()
-
-
-@dataclass(frozen=True)
-class RowRange:
-    """Rows ``start:stop`` of an :class:`XmlRows`, rendered when needed."""
-
-    rows: XmlRows
-    start: int
-    stop: int
-
-    def __len__(self) -> int:
-        return self.stop - self.start
+    def _combined(self) -> list[_Piece | pl.Series]:
+        parts: list[_Piece | pl.Series] = []
+        for p in self._pieces:
+            last = parts[-1] if parts else None
+            if isinstance(p, _Piece) and isinstance(last, _Piece) and len(last.texts) * len(p.texts) <= MAX_TABLE:
+                parts[-1] = _combine(last, p)
+            else:
+                parts.append(p)
+        return parts
 
     def render(self) -> pl.Series:
-        return self.rows.render(self.start, self.stop)
+        """The fragments, one string per row."""
+        columns = {f"p{i}": p.texts.gather(p.idx) if isinstance(p, _Piece) else p
+                   for i, p in enumerate(self._combined())}
+        return pl.DataFrame(columns).select(pl.concat_str(pl.all()).alias("x")).to_series()
