@@ -108,8 +108,8 @@ def build_site_records(world: World, rng: np.random.Generator, names: NamePools)
     differ = F.mother_surname[f] != F.father_surname[f]
     double = ~baby & differ & (rng.random(n) < s.p_double_surname)
     sur = np.where(double, F.father_surname[f] + "-" + F.mother_surname[f], sur).astype(object)
-    high = np.isin(np.array([ref.NAME_GROUPS[e][1] for e in F.ethnicity[f]], dtype=object),
-                   list(ref.HIGH_VARIATION_GROUPS))
+    high = cx.is_in(np.array([ref.NAME_GROUPS[e][1] for e in F.ethnicity[f]], dtype=object),
+                    ref.HIGH_VARIATION_GROUPS)
     swap = ~baby & (rng.random(n) < s.p_name_order_swap * np.where(high, s.name_variation_multiplier, 1.0))
     fore, sur = np.where(swap, sur, fore).astype(object), np.where(swap, fore, sur).astype(object)
     fore = np.where(baby, "Baby", fore).astype(object)
@@ -218,7 +218,7 @@ def build_site_records(world: World, rng: np.random.Generator, names: NamePools)
 
 def _corrupt_forenames(fore: np.ndarray, groups: np.ndarray, s, rng: np.random.Generator) -> np.ndarray:
     n = len(fore)
-    mult = np.where(np.isin(groups, list(ref.HIGH_VARIATION_GROUPS)), s.name_variation_multiplier, 1.0)
+    mult = np.where(cx.is_in(groups, ref.HIGH_VARIATION_GROUPS), s.name_variation_multiplier, 1.0)
     fore = cx.spelling_variant(fore, cx.has_variant(fore) & (rng.random(n) < s.p_name_variant * mult), rng)
     fore = cx.nickname(fore, cx.has_nickname(fore) & (rng.random(n) < s.p_nickname * 5), rng)
     return cx.typo(fore, rng.random(n) < s.p_typo * mult, rng)

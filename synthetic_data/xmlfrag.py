@@ -139,9 +139,18 @@ class XmlRows:
         self._pieces.append(_piece(table, np.where(idx == absent, -1, idx - lo)))
 
     def code(self, tag: str, values: np.ndarray, present: np.ndarray | None = None) -> None:
-        """``<tag>value</tag>`` for a short list of values (object array; None and "" are absent)."""
-        codes, idx = _codes(values)
-        self._pieces.append(_piece([f"<{tag}>{c}</{tag}>" for c in codes], idx, present))
+        """``<tag>value</tag>`` for a short list of values (object array; None and "" are absent).
+
+        Only the ``present`` rows are read (turning Python strings into a column holds the GIL).
+        """
+        if present is None:
+            codes, idx = _codes(values)
+        else:
+            rows = np.flatnonzero(present)
+            codes, shown = _codes(values[rows])
+            idx = np.full(len(values), -1, dtype=np.int64)
+            idx[rows] = shown
+        self._pieces.append(_piece([f"<{tag}>{c}</{tag}>" for c in codes], idx))
 
     def value(self, tag: str, values: np.ndarray) -> None:
         """``<tag>value</tag>`` for free values (object array; None and "" are absent)."""
