@@ -241,7 +241,15 @@ def test_read_delimited_never_raises_on_garbage(body: bytes, encoding: str) -> N
         path.write_bytes(b"a,b,c\n" + body)
         table = read_delimited(path, encoding=encoding, delimiter=",", required_columns=["a", "b", "c"])
     assert table.rows_read >= table.frame.height
-    assert all(i.rule in {"encoding", "field_count", "line_too_long"} for i in table.row_issues)
+    assert all(i.rule in {"encoding", "field_count", "line_too_long", "unterminated_quote"} for i in table.row_issues)
+
+
+# every block holding Greek or Cyrillic letters (Unicode Scripts.txt), generously: the oracle says
+# "maybe mixed" for anything in them, and only "not mixed" is asserted
+_GREEK_OR_CYRILLIC = (
+    "[\u0342-\u0345\u0370-\u052f\u1c80-\u1c8f\u1d26-\u1dbf\u1f00-\u1fff\u2126\u2de0-\u2dff"
+    "\ua640-\ua69f\uab65\ufe2e\ufe2f\U00010140-\U0001018f\U0001d200-\U0001d24f\U0001e030-\U0001e08f]"
+)
 
 
 @FAST
@@ -257,7 +265,7 @@ def test_free_text_rules(values: list[str | None]) -> None:
         clean = (v or "").strip(_WS)
         expect_formula = clean[:1] in ("=", "+", "-", "@")
         assert ((i, "name", "formula_text") in found) == expect_formula
-        mixed = bool(re.search("[A-Za-z]", clean)) and bool(re.search("[\u0370-\u03ff\u0400-\u04ff]", clean))
+        mixed = bool(re.search("[A-Za-z]", clean)) and bool(re.search(_GREEK_OR_CYRILLIC, clean))
         if not mixed:
             assert (i, "name", "mixed_script") not in found
 

@@ -8,6 +8,7 @@ returns a :class:`CheckedFile`: its problems, its typed good rows per table and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -445,11 +446,29 @@ def manifest_problems(root: Path, manifest: dict[str, object], hashes: dict[str,
     """Files the manifest lists but the drop lacks, and files whose hash differs.
 
     ``hashes``, when given, receives each hashed file's SHA-256 by its path relative to ``root``.
+    Files are hashed on two threads (hashlib releases the GIL on large reads).
     """
     out: list[Problem] = []
     files = manifest.get("files")
     if not isinstance(files, list):
         return out
+    expected: dict[str, str] = {}
+    for entry in files:
+        if not isinstance(entry, dict) or "path" not in entry:
+            continue
+        rel = str(entry["path"])
+        if not (root / rel).is_file():
+            out.append(_problem(rel, None, None, "missing_file"))
+        elif entry.get("sha256"):
+            expected[rel] = str(entry["sha256"])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        actual = dict(zip(expected, pool.map(lambda rel: drop.sha256_file(root / rel), expected), strict=True))
+    for rel, want in expected.items():
+        if hashes is not None:
+            hashes[rel] = actual[rel]
+        if actual[rel] != want:
+            out.append(_problem(rel, None, None, "manifest_hash"))
+    return out
     for entry in files:
         if not isinstance(entry, dict) or "path" not in entry:
             continue

@@ -139,6 +139,93 @@ def iter_lines(path: Path, max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[int
         yield lineno + 1, bytes(buf[:-1] if buf.endswith(b"\r") else buf)
 
 
+# A quoted field may hold line breaks (Excel and case-system exports do this for notes and addresses);
+# a record is allowed to span at most this many lines, so that one unterminated quote cannot swallow
+# the rest of a file: past the limit its first line is reported on its own and reading resumes after it.
+MAX_RECORD_LINES = 50
+_QUOTE = 0x22
+
+
+def _ends_inside_quotes(raw: bytes, delimiter: int) -> bool:
+    """True when ``raw`` ends inside a quoted field (one that opens with a quote at the start of a field).
+
+    A quote inside an unquoted field is an ordinary character, as in :mod:`csv`; ``""`` inside a
+    quoted field is an escaped quote.
+    """
+    if _QUOTE not in raw:
+        return False
+    inside = False
+    field_start = True
+    i, n = 0, len(raw)
+    while i < n:
+        byte = raw[i]
+        if inside:
+            if byte == _QUOTE:
+                if i + 1 < n and raw[i + 1] == _QUOTE:
+                    i += 2
+                    continue
+                inside = False
+        elif byte == _QUOTE and field_start:
+            inside = True
+            field_start = False
+        else:
+            field_start = byte == delimiter
+        i += 1
+    return inside
+
+
+def iter_records(lines: Iterator[tuple[int, bytes | None]], delimiter: str,
+                 max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
+    """Join physical lines into CSV records: a quoted field may run over line breaks.
+
+    Yields ``(record_number, bytes)``, 1-based with the header as record 1 and blank lines counted,
+    so that without multi-line fields the number is the line number (and the data row is that minus
+    one, as a spreadsheet shows it). A record longer than ``max_line`` bytes yields ``None``; a record
+    still open after :data:`MAX_RECORD_LINES` lines gives up: its first line is yielded alone (the
+    caller reports it) and the lines after it are read again as records of their own.
+    """
+    dbyte = delimiter.encode()[0] if len(delimiter.encode()) == 1 else -1
+    physical = (line for _, line in lines)
+    again: list[bytes | None] = []  # lines to read again after giving up on a record
+    number = 0
+    while True:
+        line = again.pop(0) if again else next(physical, _END)
+        if line is _END:
+            return
+        number += 1
+        if line is None or not _ends_inside_quotes(line, dbyte):
+            yield number, line
+            continue
+        record, parts = _complete_record(line, again, physical, dbyte, max_line)
+        if record is not None:
+            yield number, record
+        else:
+            yield number, line  # the unterminated quote is reported on its own line
+            again[:0] = parts[1:]
+
+
+_END = b"\x00end"  # sentinel: no line holds a NUL byte and reaches here as a record start
+
+
+def _complete_record(first: bytes, again: list[bytes | None], physical: Iterator[bytes | None], dbyte: int,
+                     max_line: int) -> tuple[bytes | None, list[bytes | None]]:
+    """Read lines after ``first`` until its quoted field closes; ``(record, lines)`` or ``(None, lines)``."""
+    parts: list[bytes | None] = [first]
+    size = len(first)
+    while len(parts) < MAX_RECORD_LINES and size <= max_line:
+        more = again.pop(0) if again else next(physical, _END)
+        if more is _END:
+            break
+        parts.append(more)
+        if more is None:  # a line too long to hold: the record cannot be completed
+            break
+        size += len(more) + 1
+        record = b"\n".join(p for p in parts if p is not None)
+        if not _ends_inside_quotes(record, dbyte):
+            return record, parts
+    return None, parts
+
+
 def _split(text: str, delimiter: str) -> list[str] | None:
     """Fields of one line; None when the line is not valid CSV (e.g. a bare carriage return)."""
     try:
@@ -243,7 +330,8 @@ def read_delimited(
         return empty
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
 
-    lines = iter_lines(path, max_line)
+    lines = iter_records(iter_lines(path, max_line), delimiter, max_line)
+    dbyte = delimiter.encode()[0] if len(delimiter.encode()) == 1 else -1
     header_fields: list[str] | None = None
     header_len = 0
     columns: list[list[str]] = []
@@ -296,6 +384,9 @@ def read_delimited(
             text = raw.decode(codec)
         except UnicodeDecodeError:
             row_issues.append(RowIssue(row, "encoding", raw.decode(codec, errors="replace")))
+            continue
+        if _ends_inside_quotes(raw, dbyte):
+            row_issues.append(RowIssue(row, "unterminated_quote", text))
             continue
         values = _split(text, delimiter)
         if values is None or len(values) != header_len:

@@ -1,0 +1,72 @@
+"""CSV records whose quoted fields run over line breaks (Excel and case-system exports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warehouse.validation.parsing import MAX_RECORD_LINES, iter_lines, iter_records, read_delimited
+
+
+def _read(tmp_path: Path, body: bytes) -> object:
+    path = tmp_path / "people.csv"
+    path.write_bytes(body)
+    return read_delimited(path, encoding="utf-8", delimiter=",", required_columns=["id", "name", "note"])
+
+
+def test_a_quoted_line_break_stays_inside_its_field(tmp_path: Path) -> None:
+    raw = _read(tmp_path, b'id,name,note\r\n1,"Smith, Jo","line one\r\nline two"\r\n2,"Ann ""Nan"" Lee",x\r\n')
+    assert raw.row_issues == []
+    assert raw.frame.get_column("_row").to_list() == [1, 2]
+    assert raw.frame.get_column("note").to_list() == ["line one\nline two", "x"]
+    assert raw.frame.get_column("name").to_list() == ["Smith, Jo", 'Ann "Nan" Lee']
+
+
+def test_rows_are_numbered_by_record_as_a_spreadsheet_shows_them(tmp_path: Path) -> None:
+    raw = _read(tmp_path, b'id,name,note\n1,a,"x\ny\nz"\n\n3,c,w\n4,d,"bad\n')
+    # record 1 spans three lines, a blank line is row 2 (not read), row 4 never closes its quote
+    assert raw.frame.get_column("_row").to_list() == [1, 3]
+    assert [(i.row, i.rule) for i in raw.row_issues] == [(4, "unterminated_quote")]
+
+
+def test_an_unterminated_quote_does_not_swallow_the_rest_of_the_file(tmp_path: Path) -> None:
+    good = b"".join(b"%d,n%d,ok\n" % (i, i) for i in range(2, MAX_RECORD_LINES + 10))
+    raw = _read(tmp_path, b'id,name,note\n1,"never closed,x\n' + good)
+    assert [(i.row, i.rule) for i in raw.row_issues] == [(1, "unterminated_quote")]
+    assert raw.frame.height == MAX_RECORD_LINES + 8
+    assert raw.frame.get_column("id").to_list()[0] == "2"
+    assert raw.frame.get_column("_row").to_list()[0] == 2
+
+
+def test_a_quote_inside_an_unquoted_field_is_an_ordinary_character(tmp_path: Path) -> None:
+    raw = _read(tmp_path, b'id,name,note\n1,Bob 5"6,x\n2,b,y\n')
+    assert raw.row_issues == []
+    assert raw.frame.get_column("name").to_list() == ['Bob 5"6', "b"]
+
+
+_field = st.text(alphabet=st.sampled_from(list('ab ,"\n')), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_field, _field), min_size=1, max_size=6))
+def test_records_round_trip_what_the_csv_module_writes(tmp_path_factory: object, rows: list[tuple[str, str]]) -> None:
+    """Whatever csv.writer writes (quotes, delimiters, line breaks in values) reads back as written."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "name", "note"])
+    for i, (name, note) in enumerate(rows, start=1):
+        writer.writerow([str(i), name, note])
+    path = tmp_path_factory.mktemp("rt") / "f.csv"  # type: ignore[attr-defined]
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    records = list(iter_records(iter_lines(path), ","))
+    assert len(records) == len(rows) + 1
+    raw = read_delimited(path, encoding="utf-8", delimiter=",", required_columns=["id", "name", "note"])
+    assert raw.row_issues == []
+    got = {r["id"]: (r["name"] or "", r["note"] or "") for r in raw.frame.iter_rows(named=True)}
+    for i, (name, note) in enumerate(rows, start=1):
+        assert got[str(i)] == (name, note)
