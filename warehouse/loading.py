@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -192,33 +191,6 @@ def _repeated_keys_sql(table: str, key: tuple[str, ...]) -> str:
     )
 
 
-class _BackgroundKeys:
-    """The person keys of one LA identifier extract, computed on a worker thread while the file is checked.
-
-    HMAC-SHA256 over every id is the largest single cost of loading a big extract and needs only the
-    id column, so :func:`check_file` hands the rows over as soon as they are read (``on_read``) and
-    the keys are computed (polars-hash, which releases the GIL) while polars runs the rules.
-    :meth:`result` gives ``(_row, person_key)``.
-    """
-
-    def __init__(self, pool: ThreadPoolExecutor, pseudo: Pseudonymiser, la: str) -> None:
-        self.pool = pool
-        self.pseudo = pseudo
-        self.prefix = ("la", la)
-        self.future: Future[pl.DataFrame] | None = None
-
-    def start(self, raw: pl.DataFrame) -> None:
-        rows = raw.select("_row", pl.col("LAchildID").cast(pl.String).str.strip_chars())
-        self.future = self.pool.submit(self._compute, rows)
-
-    def _compute(self, rows: pl.DataFrame) -> pl.DataFrame:
-        keys = self.pseudo.key_series(self.prefix, rows.get_column("LAchildID"))
-        return rows.select("_row", keys.alias("person_key"))
-
-    def result(self) -> pl.DataFrame | None:
-        return None if self.future is None else self.future.result()
-
-
 class _Loader:
     def __init__(self, con: duckdb.DuckDBPyConnection, pseudo: Pseudonymiser, drop_id: str,
                  ref_date: date, retain_until: date) -> None:
@@ -227,8 +199,6 @@ class _Loader:
         self.drop_id = drop_id
         self.ref_date = ref_date
         self.retain_until = retain_until
-        # file -> (_row, person_key) computed by _BackgroundKeys while the file was checked
-        self.prefetched: dict[str, pl.DataFrame] = {}
 
     # ------------------------------------------------------------------ plumbing
     def insert(self, table: str, frame: pl.DataFrame, mode: str = "INSERT") -> None:
@@ -269,15 +239,11 @@ class _Loader:
         return self.keys(("la", la), ids.str.strip_chars())
 
     def _load_la_identifiers(self, c: CheckedFile, batch: int) -> None:
-        # the biggest file of a drop: its keys were computed while it was checked (see _BackgroundKeys)
+        # the biggest file of a drop: keys column-wise, restricted and analytic rows written by DuckDB
         la = c.source.la_code
         assert la is not None
         t = c.tables["la_identifiers"]
-        keys = self.prefetched.pop(c.source.file, None)
-        if keys is None:
-            t = t.with_columns(self._la_person_keys(la, t.get_column("LAchildID")).alias("person_key"))
-        else:
-            t = t.join(keys, on="_row", how="left", maintain_order="left")
+        t = t.with_columns(self._la_person_keys(la, t.get_column("LAchildID")).alias("person_key"))
         t = t.select(
             pl.col("LAchildID").alias("la_child_id"), "person_key", pl.col("Forename").alias("forename"),
             pl.col("Surname").alias("surname"), pl.col("PersonBirthDate").alias("dob"),
@@ -545,7 +511,7 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
     except ValueError:  # 29 February
         retain = ref.replace(year=ref.year + settings.retention_years, day=28)
     pseudo = load_pseudonymiser(store.path)
-    with store.transaction() as con, ThreadPoolExecutor(max_workers=1) as pool:
+    with store.transaction() as con:
         loader = _Loader(con, pseudo, _drop_id(root), ref, retain)
         for src in files:
             # open_drop hashed the files the manifest lists; hash the others here
@@ -560,14 +526,7 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
                 if progress:
                     progress(f"{src.file}: unchanged (already loaded)")
                 continue
-            if src.kind == "la_identifiers" and src.la_code is not None:
-                background = _BackgroundKeys(pool, pseudo, src.la_code)
-                checked = check_file(ctx, src, on_read=background.start)
-                keys = background.result()
-                if keys is not None:
-                    loader.prefetched[src.file] = keys
-            else:
-                checked = check_file(ctx, src)
+            checked = check_file(ctx, src)
             report.problems.extend(checked.problems)
             if checked.fatal:
                 batch = loader.new_batch(src, sha, checked, "failed", None)

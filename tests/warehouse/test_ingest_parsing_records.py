@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,3 +71,32 @@ def test_records_round_trip_what_the_csv_module_writes(tmp_path_factory: object,
     got = {r["id"]: (r["name"] or "", r["note"] or "") for r in raw.frame.iter_rows(named=True)}
     for i, (name, note) in enumerate(rows, start=1):
         assert got[str(i)] == (name, note)
+
+
+_cell = st.text(alphabet=st.sampled_from(list("ab ,\r\n\x00")), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_cell, min_size=1, max_size=5), min_size=0, max_size=8), st.booleans())
+def test_fast_and_line_by_line_readers_agree(tmp_path_factory: object, rows: list[list[str]], crlf: bool) -> None:
+    """polars' reader is used only when the file is plain enough that it reads it as the line-by-line
+    reader would: ragged rows, blank lines, NUL bytes and line ends inside values all agree."""
+    import warehouse.validation.parsing as parsing
+
+    end = "\r\n" if crlf else "\n"
+    body = "id,name,note" + end + end.join(",".join(r) for r in rows) + (end if rows else "")
+    path = tmp_path_factory.mktemp("fs") / "f.csv"  # type: ignore[attr-defined]
+    path.write_bytes(body.encode("utf-8"))
+    kwargs = {"encoding": "utf-8", "delimiter": ",", "required_columns": ["id"]}
+    chosen = read_delimited(path, **kwargs)
+    original = parsing._uniform_lines
+    parsing._uniform_lines = lambda *a, **k: False  # force the line-by-line reader
+    try:
+        slow = read_delimited(path, **kwargs)
+    finally:
+        parsing._uniform_lines = original
+    assert chosen.rows_read == slow.rows_read
+    assert [(i.row, i.rule) for i in chosen.row_issues] == [(i.row, i.rule) for i in slow.row_issues]
+    assert chosen.file_issues == slow.file_issues
+    norm = [pl.col(c).replace("", None) for c in slow.frame.columns if c != "_row"]
+    assert chosen.frame.with_columns(norm).equals(slow.frame.with_columns(norm))

@@ -14,6 +14,7 @@ from datetime import date
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from warehouse.codelists import get_codelist
 from warehouse.identifiers import UPN_ALPHABET, VALID_UPN_LA_CODES
@@ -60,11 +61,32 @@ class Checked:
 
 
 def _ascii_matrix(values: pl.Series, width: int) -> np.ndarray:
-    """The ASCII codes of ``values`` (non-null, each exactly ``width`` ASCII characters) as a (k, width) matrix."""
+    """The ASCII codes of ``values`` (non-null, each exactly ``width`` ASCII characters) as a (k, width) matrix.
+
+    Read straight from the Arrow data buffer (every value has the same width, so the values lie back
+    to back); other layouts fall back to joining the strings.
+    """
     if values.len() == 0:
         return np.empty((0, width), dtype=np.uint8)
+    arr = values.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    offset_type = {pa.large_string(): np.int64, pa.string(): np.int32}.get(arr.type)
+    if offset_type is not None:
+        offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type)[arr.offset:arr.offset + len(arr) + 1]
+        start, size = int(offsets[0]), len(arr) * width
+        if int(offsets[-1]) - start == size:
+            return np.frombuffer(arr.buffers()[2], dtype=np.uint8)[start:start + size].reshape(-1, width)
     joined = values.str.join("").item()
     return np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, width)
+
+
+def _weighted(digits: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Row sums of ``digits * weights`` (int32: a few columns of small numbers)."""
+    total = np.zeros(digits.shape[0], dtype=np.int32)
+    for j, w in enumerate(weights.tolist()):
+        total += digits[:, j].astype(np.int32) * w
+    return total
 
 
 def _scatter(fmt: pl.Series, ok: np.ndarray, name: str) -> pl.Series:
@@ -86,8 +108,8 @@ def nhs_valid_mask(values: pl.Series) -> pl.Series:
     """
     clean = values.str.replace_all(r"[ \-]", "")
     fmt = clean.str.contains(r"^[0-9]{10}$").fill_null(False)
-    digits = _ascii_matrix(clean.filter(fmt), 10).astype(np.int64) - 48
-    check = (11 - (digits[:, :9] @ _NHS_WEIGHTS) % 11) % 11
+    digits = _ascii_matrix(clean.filter(fmt), 10) - np.uint8(48)
+    check = (11 - _weighted(digits, _NHS_WEIGHTS) % 11) % 11
     return _scatter(fmt, (check != 10) & (check == digits[:, 9]), values.name)
 
 
@@ -112,7 +134,7 @@ def upn_valid_mask(values: pl.Series) -> pl.Series:
     u = values.str.strip_chars().str.to_uppercase()
     fmt = u.str.contains(rf"^{_UPN_LETTERS}[0-9]{{11}}[0-9{UPN_ALPHABET}]$").fill_null(False)
     m = _ascii_matrix(u.filter(fmt), 13)
-    total = (m[:, 1:12].astype(np.int64) - 48) @ _UPN_WEIGHTS + _UPN_LAST_CODE[m[:, 12]] * 13
+    total = _weighted(m[:, 1:12] - np.uint8(48), _UPN_WEIGHTS) + _UPN_LAST_CODE[m[:, 12]] * 13
     return _scatter(fmt, total % 23 == _UPN_LETTER_CODE[m[:, 0]], values.name)
 
 

@@ -7,7 +7,6 @@ returns a :class:`CheckedFile`: its problems, its typed good rows per table and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -238,8 +237,7 @@ def _exact_duplicates(raw: RawTable, spec: TableSpec, result: Checked) -> pl.Dat
     return duplicate_rows(frame.filter(pl.col("_row").is_in(holders.implode())))
 
 
-def _check_la_csv(ctx: DropContext, src: DropFile, spec_name: str, codelists: dict[str, frozenset[str]],
-                  on_read: Callable[[pl.DataFrame], None] | None = None) -> CheckedFile:
+def _check_la_csv(ctx: DropContext, src: DropFile, spec_name: str, codelists: dict[str, frozenset[str]]) -> CheckedFile:
     checked = CheckedFile(src)
     spec = get_spec(spec_name, ctx.year)
     raw = read_delimited(ctx.root / src.file, encoding="utf-8", delimiter=",",
@@ -248,8 +246,6 @@ def _check_la_csv(ctx: DropContext, src: DropFile, spec_name: str, codelists: di
     if _file_fatal(checked, raw):
         checked.fatal = True
         return checked
-    if on_read is not None:
-        on_read(raw.frame)
     result = check_table(raw.frame, spec, CheckContext(ctx.year, ctx.extract_date, codelists=codelists))
     issues = pl.concat([result.issues, _exact_duplicates(raw, spec, result)])
     _finish(checked, raw, issues, {spec_name: result.typed})
@@ -411,14 +407,8 @@ def _check_site_outcomes(ctx: DropContext, src: DropFile) -> CheckedFile:
     return checked
 
 
-def check_file(ctx: DropContext, src: DropFile,
-               on_read: Callable[[pl.DataFrame], None] | None = None) -> CheckedFile:
-    """Read and check one file of the drop. Never raises for bad content.
-
-    ``on_read``, for the LA identifier extract, is called with the file's rows as strings (and
-    ``_row``) once it is read and before the rules run: the loader starts pseudonymising the ids
-    then, so that work overlaps the checks.
-    """
+def check_file(ctx: DropContext, src: DropFile) -> CheckedFile:
+    """Read and check one file of the drop. Never raises for bad content."""
     if src.la_code is not None and src.la_code not in LOCAL_AUTHORITIES:
         checked = CheckedFile(src)
         checked.problems.append(_problem(src.file, None, None, "unknown_la",
@@ -426,7 +416,7 @@ def check_file(ctx: DropContext, src: DropFile,
         checked.fatal = True
         return checked
     if src.kind == "la_identifiers":
-        return _check_la_csv(ctx, src, "la_identifiers", {"sex": frozenset({"M", "F", "U"})}, on_read)
+        return _check_la_csv(ctx, src, "la_identifiers", {"sex": frozenset({"M", "F", "U"})})
     if src.kind == "ssda903_header":
         return _check_la_csv(ctx, src, "ssda903_header", {})
     if src.kind == "ssda903_episodes":

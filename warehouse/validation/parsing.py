@@ -245,49 +245,55 @@ def _guess_delimiter(header_text: str, expected: list[str]) -> str | None:
 _SCAN_CHUNK = 4 << 20
 
 
-def _uniform_lines(path: Path, delimiter: str, n_fields: int, max_line: int) -> bool:
-    """True when every line after the header has exactly ``n_fields`` fields, no quotes, no NUL bytes,
-    no blank lines and no line longer than ``max_line``: then polars can read the file directly.
+def _crs_end_lines(chunk: bytes) -> bool:
+    """Every carriage return in ``chunk`` is part of a CRLF (one at the very end may be, too)."""
+    if b"\r" not in chunk:  # memchr
+        return True
+    crs = chunk.count(b"\r")
+    pairs = chunk.count(b"\r\n")
+    return crs == pairs or (crs == pairs + 1 and chunk.endswith(b"\r"))
 
-    Streams the file in chunks with numpy (no per-line Python), so it is cheap on large files.
+
+def _uniform_lines(path: Path, delimiter: str, n_fields: int, max_line: int) -> bool:
+    """True when every line has no quotes, no NUL bytes, no blank line, none longer than ``max_line``
+    and, in total, ``n_fields - 1`` delimiters per line: then polars can read the file directly.
+
+    The total is enough because the fast reader refuses a line with more fields than the header
+    (polars raises), so no line can make up for a short one. Streams the file in chunks with
+    numpy and memchr (no per-line Python), so it is cheap on large files.
     """
     if len(delimiter.encode()) != 1:
         return False
     dbyte = delimiter.encode()[0]
-    want = n_fields - 1
-    carry_len = 0
-    carry_delims = 0
-    header_done = False
+    delims = lines = 0
+    carry = 0  # bytes of the current line read so far (a line may span chunks)
+    cr_pending = False  # the previous chunk ended with a carriage return
     with path.open("rb") as fh:
-        while True:
-            chunk = fh.read(_SCAN_CHUNK)
-            if not chunk:
-                break
-            if b'"' in chunk or b"\0" in chunk:  # memchr: far cheaper than two numpy passes
+        while chunk := fh.read(_SCAN_CHUNK):
+            if b'"' in chunk or b"\0" in chunk:  # memchr: far cheaper than numpy passes
                 return False
+            if (cr_pending and not chunk.startswith(b"\n")) or not _crs_end_lines(chunk):
+                return False
+            cr_pending = chunk.endswith(b"\r")
             arr = np.frombuffer(chunk, dtype=np.uint8)
+            delims += int(np.count_nonzero(arr == dbyte))
             nl = np.flatnonzero(arr == 10)
-            dpos = np.flatnonzero(arr == dbyte)
             if nl.size == 0:
-                carry_len += len(chunk)
-                carry_delims += dpos.size
-                if carry_len > max_line:
+                carry += len(chunk)
+                if carry > max_line:
                     return False
                 continue
-            before = np.searchsorted(dpos, nl)
-            counts = np.diff(np.concatenate(([0], before)))
-            counts[0] += carry_delims
-            lens = np.diff(np.concatenate(([-1], nl)))
-            lens[0] += carry_len
-            if not header_done:
-                counts, lens, header_done = counts[1:], lens[1:], True
-            if counts.size and ((counts != want).any() or int(lens.max()) > max_line + 1 or int(lens.min()) < 2):
+            lens = np.diff(nl, prepend=-1)
+            lens[0] += carry
+            # a line's length counts its newline; a blank line ("\n" or "\r\n") is 1-2 bytes
+            if int(lens.max()) > max_line + 1 or int(lens.min()) < 3:
                 return False
-            carry_delims = int(dpos.size - before[-1])
-            carry_len = len(chunk) - int(nl[-1]) - 1
-    if carry_len > 0:  # a last line without a newline
-        return carry_delims == want and carry_len <= max_line
-    return True
+            lines += nl.size
+            carry = len(chunk) - int(nl[-1]) - 1
+    if carry > max_line or cr_pending:
+        return False
+    lines += carry > 0  # a last line without a newline
+    return lines > 1 and delims == lines * (n_fields - 1)
 
 
 def read_delimited(
