@@ -21,7 +21,7 @@ from synthetic_data.population import World, build_world
 from synthetic_data.settings import WorldSettings
 from synthetic_data.site_records import SiteRecords, build_site_records
 from synthetic_data.writers import (
-    cin_child_fragments,
+    cin_child_rows,
     identifier_rows,
     la_children_orders,
     site_outcome_rows,
@@ -31,6 +31,7 @@ from synthetic_data.writers import (
     write_cin_xml,
     write_csv,
 )
+from synthetic_data.xmlfrag import RowSubset
 from warehouse.adapters import get_adapter
 from warehouse.drop import (
     CIN_CENSUS,
@@ -56,7 +57,7 @@ class DropFile:
     path: str
     kind: str
     table: pl.DataFrame | None = None
-    fragments: pl.Series | list[str] | None = None
+    fragments: pl.Series | list[str] | RowSubset | None = None
     la_code: str = ""
     site_id: str = ""
     measure: str = ""
@@ -83,10 +84,10 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
              ) -> tuple[CinEpisodes, ClaEpisodes, list[DropFile]]:
     say("drawing children-in-need episodes")
     cin = build_cin(world, rng_cin)
-    # rendered on the other thread (in episode order: the fastest) while this one draws the
-    # looked-after episodes and builds the CSV tables; then gathered per LA
+    # prepared on the other thread while this one draws the looked-after episodes and builds the
+    # CSV tables; each LA's rows are rendered by the writer that writes its file
     say("rendering CIN census")
-    fragments_job = pool.submit(cin_child_fragments, world, cin, np.arange(len(cin.child)))
+    rows_job = pool.submit(cin_child_rows, world, cin)
     say("drawing looked-after episodes")
     cla = build_cla(world, cin, rng_cla)
     files: list[DropFile] = []
@@ -111,9 +112,9 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
         files.extend(la_files)
         for f in la_files:
             ready(f)
-    all_fragments = fragments_job.result()
+    child_rows = rows_job.result()
     for f in cin_files:
-        f.fragments = all_fragments.gather(orders[f.la_code])
+        f.fragments = RowSubset(child_rows, orders[f.la_code])
     for f in sorted(cin_files, key=lambda f: f.rows, reverse=True):  # biggest first: the shortest tail
         ready(f)
     return cin, cla, files
@@ -270,6 +271,9 @@ def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) ->
             from synthetic_data.defects import inject_defects
 
             say(f"injecting defects at rate {settings.dirty}")
+            for f in files:
+                if isinstance(f.fragments, RowSubset):
+                    f.fragments = f.fragments.render()
             defects = inject_defects(files, settings)
             counts["defects"] = defects.height
             files.append(DropFile(TRUTH_DEFECTS, "truth_defects", table=defects))

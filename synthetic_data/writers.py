@@ -19,7 +19,7 @@ from synthetic_data.names import group_index
 from synthetic_data.population import World
 from synthetic_data.settings import WorldSettings
 from synthetic_data.site_records import SiteRecords
-from synthetic_data.xmlfrag import XmlRows
+from synthetic_data.xmlfrag import RowSubset, XmlRows
 from warehouse.adapters import get_adapter
 from warehouse.drop import LA_IDENTIFIER_COLUMNS, TRUTH_LINK_COLUMNS
 from warehouse.sites import LOCAL_AUTHORITIES
@@ -81,9 +81,10 @@ def _blank(values: np.ndarray) -> np.ndarray:
     return np.where(v == None, "", v).astype(object)  # noqa: E711 (elementwise comparison)
 
 
-def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> pl.Series:
-    """One ``<Child>`` XML fragment per child in ``order``, each ending in a newline (element order as the
-    2024 XSD requires)."""
+def cin_child_rows(world: World, cin: CinEpisodes) -> XmlRows:
+    """One ``<Child>`` XML fragment per CIN episode, each ending in a newline (element order as the 2024
+    XSD requires), prepared to be rendered for any subset of rows."""
+    order = np.arange(len(cin.child))
     K, F = world.children, world.families
     c = cin.child[order]
     x = XmlRows(len(order))
@@ -103,7 +104,7 @@ def cin_child_fragments(world: World, cin: CinEpisodes, order: np.ndarray) -> pl
     _previous_episode(x, cin, order)
     _current_episode(x, cin, order)
     x.text("</CINdetails></Child>\n")
-    return x.render()
+    return x.prepare()
 
 
 def _gather(s: pl.Series, order: np.ndarray) -> pl.Series:
@@ -160,7 +161,7 @@ def _current_episode(x: XmlRows, cin: CinEpisodes, o: np.ndarray) -> None:
     x.text("</ChildProtectionPlans>", cpp)
 
 
-def write_cin_xml(path: Path, la_code: str, s: WorldSettings, fragments: pl.Series | list[str]) -> None:
+def write_cin_xml(path: Path, la_code: str, s: WorldSettings, fragments: pl.Series | list[str] | RowSubset) -> None:
     """Write the CIN census XML document for one LA (one ``Child`` per line) to ``path``.
 
     The fragments already end in a newline; polars writes them back to back between the header
@@ -174,7 +175,8 @@ def write_cin_xml(path: Path, la_code: str, s: WorldSettings, fragments: pl.Seri
         f"<SerialNo>001</SerialNo><DateTime>{s.reference_date.isoformat()}T00:00:00</DateTime></Source>"
         "</Header>\n<Children>\n"
     )
-    series = fragments if isinstance(fragments, pl.Series) else pl.Series("x", fragments, dtype=pl.Utf8)
+    series = (fragments if isinstance(fragments, pl.Series) else fragments.render()
+              if isinstance(fragments, RowSubset) else pl.Series("x", fragments, dtype=pl.Utf8))
     document = pl.concat([pl.Series("x", [header]), series.alias("x"), pl.Series("x", ["</Children>\n</Message>\n"])])
     pl.DataFrame({"x": document}).write_csv(path, include_header=False, quote_style="never", line_terminator="")
 

@@ -119,6 +119,7 @@ class XmlRows:
     def __init__(self, rows: int) -> None:
         self._rows = rows
         self._pieces: list[_Piece | pl.Series] = []  # a Series: free values, never combined
+        self._parts: list[_Piece | pl.Series] | None = None
 
     def text(self, text: str, present: np.ndarray | None = None) -> None:
         """Fixed text (markup), on every row or where ``present``."""
@@ -165,18 +166,52 @@ class XmlRows:
             masked = inner if present is None else pl.select(pl.when(pl.Series(present)).then(inner)).to_series()
             self._pieces.append(pl.select(wrap(tag, pl.lit(masked)).fill_null("")).to_series())
 
-    def _combined(self) -> list[_Piece | pl.Series]:
-        parts: list[_Piece | pl.Series] = []
-        for p in self._pieces:
-            last = parts[-1] if parts else None
-            if isinstance(p, _Piece) and isinstance(last, _Piece) and len(last.texts) * len(p.texts) <= MAX_TABLE:
-                parts[-1] = _combine(last, p)
-            else:
-                parts.append(p)
-        return parts
+    def prepare(self) -> XmlRows:
+        """Combine neighbouring elements into few parts (once; rendering is then read-only and thread-safe)."""
+        if self._parts is None:
+            parts: list[_Piece | pl.Series] = []
+            for p in self._pieces:
+                last = parts[-1] if parts else None
+                if (isinstance(p, _Piece) and isinstance(last, _Piece)
+                        and len(last.texts) * len(p.texts) <= MAX_TABLE):
+                    parts[-1] = _combine(last, p)
+                else:
+                    parts.append(p)
+            self._parts = parts
+        return self
+
+    def render(self, rows: np.ndarray | None = None) -> pl.Series:
+        """The fragments of ``rows`` (default: all), one string per row, in the order given.
+
+        Rows are read in increasing order (the tables are read in memory order: much faster for
+        a million rows) and put in the order asked for at the end, which only moves string views.
+        """
+        if rows is None:
+            return self._concat(None)
+        ascending = np.sort(rows)
+        rank = np.empty(len(rows), dtype=np.int64)
+        rank[np.argsort(rows, kind="stable")] = np.arange(len(rows))
+        return self._concat(ascending).gather(rank)
+
+    def _concat(self, rows: np.ndarray | None) -> pl.Series:
+        def part(p: _Piece | pl.Series) -> pl.Series:
+            if isinstance(p, _Piece):
+                return p.texts.gather(p.idx if rows is None else p.idx[rows])
+            return p if rows is None else p.gather(rows)
+
+        columns = {f"p{i}": part(p) for i, p in enumerate(self.prepare()._parts or [])}
+        return pl.DataFrame(columns).select(pl.concat_str(pl.all()).alias("x")).to_series()
+
+
+@dataclass(frozen=True)
+class RowSubset:
+    """Some rows of an :class:`XmlRows`, in a given order, rendered when needed."""
+
+    rows: XmlRows
+    order: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.order)
 
     def render(self) -> pl.Series:
-        """The fragments, one string per row."""
-        columns = {f"p{i}": p.texts.gather(p.idx) if isinstance(p, _Piece) else p
-                   for i, p in enumerate(self._combined())}
-        return pl.DataFrame(columns).select(pl.concat_str(pl.all()).alias("x")).to_series()
+        return self.rows.render(self.order)
