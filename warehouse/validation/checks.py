@@ -198,20 +198,28 @@ def _field_checks(f: Field, ctx: CheckContext, name: str, typed: pl.Expr) -> lis
     return out
 
 
+def _repeated_hashes(hashes: np.ndarray) -> np.ndarray:
+    """The hash values that occur more than once (sorted; usually none)."""
+    ordered = np.sort(hashes)
+    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+
+
 def repeated_key_mask(frame: pl.DataFrame, fields: tuple[str, ...]) -> pl.Series:
     """True for each row whose (complete) key an earlier row already had.
 
-    The keys are hashed first and only rows whose hash repeats are compared by value, so a file
-    without repeats costs one hash pass rather than a distinct-value pass over every key.
+    The keys are hashed and the hashes sorted first; only rows whose hash repeats are compared by
+    value, so a file without repeats costs a hash and a sort rather than a distinct-value pass.
     """
     keys = frame.select(list(fields))
-    complete = keys.select(pl.all_horizontal([pl.col(k).is_not_null() for k in fields])).to_series()
-    candidates = keys.hash_rows().is_duplicated() & complete
+    hashes = (keys.get_column(fields[0]).hash() if len(fields) == 1 else keys.hash_rows()).to_numpy()
     mask = np.zeros(frame.height, dtype=bool)
-    if candidates.any():
-        idx = candidates.arg_true()
-        later = ~keys[idx].select(pl.struct(list(fields)).is_first_distinct()).to_series()
-        mask[idx.filter(later).to_numpy()] = True
+    repeated = _repeated_hashes(hashes)
+    if repeated.size == 0:
+        return pl.Series("repeat", mask)
+    complete = keys.select(pl.all_horizontal([pl.col(k).is_not_null() for k in fields])).to_series().to_numpy()
+    idx = np.flatnonzero(np.isin(hashes, repeated) & complete)
+    later = ~keys[idx].select(pl.struct(list(fields)).is_first_distinct()).to_series().to_numpy()
+    mask[idx[later]] = True
     return pl.Series("repeat", mask)
 
 
@@ -315,8 +323,11 @@ def duplicate_rows(frame: pl.DataFrame) -> pl.DataFrame:
     cols = [c for c in frame.columns if c != "_row"]
     if not cols or frame.height == 0:
         return pl.DataFrame(schema=ISSUE_SCHEMA)
-    hashes = frame.select(cols).hash_rows()
-    candidates = frame.filter(hashes.is_duplicated())
+    hashes = frame.select(cols).hash_rows().to_numpy()
+    repeated = _repeated_hashes(hashes)
+    if repeated.size == 0:
+        return pl.DataFrame(schema=ISSUE_SCHEMA)
+    candidates = frame.filter(pl.Series(np.isin(hashes, repeated)))
     if candidates.height == 0:
         return pl.DataFrame(schema=ISSUE_SCHEMA)
     later_copy = ~candidates.select(pl.struct(cols).is_first_distinct()).to_series()
