@@ -80,14 +80,20 @@ Ready = Callable[[DropFile], None]  # told about each file once its content is f
 
 
 def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator, rng_cla: np.random.Generator,
-             rng_write: np.random.Generator, say: Callable[[str], None], pool: ThreadPoolExecutor, ready: Ready
+             rng_write: np.random.Generator, say: Callable[[str], None], ready: Ready
              ) -> tuple[CinEpisodes, ClaEpisodes, list[DropFile]]:
     say("drawing children-in-need episodes")
     cin = build_cin(world, rng_cin)
-    # prepared on the other thread while this one draws the looked-after episodes and builds the
-    # CSV tables; each LA's rows are rendered by the writer that writes its file
+    # The CIN census (most of the drop's bytes) goes first: once its rows are prepared, each LA's
+    # file is rendered, written and hashed by the writers (no GIL needed) while this thread draws
+    # the looked-after episodes and builds the CSV tables.
     say("rendering CIN census")
-    rows_job = pool.submit(cin_child_rows, world, cin)
+    child_rows = cin_child_rows(world, cin)
+    orders = la_children_orders(world, cin)
+    cin_files = {code: DropFile(f"la/{code}/{CIN_CENSUS}", "cin_census", la_code=code,
+                                fragments=RowSubset(child_rows, order)) for code, order in orders.items()}
+    for f in sorted(cin_files.values(), key=lambda f: f.rows, reverse=True):  # biggest first: the shortest tail
+        ready(f)
     say("drawing looked-after episodes")
     cla = build_cla(world, cin, rng_cla)
     files: list[DropFile] = []
@@ -95,13 +101,9 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
     nhs = np.where(la_missing_nhs, None, world.children.nhs)
     say("rendering identifier rows")
     all_identifiers = identifier_rows(world, cin, np.arange(len(cin.child)), nhs)
-    orders = la_children_orders(world, cin)
-    cin_files: list[DropFile] = []
     for code, order in orders.items():
         say(f"writing local authority {code}")
         base = f"la/{code}"
-        cin_files.append(DropFile(f"{base}/{CIN_CENSUS}", "cin_census", la_code=code))
-        files.append(cin_files[-1])
         header, episodes = ssda903_rows(world, cin, cla, order, rng_write)
         la_files = [DropFile(f"{base}/{SSDA903_HEADER}", "ssda903_header", table=header, la_code=code,
                              date_format="%d/%m/%Y"),
@@ -109,14 +111,9 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
                              date_format="%d/%m/%Y"),
                     DropFile(f"{base}/{LA_IDENTIFIERS}", "la_identifiers",
                              table=all_identifiers.select(pl.all().gather(order)), la_code=code)]
-        files.extend(la_files)
+        files.extend([cin_files[code], *la_files])
         for f in la_files:
             ready(f)
-    child_rows = rows_job.result()
-    for f in cin_files:
-        f.fragments = RowSubset(child_rows, orders[f.la_code])
-    for f in sorted(cin_files, key=lambda f: f.rows, reverse=True):  # biggest first: the shortest tail
-        ready(f)
     return cin, cla, files
 
 
@@ -166,9 +163,9 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
     # and only read the world, so they run on two threads; most of their work is numpy/polars,
     # which releases the GIL. Each stream is used in the same order as on one thread, and files
     # are listed in the same order, so the output is byte-identical.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool:
         site_job = pool.submit(_site_side, world, rng_site, names, say, tell)
-        cin, cla, files = _la_side(settings, world, rng_cin, rng_cla, rng_write, say, pool, tell)
+        cin, cla, files = _la_side(settings, world, rng_cin, rng_cla, rng_write, say, tell)
         records, site_files = site_job.result()
     files.extend(site_files)
     files.append(DropFile(TRUTH_LINKS, "truth_links", table=truth_link_rows(records)))
