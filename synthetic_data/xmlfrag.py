@@ -101,7 +101,10 @@ def _combine(a: _Piece, b: _Piece) -> _Piece:
 
 def _codes(values: np.ndarray | pl.Series) -> tuple[pl.Series, np.ndarray]:
     """Distinct non-empty strings and each row's position among them (-1 for None or "")."""
-    s = values if isinstance(values, pl.Series) else pl.Series("v", values, dtype=pl.Utf8)
+    if isinstance(values, pl.Series):
+        s = values
+    else:  # straight from the object array, unless it starts with None (polars then reads it as Object)
+        s = pl.Series("v", values if len(values) and values[0] is not None else values.tolist(), dtype=pl.Utf8)
     s = pl.select(pl.when(s != "").then(s)).to_series()
     codes = s.drop_nulls().unique().sort()
     return codes, s.cast(pl.Enum(codes)).to_physical().fill_null(-1).cast(pl.Int64).to_numpy()
