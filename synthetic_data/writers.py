@@ -239,8 +239,8 @@ def site_people_rows(site_id: str, records: SiteRecords) -> pl.DataFrame:
             vals = df[canon].to_list()
             labels = {v: lay.to_site_value(canon, v) if v else "" for v in set(vals)}
             out[col] = [labels[v] for v in vals]
-        else:
-            out[col] = df[canon].cast(pl.Utf8).fill_null("").to_list()
+        else:  # kept as a column: a null is written as an empty field, like ""
+            out[col] = df[canon].cast(pl.Utf8).alias(col)
     if "Birth_Weight_g" in lay.extra_columns:
         out["Birth_Weight_g"] = [str(v) if v >= 0 else "" for v in df["birth_weight"].to_list()]
     if "Gestation_Weeks" in lay.extra_columns:
@@ -255,14 +255,15 @@ def site_outcome_rows(site_id: str, measure: str, records: SiteRecords) -> pl.Da
     fmt = adapter.people.date_format
     df = records.outcomes[(site_id, measure)]
     label = {v: k for k, v in lay.timepoint_labels.items()}
+    # columns stay in polars (a null is written as an empty field, like "")
     out: dict[str, list[str] | pl.Series] = {
-        lay.id_column: df["record_id"].to_list(),
-        lay.timepoint_column: [label[t] for t in df["timepoint"].to_list()],
+        lay.id_column: df["record_id"].alias(lay.id_column),
+        lay.timepoint_column: df["timepoint"].replace_strict(label, return_dtype=pl.Utf8).alias(lay.timepoint_column),
         lay.date_column: date_series(lay.date_column, df["date"].to_numpy(), fmt),
     }
     item_cols = [c for c in df.columns if c.startswith("item")]
     for j, c in enumerate(item_cols, start=1):
-        out[f"{lay.item_prefix}{j}"] = df[c].cast(pl.Utf8).fill_null("").to_list()
+        out[f"{lay.item_prefix}{j}"] = df[c].cast(pl.Utf8).alias(f"{lay.item_prefix}{j}")
     return pl.DataFrame(out, schema={k: pl.Utf8 for k in out})
 
 
