@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -33,11 +34,18 @@ from warehouse.measures import get_measure
 from warehouse.pseudonym import Pseudonymiser, load_pseudonymiser
 from warehouse.sites import site_for_la
 from warehouse.store import Store
-from warehouse.validation.files import CheckedFile, DropFile, check_file
+from warehouse.validation.files import (
+    CheckedFile,
+    DropContext,
+    DropFile,
+    check_file,
+    hash_problem,
+    manifest_expectations,
+)
 from warehouse.validation.problems import Problem
 from warehouse.validation.report import open_drop
 
-__all__ = ["FileLoad", "LoadReport", "LoadSettings", "load_drop"]
+__all__ = ["FileHashes", "FileLoad", "LoadReport", "LoadSettings", "load_drop"]
 
 
 @dataclass(frozen=True)
@@ -428,6 +436,10 @@ class _Loader:
         ).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
+    def seen_before(self, file: str) -> bool:
+        """Whether any load (current, superseded or failed) has recorded this file path."""
+        return bool(self.con.execute("SELECT count(*) FROM load_batches WHERE file = ?", [file]).fetchall()[0][0])
+
     def seen_failed(self, file: str, sha: str) -> bool:
         row = self.con.execute(
             "SELECT count(*) FROM load_batches WHERE file = ? AND sha256 = ? AND status = 'failed'", [file, sha]
@@ -477,6 +489,76 @@ def _drop_id(root: Path) -> str:
     return sha256_file(path) if path.exists() else hashlib.sha256(str(root).encode()).hexdigest()
 
 
+class FileHashes:
+    """SHA-256 of each file of a drop, computed on two worker threads from the moment the load starts.
+
+    A file the warehouse has never seen needs its hash only to record it, so it is checked while it
+    is hashed; a file seen before is hashed first (an unchanged file is not checked again). Hashes
+    the manifest gives are compared as they arrive.
+    """
+
+    def __init__(self, root: Path, files: list[DropFile], expected: dict[str, str]) -> None:
+        self.root = root
+        self.expected = expected
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sha256")
+        order = [f.file for f in files] + [rel for rel in expected if rel not in {f.file for f in files}]
+        self.futures: dict[str, Future[str]] = {rel: self.pool.submit(sha256_file, root / rel) for rel in order}
+
+    def get(self, rel: str) -> str:
+        return self.futures[rel].result()
+
+    def problems(self, rel: str) -> list[Problem]:
+        problem = hash_problem(rel, self.get(rel), self.expected.get(rel))
+        return [] if problem is None else [problem]
+
+    def unlisted_problems(self, done: set[str]) -> list[Problem]:
+        """Hash problems of manifest files that are not extract files (e.g. the truth files)."""
+        return [p for rel in self.expected if rel not in done for p in self.problems(rel)]
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _load_file(loader: _Loader, ctx: DropContext, src: DropFile, hashes: FileHashes, report: LoadReport,
+               progress: Callable[[str], None] | None) -> None:
+    """Check and load one file of the drop (or record it unchanged / failed)."""
+    current = None
+    if loader.seen_before(src.file):
+        sha = hashes.get(src.file)
+        current = loader.current_batch(src.file)
+        if (current is not None and current[1] == sha) or loader.seen_failed(src.file, sha):
+            # unchanged: still validated so people ids reach the outcome checks, but nothing is written
+            if src.kind == "site_people":
+                check_file(ctx, src)
+            report.problems.extend(hashes.problems(src.file))
+            report.files.append(FileLoad(src.file, src.kind, 0, 0, 0, "unchanged", current[0] if current else None))
+            if progress:
+                progress(f"{src.file}: unchanged (already loaded)")
+            return
+    checked = check_file(ctx, src)
+    sha = hashes.get(src.file)
+    report.problems.extend(hashes.problems(src.file))
+    report.problems.extend(checked.problems)
+    if checked.fatal:
+        batch = loader.new_batch(src, sha, checked, "failed", None)
+        loader.rejects(checked, batch)
+        report.files.append(FileLoad(src.file, src.kind, checked.rows_read, 0, checked.rows_read, "failed", batch))
+        if progress:
+            progress(f"{src.file}: not loaded ({checked.problems[0].rule if checked.problems else 'error'})")
+        return
+    supersedes = None
+    if current is not None:
+        loader.remove_batch(src.kind, current[0])
+        supersedes = current[0]
+    batch = loader.new_batch(src, sha, checked, "current", supersedes)
+    loader.load(checked, batch)
+    loader.rejects(checked, batch)
+    report.files.append(FileLoad(src.file, src.kind, checked.rows_read, checked.rows_loaded,
+                                 checked.rows_rejected, "loaded", batch, supersedes))
+    if progress:
+        progress(f"{src.file}: {checked.rows_loaded} loaded, {checked.rows_rejected} rejected")
+
+
 def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None = None,
               settings: LoadSettings | None = None) -> LoadReport:
     """Validate and load the drop at ``root`` into ``store`` in one transaction.
@@ -503,7 +585,7 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
     t0 = time.perf_counter()
     settings = settings or LoadSettings()
     root = Path(root)
-    ctx, _manifest, files, problems = open_drop(root)
+    ctx, manifest, files, problems = open_drop(root, hash_files=False)
     report = LoadReport(str(root), problems=list(problems))
     ref = ctx.extract_date or date.today()
     try:
@@ -511,41 +593,14 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
     except ValueError:  # 29 February
         retain = ref.replace(year=ref.year + settings.retention_years, day=28)
     pseudo = load_pseudonymiser(store.path)
-    with store.transaction() as con:
-        loader = _Loader(con, pseudo, _drop_id(root), ref, retain)
-        for src in files:
-            # open_drop hashed the files the manifest lists; hash the others here
-            sha = ctx.hashes.get(src.file) or sha256_file(root / src.file)
-            current = loader.current_batch(src.file)
-            if (current is not None and current[1] == sha) or loader.seen_failed(src.file, sha):
-                # unchanged: still validated so people ids reach the outcome checks, but nothing is written
-                if src.kind == "site_people":
-                    check_file(ctx, src)
-                report.files.append(FileLoad(src.file, src.kind, 0, 0, 0, "unchanged",
-                                             current[0] if current else None))
-                if progress:
-                    progress(f"{src.file}: unchanged (already loaded)")
-                continue
-            checked = check_file(ctx, src)
-            report.problems.extend(checked.problems)
-            if checked.fatal:
-                batch = loader.new_batch(src, sha, checked, "failed", None)
-                loader.rejects(checked, batch)
-                report.files.append(FileLoad(src.file, src.kind, checked.rows_read, 0, checked.rows_read,
-                                             "failed", batch))
-                if progress:
-                    progress(f"{src.file}: not loaded ({checked.problems[0].rule if checked.problems else 'error'})")
-                continue
-            supersedes = None
-            if current is not None:
-                loader.remove_batch(src.kind, current[0])
-                supersedes = current[0]
-            batch = loader.new_batch(src, sha, checked, "current", supersedes)
-            loader.load(checked, batch)
-            loader.rejects(checked, batch)
-            report.files.append(FileLoad(src.file, src.kind, checked.rows_read, checked.rows_loaded,
-                                         checked.rows_rejected, "loaded", batch, supersedes))
-            if progress:
-                progress(f"{src.file}: {checked.rows_loaded} loaded, {checked.rows_rejected} rejected")
+    hashes = FileHashes(root, files, manifest_expectations(root, manifest)[1])
+    try:
+        with store.transaction() as con:
+            loader = _Loader(con, pseudo, _drop_id(root), ref, retain)
+            for src in files:
+                _load_file(loader, ctx, src, hashes, report, progress)
+        report.problems.extend(hashes.unlisted_problems({f.file for f in files}))
+    finally:
+        hashes.close()
     report.seconds = time.perf_counter() - t0
     return report

@@ -73,12 +73,12 @@ class Store:
 
 
 def _seed_reference_data(con: duckdb.DuckDBPyConnection) -> None:
-    for s in SITES.values():
-        con.execute(
-            "INSERT OR REPLACE INTO sites VALUES (?, ?, ?, ?)", [s.site_id, s.name, s.provider, s.population]
-        )
-    for la in LOCAL_AUTHORITIES.values():
-        con.execute(
-            "INSERT OR REPLACE INTO local_authorities VALUES (?, ?, ?, ?)",
-            [la.code, la.name, site_for_la(la.code), la.code_status],
-        )
+    """Sites and local authorities as this code defines them (written only when the file differs)."""
+    sites = [(x.site_id, x.name, x.provider, x.population) for x in SITES.values()]
+    las = [(la.code, la.name, site_for_la(la.code), la.code_status) for la in LOCAL_AUTHORITIES.values()]
+    held_sites = set(con.execute("SELECT * FROM sites").fetchall())
+    held_las = set(con.execute("SELECT * FROM local_authorities").fetchall())
+    if not set(sites) <= held_sites:
+        con.executemany("INSERT OR REPLACE INTO sites VALUES (?, ?, ?, ?)", sites)
+    if not set(las) <= held_las:
+        con.executemany("INSERT OR REPLACE INTO local_authorities VALUES (?, ?, ?, ?)", las)

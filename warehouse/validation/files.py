@@ -432,46 +432,39 @@ def check_file(ctx: DropContext, src: DropFile) -> CheckedFile:
     raise ValueError(f"unknown file kind {src.kind!r}")
 
 
+def manifest_expectations(root: Path, manifest: dict[str, object]) -> tuple[list[Problem], dict[str, str]]:
+    """Problems for files the manifest lists but the drop lacks, and the SHA-256 it gives the others."""
+    missing: list[Problem] = []
+    expected: dict[str, str] = {}
+    files = manifest.get("files")
+    for entry in files if isinstance(files, list) else []:
+        if not isinstance(entry, dict) or "path" not in entry:
+            continue
+        rel = str(entry["path"])
+        if not (root / rel).is_file():
+            missing.append(_problem(rel, None, None, "missing_file"))
+        elif entry.get("sha256"):
+            expected[rel] = str(entry["sha256"])
+    return missing, expected
+
+
+def hash_problem(rel: str, actual: str, expected: str | None) -> Problem | None:
+    """A ``manifest_hash`` problem when the file's SHA-256 is not the one the manifest gives."""
+    return _problem(rel, None, None, "manifest_hash") if expected is not None and actual != expected else None
+
+
 def manifest_problems(root: Path, manifest: dict[str, object], hashes: dict[str, str] | None = None) -> list[Problem]:
     """Files the manifest lists but the drop lacks, and files whose hash differs.
 
     ``hashes``, when given, receives each hashed file's SHA-256 by its path relative to ``root``.
     Files are hashed on two threads (hashlib releases the GIL on large reads).
     """
-    out: list[Problem] = []
-    files = manifest.get("files")
-    if not isinstance(files, list):
-        return out
-    expected: dict[str, str] = {}
-    for entry in files:
-        if not isinstance(entry, dict) or "path" not in entry:
-            continue
-        rel = str(entry["path"])
-        if not (root / rel).is_file():
-            out.append(_problem(rel, None, None, "missing_file"))
-        elif entry.get("sha256"):
-            expected[rel] = str(entry["sha256"])
+    out, expected = manifest_expectations(root, manifest)
     with ThreadPoolExecutor(max_workers=2) as pool:
         actual = dict(zip(expected, pool.map(lambda rel: drop.sha256_file(root / rel), expected), strict=True))
     for rel, want in expected.items():
         if hashes is not None:
             hashes[rel] = actual[rel]
-        if actual[rel] != want:
-            out.append(_problem(rel, None, None, "manifest_hash"))
-    return out
-    for entry in files:
-        if not isinstance(entry, dict) or "path" not in entry:
-            continue
-        rel = str(entry["path"])
-        path = root / rel
-        if not path.is_file():
-            out.append(_problem(rel, None, None, "missing_file"))
-            continue
-        expected = entry.get("sha256")
-        if expected:
-            actual = drop.sha256_file(path)
-            if hashes is not None:
-                hashes[rel] = actual
-            if actual != expected:
-                out.append(_problem(rel, None, None, "manifest_hash"))
+        if (problem := hash_problem(rel, actual[rel], want)) is not None:
+            out.append(problem)
     return out

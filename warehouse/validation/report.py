@@ -10,14 +10,25 @@ from typing import Any
 from warehouse.codelists import year_of
 from warehouse.drop import read_manifest
 from warehouse.errors import DataError
-from warehouse.validation.files import DropContext, DropFile, check_file, discover, manifest_problems
+from warehouse.validation.files import (
+    DropContext,
+    DropFile,
+    check_file,
+    discover,
+    manifest_expectations,
+    manifest_problems,
+)
 from warehouse.validation.problems import Problem, ValidationReport
 
 __all__ = ["open_drop", "validate_drop"]
 
 
-def open_drop(root: Path) -> tuple[DropContext, dict[str, Any], list[DropFile], list[Problem]]:
+def open_drop(root: Path, hash_files: bool = True) -> tuple[DropContext, dict[str, Any], list[DropFile], list[Problem]]:
     """Read the manifest and list the drop's files.
+
+    With ``hash_files`` the files the manifest lists are hashed and compared with it now (problems
+    ``manifest_hash``, hashes kept in ``ctx.hashes``); without it only missing files are reported and
+    the caller hashes (the loader does so while it checks, see :class:`warehouse.loading.FileHashes`).
 
     Raises:
         DataError: no manifest, an unreadable one, a bad extract date, or no extract files at all.
@@ -46,6 +57,8 @@ def open_drop(root: Path) -> tuple[DropContext, dict[str, Any], list[DropFile], 
             f"{root}: no extract files found; expected la/<la_code>/identifiers.csv, cin_census.xml, "
             "ssda903/*.csv or sites/<site_id>/<people file> (see docs/extract-drop.md)"
         )
+    if not hash_files:
+        return ctx, manifest, files, manifest_expectations(root, manifest)[0]
     return ctx, manifest, files, manifest_problems(root, manifest, ctx.hashes)
 
 
