@@ -97,6 +97,19 @@ def _scatter(fmt: pl.Series, ok: np.ndarray, name: str) -> pl.Series:
 
 
 _NHS_WEIGHTS = np.arange(10, 1, -1, dtype=np.int64)
+_NHS_FORMAT = r"^[0-9]{10}$"
+
+
+def _nhs_clean(c: pl.Expr) -> pl.Expr:
+    """An NHS number without the spaces and hyphens people type into it."""
+    return c.str.replace_all(r"[ \-]", "")
+
+
+def _nhs_digits_ok(clean: pl.Series, fmt: pl.Series) -> pl.Series:
+    """The mod-11 check of the well-formed values (``fmt``) of ``clean``; False elsewhere."""
+    digits = _ascii_matrix(clean.filter(fmt), 10) - np.uint8(48)
+    check = (11 - _weighted(digits, _NHS_WEIGHTS) % 11) % 11
+    return _scatter(fmt, (check != 10) & (check == digits[:, 9]), clean.name)
 
 
 def nhs_valid_mask(values: pl.Series) -> pl.Series:
@@ -106,22 +119,26 @@ def nhs_valid_mask(values: pl.Series) -> pl.Series:
     format, numpy for the weighted digit sum of the well-formed values only), so a million rows need no
     Python loop; property tests pin the two to the same answers.
     """
-    clean = values.str.replace_all(r"[ \-]", "")
-    fmt = clean.str.contains(r"^[0-9]{10}$").fill_null(False)
-    digits = _ascii_matrix(clean.filter(fmt), 10) - np.uint8(48)
-    check = (11 - _weighted(digits, _NHS_WEIGHTS) % 11) % 11
-    return _scatter(fmt, (check != 10) & (check == digits[:, 9]), values.name)
+    frame = values.to_frame("v").select(_nhs_clean(pl.col("v")).alias("clean"))
+    frame = frame.with_columns(pl.col("clean").str.contains(_NHS_FORMAT).fill_null(False).alias("fmt"))
+    return _nhs_digits_ok(frame.get_column("clean"), frame.get_column("fmt")).alias(values.name)
 
 
 _UPN_LETTERS = "[" + UPN_ALPHABET + "]"
-
-
+_UPN_FORMAT = rf"^{_UPN_LETTERS}[0-9]{{11}}[0-9{UPN_ALPHABET}]$"
 _UPN_WEIGHTS = np.arange(2, 13, dtype=np.int64)
 # byte -> value: a UPN letter's index in UPN_ALPHABET, a digit's own value, -1 otherwise
 _UPN_LETTER_CODE = np.full(256, -1, dtype=np.int64)
 _UPN_LETTER_CODE[np.frombuffer(UPN_ALPHABET.encode("ascii"), dtype=np.uint8)] = np.arange(len(UPN_ALPHABET))
 _UPN_LAST_CODE = _UPN_LETTER_CODE.copy()
 _UPN_LAST_CODE[48:58] = np.arange(10)
+
+
+def _upn_letters_ok(upper: pl.Series, fmt: pl.Series) -> pl.Series:
+    """The mod-23 check letter of the well-formed values (``fmt``) of ``upper``; False elsewhere."""
+    m = _ascii_matrix(upper.filter(fmt), 13)
+    total = _weighted(m[:, 1:12] - np.uint8(48), _UPN_WEIGHTS) + _UPN_LAST_CODE[m[:, 12]] * 13
+    return _scatter(fmt, total % 23 == _UPN_LETTER_CODE[m[:, 0]], upper.name)
 
 
 def upn_valid_mask(values: pl.Series) -> pl.Series:
@@ -131,11 +148,9 @@ def upn_valid_mask(values: pl.Series) -> pl.Series:
     run column-wise (polars for the format, numpy for the weighted sum of the well-formed values only)
     and pinned to the scalar function by property tests.
     """
-    u = values.str.strip_chars().str.to_uppercase()
-    fmt = u.str.contains(rf"^{_UPN_LETTERS}[0-9]{{11}}[0-9{UPN_ALPHABET}]$").fill_null(False)
-    m = _ascii_matrix(u.filter(fmt), 13)
-    total = _weighted(m[:, 1:12] - np.uint8(48), _UPN_WEIGHTS) + _UPN_LAST_CODE[m[:, 12]] * 13
-    return _scatter(fmt, total % 23 == _UPN_LETTER_CODE[m[:, 0]], values.name)
+    frame = values.to_frame("v").select(pl.col("v").str.strip_chars().str.to_uppercase().alias("upper"))
+    frame = frame.with_columns(pl.col("upper").str.contains(_UPN_FORMAT).fill_null(False).alias("fmt"))
+    return _upn_letters_ok(frame.get_column("upper"), frame.get_column("fmt")).alias(values.name)
 
 
 def _issues(rows: pl.Series, field_name: str | None, rule: str) -> pl.DataFrame:
@@ -161,7 +176,7 @@ def _typed_expr(f: Field, fmt: str) -> pl.Expr | None:
     if f.type == "int":
         return c.cast(pl.Int64, strict=False)
     if f.type == "nhs_number":
-        return c.str.replace_all(r"[ \-]", "")
+        return _nhs_clean(c)
     if f.type in ("upn", "upn_or_code"):
         return c.str.to_uppercase()
     return None
@@ -242,12 +257,19 @@ def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Chec
         [pl.col(f.name).cast(pl.String).str.strip_chars().replace("", None).alias(f.name) for f in spec.fields]
     )
     typed_exprs = {f.name: e for f in spec.fields if (e := _typed_expr(f, fmt)) is not None}
-    # check digits are computed column-wise once, then used as boolean columns by the checks below
-    helpers = [
-        (nhs_valid_mask if f.type == "nhs_number" else upn_valid_mask)(df.get_column(f.name)).alias(f"__ok_{f.name}")
-        for f in spec.fields if f.type in ("nhs_number", "upn", "upn_or_code")
-    ]
-    df = df.with_columns([*helpers, *[e.alias(f"__t_{n}") for n, e in typed_exprs.items()]])
+    digit_fields = [f for f in spec.fields if f.type in ("nhs_number", "upn", "upn_or_code")]
+    # typed values and the identifiers' format tests in one parallel pass ...
+    df = df.with_columns(
+        [e.alias(f"__t_{n}") for n, e in typed_exprs.items()]
+        + [typed_exprs[f.name].str.contains(_NHS_FORMAT if f.type == "nhs_number" else _UPN_FORMAT)
+           .fill_null(False).alias(f"__fmt_{f.name}") for f in digit_fields]
+    )
+    # ... then the check digits of the well-formed ones (numpy), used as boolean columns by the checks
+    df = df.with_columns([
+        (_nhs_digits_ok if f.type == "nhs_number" else _upn_letters_ok)(
+            df.get_column(f"__t_{f.name}"), df.get_column(f"__fmt_{f.name}")).alias(f"__ok_{f.name}")
+        for f in digit_fields
+    ])
 
     def typed(name: str) -> str:
         return f"__t_{name}" if name in typed_exprs else name
@@ -289,7 +311,7 @@ def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Chec
             checks.append((fname, r.rule, pl.col(f"__rep_{i}")))
     issues = _collect(df, checks).unique(maintain_order=True)
     out = df.with_columns([pl.col(f"__t_{n}").alias(n) for n in typed_exprs])
-    out = out.drop([c for c in out.columns if c.startswith(("__ok_", "__t_", "__rep_"))])
+    out = out.drop([c for c in out.columns if c.startswith(("__ok_", "__t_", "__rep_", "__fmt_"))])
     return Checked(out, issues)
 
 
