@@ -313,7 +313,7 @@ def int_strings(values: np.ndarray, width: int, prefix: np.ndarray | str = "",
     cols = [pl.lit(prefix) if isinstance(prefix, str) else pl.Series("p", prefix, dtype=pl.Utf8),
             pl.Series("v", np.asarray(values, dtype=np.int64)).cast(pl.Utf8).str.zfill(width),
             pl.lit(suffix) if isinstance(suffix, str) else pl.Series("s", suffix, dtype=pl.Utf8)]
-    return pl.select(pl.concat_str(cols)).to_series().to_numpy().astype(object)
+    return np.asarray(pl.select(pl.concat_str(cols)).to_series().to_numpy(), dtype=object)  # no copy: already objects
 
 
 UPN_WEIGHTS = np.arange(2, 14, dtype=np.int64)  # the check letter weighs UPN characters 2-13 by 2..13
