@@ -22,7 +22,7 @@ from warehouse.validation.declarations import DateOrder, Field, OneOf, Paired, T
 
 __all__ = [
     "ISSUE_SCHEMA", "CheckContext", "Checked", "check_table", "duplicate_rows", "nhs_valid_mask",
-    "repeated_key_mask", "upn_valid_mask",
+    "free_text_masks", "repeated_key_mask", "upn_valid_mask",
 ]
 
 ISSUE_SCHEMA = {"_row": pl.Int64, "field": pl.String, "rule": pl.String}
@@ -168,6 +168,32 @@ def _codes(f: Field, ctx: CheckContext) -> list[str]:
     return sorted(get_codelist(f.codelist, ctx.year).codes)
 
 
+_FORMULA_START = r"^[=+\-@\t\r]"
+# a value that could break either free-text rule: it starts like a formula or holds a non-ASCII character
+_FREE_TEXT_SUSPECT = r"^[=+\-@\t\r]|[^\x00-\x7F]"
+
+
+def free_text_masks(values: pl.Series, suspect: pl.Series | None = None) -> tuple[pl.Series, pl.Series]:
+    """``(formula_text, mixed_script)`` for a free-text column.
+
+    formula_text: the value starts like a spreadsheet formula. mixed_script: it mixes Latin letters
+    with Cyrillic or Greek ones (a sign of look-alike characters). Almost every value is plain ASCII
+    that starts with a letter, so one pattern finds the few that could break either rule (``suspect``,
+    computed here unless given) and only those are tested further.
+    """
+    n = values.len()
+    formula, mixed = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    if suspect is None:
+        suspect = values.str.contains(_FREE_TEXT_SUSPECT).fill_null(False)
+    if suspect.any():
+        idx = suspect.arg_true().to_numpy()
+        few = values.gather(idx)
+        formula[idx] = few.str.contains(_FORMULA_START).fill_null(False).to_numpy()
+        mixed[idx] = (few.str.contains(r"[A-Za-z]").fill_null(False)
+                      & few.str.contains(r"[\p{Cyrillic}\p{Greek}]").fill_null(False)).to_numpy()
+    return pl.Series("formula_text", formula), pl.Series("mixed_script", mixed)
+
+
 def _typed_expr(f: Field, fmt: str) -> pl.Expr | None:
     """The typed value of field ``f`` from its stripped text (None: the field stays text)."""
     c = pl.col(f.name)
@@ -190,9 +216,8 @@ def _field_checks(f: Field, ctx: CheckContext, name: str, typed: pl.Expr) -> lis
     if f.required:
         out.append((name, "required", ~present))
     if f.free_text:
-        out.append((name, "formula_text", c.str.contains(r"^[=+\-@\t\r]").fill_null(False)))
-        out.append((name, "mixed_script", c.str.contains(r"[A-Za-z]").fill_null(False)
-                    & c.str.contains(r"[\p{Cyrillic}\p{Greek}]").fill_null(False)))
+        out.append((name, "formula_text", pl.col(f"__formula_{f.name}")))
+        out.append((name, "mixed_script", pl.col(f"__mixed_{f.name}")))
     if f.type == "code":
         out.append((name, "code_list", present & ~c.is_in(_codes(f, ctx))))
     elif f.type == "date":
@@ -263,13 +288,21 @@ def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Chec
         [e.alias(f"__t_{n}") for n, e in typed_exprs.items()]
         + [typed_exprs[f.name].str.contains(_NHS_FORMAT if f.type == "nhs_number" else _UPN_FORMAT)
            .fill_null(False).alias(f"__fmt_{f.name}") for f in digit_fields]
+        + [pl.col(f.name).str.contains(_FREE_TEXT_SUSPECT).fill_null(False).alias(f"__sus_{f.name}")
+           for f in spec.fields if f.free_text]
     )
-    # ... then the check digits of the well-formed ones (numpy), used as boolean columns by the checks
-    df = df.with_columns([
+    # ... then the check digits of the well-formed ones (numpy) and the free-text tests, used as
+    # boolean columns by the checks
+    helpers = [
         (_nhs_digits_ok if f.type == "nhs_number" else _upn_letters_ok)(
             df.get_column(f"__t_{f.name}"), df.get_column(f"__fmt_{f.name}")).alias(f"__ok_{f.name}")
         for f in digit_fields
-    ])
+    ]
+    for f in spec.fields:
+        if f.free_text:
+            formula, mixed = free_text_masks(df.get_column(f.name), df.get_column(f"__sus_{f.name}"))
+            helpers += [formula.alias(f"__formula_{f.name}"), mixed.alias(f"__mixed_{f.name}")]
+    df = df.with_columns(helpers)
 
     def typed(name: str) -> str:
         return f"__t_{name}" if name in typed_exprs else name
@@ -311,7 +344,7 @@ def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Chec
             checks.append((fname, r.rule, pl.col(f"__rep_{i}")))
     issues = _collect(df, checks).unique(maintain_order=True)
     out = df.with_columns([pl.col(f"__t_{n}").alias(n) for n in typed_exprs])
-    out = out.drop([c for c in out.columns if c.startswith(("__ok_", "__t_", "__rep_", "__fmt_"))])
+    out = out.drop([c for c in out.columns if c.startswith(("__ok_", "__t_", "__rep_", "__fmt_", "__sus_", "__formula_", "__mixed_"))])
     return Checked(out, issues)
 
 
