@@ -171,8 +171,12 @@ def _unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("SET preserve_insertion_order = false")
     try:
         yield
-    finally:
-        con.execute("RESET preserve_insertion_order")
+    except BaseException:
+        # a failed statement aborts the transaction; the reset may fail too and must not hide the cause
+        with contextlib.suppress(duckdb.Error):
+            con.execute("RESET preserve_insertion_order")
+        raise
+    con.execute("RESET preserve_insertion_order")
 
 
 # Keys the warehouse holds once (migration 0007 dropped the PRIMARY KEY indexes, whose upkeep was

@@ -207,3 +207,22 @@ def test_keys_match_the_pseudonymiser(loaded: tuple[Path, Path, object]) -> None
         ids = ["", "x", "\u00e9\u0301", "a\x1fb", *[str(i) for i in range(50)]]
         assert p.key_series(("la", "380"), pl.Series(ids)).to_list() == p.keys(("la", "380"), ids)
         assert p.key_series(("site",), pl.Series([None, "a"], dtype=pl.String)).to_list() == p.keys(("site",), ["", "a"])
+
+
+def test_a_failed_unordered_insert_reports_its_own_cause() -> None:
+    """The insertion-order setting is put back after a big insert; when the insert fails, the reset
+    (which an aborted transaction refuses) must not hide why it failed."""
+    import duckdb as ddb
+    import pytest
+
+    from warehouse.loading import _unordered_inserts
+
+    con = ddb.connect()
+    con.execute("CREATE TABLE t (a INTEGER NOT NULL)")
+    con.execute("BEGIN")
+    with pytest.raises(ddb.ConstraintException), _unordered_inserts(con):
+        con.execute("INSERT INTO t VALUES (NULL)")
+    con.execute("ROLLBACK")
+    with _unordered_inserts(con):
+        assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [(False,)]
+    assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [(True,)]
