@@ -73,14 +73,14 @@ def test_records_round_trip_what_the_csv_module_writes(tmp_path_factory: object,
         assert got[str(i)] == (name, note)
 
 
-_cell = st.text(alphabet=st.sampled_from(list("ab ,\r\n\x00")), max_size=4)
+_cell = st.text(alphabet=st.sampled_from(list('ab ,"\r\n\x00')), max_size=4)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(_cell, min_size=1, max_size=5), min_size=0, max_size=8), st.booleans())
 def test_fast_and_line_by_line_readers_agree(tmp_path_factory: object, rows: list[list[str]], crlf: bool) -> None:
-    """polars' reader is used only when the file is plain enough that it reads it as the line-by-line
-    reader would: ragged rows, blank lines, NUL bytes and line ends inside values all agree."""
+    """polars' reader is used only when the file is plain or well quoted enough that it reads it as the
+    line-by-line reader would: quotes, ragged rows, blank lines, NUL bytes and line ends all agree."""
     import warehouse.validation.parsing as parsing
 
     end = "\r\n" if crlf else "\n"
@@ -89,14 +89,72 @@ def test_fast_and_line_by_line_readers_agree(tmp_path_factory: object, rows: lis
     path.write_bytes(body.encode("utf-8"))
     kwargs = {"encoding": "utf-8", "delimiter": ",", "required_columns": ["id"]}
     chosen = read_delimited(path, **kwargs)
-    original = parsing._uniform_lines
-    parsing._uniform_lines = lambda *a, **k: False  # force the line-by-line reader
+    original = parsing._try_fast
+    parsing._try_fast = lambda *a, **k: None  # force the line-by-line reader
     try:
         slow = read_delimited(path, **kwargs)
     finally:
-        parsing._uniform_lines = original
+        parsing._try_fast = original
     assert chosen.rows_read == slow.rows_read
     assert [(i.row, i.rule) for i in chosen.row_issues] == [(i.row, i.rule) for i in slow.row_issues]
     assert chosen.file_issues == slow.file_issues
     norm = [pl.col(c).replace("", None) for c in slow.frame.columns if c != "_row"]
     assert chosen.frame.with_columns(norm).equals(slow.frame.with_columns(norm))
+
+
+def _both_readers(path: Path) -> tuple[object, object]:
+    import warehouse.validation.parsing as parsing
+
+    kwargs = {"encoding": "utf-8", "delimiter": ",", "required_columns": ["id"]}
+    chosen = read_delimited(path, **kwargs)
+    original = parsing._try_fast
+    parsing._try_fast = lambda *a, **k: None  # force the line-by-line reader
+    try:
+        slow = read_delimited(path, **kwargs)
+    finally:
+        parsing._try_fast = original
+    return chosen, slow
+
+
+_value = st.text(alphabet=st.sampled_from(list('ab ,"\r\n')), max_size=5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_value, _value), min_size=1, max_size=6), st.booleans(), st.booleans())
+def test_quoted_exports_read_the_same_by_both_readers(tmp_path_factory: object, rows: list[tuple[str, str]],
+                                                       quote_all: bool, crlf: bool) -> None:
+    """Files other tools export (quotes, delimiters, quotes and line breaks inside values, CRLF) are
+    read by polars when well quoted, with the line-by-line reader's answers."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n" if crlf else "\n",
+                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+    writer.writerow(["id", "name", "note"])
+    for i, (name, note) in enumerate(rows, start=1):
+        writer.writerow([str(i), name, note])
+    path = tmp_path_factory.mktemp("q") / "f.csv"  # type: ignore[attr-defined]
+    path.write_bytes(buf.getvalue().encode("utf-8"))
+    chosen, slow = _both_readers(path)
+    assert [(i.row, i.rule) for i in chosen.row_issues] == [(i.row, i.rule) for i in slow.row_issues]
+    norm = [pl.col(c).replace("", None) for c in slow.frame.columns if c != "_row"]
+    assert chosen.frame.with_columns(norm).equals(slow.frame.with_columns(norm))
+
+
+def test_a_quoted_export_goes_to_the_fast_reader(tmp_path: Path, monkeypatch: object) -> None:
+    import warehouse.validation.parsing as parsing
+
+    seen: list[bool] = []
+    original = parsing._read_fast
+
+    def spy(path: Path, delimiter: str, header: list[str], quoted: bool) -> object:
+        seen.append(quoted)
+        return original(path, delimiter, header, quoted)
+
+    monkeypatch.setattr(parsing, "_read_fast", spy)  # type: ignore[attr-defined]
+    raw = _read(tmp_path, b'"id","name","note"\r\n"1","Smith, Jo","line one\r\nline two"\r\n"2","Ann ""Nan""",""\r\n')
+    assert seen == [True]
+    assert raw.frame.get_column("note").to_list()[0] == "line one\nline two"
+    assert raw.frame.get_column("name").to_list() == ["Smith, Jo", 'Ann "Nan"']
+    assert raw.frame.get_column("_row").to_list() == [1, 2]

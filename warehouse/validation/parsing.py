@@ -369,9 +369,8 @@ def read_delimited(
                 return empty
             header_len = len(header_fields)
             columns = [[] for _ in range(header_len)]
-            if codec == "utf-8" and len(set(header_fields)) == header_len and all(header_fields) \
-                    and _uniform_lines(path, delimiter, header_len, max_line):
-                fast = _read_fast(path, delimiter, header_fields)
+            if codec == "utf-8" and len(set(header_fields)) == header_len and all(header_fields):
+                fast = _try_fast(path, delimiter, header_fields, max_line)
                 if fast is not None:
                     return fast
             continue
@@ -417,19 +416,108 @@ def read_delimited(
     return table
 
 
-def _read_fast(path: Path, delimiter: str, header: list[str]) -> RawTable | None:
-    """polars' multi-threaded reader for a file :func:`_uniform_lines` vouched for; None if it objects."""
+def _try_fast(path: Path, delimiter: str, header: list[str], max_line: int) -> RawTable | None:
+    """polars' reader, when the file is plain (:func:`_uniform_lines`) or well-quoted
+    (:func:`_uniform_quoted`); None sends the file to the line-by-line reader."""
+    if _uniform_lines(path, delimiter, len(header), max_line):
+        return _read_fast(path, delimiter, header, quoted=False)
+    if path.stat().st_size <= QUOTED_FAST_MAX_BYTES and _quoted_short_lines(path, max_line) \
+            and _uniform_quoted(path, delimiter, len(header), max_line):
+        return _read_fast(path, delimiter, header, quoted=True)
+    return None
+
+
+def _quoted_short_lines(path: Path, max_line: int) -> bool:
+    """The file holds a quote and no line longer than ``max_line`` (streamed: a huge line is never held)."""
+    quoted = False
+    carry = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            quoted = quoted or b'"' in chunk
+            breaks = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+            if breaks.size == 0:
+                carry += len(chunk)
+            else:
+                if carry + int(breaks[0]) > max_line or (breaks.size > 1 and int(np.diff(breaks).max()) > max_line + 1):
+                    return False
+                carry = len(chunk) - int(breaks[-1]) - 1
+            if carry > max_line:
+                return False
+    return quoted
+
+
+def _read_fast(path: Path, delimiter: str, header: list[str], quoted: bool) -> RawTable | None:
+    """polars' multi-threaded reader for a file vouched for as plain or well-quoted; None if it objects."""
     try:
-        frame = pl.read_csv(path, separator=delimiter, has_header=True, infer_schema=False, quote_char=None,
-                            encoding="utf8", new_columns=header, raise_if_empty=False)
+        frame = pl.read_csv(path, separator=delimiter, has_header=True, infer_schema=False,
+                            quote_char='"' if quoted else None, encoding="utf8", new_columns=header,
+                            raise_if_empty=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, ValueError):
         return None  # e.g. invalid UTF-8: the line-by-line reader finds and reports the rows
-    # an empty field is already null (no quotes here, so no quoted empty strings)
+    if quoted:
+        # a line break inside a quoted value reads as "\n", as the line-by-line reader gives it
+        frame = frame.with_columns(pl.col(pl.String).str.replace_all("\r\n", "\n", literal=True))
     frame = frame.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
     table = RawTable(frame, header, frame.height)
     if frame.height == 0:
         table.file_issues.append(("header_only", "no data rows"))
     return table
+
+
+# a quoted file up to this size is vetted in memory for polars' reader; a larger one is read line by line
+QUOTED_FAST_MAX_BYTES = 256 << 20
+
+
+def _outside(positions: np.ndarray, quotes: np.ndarray) -> np.ndarray:
+    """The positions that lie outside quoted values (an even number of quotes before them)."""
+    return positions[(np.searchsorted(quotes, positions) & 1) == 0]
+
+
+def _quotes_well_placed(arr: np.ndarray, quotes: np.ndarray, dbyte: int) -> bool:
+    """Quotes pair up; each opens a field (or escapes a quote as ``""``) and each closing one ends it."""
+    if quotes.size % 2:
+        return False
+    opens, closes = quotes[0::2], quotes[1::2]
+    escaped_open = np.zeros(opens.size, dtype=bool)
+    escaped_open[1:] = closes[:-1] == opens[1:] - 1
+    before = arr[np.maximum(opens - 1, 0)]
+    open_ok = (opens == 0) | (before == dbyte) | (before == 10) | escaped_open
+    escaped_close = np.zeros(closes.size, dtype=bool)
+    escaped_close[:-1] = escaped_open[1:]
+    after = arr[np.minimum(closes + 1, arr.size - 1)]
+    close_ok = (closes == arr.size - 1) | (after == dbyte) | (after == 10) | (after == 13) | escaped_close
+    return bool(open_ok.all() and close_ok.all())
+
+
+def _uniform_quoted(path: Path, delimiter: str, n_fields: int, max_line: int) -> bool:
+    """True when a file with quoted values is as plain as :func:`_uniform_lines` asks once quotes are
+    understood: quotes well placed, no NUL bytes, no bare carriage return outside quotes, no blank
+    or over-long record, no record over :data:`MAX_RECORD_LINES` lines, and in total ``n_fields - 1``
+    delimiters outside quotes per record (polars refuses a record with more fields than the header).
+    """
+    if len(delimiter.encode()) != 1:
+        return False
+    dbyte = delimiter.encode()[0]
+    data = path.read_bytes()
+    if b"\0" in data or not data:
+        return False
+    arr = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(arr == 34)
+    if not _quotes_well_placed(arr, quotes, dbyte):
+        return False
+    crs = _outside(np.flatnonzero(arr == 13), quotes)
+    if crs.size and (crs[-1] == arr.size - 1 or not (arr[crs + 1] == 10).all()):
+        return False
+    all_breaks = np.flatnonzero(arr == 10)
+    breaks = _outside(all_breaks, quotes)
+    ends = breaks if arr[-1] == 10 else np.append(breaks, arr.size)
+    lens = np.diff(ends, prepend=-1)
+    if lens.size < 2 or int(lens.max()) > max_line + 1 or int(lens.min()) < 3:
+        return False
+    inner = all_breaks.size - breaks.size
+    if inner and int(np.bincount(np.searchsorted(ends, np.setdiff1d(all_breaks, breaks))).max()) >= MAX_RECORD_LINES:
+        return False
+    return _outside(np.flatnonzero(arr == dbyte), quotes).size == ends.size * (n_fields - 1)
 
 
 # --------------------------------------------------------------------------- dates
