@@ -76,32 +76,6 @@ def test_records_round_trip_what_the_csv_module_writes(tmp_path_factory: object,
 _cell = st.text(alphabet=st.sampled_from(list('ab ,"\r\n\x00')), max_size=4)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(_cell, min_size=1, max_size=5), min_size=0, max_size=8), st.booleans())
-def test_fast_and_line_by_line_readers_agree(tmp_path_factory: object, rows: list[list[str]], crlf: bool) -> None:
-    """polars' reader is used only when the file is plain or well quoted enough that it reads it as the
-    line-by-line reader would: quotes, ragged rows, blank lines, NUL bytes and line ends all agree."""
-    import warehouse.validation.parsing as parsing
-
-    end = "\r\n" if crlf else "\n"
-    body = "id,name,note" + end + end.join(",".join(r) for r in rows) + (end if rows else "")
-    path = tmp_path_factory.mktemp("fs") / "f.csv"  # type: ignore[attr-defined]
-    path.write_bytes(body.encode("utf-8"))
-    kwargs = {"encoding": "utf-8", "delimiter": ",", "required_columns": ["id"]}
-    chosen = read_delimited(path, **kwargs)
-    original = parsing._try_fast
-    parsing._try_fast = lambda *a, **k: None  # force the line-by-line reader
-    try:
-        slow = read_delimited(path, **kwargs)
-    finally:
-        parsing._try_fast = original
-    assert chosen.rows_read == slow.rows_read
-    assert [(i.row, i.rule) for i in chosen.row_issues] == [(i.row, i.rule) for i in slow.row_issues]
-    assert chosen.file_issues == slow.file_issues
-    norm = [pl.col(c).replace("", None) for c in slow.frame.columns if c != "_row"]
-    assert chosen.frame.with_columns(norm).equals(slow.frame.with_columns(norm))
-
-
 def _both_readers(path: Path) -> tuple[object, object]:
     import warehouse.validation.parsing as parsing
 
@@ -114,6 +88,23 @@ def _both_readers(path: Path) -> tuple[object, object]:
     finally:
         parsing._try_fast = original
     return chosen, slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_cell, min_size=1, max_size=5), min_size=0, max_size=8), st.booleans())
+def test_fast_and_line_by_line_readers_agree(tmp_path_factory: object, rows: list[list[str]], crlf: bool) -> None:
+    """polars' reader is used only when the file is plain or well quoted enough that it reads it as the
+    line-by-line reader would: quotes, ragged rows, blank lines, NUL bytes and line ends all agree."""
+    end = "\r\n" if crlf else "\n"
+    body = "id,name,note" + end + end.join(",".join(r) for r in rows) + (end if rows else "")
+    path = tmp_path_factory.mktemp("fs") / "f.csv"  # type: ignore[attr-defined]
+    path.write_bytes(body.encode("utf-8"))
+    chosen, slow = _both_readers(path)
+    assert chosen.rows_read == slow.rows_read
+    assert [(i.row, i.rule) for i in chosen.row_issues] == [(i.row, i.rule) for i in slow.row_issues]
+    assert chosen.file_issues == slow.file_issues
+    norm = [pl.col(c).replace("", None) for c in slow.frame.columns if c != "_row"]
+    assert chosen.frame.with_columns(norm).equals(slow.frame.with_columns(norm))
 
 
 _value = st.text(alphabet=st.sampled_from(list('ab ,"\r\n')), max_size=5)
