@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import polars as pl
 from dash import dcc, html
 
-from dashboard.disclosure import legend_rows
 from dashboard.tables import TableResult
+from warehouse.disclosure import legend_rows
 
 NO_DATA = "No data yet"
 

@@ -20,8 +20,8 @@ from openpyxl.styles import Font
 from dashboard import queries as q
 from dashboard.auth import current_viewer
 from dashboard.context import current
-from dashboard.disclosure import legend_rows
 from dashboard.tables import REGISTRY, TableResult, produce
+from warehouse.disclosure import legend_rows
 from warehouse.errors import AccessDenied
 
 FORMATS = ("csv", "xlsx")

@@ -19,8 +19,8 @@ import polars as pl
 from dashboard import queries as q
 from dashboard.access import Scope, Viewer
 from dashboard.context import DashboardContext
-from dashboard.disclosure import Disclosure
 from linkage import wilson
+from warehouse.disclosure import Disclosure
 from warehouse.errors import ConfigError, did_you_mean
 from warehouse.sites import SITES
 

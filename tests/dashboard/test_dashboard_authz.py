@@ -13,10 +13,10 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from dashboard.disclosure import is_revealing_count
 from dashboard.tables import REGISTRY
 from tests.dashboard.callbacks import _outputs, count_cells, post, site_callbacks
 from tests.dashboard.conftest import csrf_from
+from warehouse.disclosure import is_revealing_count
 from warehouse.sites import SITE_IDS, SITES
 
 NAMES = {s: SITES[s].name for s in SITE_IDS}

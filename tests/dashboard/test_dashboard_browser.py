@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from dashboard.disclosure import is_revealing_count
 from dashboard.tables import REGISTRY
+from warehouse.disclosure import is_revealing_count
 from warehouse.sites import SITE_IDS, SITES
 
 pytestmark = pytest.mark.browser

@@ -10,9 +10,9 @@ import pytest
 
 from dashboard.access import Viewer
 from dashboard.accounts import AccountStore, hash_password, verify_password
-from dashboard.disclosure import SUPPRESSED, Disclosure, is_revealing_count
 from dashboard.settings import DashboardSettings
 from dashboard.tables import infer_disclosure
+from warehouse.disclosure import SUPPRESSED, Disclosure, is_revealing_count
 from warehouse.errors import AccessDenied, ConfigError
 
 

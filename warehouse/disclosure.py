@@ -1,6 +1,9 @@
-"""Statistical disclosure control applied before data leaves the server.
+"""Statistical disclosure control: the one policy and engine for every figure that leaves the server.
 
-Counts from 1 to ``suppress_max`` (DfE rule: 1-5) become ``[c]``; a rate whose numerator or
+The dashboard, downloads, CLI reports for a site, linkage JSON for sites and readiness output all
+use this module; no other package defines a threshold, a symbol or a legend.
+
+Counts from 1 to ``policy.suppress_max`` (DfE rule: 1-5) become ``[c]``; a rate whose numerator or
 denominator is suppressed becomes ``[c]`` too; and where rows of a group add up to a total that
 is shown elsewhere, a group with exactly one suppressed count loses its next-smallest count as
 well (secondary suppression), so a total minus the others cannot reveal it. True zeros stay 0.
@@ -18,6 +21,11 @@ NOT_APPLICABLE = "[z]"
 NOT_AVAILABLE = "[x]"
 LOW = "[low]"
 
+__all__ = [
+    "DEFAULT_POLICY", "Disclosure", "DisclosurePolicy", "LEGEND", "LOW", "NOT_APPLICABLE", "NOT_AVAILABLE",
+    "SUPPRESSED", "is_revealing_count", "legend_rows",
+]
+
 LEGEND: tuple[tuple[str, str], ...] = (
     (SUPPRESSED, "confidential: a count from 1 to 5, a figure derived from one, or a cell hidden so a "
                  "total cannot reveal one (secondary suppression)"),
@@ -25,6 +33,29 @@ LEGEND: tuple[tuple[str, str], ...] = (
     (NOT_AVAILABLE, "not available: no data yet for this figure"),
     (LOW, "rounds to 0 but is not 0"),
 )
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """The one disclosure policy: which counts are hidden, with which symbol, explained how.
+
+    Args:
+        suppress_max: largest count that is hidden (DfE and the study: counts of 1-5).
+        symbol: what a hidden cell shows.
+        legend: (symbol, meaning) rows printed beside every table that leaves the server.
+    """
+
+    suppress_max: int = 5
+    symbol: str = SUPPRESSED
+    legend: tuple[tuple[str, str], ...] = LEGEND
+
+    def hides(self, count: int | float | None) -> bool:
+        """True when ``count`` must not be published (1 to ``suppress_max``; 0 is shown)."""
+        return count is not None and 1 <= count <= self.suppress_max
+
+
+#: The study's policy; settings that expose a threshold build a policy from it, never a copy of the rule.
+DEFAULT_POLICY = DisclosurePolicy()
 
 
 @dataclass(frozen=True)
@@ -44,7 +75,7 @@ class Disclosure:
     counts: tuple[str, ...] = ()
     rates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     groups: tuple[str, ...] | None = None
-    suppress_max: int = 5
+    suppress_max: int = DEFAULT_POLICY.suppress_max
     row_linked: bool = False
 
     def apply(self, df: pl.DataFrame) -> pl.DataFrame:
@@ -103,7 +134,7 @@ def _masked(values: pl.Series, mask: pl.Series) -> pl.Series:
     return pl.select(pl.when(pl.Series(mask)).then(pl.lit(SUPPRESSED)).otherwise(text)).to_series()
 
 
-def is_revealing_count(value: object, suppress_max: int = 5) -> bool:
+def is_revealing_count(value: object, suppress_max: int = DEFAULT_POLICY.suppress_max) -> bool:
     """True when ``value`` is a count that should have been suppressed (used by tests and checks)."""
     try:
         number = float(str(value).replace(",", ""))
