@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -85,7 +86,8 @@ def test_upn_known_vectors() -> None:
 def test_upn_la_code_restriction() -> None:
     assert upn_is_valid("P207000016049", VALID_UPN_LA_CODES)
     assert not upn_is_valid("P207000016049", {"380"})
-    assert "380" in VALID_UPN_LA_CODES and "942" not in VALID_UPN_LA_CODES and "213" in VALID_UPN_LA_CODES
+    assert "380" in VALID_UPN_LA_CODES and "944" not in VALID_UPN_LA_CODES and "213" in VALID_UPN_LA_CODES
+    assert "942" in VALID_UPN_LA_CODES  # Cumberland, from 2023-24 (dfe-validation-rules §4.3.2)
 
 
 @pytest.mark.parametrize("value", [None, "", "B80120000500", "B8012000050011", "I801200005001", "B80120000500I",
@@ -121,3 +123,116 @@ def test_upn_vectorised_matches_scalar() -> None:
         body = f"{la[i]:03d}{est[i]:04d}{yr[i]:02d}{ser[i]:03d}"
         assert letters[i] == upn_check_letter(body)
         assert upn_is_valid(letters[i] + body, VALID_UPN_LA_CODES)
+
+
+# --------------------------------------------------------------------------- column-wise forms
+
+from warehouse.identifiers import (  # noqa: E402
+    nhs_number_valid_expr,
+    nhs_valid_mask,
+    upn_la_codes,
+    upn_valid_expr,
+    upn_valid_mask,
+)
+
+_NHS_CHARS = st.sampled_from(list("0123456789 -x") + ["９"])
+_UPN_CHARS = st.sampled_from(list("0123456789" + UPN_ALPHABET + "IOSabz "))
+
+
+def _nhs_like() -> st.SearchStrategy[str | None]:
+    # mostly valid numbers (with and without spaces), plus near misses and noise
+    def valid(body: int) -> str:
+        check = nhs_check_digit(f"{body:09d}")
+        return f"{body:09d}{0 if check is None else check}"
+
+    return st.one_of(
+        st.none(),
+        st.integers(0, 999_999_999).map(valid),
+        st.integers(0, 999_999_999).map(lambda b: f"{valid(b)[:3]} {valid(b)[3:6]} {valid(b)[6:]}"),
+        st.text(alphabet=_NHS_CHARS, min_size=0, max_size=14),
+        st.text(alphabet="0123456789", min_size=10, max_size=10),
+    )
+
+
+def _upn_like() -> st.SearchStrategy[str | None]:
+    def valid(body11: str, last: str) -> str:
+        return upn_check_letter(body11 + last) + body11 + last
+
+    return st.one_of(
+        st.none(),
+        st.builds(valid, st.text(alphabet="0123456789", min_size=11, max_size=11),
+                  st.sampled_from(list("0123456789" + UPN_ALPHABET))),
+        st.builds(valid, st.text(alphabet="0123456789", min_size=11, max_size=11),
+                  st.sampled_from(list("0123456789"))).map(lambda u: f" {u.lower()} "),
+        st.text(alphabet=_UPN_CHARS, min_size=0, max_size=15),
+        st.text(alphabet="0123456789" + UPN_ALPHABET, min_size=13, max_size=13),
+    )
+
+
+@given(st.lists(_nhs_like(), max_size=40))
+def test_nhs_valid_mask_matches_scalar(values: list[str | None]) -> None:
+    mask = nhs_valid_mask(pl.Series("nhs", values, dtype=pl.String))
+    assert mask.dtype == pl.Boolean and mask.null_count() == 0 and mask.name == "nhs"
+    assert mask.to_list() == [nhs_number_is_valid(v) for v in values]
+
+
+@given(st.lists(_upn_like(), max_size=40))
+def test_upn_valid_mask_matches_scalar(values: list[str | None]) -> None:
+    mask = upn_valid_mask(pl.Series("upn", values, dtype=pl.String))
+    assert mask.dtype == pl.Boolean and mask.null_count() == 0
+    assert mask.to_list() == [upn_is_valid(v) for v in values]
+
+
+def test_masks_on_sliced_and_chunked_input() -> None:
+    # slices and multi-chunk series take the non-contiguous path through the Arrow buffers
+    values = ["9434765919", "9876544321", None, "4698194180", "943 476 5919"] * 3
+    series = pl.concat([pl.Series("v", values[:7]), pl.Series("v", values[7:])], rechunk=False)
+    assert series.n_chunks() == 2
+    assert nhs_valid_mask(series).to_list() == [nhs_number_is_valid(v) for v in values]
+    sliced = series.slice(3, 8)
+    assert nhs_valid_mask(sliced).to_list() == [nhs_number_is_valid(v) for v in values[3:11]]
+    upns = pl.Series("u", ["P207000016049", "Q207000016049", "B801200005001", None] * 2).slice(1, 6)
+    assert upn_valid_mask(upns).to_list() == [upn_is_valid(v) for v in upns.to_list()]
+
+
+def test_expressions_match_masks() -> None:
+    df = pl.DataFrame({"nhs": ["9434765919", "9434765918", None], "upn": ["P207000016049", "q207000016049", ""]})
+    out = df.select(nhs_number_valid_expr(pl.col("nhs")).alias("n"), upn_valid_expr(pl.col("upn")).alias("u"))
+    assert out.get_column("n").to_list() == [True, False, False]
+    assert out.get_column("u").to_list() == [True, False, False]
+    assert df.filter(~nhs_number_valid_expr(pl.col("nhs"))).height == 2
+
+
+def test_empty_and_all_null_series() -> None:
+    assert nhs_valid_mask(pl.Series("v", [], dtype=pl.String)).len() == 0
+    assert upn_valid_mask(pl.Series("v", [None, None], dtype=pl.String)).to_list() == [False, False]
+
+
+def test_upn_la_codes_by_year() -> None:
+    # Cumberland (942) and Westmorland and Furness (943) exist from 2023-24; abolished codes stay
+    assert "942" not in upn_la_codes(2023) and "942" in upn_la_codes(2024) and "943" in upn_la_codes(2025)
+    assert "909" in upn_la_codes(2025) and "820" in upn_la_codes(2020)
+
+
+def test_nhs_mask_speed_against_loader_copy() -> None:
+    # the drop-in must be as fast as the loader's Arrow-buffer copy; compared in the same process
+    import time
+
+    from warehouse.validation import checks
+
+    rng = np.random.default_rng(11)
+    bodies = rng.integers(999_000_000, 999_999_999, size=200_000)
+    digits = nhs_check_digits_vec(bodies) % 10
+    series = pl.Series("v", [f"{b}{d}" for b, d in zip(bodies.tolist(), digits.tolist(), strict=True)])
+
+    def best(fn: object) -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fn(series)  # type: ignore[operator]
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    assert nhs_valid_mask(series).equals(checks.nhs_valid_mask(series))
+    # generous bound: a shared 2-core machine makes timings noisy
+    assert best(nhs_valid_mask) <= 2.0 * best(checks.nhs_valid_mask) + 0.01
