@@ -53,10 +53,10 @@ class Registry(Generic[T]):
         Registering a second object under a taken name is a ConfigError unless ``replace=True``.
         """
         if isinstance(item, str):
-            name = item
+            given = item
 
             def decorator(obj: T) -> T:
-                self._add(name, obj, replace)
+                self._add(given, obj, replace)
                 return obj
 
             return decorator
