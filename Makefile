@@ -3,25 +3,30 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8050
+HOST ?= 127.0.0.1
 
 .PHONY: demo test lint bench install clean
 
 $(STAMP): pyproject.toml
+	@echo "==> Creating $(VENV) and installing linkready with its test tools (about a minute the first time)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]' | grep -E '^(Collecting|Successfully)' || true
+	$(BIN)/python -c "import linkready, duckdb, polars, dash" && touch $(STAMP)
+	@echo "==> Installed"
 
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/linkready demo
+	$(BIN)/linkready demo --port $(PORT) --host $(HOST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo 'pytest collected no tests' >&2; exit 1; fi; exit $$rc
 
 bench: $(STAMP)
@@ -32,4 +37,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/dashboard.py
 
 clean:
-	rm -rf demo-data demo.duckdb demo.duckdb.key tests/artifacts
+	rm -rf demo-data demo.duckdb demo.duckdb.* demo-accounts.txt tests/artifacts
