@@ -4,7 +4,8 @@ Reading tolerates what NVivo, ATLAS.ti, MAXQDA and QualCoder write: upper- or lo
 (optionally in braces), ``Sources/`` or ``sources/``, CRLF line endings, UTF-8 BOMs, selections
 without a Coding, cases without names, and NVivo's UTF-16 offsets for text outside the BMP.
 Offsets in the returned model are 0-based code points, end-exclusive, on text normalised to
-``\\n`` line endings without a BOM (spec §10.2; ATLAS.ti counts ``\\r\\n`` as one character).
+``\\n`` line endings without a BOM (spec §10.2); each tool's own way of counting on the delivered
+text (CRLF as one or two characters, UTF-16 units) is mapped by :mod:`synthesis.offsets`.
 Writing follows the element order of REFI ``Project.xsd`` v1.0 and puts text sources in
 ``sources/<GUID>.txt``.
 """
@@ -17,6 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from synthesis.offsets import DeliveredText, OffsetConvention, convention_for, utf16_to_code_point
 from warehouse.errors import DataError
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -125,19 +127,12 @@ def norm_guid(value: str | None, what: str = "GUID") -> str | None:
 
 def normalise_text(raw: str) -> str:
     """Strip a BOM and normalise CRLF / CR line endings to ``\\n``."""
-    if raw.startswith("\ufeff"):
-        raw = raw[1:]
-    return raw.replace("\r\n", "\n").replace("\r", "\n")
+    return DeliveredText.from_raw(raw).text
 
 
 def utf16_to_codepoint(text: str, offset: int) -> int:
     """Convert a UTF-16 code-unit offset (NVivo) into a code-point offset in ``text``."""
-    units = 0
-    for i, ch in enumerate(text):
-        if units >= offset:
-            return i
-        units += 2 if ord(ch) > 0xFFFF else 1
-    return len(text)
+    return utf16_to_code_point(text, offset)
 
 
 def _local(tag: str) -> str:
@@ -241,10 +236,14 @@ def _find_member(zf: zipfile.ZipFile, wanted: str) -> str | None:
     return None
 
 
-def _source_text(zf: zipfile.ZipFile, el: ET.Element, qdpx_name: str) -> str:
+def _source_text(zf: zipfile.ZipFile, el: ET.Element, qdpx_name: str) -> DeliveredText:
+    """The text of a source or note as delivered: inline ``PlainTextContent`` or its file in the archive.
+
+    Inline text is what the XML parser delivers (XML 1.0 turns a literal CRLF into LF; ``&#13;`` keeps a CR).
+    """
     inline = _child(el, "PlainTextContent")
     if inline is not None:
-        return normalise_text(inline.text or "")
+        return DeliveredText.from_raw(inline.text or "")
     path = el.get("plainTextPath")
     if not path:
         raise DataError(
@@ -262,7 +261,7 @@ def _source_text(zf: zipfile.ZipFile, el: ET.Element, qdpx_name: str) -> str:
         )
     raw = zf.read(member)
     try:
-        return normalise_text(raw.decode("utf-8-sig"))
+        return DeliveredText.from_raw(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise DataError(f"{qdpx_name}: source {member} is not UTF-8; REFI-QDA requires UTF-8 plain text") from None
 
@@ -310,62 +309,78 @@ def read_qdpx(path: Path) -> RefiProject:
                     [norm_guid(s.get("targetGUID"), "SourceRef targetGUID") or "" for s in _children(c, "SourceRef")],
                 )
             )
-        nvivo = "nvivo" in (project.origin or "").lower()
+        convention = convention_for(project.origin)
         sources_el = _child(root, "Sources")
         for s in _children(sources_el, "TextSource") if sources_el is not None else []:
-            project.sources.append(_read_source(zf, s, var_names, path.name, nvivo, project))
+            project.sources.append(_read_source(zf, s, var_names, path.name, convention, project))
         notes_el = _child(root, "Notes")
         for n in _children(notes_el, "Note") if notes_el is not None else []:
             project.notes.append(
-                RefiNote(norm_guid(n.get("guid"), "Note guid") or "", n.get("name"), _source_text(zf, n, path.name))
+                RefiNote(norm_guid(n.get("guid"), "Note guid") or "", n.get("name"),
+                         _source_text(zf, n, path.name).text)
             )
     return project
 
 
 def _read_source(
-    zf: zipfile.ZipFile, s: ET.Element, var_names: dict[str, str], qdpx_name: str, nvivo: bool, project: RefiProject
+    zf: zipfile.ZipFile, s: ET.Element, var_names: dict[str, str], qdpx_name: str, convention: OffsetConvention,
+    project: RefiProject,
 ) -> RefiSource:
-    text = _source_text(zf, s, qdpx_name)
+    delivered = _source_text(zf, s, qdpx_name)
     guid = norm_guid(s.get("guid"), "TextSource guid") or ""
-    source = RefiSource(guid, s.get("name") or guid, text, _text_of(_child(s, "Description")),
+    source = RefiSource(guid, s.get("name") or guid, delivered.text, _text_of(_child(s, "Description")),
                         norm_guid(s.get("creatingUser"), "creatingUser"))
-    wide = nvivo and any(ord(ch) > 0xFFFF for ch in text)
     for sel in _children(s, "PlainTextSelection"):
-        try:
-            start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
-        except ValueError:
-            raise DataError(
-                f"{qdpx_name}: selection {sel.get('guid')} in {source.name!r} has non-integer positions"
-            ) from None
-        if wide:
-            start, end = utf16_to_codepoint(text, start), utf16_to_codepoint(text, end)
-        if not 0 <= start < end <= len(text):
-            raise DataError(
-                f"{qdpx_name}: selection {sel.get('guid')} in {source.name!r} spans {start}-{end} but the text has "
-                f"{len(text)} characters; check the tool's offset unit (code points, end-exclusive)"
-            )
-        sel_guid = norm_guid(sel.get("guid"), "PlainTextSelection guid") or ""
-        selection = RefiSelection(
-            sel_guid, start, end, sel.get("name"), norm_guid(sel.get("creatingUser"), "creatingUser"),
-            _text_of(_child(sel, "Description")),
-        )
-        for coding in _children(sel, "Coding"):
-            ref = _child(coding, "CodeRef")
-            if ref is None:
-                continue
-            selection.codings.append(
-                RefiCoding(
-                    norm_guid(coding.get("guid"), "Coding guid") or "",
-                    norm_guid(ref.get("targetGUID"), "CodeRef targetGUID") or "",
-                    norm_guid(coding.get("creatingUser"), "creatingUser"),
-                )
-            )
-        for nref in _children(sel, "NoteRef"):
-            target = norm_guid(nref.get("targetGUID"), "NoteRef targetGUID") or ""
-            project.note_refs.setdefault(target, []).append(sel_guid)
-        source.selections.append(selection)
+        source.selections.append(_read_selection(sel, source, delivered, convention, qdpx_name, project))
     source.values = _variable_values(s, var_names)
     return source
+
+
+def _selection_span(
+    sel: ET.Element, source: RefiSource, delivered: DeliveredText, convention: OffsetConvention, qdpx_name: str
+) -> tuple[int, int]:
+    """The selection's span on the stored text, from offsets counted the writing tool's way."""
+    try:
+        start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
+    except ValueError:
+        raise DataError(
+            f"{qdpx_name}: selection {sel.get('guid')} in {source.name!r} has non-integer positions"
+        ) from None
+    limit = delivered.length(convention)
+    if not 0 <= start < end <= limit:
+        raise DataError(
+            f"{qdpx_name}: selection {sel.get('guid')} in {source.name!r} spans {start}-{end} but the text has "
+            f"{limit} characters as {convention.label} counts them; allowed: 0 <= start < end <= {limit} "
+            "(code points, end-exclusive); check the tool's offset unit or re-export the project"
+        )
+    return delivered.span_to_stored(start, end, convention)
+
+
+def _read_selection(
+    sel: ET.Element, source: RefiSource, delivered: DeliveredText, convention: OffsetConvention, qdpx_name: str,
+    project: RefiProject,
+) -> RefiSelection:
+    start, end = _selection_span(sel, source, delivered, convention, qdpx_name)
+    sel_guid = norm_guid(sel.get("guid"), "PlainTextSelection guid") or ""
+    selection = RefiSelection(
+        sel_guid, start, end, sel.get("name"), norm_guid(sel.get("creatingUser"), "creatingUser"),
+        _text_of(_child(sel, "Description")),
+    )
+    for coding in _children(sel, "Coding"):
+        ref = _child(coding, "CodeRef")
+        if ref is None:
+            continue
+        selection.codings.append(
+            RefiCoding(
+                norm_guid(coding.get("guid"), "Coding guid") or "",
+                norm_guid(ref.get("targetGUID"), "CodeRef targetGUID") or "",
+                norm_guid(coding.get("creatingUser"), "creatingUser"),
+            )
+        )
+    for nref in _children(sel, "NoteRef"):
+        target = norm_guid(nref.get("targetGUID"), "NoteRef targetGUID") or ""
+        project.note_refs.setdefault(target, []).append(sel_guid)
+    return selection
 
 
 # ---------------------------------------------------------------- writing

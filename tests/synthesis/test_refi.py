@@ -56,7 +56,8 @@ TEXT = "P01: We’ve got the NHS number 👍 for most.\nP02: Not for dads – ra
 
 def test_nvivo_style_sources_folder_braces_lowercase_utf16_offsets_and_crlf(tmp_path: Path) -> None:
     # NVivo: capitalised Sources/, lower-case GUIDs in braces, CRLF text, UTF-16 offsets after the emoji.
-    start16 = TEXT.index("P02") + 1       # one extra unit for the emoji (outside the BMP)
+    # NVivo counts UTF-16 units of the delivered text: one extra unit for the emoji, one for the CR of CRLF
+    start16 = TEXT.index("P02") + 1 + 1
     end16 = start16 + len("P02: Not for dads")
     sel = (f'<PlainTextSelection guid="{{ffffffff-6666-4666-8666-000000000001}}" startPosition="{start16}" '
            f'endPosition="{end16}"><Coding guid="ffffffff-6666-4666-8666-0000000000c1">'
