@@ -155,50 +155,81 @@ def em_session(
     return m, lam
 
 
-def fit(
-    names: list[str],
-    labels: list[list[str]],
-    base_fields: list[str],
-    levels: np.ndarray,
-    counts: np.ndarray,
-    masks: np.ndarray,
-    rule_fields: list[frozenset[str]],
-    rule_trusted: list[bool],
-    u: list[np.ndarray],
-    total_pairs: float,
-    iterations: int,
-) -> FellegiSunter:
-    """Fit m per blocking-rule session and the prior; see the module docstring."""
-    k = len(names)
-    start = [_initial_m(len(x)) for x in u]
+@dataclass(frozen=True)
+class TrainingInput:
+    """Everything EM needs, as one value (the pattern table and what blocking produced it).
+
+    Attributes:
+        names: comparison names, in column order.
+        labels: level labels per comparison.
+        base_fields: the identifier each comparison draws on.
+        levels: (patterns x comparisons) level matrix, -1 for null.
+        counts: pairs per pattern.
+        masks: per pattern, the bit mask of the blocking rules that produced it.
+        rule_fields: per blocking rule, the identifiers it blocked on.
+        rule_trusted: per blocking rule, whether its sessions are trusted first (see ``BlockingRule.trains``).
+        u: fixed u per comparison.
+        total_pairs: all record pairs (for the prior).
+        iterations: maximum EM iterations per session.
+    """
+
+    names: tuple[str, ...]
+    labels: tuple[tuple[str, ...], ...]
+    base_fields: tuple[str, ...]
+    levels: np.ndarray
+    counts: np.ndarray
+    masks: np.ndarray
+    rule_fields: tuple[frozenset[str], ...]
+    rule_trusted: tuple[bool, ...]
+    u: tuple[np.ndarray, ...]
+    total_pairs: float
+    iterations: int
+
+
+def _session_sums(t: TrainingInput, start: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
+    """Sum of m over the blocking-rule sessions that estimated each comparison, and their count."""
+    k = len(t.names)
+    u = list(t.u)
     sums = [np.zeros(len(x)) for x in u]
     n_sessions = [0] * k
-    order = sorted(range(len(rule_fields)), key=lambda i: not rule_trusted[i])
+    order = sorted(range(len(t.rule_fields)), key=lambda i: not t.rule_trusted[i])
     for i in order:
-        fields = rule_fields[i]
-        sel = (masks & (1 << i)) != 0
-        if counts[sel].sum() < 20:
+        fields = t.rule_fields[i]
+        sel = (t.masks & (1 << i)) != 0
+        if t.counts[sel].sum() < 20:
             continue
         # a less trusted rule only trains comparisons no trusted session has estimated
-        train = [j for j in range(k) if base_fields[j] not in fields and (rule_trusted[i] or n_sessions[j] == 0)]
+        train = [j for j in range(k) if t.base_fields[j] not in fields and (t.rule_trusted[i] or n_sessions[j] == 0)]
         if not train:
             continue
-        m_i, _ = em_session(levels[sel], counts[sel], start, u, train, iterations)
+        m_i, _ = em_session(t.levels[sel], t.counts[sel], start, u, train, t.iterations)
         for j in train:
             sums[j] += m_i[j]
             n_sessions[j] += 1
+    return sums, n_sessions
+
+
+def fit(training: TrainingInput) -> FellegiSunter:
+    """Fit m per blocking-rule session and the prior; see the module docstring.
+
+    Example:
+        >>> model = fit(TrainingInput(...))      # doctest: +SKIP
+    """
+    t = training
+    u = list(t.u)
+    start = [_initial_m(len(x)) for x in u]
+    sums, n_sessions = _session_sums(t, start)
     m_final: list[np.ndarray] = []
     fallback = None
-    for j in range(k):
+    for j in range(len(t.names)):
         if n_sessions[j]:
             m_final.append(sums[j] / n_sessions[j])
             continue
         if fallback is None:  # comparisons no session could train: one session over every pair
-            fallback, _ = em_session(levels, counts, start, u, list(range(k)), iterations)
+            fallback, _ = em_session(t.levels, t.counts, start, u, list(range(len(t.names))), t.iterations)
         m_final.append(fallback[j])
-    model = FellegiSunter(tuple(names), tuple(tuple(x) for x in labels), tuple(m_final), tuple(u), 0.5,
-                          tuple(n_sessions))
-    return _with_prior(model, levels, counts, total_pairs)
+    model = FellegiSunter(t.names, t.labels, tuple(m_final), t.u, 0.5, tuple(n_sessions))
+    return _with_prior(model, t.levels, t.counts, t.total_pairs)
 
 
 def _with_prior(model: FellegiSunter, levels: np.ndarray, counts: np.ndarray, total_pairs: float) -> FellegiSunter:

@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from linkage.blocking import BlockingRule, candidates_sql, default_rules
 from linkage.comparisons import Comparison, default_comparisons
-from linkage.model import FellegiSunter, estimate_u, fit
+from linkage.model import FellegiSunter, TrainingInput, estimate_u, fit
 from linkage.settings import LinkageSettings
 from linkage.sqlbuild import SqlBuilder, internal_table, quote_ident
 
@@ -63,6 +63,7 @@ class LinkResult:
 
 
 def _with_tf(frames: list[pl.DataFrame], comparisons: list[Comparison]) -> tuple[list[pl.DataFrame], float]:
+    """Add each term-frequency comparison's value frequency (``tf_<name>``) to every frame."""
     total = sum(f.height for f in frames)
     floor = 1.0 / max(total, 1)
     out = list(frames)
@@ -132,13 +133,14 @@ def _exact_u(frames: list[pl.DataFrame], field: str, dedupe: bool) -> float | No
     return agree / (float(left.len()) * float(right.len()))
 
 
-def comparisons_sql(b: SqlBuilder, comparisons: list[Comparison], source: str, dedupe: bool) -> exp.Expression:
-    """``SELECT`` the level (``g_*``) and exact-agreement term frequency (``tf_*``) of each comparison
-    for every pair in ``_lk_<source>``."""
+def comparisons_sql(b: SqlBuilder, comparisons: list[Comparison], source: str, dedupe: bool,
+                    tf: bool = True) -> exp.Expression:
+    """``SELECT`` the level (``g_*``) and, when ``tf``, the exact-agreement term frequency (``tf_*``) of
+    each comparison for every pair in ``_lk_<source>``."""
     cols: list[exp.Expression] = [exp.column("l_id", "c"), exp.column("r_id", "c"), exp.column("rules", "c")]
     for comp in comparisons:
         cols.append(exp.alias_(comp.level_sql(b), quote_ident(f"g_{comp.name}")))
-        if comp.tf:
+        if comp.tf and tf:
             cols.append(
                 exp.alias_(
                     b.case([(comp.exact_sql(b), b.l(f"tf_{comp.name}"))], exp.Null()), quote_ident(f"tf_{comp.name}")
@@ -153,27 +155,50 @@ def comparisons_sql(b: SqlBuilder, comparisons: list[Comparison], source: str, d
     )
 
 
-def scores_sql(b: SqlBuilder, comparisons: list[Comparison], model: FellegiSunter, tf_floor: float) -> exp.Expression:
-    """``CREATE TABLE _lk_scores``: pattern weight (joined from ``_lk_pattern_weights``) plus the
-    term-frequency adjustment of each exact agreement, and the match probability."""
-    weight: exp.Expression = exp.column("w", "pw")
-    for k, comp in enumerate(comparisons):
-        if not comp.tf:
-            continue
-        u_exact = float(model.u[k][-1])
-        tf = exp.column(f"tf_{comp.name}", "c")
-        # GREATEST ignores NULLs in DuckDB, so the null case (no exact agreement) is explicit
-        adj = b.case(
-            [(b.not_null(tf), b.log2(exp.Div(this=b.param(u_exact), expression=b.greatest(tf, b.param(tf_floor)))))],
-            b.lit(0.0),
-        )
-        weight = exp.Add(this=weight, expression=adj)
-    keys = [quote_ident(f"g_{c.name}") for c in comparisons]
-    inner = (
-        exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("c")), exp.alias_(weight, "match_weight"))
-        .from_(exp.alias_(internal_table("comparisons"), "c", table=True))
-        .join(exp.alias_(internal_table("pattern_weights"), "pw", table=True), using=keys)
+def patterns_sql(comparisons: list[Comparison]) -> exp.Expression:
+    """``SELECT rules, g_*, count(*) AS n FROM _lk_comparisons GROUP BY ALL``: the distinct agreement
+    patterns (with the rules that produced them) and how many pairs show each."""
+    keys = [exp.column("rules"), *(exp.column(f"g_{c.name}", quoted=True) for c in comparisons)]
+    return (
+        exp.select(*keys, exp.alias_(exp.func("count", exp.Star()), "n"))
+        .from_(internal_table("comparisons"))
+        .group_by(*keys)
     )
+
+
+def _level_weight(b: SqlBuilder, comp: Comparison, weights: np.ndarray) -> exp.Expression:
+    g = exp.column(f"g_{comp.name}", "c", quoted=True)
+    return b.case([(b.eq(g, b.lit(level)), b.param(float(w))) for level, w in enumerate(weights)], b.lit(0.0))
+
+
+def _tf_adjustment(b: SqlBuilder, comp: Comparison, u_exact: float, tf_floor: float) -> exp.Expression:
+    """The one home of the term-frequency formula: ``log2(u_exact / max(tf, floor))`` on exact agreement."""
+    tf = exp.column(f"tf_{comp.name}", "c", quoted=True)
+    # GREATEST ignores NULLs in DuckDB, so the null case (no exact agreement) is explicit
+    return b.case(
+        [(b.not_null(tf), b.log2(exp.Div(this=b.param(u_exact), expression=b.greatest(tf, b.param(tf_floor)))))],
+        b.lit(0.0),
+    )
+
+
+def scores_sql(b: SqlBuilder, comparisons: list[Comparison], model: FellegiSunter, tf_floor: float,
+               tf: bool = True) -> exp.Expression:
+    """``CREATE TABLE _lk_scores``: every comparison's level weight (``w_*``) and term-frequency
+    adjustment (``tfa_*``, when ``tf``), their sum with the prior (``match_weight``) and the match
+    probability. The per-comparison columns are what explanations read."""
+    weights = model.level_weights()
+    cols: list[exp.Expression] = [exp.Column(this=exp.Star(), table=exp.to_identifier("c"))]
+    total: exp.Expression = b.param(model.prior_weight())
+    for k, comp in enumerate(comparisons):
+        w = _level_weight(b, comp, weights[k])
+        cols.append(exp.alias_(w, quote_ident(f"w_{comp.name}")))
+        total = exp.Add(this=total, expression=w)
+        if comp.tf and tf:
+            adj = _tf_adjustment(b, comp, float(model.u[k][-1]), tf_floor)
+            cols.append(exp.alias_(adj, quote_ident(f"tfa_{comp.name}")))
+            total = exp.Add(this=total, expression=adj)
+    cols.append(exp.alias_(total, "match_weight"))
+    inner = exp.select(*cols).from_(exp.alias_(internal_table("comparisons"), "c", table=True))
     prob = exp.Div(
         this=b.lit(1.0),
         expression=exp.Paren(this=exp.Add(
@@ -189,7 +214,8 @@ def _run(con: duckdb.DuckDBPyConnection, b: SqlBuilder, statement: exp.Expressio
     con.execute(sql, params).fetchall()
 
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> pl.DataFrame:
+def _frame(con: duckdb.DuckDBPyConnection, b: SqlBuilder, statement: exp.Expression) -> pl.DataFrame:
+    sql, params = b.render(statement)
     return con.sql(sql, params=params or None).pl()
 
 
@@ -220,6 +246,172 @@ def clusters_from_links(ids: int, pairs: pl.DataFrame) -> np.ndarray:
     return labels
 
 
+@dataclass(frozen=True)
+class LinkInputs:
+    """The prepared input of one linkage: frames with ``uid`` (and ``tf_*``) columns and the plan.
+
+    Attributes:
+        frames: the left frame, and the right one for a link task.
+        comparisons: the comparisons run.
+        rules: the blocking rules requested (before tightening).
+        shared: columns both sides hold.
+        tf_floor: smallest term frequency used in adjustments.
+        tf: whether term-frequency adjustment is on (``LinkageSettings.tf_adjust``).
+    """
+
+    frames: tuple[pl.DataFrame, ...]
+    comparisons: tuple[Comparison, ...]
+    rules: tuple[BlockingRule, ...]
+    shared: frozenset[str]
+    tf_floor: float
+    tf: bool
+
+    @property
+    def dedupe(self) -> bool:
+        """One frame: find its duplicates."""
+        return len(self.frames) == 1
+
+    @property
+    def n_left(self) -> int:
+        return self.frames[0].height
+
+    @property
+    def n_right(self) -> int:
+        return self.frames[-1].height
+
+    @property
+    def total_pairs(self) -> float:
+        """All record pairs (the prior's denominator)."""
+        n, m = float(self.n_left), float(self.n_right)
+        return max(n * (n - 1) / 2 if self.dedupe else n * m, 1.0)
+
+
+def prepare(left: pl.DataFrame, right: pl.DataFrame | None, settings: LinkageSettings,
+            plan: tuple[list[Comparison] | None, list[BlockingRule] | None, bool]) -> LinkInputs:
+    """Choose comparisons and rules for the shared columns (``plan`` = overrides and ``tokens``), add
+    term frequencies and ``uid`` row numbers."""
+    comparisons, rules, tokens = plan
+    shared = set(left.columns) if right is None else set(left.columns) & set(right.columns)
+    comps = comparisons if comparisons is not None else default_comparisons(shared, tokens=tokens)
+    comps = [c for c in comps if c.field in shared]
+    blocking = rules if rules is not None else default_rules(shared) + _identifier_rules(left, shared)
+    frames = [left] if right is None else [left, right]
+    tf_floor = 1.0 / max(sum(f.height for f in frames), 1)
+    if settings.tf_adjust:
+        frames, tf_floor = _with_tf(frames, comps)
+    frames = [f.with_row_index("uid").with_columns(pl.col("uid").cast(pl.Int64)) for f in frames]
+    return LinkInputs(tuple(frames), tuple(comps), tuple(blocking), frozenset(shared), tf_floor, settings.tf_adjust)
+
+
+def _load(con: duckdb.DuckDBPyConnection, inputs: LinkInputs) -> None:
+    """Materialise the frames once: every later join reads DuckDB's own columns, not Arrow scans."""
+    for name, frame in zip(("left", "right"), inputs.frames, strict=False):
+        con.register(f"_lk_{name}_in", frame)
+        con.execute(f"CREATE TABLE _lk_{name} AS SELECT * FROM _lk_{name}_in")  # noqa: S608 - fixed names
+        con.unregister(f"_lk_{name}_in")
+
+
+def block(con: duckdb.DuckDBPyConnection, inputs: LinkInputs, settings: LinkageSettings) -> tuple[list[BlockingRule], int]:
+    """Blocking: tighten or drop rules over budget, build ``_lk_candidates``; return the rules run and
+    the number of candidate pairs."""
+    budget = settings.max_pairs_per_record * (inputs.n_left + inputs.n_right)
+    rules = _within_budget(con, list(inputs.rules), inputs.dedupe, budget, set(inputs.shared))
+    b = SqlBuilder()
+    _run(con, b, candidates_sql(b, rules, inputs.dedupe))
+    n_cand = int(con.execute("SELECT count(*) FROM _lk_candidates").fetchall()[0][0])
+    log.info("blocking: %d rules, %d candidate pairs", len(rules), n_cand)
+    return rules, n_cand
+
+
+def compare(con: duckdb.DuckDBPyConnection, inputs: LinkInputs) -> None:
+    """Comparison levels of every candidate pair into ``_lk_comparisons``."""
+    b = SqlBuilder()
+    select = comparisons_sql(b, list(inputs.comparisons), "candidates", inputs.dedupe, inputs.tf)
+    _run(con, b, exp.Create(this=internal_table("comparisons"), kind="TABLE", replace=True, expression=select))
+
+
+def estimate_u_stage(con: duckdb.DuckDBPyConnection, inputs: LinkInputs, settings: LinkageSettings) -> list[np.ndarray]:
+    """u probabilities from ``settings.u_sample_pairs`` random record pairs (exact agreement from value
+    frequencies)."""
+    comps = list(inputs.comparisons)
+    rng = np.random.default_rng(settings.seed)
+    n_u = int(min(settings.u_sample_pairs, max(inputs.n_left * inputs.n_right, 1)))
+    lu = rng.integers(0, inputs.n_left, n_u)
+    ru = rng.integers(0, inputs.n_right, n_u)
+    if inputs.dedupe:
+        keep = lu != ru
+        lu, ru = lu[keep], ru[keep]
+    con.register("_lk_upairs", pl.DataFrame({"l_id": lu, "r_id": ru, "rules": np.zeros(len(lu), dtype=np.int64)}))
+    b = SqlBuilder()
+    g_cols = [f"g_{c.name}" for c in comps]
+    levels = _frame(con, b, comparisons_sql(b, comps, "upairs", inputs.dedupe, tf=False)).select(g_cols)
+    con.unregister("_lk_upairs")
+    exact = [_exact_u(list(inputs.frames), c.field, inputs.dedupe) for c in comps]
+    return estimate_u(levels.to_numpy().astype(np.int64).reshape(-1, len(comps)), [c.n_levels for c in comps], exact)
+
+
+@dataclass(frozen=True)
+class PatternCounts:
+    """Distinct agreement patterns of the candidate pairs: levels, pair counts and rule masks."""
+
+    levels: np.ndarray
+    counts: np.ndarray
+    masks: np.ndarray
+
+
+def count_agreement_patterns(con: duckdb.DuckDBPyConnection, inputs: LinkInputs) -> PatternCounts:
+    """The table EM runs on: a few thousand rows however many pairs there are."""
+    comps = list(inputs.comparisons)
+    patt = _frame(con, SqlBuilder(), patterns_sql(comps))
+    g_cols = [f"g_{c.name}" for c in comps]
+    return PatternCounts(
+        levels=patt.select(g_cols).to_numpy().astype(np.int64).reshape(-1, len(comps)),
+        counts=patt["n"].to_numpy().astype(float),
+        masks=patt["rules"].to_numpy().astype(np.int64),
+    )
+
+
+def train(inputs: LinkInputs, rules: list[BlockingRule], patterns: PatternCounts, u: list[np.ndarray],
+          settings: LinkageSettings) -> FellegiSunter:
+    """Fit m (EM per blocking-rule session) and the prior on the pattern table."""
+    comps = inputs.comparisons
+    return fit(TrainingInput(
+        names=tuple(c.name for c in comps), labels=tuple(tuple(c.level_labels()) for c in comps),
+        base_fields=tuple(c.base_field for c in comps), levels=patterns.levels, counts=patterns.counts,
+        masks=patterns.masks, rule_fields=tuple(r.base_fields for r in rules),
+        rule_trusted=tuple(r.trains for r in rules), u=tuple(u), total_pairs=inputs.total_pairs,
+        iterations=settings.em_iterations,
+    ))
+
+
+def score(con: duckdb.DuckDBPyConnection, inputs: LinkInputs, model: FellegiSunter,
+          floor: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Score every candidate pair into ``_lk_scores``; return the pairs at or above ``floor`` and, per
+    left record, its best candidate's probability."""
+    b = SqlBuilder()
+    _run(con, b, scores_sql(b, list(inputs.comparisons), model, inputs.tf_floor, inputs.tf))
+    scored = con.sql("SELECT * FROM _lk_scores WHERE probability >= $floor", params={"floor": floor}).pl()
+    best = con.sql("SELECT l_id, max(probability) AS probability FROM _lk_scores GROUP BY l_id").pl()
+    return scored, best
+
+
+def assign(scored: pl.DataFrame, threshold: float, dedupe: bool, n_left: int) -> tuple[pl.DataFrame, np.ndarray | None]:
+    """Links from the scored pairs at or above ``threshold``: one-to-one for a link task; every
+    within-cluster pair for dedupe (with the cluster label per uid)."""
+    above = scored.filter(pl.col("probability") >= threshold).select("l_id", "r_id", "match_weight", "probability")
+    if not dedupe:
+        return one_to_one(above), None
+    labels = clusters_from_links(n_left, above)
+    members = pl.DataFrame({"uid": np.arange(n_left), "cluster": labels})
+    links = (
+        members.join(members, on="cluster", suffix="_r")
+        .filter(pl.col("uid") < pl.col("uid_r"))
+        .select(pl.col("uid").alias("l_id"), pl.col("uid_r").alias("r_id"))
+        .join(above, on=["l_id", "r_id"], how="left")
+    )
+    return links, labels
+
+
 def link(
     left: pl.DataFrame,
     right: pl.DataFrame | None = None,
@@ -231,6 +423,9 @@ def link(
     threads: int | None = None,
 ) -> LinkResult:
     """Link two standardised frames (or deduplicate one when ``right`` is None).
+
+    The stages: :func:`prepare`, :func:`block`, :func:`compare`, :func:`estimate_u_stage`,
+    :func:`count_agreement_patterns`, :func:`train`, :func:`score`, :func:`assign`.
 
     Args:
         left, right: outputs of :func:`linkage.standardise.standardise` (``rid`` = record id).
@@ -250,118 +445,50 @@ def link(
     """
     settings = settings or LinkageSettings()
     t0 = time.perf_counter()
-    dedupe = right is None
-    shared = set(left.columns) if dedupe else set(left.columns) & set(right.columns)  # type: ignore[union-attr]
-    comps = comparisons if comparisons is not None else default_comparisons(shared, tokens=tokens)
-    comps = [c for c in comps if c.field in shared]
-    blocking = rules if rules is not None else default_rules(shared) + _identifier_rules(left, shared)
-    frames = [left] if dedupe else [left, right]
-    frames, tf_floor = _with_tf(frames, comps)  # type: ignore[arg-type]
-    frames = [f.with_row_index("uid").with_columns(pl.col("uid").cast(pl.Int64)) for f in frames]
-    n_left = frames[0].height
-    n_right = n_left if dedupe else frames[1].height
-
+    inputs = prepare(left, right, settings, (comparisons, rules, tokens))
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        # materialise once: every later join reads DuckDB's own columns, not Arrow scans
-        con.register("_lk_left_in", frames[0])
-        con.execute("CREATE TABLE _lk_left AS SELECT * FROM _lk_left_in")
-        con.unregister("_lk_left_in")
-        if not dedupe:
-            con.register("_lk_right_in", frames[1])
-            con.execute("CREATE TABLE _lk_right AS SELECT * FROM _lk_right_in")
-            con.unregister("_lk_right_in")
-        blocking = _within_budget(con, blocking, dedupe, settings.max_pairs_per_record * (n_left + n_right), shared)
-        b = SqlBuilder()
-        _run(con, b, candidates_sql(b, blocking, dedupe))
-        n_cand = int(con.execute("SELECT count(*) FROM _lk_candidates").fetchall()[0][0])
-        log.info("blocking: %d rules, %d candidate pairs", len(blocking), n_cand)
-
-        b = SqlBuilder()
-        _run(con, b, exp.Create(this=internal_table("comparisons"), kind="TABLE", replace=True,
-                                expression=comparisons_sql(b, comps, "candidates", dedupe)))
-        g_cols = [f"g_{c.name}" for c in comps]
-
-        # u from random pairs
-        rng = np.random.default_rng(settings.seed)
-        n_u = int(min(settings.u_sample_pairs, max(n_left * n_right, 1)))
-        lu = rng.integers(0, n_left, n_u)
-        ru = rng.integers(0, n_right, n_u)
-        if dedupe:
-            keep = lu != ru
-            lu, ru = lu[keep], ru[keep]
-        con.register("_lk_upairs", pl.DataFrame({"l_id": lu, "r_id": ru, "rules": np.zeros(len(lu), dtype=np.int64)}))
-        b = SqlBuilder()
-        sql, params = b.render(comparisons_sql(b, comps, "upairs", dedupe))
-        u_levels = _frame(con, sql, params).select(g_cols).to_numpy().astype(np.int64)
-        n_levels = [c.n_levels for c in comps]
-        u = estimate_u(u_levels.reshape(-1, len(comps)), n_levels, [_exact_u(frames, c.field, dedupe) for c in comps])
-
-        # EM on distinct patterns
-        gsel = ", ".join(quote_ident(g).sql("duckdb") for g in g_cols)
-        patt = _frame(con, f"SELECT rules, {gsel}, count(*) AS n FROM _lk_comparisons GROUP BY ALL")  # noqa: S608
-        levels = patt.select(g_cols).to_numpy().astype(np.int64).reshape(-1, len(comps))
-        counts = patt["n"].to_numpy().astype(float)
-        masks = patt["rules"].to_numpy().astype(np.int64)
-        total_pairs = float(n_left * (n_left - 1) / 2 if dedupe else n_left * n_right)
-        model = fit(
-            [c.name for c in comps], [c.level_labels() for c in comps], [c.base_field for c in comps],
-            levels, counts, masks, [r.base_fields for r in blocking], [r.trains for r in blocking], u, max(total_pairs, 1.0),
-            settings.em_iterations,
-        )
-
-        distinct = patt.select(g_cols).unique()
-        dl = distinct.to_numpy().astype(np.int64).reshape(-1, len(comps))
-        con.register("_lk_pattern_weights", distinct.with_columns(pl.Series("w", model.pattern_weights(dl))))
-        b = SqlBuilder()
-        _run(con, b, scores_sql(b, comps, model, tf_floor))
-
+        _load(con, inputs)
+        blocking, n_cand = block(con, inputs, settings)
+        compare(con, inputs)
+        u = estimate_u_stage(con, inputs, settings)
+        model = train(inputs, blocking, count_agreement_patterns(con, inputs), u, settings)
         floor = 0.0 if keep_all else min(settings.store_pairs_min_probability, settings.review_low)
-        scored = _frame(con, "SELECT * FROM _lk_scores WHERE probability >= $floor", {"floor": floor})
-        best = _frame(con, "SELECT l_id, max(probability) AS probability FROM _lk_scores GROUP BY l_id")
+        scored, best = score(con, inputs, model, floor)
     finally:
         con.close()
+    links, labels = assign(scored, settings.threshold, inputs.dedupe, inputs.n_left)
+    seconds = time.perf_counter() - t0
+    log.info("linkage: %d candidate pairs, %d links, %.2f s", n_cand, links.height, seconds)
+    return _result(inputs, (scored, links, best), model, blocking, (n_cand, seconds), labels)
 
-    lrid = frames[0]["rid"]
-    rrid = frames[0]["rid"] if dedupe else frames[1]["rid"]
-    above = scored.filter(pl.col("probability") >= settings.threshold).select("l_id", "r_id", "match_weight", "probability")
-    clusters = None
-    if dedupe:
-        labels = clusters_from_links(n_left, above)
-        clusters = pl.DataFrame({"rid": lrid, "cluster": labels})
-        members = pl.DataFrame({"uid": np.arange(n_left), "cluster": labels})
-        links = (
-            members.join(members, on="cluster", suffix="_r")
-            .filter(pl.col("uid") < pl.col("uid_r"))
-            .select(pl.col("uid").alias("l_id"), pl.col("uid_r").alias("r_id"))
-            .join(above, on=["l_id", "r_id"], how="left")
-        )
-    else:
-        links = one_to_one(above)
+
+def _result(inputs: LinkInputs, frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame], model: FellegiSunter,
+            rules: list[BlockingRule], counts: tuple[int, float], labels: np.ndarray | None) -> LinkResult:
+    """Record ids back on the pairs, links and best candidates; the :class:`LinkResult`."""
+    scored, links, best = frames
+    lrid = inputs.frames[0]["rid"]
+    rrid = inputs.frames[-1]["rid"]
     link_keys = links.select("l_id", "r_id").with_columns(pl.lit(True).alias("is_link"))
     scored = scored.join(link_keys, on=["l_id", "r_id"], how="left").with_columns(pl.col("is_link").fill_null(False))
 
     def with_rids(df: pl.DataFrame) -> pl.DataFrame:
-        return df.with_columns(
-            lrid.gather(df["l_id"]).alias("l_rid"), rrid.gather(df["r_id"]).alias("r_rid")
-        )
+        return df.with_columns(lrid.gather(df["l_id"]).alias("l_rid"), rrid.gather(df["r_id"]).alias("r_rid"))
 
-    seconds = time.perf_counter() - t0
-    log.info("linkage: %d candidate pairs, %d links, %.2f s", n_cand, links.height, seconds)
     return LinkResult(
         pairs=with_rids(scored),
         links=with_rids(links),
         best=best.with_columns(lrid.gather(best["l_id"]).alias("l_rid")).select("l_rid", "probability"),
         model=model,
-        comparisons=tuple(comps),
-        rules=tuple(blocking),
-        candidate_pairs=n_cand,
-        n_left=n_left,
-        n_right=n_right,
-        seconds=seconds,
-        clusters=clusters,
-        tf_floor=tf_floor,
+        comparisons=inputs.comparisons,
+        rules=tuple(rules),
+        candidate_pairs=counts[0],
+        n_left=inputs.n_left,
+        n_right=inputs.n_right,
+        seconds=counts[1],
+        clusters=None if labels is None else pl.DataFrame({"rid": lrid, "cluster": labels}),
+        tf_floor=inputs.tf_floor,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linkage.model import em_session, estimate_u, fit
+from linkage.model import TrainingInput, em_session, estimate_u, fit
 
 
 def _simulate(seed: int = 1, n_match: int = 2000, n_non: int = 20000):
@@ -31,8 +31,11 @@ def test_em_session_recovers_m_and_match_share() -> None:
 def test_fit_uses_sessions_that_leave_out_the_blocked_field() -> None:
     m_true, u_true, patterns, counts = _simulate(seed=2)
     masks = np.full(len(counts), 3)        # every pattern produced by both rules
-    model = fit(["a", "b", "c"], [["0", "1", "2"], ["0", "1"], ["0", "1", "2"]], ["a", "b", "c"], patterns, counts,
-                masks, [frozenset({"a"}), frozenset({"c"})], [True, True], u_true, total_pairs=22000.0, iterations=200)
+    model = fit(TrainingInput(
+        names=("a", "b", "c"), labels=(("0", "1", "2"), ("0", "1"), ("0", "1", "2")), base_fields=("a", "b", "c"),
+        levels=patterns, counts=counts, masks=masks, rule_fields=(frozenset({"a"}), frozenset({"c"})),
+        rule_trusted=(True, True), u=tuple(u_true), total_pairs=22000.0, iterations=200,
+    ))
     assert model.sessions == (1, 2, 1)                 # a trained only where c was blocked, and so on
     assert np.allclose(model.m[1], m_true[1], atol=0.03)
     assert abs(model.prior - 2000 / 22000) < 0.01      # expected matches / all pairs

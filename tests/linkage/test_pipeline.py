@@ -93,3 +93,33 @@ def test_settings_validation_reports_every_problem() -> None:
         LinkageSettings(threshold=1.5, em_iterations=0, scenarios=("names_dobb",))
     msg = str(err.value)
     assert "threshold" in msg and "em_iterations" in msg and "did you mean 'names_dob'" in msg
+
+
+def test_tf_adjust_off_scores_every_exact_name_alike(world) -> None:  # noqa: ANN001
+    left, right, _ = world
+    a, b = standardise(left.select(["rid", *ROLES])), standardise(right.select(["rid", *ROLES]))
+    on = link(a, b, LinkageSettings(u_sample_pairs=50_000))
+    off = link(a, b, LinkageSettings(u_sample_pairs=50_000, tf_adjust=False))
+    assert any(c.startswith("tfa_") for c in on.pairs.columns)
+    assert not any(c.startswith(("tfa_", "tf_")) for c in off.pairs.columns)
+    # with adjustment, exact surname agreements carry different weights (rare names count for more);
+    # without it, every exact surname agreement has the one level weight
+    exact = len(on.model.labels[1]) - 1
+    def weights(res: LinkResult) -> pl.Series:  # noqa: E306
+        p = res.pairs.filter(pl.col("g_surname") == exact)
+        return p["w_surname"] + (p["tfa_surname"] if "tfa_surname" in p.columns else 0.0)
+    assert weights(on).n_unique() > 5
+    assert weights(off).n_unique() == 1
+    exp_off = explain_pair(off, off.links["l_rid"][0], off.links["r_rid"][0])
+    assert all(c["tf_adjustment"] == 0.0 for c in exp_off["comparisons"].values())  # type: ignore[union-attr]
+
+
+def test_explanations_read_the_score_stage_columns(results) -> None:  # noqa: ANN001
+    res = results["all_identifiers"]
+    row = res.pairs.filter(pl.col("is_link")).row(0, named=True)
+    exp = explain_pair(res, row["l_rid"], row["r_rid"])
+    fore = exp["comparisons"]["forename"]  # type: ignore[index]
+    assert fore["weight"] == pytest.approx(row["w_forename"] + (row["tfa_forename"] or 0.0))
+    total = res.model.prior_weight() + sum(row[f"w_{c.name}"] + (row.get(f"tfa_{c.name}") or 0.0)
+                                           for c in res.comparisons)
+    assert total == pytest.approx(row["match_weight"], abs=1e-9)
