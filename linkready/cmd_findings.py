@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import click
@@ -35,7 +34,7 @@ def import_cmd(files: tuple[Path, ...], db: Path, site: str | None, roster: Path
 
     Import a project before spreadsheets that cite its coded segments as evidence.
     """
-    from synthesis.exchange import import_file
+    from synthesis import import_file
 
     store, names = Store(db), _roster(roster)
     for file in files:
@@ -50,7 +49,7 @@ def import_cmd(files: tuple[Path, ...], db: Path, site: str | None, roster: Path
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.qdpx")
 def export_cmd(db: Path, out: Path) -> None:
     """Export the codebook, documents and coded segments as a REFI-QDA .qdpx project."""
-    from synthesis.exchange import export_qdpx
+    from synthesis import export_qdpx
 
     path = export_qdpx(Store(db, read_only=True), out)
     click.echo(f"wrote {path}")
@@ -62,7 +61,7 @@ def export_cmd(db: Path, out: Path) -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (required for xlsx; a folder for csv).")
 def report_cmd(db: Path, fmt: str, out: Path | None) -> None:
     """Availability, maturity, framework, triangulation, frequency, co-occurrence and agreement matrices."""
-    from synthesis.report import write_report
+    from synthesis import write_report
 
     result = write_report(Store(db, read_only=True), fmt, out)  # type: ignore[arg-type]
     click.echo(result if fmt == "md" and out is None else f"wrote {result}")
@@ -72,7 +71,7 @@ def report_cmd(db: Path, fmt: str, out: Path | None) -> None:
 @click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def admin_ratings_cmd(db: Path) -> None:
     """Measure availability ratings from loaded admin data (e.g. NHS-number completeness) for triangulation."""
-    from synthesis.admin import rate_from_admin
+    from synthesis import rate_from_admin
 
     rated = rate_from_admin(Store(db))
     click.echo(f"stored {rated.height} admin_extract rating(s)")
@@ -85,13 +84,13 @@ def admin_ratings_cmd(db: Path) -> None:
 @_ROSTER
 def check_cmd(files: tuple[Path, ...], roster: Path | None) -> None:
     """Scan transcripts for identifiers; print kinds and positions (never values); exit 1 if any are found."""
-    from synthesis import pseudonymise
+    from synthesis import describe_identifiers, scan
     from warehouse.errors import DataError
 
     names, dirty = _roster(roster), 0
     for f in files:
-        found = pseudonymise.scan(f.read_text(encoding="utf-8-sig"), names)
-        click.echo(f"{f.name}: " + (pseudonymise.describe(found, limit=50) if found else "no identifiers found"))
+        found = scan(f.read_text(encoding="utf-8-sig"), names)
+        click.echo(f"{f.name}: " + (describe_identifiers(found, limit=50) if found else "no identifiers found"))
         dirty += bool(found)
     if dirty:
         raise DataError(f"{dirty} of {len(files)} file(s) hold identifiers; pseudonymise them before import")
@@ -104,16 +103,14 @@ def check_cmd(files: tuple[Path, ...], roster: Path | None) -> None:
               help="Folder for the pseudonymised copies and anonymisation_log.csv (tokens and counts only).")
 def pseudonymise_cmd(files: tuple[Path, ...], roster: Path | None, out: Path) -> None:
     """Replace identifiers with consistent tokens across FILES; review the result before import."""
-    from synthesis.pseudonymise import Pseudonymiser
+    from synthesis import Pseudonymiser, write_csv_rows
 
     out.mkdir(parents=True, exist_ok=True)
     p = Pseudonymiser(roster=_roster(roster))
     for f in files:
         (out / f.name).write_text(p.apply(f.read_text(encoding="utf-8-sig"), f.name), encoding="utf-8")
-    with (out / "anonymisation_log.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, ["document_id", "token", "entity_type", "n_occurrences", "method"])
-        w.writeheader()
-        w.writerows(p.log)
+    header = ["document_id", "token", "entity_type", "n_occurrences", "method"]
+    write_csv_rows(out / "anonymisation_log.csv", header, [[r[h] for h in header] for r in p.log])
     click.echo(f"pseudonymised {len(files)} file(s), {sum(int(r['n_occurrences']) for r in p.log)} replacement(s); "
                f"log: {out / 'anonymisation_log.csv'}")
 

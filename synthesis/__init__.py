@@ -4,6 +4,7 @@ from synthesis.admin import rate_from_admin
 from synthesis.agreement import cohen_kappa, krippendorff_alpha, percent_agreement
 from synthesis.catalogue import DATA_ITEMS, DIMENSIONS, RATING_SCALE, RESEARCH_QUESTIONS
 from synthesis.exchange import export_qdpx, import_file
+from synthesis.inert import write_csv_frame, write_csv_rows, write_xlsx_sheet
 from synthesis.outputs import (
     availability_evidence,
     availability_matrix,
@@ -18,6 +19,7 @@ from synthesis.outputs import (
 )
 from synthesis.projects import ImportReport
 from synthesis.pseudonymise import Identifier, Pseudonymiser, check, scan
+from synthesis.pseudonymise import describe as describe_identifiers
 from synthesis.report import write_report
 
 __all__ = [
@@ -25,4 +27,5 @@ __all__ = [
     "availability_evidence", "availability_matrix", "check", "code_by_case", "code_frequency_by_site", "cohen_kappa",
     "cooccurrence", "export_qdpx", "framework_matrix", "import_file", "intercoder_agreement", "krippendorff_alpha",
     "maturity_profile", "percent_agreement", "quotes", "rate_from_admin", "scan", "triangulation_matrix", "write_report",
+    "describe_identifiers", "write_csv_frame", "write_csv_rows", "write_xlsx_sheet",
 ]

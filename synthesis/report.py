@@ -1,4 +1,8 @@
-"""The findings report: every matrix as Markdown, one XLSX workbook, or a folder of CSV files."""
+"""The findings report: every matrix as Markdown, one XLSX workbook, or a folder of CSV files.
+
+Text that looks like a formula is written inert (:mod:`synthesis.inert`): imported summaries and notes
+never become live formulas in the CSV or XLSX outputs.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Literal
 import polars as pl
 
 from synthesis import outputs
+from synthesis.inert import write_csv_frame, write_xlsx_sheet
 from warehouse.errors import ConfigError
 from warehouse.store import Store
 
@@ -80,17 +85,14 @@ def write_report(store: Store, fmt: Format = "md", out: Path | None = None,
     if fmt == "csv":
         out.mkdir(parents=True, exist_ok=True)
         for name, df in frames.items():
-            df.write_csv(out / f"{name}.csv")
+            write_csv_frame(df, out / f"{name}.csv")
         return str(out)
     import openpyxl
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, df in frames.items():
-        ws = wb.create_sheet(name[:31])
-        ws.append(df.columns)
-        for row in df.iter_rows():
-            ws.append(list(row))
+        write_xlsx_sheet(wb.create_sheet(name[:31]), df.columns, df.iter_rows())
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return str(out)

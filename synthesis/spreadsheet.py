@@ -91,7 +91,8 @@ def read_rows(path: Path) -> list[tuple[str, list[str], list[dict[str, str]]]]:
         return [(path.stem, names, rows)]
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # data_only=False: a formula cell is read as its formula text and stored as text, never evaluated
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     out = []
     for ws in wb.worksheets:
         it = ws.iter_rows(values_only=True)
