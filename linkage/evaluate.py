@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, replace
 
 import polars as pl
 
-ETHNIC_GROUPS = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black", "C": "Other", "O": "Other"}
+from warehouse.disclosure import DEFAULT_POLICY, Disclosure, DisclosurePolicy
 
 
 def wilson(k: float, n: float, z: float = 1.96) -> tuple[float | None, float | None]:
@@ -30,31 +30,6 @@ def wilson(k: float, n: float, z: float = 1.96) -> tuple[float | None, float | N
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def ethnic_group(code: pl.Expr) -> pl.Expr:
-    """DfE ethnicity code -> major group (White, Mixed, Asian, Black, Other, Unknown)."""
-    c = code.cast(pl.Utf8).str.strip_chars().str.to_uppercase()
-    first = c.str.slice(0, 1)
-    expr = pl.when(c.is_null() | c.is_in(["REFU", "NOBT", ""])).then(pl.lit("Unknown"))
-    for k, v in ETHNIC_GROUPS.items():
-        expr = expr.when(first == k).then(pl.lit(v))
-    return expr.otherwise(pl.lit("Unknown"))
-
-
-def age_band(dob: pl.Expr, at: pl.Expr) -> pl.Expr:
-    """Age band at a reference date (the warehouse's bands): unborn, under 1, 1-4, 5-9, 10-15, 16-17, 18+."""
-    years = ((at - dob).dt.total_days() / 365.25).floor()
-    return (
-        pl.when(dob.is_null() | (years < 0)).then(pl.lit("unborn"))
-        .when(years.is_null()).then(pl.lit("unknown"))
-        .when(years < 1).then(pl.lit("under 1"))
-        .when(years < 5).then(pl.lit("1-4"))
-        .when(years < 10).then(pl.lit("5-9"))
-        .when(years < 16).then(pl.lit("10-15"))
-        .when(years < 18).then(pl.lit("16-17"))
-        .otherwise(pl.lit("18+"))
-    )
 
 
 @dataclass(frozen=True)
@@ -194,19 +169,30 @@ def estimated(
     )
 
 
-def suppress(row: dict[str, object], below: int = 6) -> dict[str, object]:
-    """Site-facing copy of a metrics row: counts under ``below`` (and rates built on them) become None."""
-    out = dict(row)
-    small = False
-    for key in ("n_records", "links", "true_matches", "true_positives", "clerical_review", "must_link_n"):
-        v = out.get(key)
-        if isinstance(v, int) and 0 < v < below:
-            out[key] = None
-            small = True
-    if small:
-        for key in ("precision", "recall", "f1", "match_rate", "missed_match_rate", "precision_low",
-                    "precision_high", "recall_low", "recall_high", "match_rate_low", "match_rate_high",
-                    "must_link_rate"):
-            out[key] = None
-        out["suppressed"] = True
-    return out
+#: Count columns of a metrics row, and the rates derived from each (what site-facing output hides).
+COUNT_COLUMNS: tuple[str, ...] = (
+    "n_records", "links", "true_matches", "true_positives", "clerical_review", "must_link_n",
+)
+RATE_SOURCES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("precision", "precision_low", "precision_high"), ("links", "true_positives")),
+    **dict.fromkeys(("recall", "recall_low", "recall_high", "missed_match_rate"), ("true_matches", "true_positives")),
+    **dict.fromkeys(("f1", "f1_low", "f1_high"), ("links", "true_matches", "true_positives")),
+    **dict.fromkeys(("match_rate", "match_rate_low", "match_rate_high"), ("n_records", "links")),
+    "expected_known_share": ("n_records", "true_matches"),
+    "must_link_rate": ("must_link_n",),
+}
+
+
+def site_facing(rows: list[dict[str, object]], policy: DisclosurePolicy = DEFAULT_POLICY) -> list[dict[str, object]]:
+    """Site-facing copy of metrics rows through the one disclosure engine
+    (:class:`warehouse.disclosure.Disclosure`): counts of 1 to ``policy.suppress_max`` and every rate
+    built on them become the policy's symbol; within each site x scenario x subgroup type (whose
+    subgroups add up to the overall row) a second count is hidden where only one is, so no small
+    count can be recovered by subtraction. The warehouse keeps the true counts for researchers.
+    """
+    if not rows:
+        return []
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    groups = tuple(c for c in ("site_id", "scenario", "subgroup_type") if c in frame.columns)
+    engine = Disclosure(counts=COUNT_COLUMNS, rates=RATE_SOURCES, groups=groups, suppress_max=policy.suppress_max)
+    return engine.apply(frame).to_dicts()

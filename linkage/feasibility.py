@@ -21,9 +21,7 @@ import polars as pl
 
 from linkage.evaluate import (
     Metrics,
-    age_band,
     estimated,
-    ethnic_group,
     measured,
     measured_by_group,
     wilson,
@@ -37,6 +35,7 @@ from linkage.standardise import standardise, tokenise
 from warehouse.errors import DataError
 from warehouse.sites import SITES
 from warehouse.store import Store
+from warehouse.vocabulary import age_band_expr, ethnic_group_expr, normalise_sex_expr
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +90,10 @@ def _read(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Da
 
 def _groups(left: pl.DataFrame) -> pl.DataFrame:
     return left.with_columns(
-        ethnic_group(pl.col("ethnicity")).alias("ethnic_group"),
-        age_band(pl.col("birth_date"), pl.col("referral_date").fill_null(pl.col("birth_date"))).alias("age_band"),
-        pl.col("sex").cast(pl.Utf8).str.to_uppercase().replace({"1": "M", "2": "F", "MALE": "M", "FEMALE": "F"})
-        .fill_null("U").alias("sex_group"),
+        ethnic_group_expr(pl.col("ethnicity")).alias("ethnic_group"),
+        age_band_expr(pl.col("birth_date"), pl.col("referral_date").fill_null(pl.col("birth_date")),
+                      unborn=pl.col("dob_expected")).alias("age_band"),
+        normalise_sex_expr(pl.col("sex")).fill_null("U").alias("sex_group"),
         pl.col("referral_source").cast(pl.Utf8).str.to_lowercase().str.strip_chars()
         .is_in(list(CSC_REFERRAL)).fill_null(False).alias("must_link"),
     )

@@ -5,15 +5,14 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Literal
-
+from warehouse.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from warehouse.errors import ConfigError, did_you_mean
+from warehouse.scenarios import SCENARIOS
 
-ScenarioName = Literal[
-    "all_identifiers", "no_nhs_number", "names_dob", "dob_postcode_sex", "pseudonymised_tokens"
-]
-SCENARIO_NAMES: tuple[str, ...] = (
-    "all_identifiers", "no_nhs_number", "names_dob", "dob_postcode_sex", "pseudonymised_tokens"
+#: Every registered identifier-sharing scenario (the catalogue's one home is ``warehouse.scenarios``)
+#: whose encoding this package runs: in clear or as keyed hashes.
+SCENARIO_NAMES: tuple[str, ...] = tuple(
+    s.name for s in SCENARIOS.values() if s.encoding in ("clear", "keyed_hash")
 )
 
 
@@ -33,7 +32,9 @@ class LinkageSettings:
         scenarios: which identifier-sharing scenarios ``run_feasibility`` runs.
         store_pairs_min_probability: scored pairs below this probability are not stored
             (links are always stored).
-        suppress_below: counts under this are suppressed in site-facing output.
+        suppress_below: counts under this are suppressed in site-facing output (the policy itself,
+            symbol and legend, is :data:`warehouse.disclosure.DEFAULT_POLICY`; see
+            :attr:`disclosure_policy`).
         train_on_labels: with clerical labels, re-score pairs with a classifier trained on them
             (supervised mode); by default labels only measure.
         max_pairs_per_record: a blocking rule that would produce more than this many pairs per
@@ -53,7 +54,7 @@ class LinkageSettings:
     seed: int = 42
     scenarios: tuple[str, ...] = SCENARIO_NAMES
     store_pairs_min_probability: float = 0.05
-    suppress_below: int = 6
+    suppress_below: int = DEFAULT_POLICY.suppress_max + 1
     max_pairs_per_record: float = 3.0
     train_on_labels: bool = False
 
@@ -72,12 +73,16 @@ class LinkageSettings:
         if self.u_sample_pairs < 1000:
             problems.append(f"u_sample_pairs={self.u_sample_pairs} must be at least 1000")
         for s in self.scenarios:
-            if s not in SCENARIO_NAMES:
-                problems.append(
-                    f"unknown scenario {s!r}; allowed: {', '.join(SCENARIO_NAMES)}{did_you_mean(s, SCENARIO_NAMES)}"
-                )
+            if s not in SCENARIOS:
+                allowed = SCENARIOS.names()
+                problems.append(f"unknown scenario {s!r}; allowed: {', '.join(allowed)}{did_you_mean(s, allowed)}")
         if problems:
             raise ConfigError("invalid linkage settings: " + "; ".join(problems))
+
+    @property
+    def disclosure_policy(self) -> DisclosurePolicy:
+        """The study's disclosure policy with this run's threshold."""
+        return replace(DEFAULT_POLICY, suppress_max=self.suppress_below - 1)
 
     def as_dict(self) -> dict[str, object]:
         """Plain JSON-ready form (stored with each linkage run)."""

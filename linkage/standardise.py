@@ -16,6 +16,8 @@ from pathlib import Path
 import jellyfish
 import polars as pl
 
+from warehouse.vocabulary import normalise_sex_expr
+
 #: The roles a record may carry; anything else is compared as generic text (``x_<name>``).
 ROLES: tuple[str, ...] = ("forename", "surname", "dob", "sex", "postcode", "nhs_number")
 
@@ -102,15 +104,13 @@ def date_text(expr: pl.Expr) -> pl.Expr:
 
 
 def clean_sex(expr: pl.Expr) -> pl.Expr:
-    """``m`` / ``f`` or null (unknown, not stated, indeterminate)."""
-    s = expr.cast(pl.Utf8).str.strip_chars().str.to_lowercase()
-    return (
-        pl.when(s.is_in(["m", "male", "1", "boy", "man"]))
-        .then(pl.lit("m"))
-        .when(s.is_in(["f", "female", "2", "girl", "woman"]))
-        .then(pl.lit("f"))
-        .otherwise(None)
-    )
+    """``m`` / ``f`` or null (not known, not stated, indeterminate: no evidence either way).
+
+    Derived from the warehouse's one sex mapping (:func:`warehouse.vocabulary.normalise_sex_expr`);
+    linkage keeps lower case so that a comparison never mistakes the code ``U`` for agreement.
+    """
+    code = normalise_sex_expr(expr)
+    return pl.when(code == "M").then(pl.lit("m")).when(code == "F").then(pl.lit("f")).otherwise(None)
 
 
 def clean_postcode(expr: pl.Expr) -> pl.Expr:
@@ -124,16 +124,6 @@ def clean_nhs(expr: pl.Expr) -> pl.Expr:
     s = expr.cast(pl.Utf8).str.replace_all(r"[^0-9]", "")
     filler = s.is_in([str(d) * 10 for d in range(10)])
     return pl.when((s.str.len_chars() == 10) & ~filler).then(s).otherwise(None)
-
-
-def nhs_number_valid(value: str | None) -> bool:
-    """Modulus 11 check of a ten-digit NHS number."""
-    if value is None or len(value) != 10 or not value.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(value[9])
 
 
 def _on_unique(df: pl.DataFrame, column: str, fn: Callable[[pl.Expr], pl.Expr], name: str) -> pl.Series:

@@ -29,7 +29,7 @@ def _write_json(path: Path, data: object) -> None:
 @click.option("--labels", type=click.Path(dir_okay=False, path_type=Path),
               help="A reviewed sample (label column filled in) to measure against when there is no truth.")
 @click.option("--train-on-labels", is_flag=True, help="Supervised mode: train on the clerical labels.")
-@click.option("--site-facing", is_flag=True, help="Suppress counts under 6 (and rates built on them) in --json.")
+@click.option("--site-facing", is_flag=True, help="Hide counts of 1-5 (and rates built on them) in --json, as [c].")
 def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample: int | None, out: Path | None,
              labels: Path | None, train_on_labels: bool, site_facing: bool) -> None:
     """Link every site's child records to its local authorities' CSC records under every
@@ -61,9 +61,9 @@ def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample
     if json_out:
         data = report.as_dict()
         if site_facing:
-            from linkage.evaluate import suppress
+            from linkage.evaluate import site_facing
 
-            data["metrics"] = [suppress(m, settings.suppress_below) for m in report.metrics]
+            data["metrics"] = site_facing(report.metrics, settings.disclosure_policy)
         _write_json(json_out, data)
     if review_sample is not None and out is not None:
         n = draw_review_sample(store, review_sample, out, settings=settings)

@@ -8,15 +8,15 @@ import polars as pl
 import pytest
 
 from linkage.evaluate import (
-    age_band,
     estimated,
-    ethnic_group,
     measured,
     measured_by_group,
-    suppress,
+    site_facing,
     wilson,
     with_gap,
 )
+from linkage.feasibility import _groups
+from warehouse.disclosure import SUPPRESSED
 
 LEFT = pl.DataFrame({"rid": ["a1", "a2", "a3", "a4", "a5", "a6"], "grp": ["G1", "G1", "G1", "G2", "G2", "G2"]})
 TRUTH = pl.DataFrame({"l_rid": ["a1", "a2", "a4", "a5"], "r_rid": ["r1", "r2", "r4", "r5"]})
@@ -64,19 +64,36 @@ def test_estimated_metrics_from_probabilities() -> None:
     assert m.true_matches is None and m.match_rate == pytest.approx(4 / 6)
 
 
-def test_suppression_of_small_counts() -> None:
-    row = measured("s", "sex", "F", n_records=40, links=5, linked_records=5, true_matches=5, true_positives=5).as_dict()
-    out = suppress(row)
-    assert out["links"] is None and out["recall"] is None and out["suppressed"] is True
-    assert out["n_records"] == 40
-    big = measured("s", "sex", "F", 40, 30, 30, 30, 29).as_dict()
-    assert suppress(big) == big
+def test_site_facing_output_uses_the_one_disclosure_engine() -> None:
+    rows = [{"site_id": "s1", **r.as_dict()} for r in (
+        measured("x", "all", "all", 40, 30, 30, 30, 29),
+        measured("x", "sex", "F", n_records=20, links=5, linked_records=5, true_matches=5, true_positives=5),
+        measured("x", "sex", "M", n_records=20, links=25, linked_records=20, true_matches=25, true_positives=24),
+    )]
+    out = {r["subgroup"]: r for r in site_facing(rows)}
+    f, m = out["F"], out["M"]
+    assert f["links"] == SUPPRESSED and f["recall"] == SUPPRESSED and f["precision_low"] == SUPPRESSED
+    assert str(f["n_records"]) == "20"                      # a count above 5 stays
+    # secondary suppression: M's links would give F's by subtraction from the overall row
+    assert m["links"] == SUPPRESSED and m["precision"] == SUPPRESSED
+    assert str(out["all"]["links"]) == "30"
+    assert not any(str(v) in {"1", "2", "3", "4", "5"} for r in out.values() for k, v in r.items()
+                   if k in ("links", "true_matches", "true_positives", "n_records"))
 
 
-def test_group_derivations() -> None:
-    df = pl.DataFrame({"e": ["WBRI", "APKN", "BCRB", "MWBC", "CHNE", "REFU", None],
-                       "dob": [date(2020, 1, 1), date(2019, 6, 1), None, date(2010, 1, 1), date(2024, 3, 1),
-                               date(2001, 1, 1), date(2008, 1, 1)]})
-    out = df.select(ethnic_group(pl.col("e")).alias("g"), age_band(pl.col("dob"), pl.lit(date(2024, 1, 1))).alias("a"))
-    assert out["g"].to_list() == ["White", "Asian", "Black", "Mixed", "Other", "Unknown", "Unknown"]
-    assert out["a"].to_list() == ["1-4", "1-4", "unborn", "10-15", "unborn", "18+", "16-17"]
+def test_group_derivations_come_from_the_warehouse_vocabulary() -> None:
+    df = pl.DataFrame({
+        "ethnicity": ["WBRI", "APKN", "BCRB", "MWBC", "CHNE", "REFU", None],
+        "birth_date": [date(2020, 1, 1), date(2019, 6, 1), None, date(2010, 1, 1), None, date(2001, 1, 1),
+                       date(2008, 1, 1)],
+        "dob_expected": [False, False, True, False, False, False, False],
+        "referral_date": [date(2024, 1, 1)] * 7,
+        "sex": ["1", "female", None, "M", "0", "f", "9"],
+        "referral_source": ["csc", "self", None, "CSC ", "la", "school", "social care"],
+    })
+    out = _groups(df)
+    assert out["ethnic_group"].to_list() == ["White", "Asian", "Black", "Mixed", "Other", "Not known", "Not known"]
+    # an expected date of birth is unborn; no date at all is "Not known"; adults get the warehouse's bands
+    assert out["age_band"].to_list() == ["1-4", "1-4", "unborn", "10-15", "Not known", "18-24", "16-17"]
+    assert out["sex_group"].to_list() == ["M", "F", "U", "M", "U", "F", "U"]
+    assert out["must_link"].to_list() == [True, False, False, True, True, False, True]

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from linkage.standardise import (
     canonical_name,
-    nhs_number_valid,
     phonetic,
     standardise,
     tokenise,
@@ -93,10 +92,19 @@ def test_nhs_number_digits_only_and_fillers_dropped() -> None:
     assert _one(nhs_number="12345")["nhs_number"] is None
 
 
-def test_nhs_number_check_digit() -> None:
-    assert nhs_number_valid("9434765919")
-    assert not nhs_number_valid("9434765918")
-    assert not nhs_number_valid(None)
+def test_sex_follows_the_warehouse_mapping_from_every_input_form() -> None:
+    from warehouse.vocabulary import normalise_sex
+    forms = ["M", "male", "1", "Girl", "F", "2", "0", "9", "U", "not stated", "x", "", None]
+    got = [_one(sex=v)["sex"] for v in forms]
+    # linkage keeps m / f and treats every "not known" form as missing (no evidence)
+    want = [{"M": "m", "F": "f"}.get(normalise_sex(v) or "") for v in forms]
+    assert got == want
+    assert got[:6] == ["m", "m", "m", "f", "f", "f"] and set(got[6:]) == {None}
+
+
+def test_no_check_digit_arithmetic_outside_the_warehouse() -> None:
+    import linkage.standardise as std
+    assert not hasattr(std, "nhs_number_valid")       # the one home is warehouse.identifiers
 
 
 @settings(max_examples=25, deadline=None)

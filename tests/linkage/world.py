@@ -10,6 +10,8 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
+from warehouse.identifiers import nhs_check_digit
+
 SYLLABLES = ("ka", "lo", "mi", "ren", "to", "sa", "vi", "dor", "pel", "nu", "ba", "zet", "qui", "fo", "har",
              "lin", "mo", "tas", "ve", "rid", "gal", "sen", "ot", "wy", "cra", "jel", "ush", "bri", "nol", "ex")
 ETHNICITY = ("WBRI", "WBRI", "WBRI", "WOTH", "APKN", "ABAN", "BAFR", "BCRB", "MWBC", "CHNE", "OOTH")
@@ -38,11 +40,10 @@ def _nhs(rng: np.random.Generator) -> str:
     while True:
         d = [int(x) for x in rng.integers(0, 10, 9)]
         d[0] = 4
-        total = sum(x * w for x, w in zip(d, range(10, 1, -1), strict=True))
-        check = 11 - total % 11
-        check = 0 if check == 11 else check
-        if check != 10:
-            return "".join(map(str, d)) + str(check)
+        body = "".join(map(str, d))
+        check = nhs_check_digit(body)
+        if check is not None:
+            return body + str(check)
 
 
 def make_world(n: int = 300, seed: int = 7, overlap: float = 0.7, error: float = 0.15,
