@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+
 from warehouse.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from warehouse.errors import ConfigError, did_you_mean
 from warehouse.scenarios import SCENARIOS
