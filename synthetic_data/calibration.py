@@ -18,8 +18,8 @@ from warehouse.errors import ConfigError, did_you_mean
 
 DEFAULTS_FILE = Path(__file__).with_name("calibration.toml")
 STATUSES = ("verified", "unverified", "design")
-_RATE_FIELDS = {f.name: f for f in dataclasses.fields(WorldSettings) if f.name not in ("seed", "children", "dirty",
-                                                                                        "sites")}
+_RATE_FIELDS = {f.name: f for f in dataclasses.fields(WorldSettings)
+                if f.name not in ("seed", "children", "dirty", "scale", "sites")}
 _SITE_FIELDS = {f.name: f for f in dataclasses.fields(SiteProfile) if f.name != "site_id"}
 
 
@@ -29,6 +29,11 @@ def _coerce(name: str, value: Any, default: Any, problems: list[str]) -> Any:
             problems.append(f"{name}: expected a list of {len(default)} numbers, got {value!r}")
             return default
         return tuple(float(v) for v in value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            problems.append(f"{name}: expected a word in quotes, got {value!r}")
+            return default
+        return value
     if isinstance(default, bool) or not isinstance(value, int | float) or isinstance(value, bool):
         problems.append(f"{name}: expected a number, got {value!r}")
         return default

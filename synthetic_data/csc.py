@@ -11,6 +11,7 @@ sub-elements (assessment factors, disabilities, CPP reviews) are rendered to XML
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -54,87 +55,145 @@ class CinEpisodes:
     disabilities_xml: pl.Series  # <Disability> elements (null = no Disabilities element)
     da_factor: np.ndarray  # bool: a domestic-abuse factor was recorded
     # an earlier episode in the same census year, closed after assessment (-1 / "" = none)
-    prev_referral: np.ndarray | None = None
-    prev_source: np.ndarray | None = None
-    prev_need: np.ndarray | None = None
-    prev_assess_start: np.ndarray | None = None
-    prev_assess_auth: np.ndarray | None = None
-    prev_closure: np.ndarray | None = None
-    prev_reason: np.ndarray | None = None
+    prev_referral: np.ndarray
+    prev_source: np.ndarray
+    prev_need: np.ndarray
+    prev_assess_start: np.ndarray
+    prev_assess_auth: np.ndarray
+    prev_closure: np.ndarray
+    prev_reason: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The LA children a CIN census covers, and the days it is drawn against."""
+
+    world: World
+    child: np.ndarray  # index into World.children
+    R: int
+    C0: int
+
+    @property
+    def n(self) -> int:
+        return len(self.child)
+
+    @property
+    def dob(self) -> np.ndarray:
+        return self.world.children.dob[self.child]
+
+    @property
+    def born(self) -> np.ndarray:
+        return self.dob >= 0
+
+    @property
+    def site_family(self) -> np.ndarray:
+        return self.world.families.site_id[self.world.children.family[self.child]] != ""
+
+    @property
+    def age(self) -> np.ndarray:
+        """Age in years at the reference date (-1 before birth)."""
+        return np.where(self.born, (self.R - self.dob) / YEAR, -1.0)
 
 
 def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     """Draw one CIN episode for each LA child, consistent with the family's site referral."""
     s = world.settings
-    R = day(s.reference_date)
-    C0 = day(s.census_start)
-    K, F = world.children, world.families
-    child = np.flatnonzero(K.in_la)
-    n = len(child)
-    fam = K.family[child]
-    dob = K.dob[child]
-    edd = K.edd[child]
-    born = dob >= 0
-    site_fam = F.site_id[fam] != ""
+    fr = _Frame(world, np.flatnonzero(world.children.in_la), day(s.reference_date), day(s.census_start))
+    r = _referral_dates(fr, rng)
+    nfa = (~fr.site_family) & (r >= fr.C0) & (rng.random(fr.n) < 0.06)
+    source = _choice(rng, ref.REFERRAL_SOURCES_CIN, fr.n)
+    prev = _previous_episode(fr, r, rng)
+    a_start, a_auth = _assessment_dates(fr, r, nfa, rng)
+    authorised = a_auth >= 0
+    factors, da, any_factor = _assessment_factors(fr, authorised, int((prev["prev_assess_auth"] >= 0).sum()), rng)
+    need = np.where(nfa, "", np.where(da, "N1", _choice(rng, ref.PRIMARY_NEED, fr.n))).astype(object)
+    cpp = _child_protection(fr, a_start, authorised & any_factor, rng)
+    plan = _cin_plan(fr, a_auth, authorised & (cpp["cpp_start"] < 0), rng)
+    closure, reason = _closure(fr, r, nfa, authorised, a_start, a_auth, cpp, plan, rng)
+    return CinEpisodes(
+        child=fr.child, referral=r, source=source, need=need, closure=closure, closure_reason=reason, nfa=nfa,
+        assess_start=a_start, assess_auth=a_auth, factors_xml=factors, **plan, **cpp,
+        disabilities_xml=_disabilities(fr, rng), da_factor=da, **prev,
+    )
 
-    # ---- referral date: family-level draw, then clipped per child
+
+def _referral_dates(fr: _Frame, rng: np.random.Generator) -> np.ndarray:
+    """Family-level referral (site families: 0-180 days before the site's), clipped to each child's birth."""
+    F, K = fr.world.families, fr.world.children
     nf = len(F)
-    fam_ref = np.where(F.site_id != "", F.referral - rng.integers(0, 180, nf), R - rng.integers(0, int(2.5 * YEAR), nf))
-    r = fam_ref[fam]
-    birth = np.where(born, dob, edd)
-    born_after_site_ref = born & site_fam & (edd >= 0)
-    lower = np.where(born & ~born_after_site_ref, dob, birth - 270)
-    lower = np.maximum(lower, R - int(4 * YEAR))
-    r = np.clip(r, lower, R)
+    fam_ref = np.where(F.site_id != "", F.referral - rng.integers(0, 180, nf),
+                       fr.R - rng.integers(0, int(2.5 * YEAR), nf))
+    r = fam_ref[K.family[fr.child]]
+    edd = K.edd[fr.child]
+    birth = np.where(fr.born, fr.dob, edd)
+    born_after_site_ref = fr.born & fr.site_family & (edd >= 0)
+    lower = np.maximum(np.where(fr.born & ~born_after_site_ref, fr.dob, birth - 270), fr.R - int(4 * YEAR))
+    r = np.clip(r, lower, fr.R)
     # unborn children (no DOB yet): referral within 40 weeks of the expected date (rule 8606)
-    r = np.where(~born, np.clip(r, np.maximum(edd - 270, R - 250), R), r)
+    return np.where(~fr.born, np.clip(r, np.maximum(edd - 270, fr.R - 250), fr.R), r)
 
-    nfa = (~site_fam) & (r >= C0) & (rng.random(n) < 0.06)
-    source = _choice(rng, ref.REFERRAL_SOURCES_CIN, n)
 
-    # ---- assessment and factors (factors only on an authorised assessment: rule 8614)
-    a_start = np.minimum(r + rng.integers(0, 11, n), R)
-    a_auth = a_start + rng.integers(5, 46, n)
-    authorised = ~nfa & (a_auth <= R)
-    a_start = np.where(nfa, -1, a_start)
-    a_auth = np.where(authorised, a_auth, -1)
+def _assessment_dates(fr: _Frame, r: np.ndarray, nfa: np.ndarray, rng: np.random.Generator
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Start 0-10 days after referral, authorised 5-45 days later (-1 when NFA or not yet authorised)."""
+    a_start = np.minimum(r + rng.integers(0, 11, fr.n), fr.R)
+    a_auth = a_start + rng.integers(5, 46, fr.n)
+    authorised = ~nfa & (a_auth <= fr.R)
+    return np.where(nfa, -1, a_start), np.where(authorised, a_auth, -1)
 
-    p_da = np.where(site_fam, 1.0, s.p_factor_domestic_abuse)
-    da = authorised & (rng.random(n) < p_da)
-    da_code = _choice(rng, dict(zip(DA_CODES, s.da_factor_split, strict=True)), n)
-    mh = authorised & (rng.random(n) < s.p_factor_mental_health)
-    age_ref = np.where(born, (R - dob) / YEAR, -1.0)
+
+def decoy_da_probability(target: float, site_assessments: int, decoy_assessments: int, earlier: int) -> float:
+    """The DA-factor probability for decoy assessments that makes the share over *all* assessments ``target``.
+
+    Site families always have the factor (all four are DA services, calibration §11.1) and an
+    earlier closed episode's assessment never has it, so decoys take what is left:
+    ``(target x all - site) / decoys``, within 0-1.
+
+    Example: ``decoy_da_probability(0.5, 100, 900, 0)`` -> 0.444...
+    """
+    if decoy_assessments <= 0:
+        return target
+    wanted = target * (site_assessments + decoy_assessments + earlier) - site_assessments
+    return float(min(1.0, max(0.0, wanted / decoy_assessments)))
+
+
+def _assessment_factors(fr: _Frame, authorised: np.ndarray, earlier: int, rng: np.random.Generator
+                        ) -> tuple[pl.Series, np.ndarray, np.ndarray]:
+    """Factors at assessment (only on an authorised one: rule 8614); returns the XML, DA and any-factor flags."""
+    s = fr.world.settings
+    site = fr.site_family
+    p_decoy = decoy_da_probability(s.p_factor_domestic_abuse, int((authorised & site).sum()),
+                                   int((authorised & ~site).sum()), earlier)
+    da = authorised & (rng.random(fr.n) < np.where(site, 1.0, p_decoy))
+    da_code = _choice(rng, dict(zip(DA_CODES, s.da_factor_split, strict=True)), fr.n)
+    mh = authorised & (rng.random(fr.n) < s.p_factor_mental_health)
     options = [(da & (da_code == c), f"<AssessmentFactors>{c}</AssessmentFactors>") for c in DA_CODES]
     options.append((mh, "<AssessmentFactors>4B</AssessmentFactors>"))
     any_factor = da | mh
+    age = fr.age
     for code, p in ref.OTHER_FACTORS.items():
-        eligible = authorised.copy()
-        if code == "4A":
-            eligible &= age_ref > 8
-        elif code in ("11A", "13A", "15A", "10A"):
-            eligible &= age_ref > 10
-        m = eligible & (rng.random(n) < p)
+        eligible = authorised & (age > 8 if code == "4A" else age > 10 if code in ("11A", "13A", "15A", "10A")
+                                 else True)
+        m = eligible & (rng.random(fr.n) < p)
         any_factor |= m
         options.append((m, f"<AssessmentFactors>{code}</AssessmentFactors>"))
     options.append((authorised & ~any_factor, "<AssessmentFactors>21</AssessmentFactors>"))
-    factors = joined(options)
-    need = np.where(nfa, "", np.where(da, "N1", _choice(rng, ref.PRIMARY_NEED, n))).astype(object)
+    return joined(options), da, any_factor
 
-    # ---- section 47 and child protection plan (CPP starts on the ICPC date, a weekday)
-    la = F.la_code[fam]
-    cpp_p = np.where(site_fam, 0.30, s.p_cpp_given_cin)
-    want_cpp = authorised & any_factor & (rng.random(n) < cpp_p)
+
+def _child_protection(fr: _Frame, a_start: np.ndarray, eligible: np.ndarray, rng: np.random.Generator
+                      ) -> dict[str, Any]:
+    """Section 47, ICPC and plan (the CPP starts on the ICPC date, a weekday), categories and reviews."""
+    s, n, R = fr.world.settings, fr.n, fr.R
+    la = fr.world.families.la_code[fr.world.children.family[fr.child]]
+    want = eligible & (rng.random(n) < np.where(fr.site_family, 0.30, s.p_cpp_given_cin))
     s47 = np.minimum(a_start + rng.integers(0, 6, n), R)
     target = next_weekday(s47 + 21)
     icpc = next_weekday(s47 + rng.integers(8, 21, n))
-    cpp = want_cpp & (icpc <= R) & (target <= R)
-    s47_start = np.where(cpp, s47, -1)
-    s47_target = np.where(cpp, target, -1)
-    icpc = np.where(cpp, icpc, -1)
-    cpp_start = icpc.copy()
+    cpp = want & (icpc <= R) & (target <= R)
+    cpp_start = np.where(cpp, icpc, -1)
     cpp_len = rng.integers(60, 420, n)
     cpp_closed = cpp & (rng.random(n) < 0.45) & (cpp_start + cpp_len <= R)
-    cpp_end = np.where(cpp_closed, cpp_start + cpp_len, -1)
     initial = np.empty(n, dtype=object)
     brad = la == "380"
     initial[~brad] = _choice(rng, ref.CPP_CATEGORY, int((~brad).sum()))
@@ -142,9 +201,18 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     latest = np.where(rng.random(n) < 0.9, initial, _choice(rng, ref.CPP_CATEGORY, n)).astype(object)
     # the liia-tools 2024 XSD types NumberOfPreviousCPP as xs:positiveInteger, so it is never 0 here
     previous = rng.choice(np.array(["1", "2", "3"], dtype=object), size=n, p=[0.78, 0.17, 0.05])
-    # reviews: 3 months after the start, then every 6 months, before the end and by the reference date
-    review_cols: dict[str, pl.Series] = {}
-    last_review = np.full(n, -1, dtype=np.int64)
+    cpp_end = np.where(cpp_closed, cpp_start + cpp_len, -1)
+    reviews, last_review = _reviews(cpp, cpp_start, cpp_end, R)
+    return {"s47_start": np.where(cpp, s47, -1), "s47_target": np.where(cpp, target, -1), "icpc": cpp_start.copy(),
+            "cpp_start": cpp_start, "cpp_end": cpp_end, "cpp_initial": initial, "cpp_latest": latest,
+            "cpp_previous": previous, "reviews_xml": reviews, "_last_review": last_review}
+
+
+def _reviews(cpp: np.ndarray, cpp_start: np.ndarray, cpp_end: np.ndarray, R: int) -> tuple[pl.Series, np.ndarray]:
+    """Reviews 3 months after the start, then every 6 months, before the end and by the reference date."""
+    n = len(cpp)
+    cols: dict[str, pl.Series] = {}
+    last = np.full(n, -1, dtype=np.int64)
     on_plan = np.flatnonzero(cpp)  # reviews are rendered for these rows only
     stop = np.where(cpp_end >= 0, cpp_end, R + 1)
     k = 0
@@ -153,39 +221,51 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
         ok = cpp & (d < stop) & (d <= R)
         if not ok.any():
             break
-        review_cols[f"r{k}"] = date_series(f"r{k}", np.where(ok, d, -1)[on_plan])
-        last_review = np.where(ok, d, last_review)
+        cols[f"r{k}"] = date_series(f"r{k}", np.where(ok, d, -1)[on_plan])
+        last = np.where(ok, d, last)
         k += 1
-    reviews = sparse(on_plan, n, pl.DataFrame(review_cols).select(
-        concat([el("CPPreviewDate", pl.col(c)) for c in review_cols])).to_series()
-        if review_cols else pl.Series([], dtype=pl.Utf8))
+    xml = (pl.DataFrame(cols).select(concat([el("CPPreviewDate", pl.col(c)) for c in cols])).to_series()
+           if cols else pl.Series([], dtype=pl.Utf8))
+    return sparse(on_plan, n, xml), last
 
-    # ---- CIN plan (never alongside a CPP)
-    plan = authorised & ~cpp & (rng.random(n) < 0.40)
-    plan_start = np.where(plan, np.minimum(a_auth + rng.integers(0, 15, n), R), -1)
-    plan_len = rng.integers(30, 300, n)
-    plan_closed = plan & (rng.random(n) < 0.5) & (plan_start + plan_len <= R)
-    plan_end = np.where(plan_closed, plan_start + plan_len, -1)
 
-    # ---- closure: only when nothing is still open; inside the census year; after every activity
-    still_open = (cpp & (cpp_end < 0)) | (plan & (plan_end < 0)) | (~nfa & ~authorised)
-    last = np.maximum.reduce([r, a_start, a_auth, s47_start, s47_target, icpc, cpp_start, cpp_end,
-                              plan_start, plan_end, last_review])
+def _cin_plan(fr: _Frame, a_auth: np.ndarray, eligible: np.ndarray, rng: np.random.Generator
+              ) -> dict[str, np.ndarray]:
+    """A CIN plan for 40% of authorised assessments without a CPP (never alongside one)."""
+    n = fr.n
+    plan = eligible & (rng.random(n) < 0.40)
+    start = np.where(plan, np.minimum(a_auth + rng.integers(0, 15, n), fr.R), -1)
+    length = rng.integers(30, 300, n)
+    closed = plan & (rng.random(n) < 0.5) & (start + length <= fr.R)
+    return {"plan_start": start, "plan_end": np.where(closed, start + length, -1)}
+
+
+def _closure(fr: _Frame, r: np.ndarray, nfa: np.ndarray, authorised: np.ndarray, a_start: np.ndarray,
+             a_auth: np.ndarray, cpp: dict[str, Any], plan: dict[str, np.ndarray], rng: np.random.Generator
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Closure only when nothing is open, inside the census year, after every activity; its reason."""
+    n = fr.n
+    on_cpp, on_plan = cpp["cpp_start"] >= 0, plan["plan_start"] >= 0
+    still_open = (on_cpp & (cpp["cpp_end"] < 0)) | (on_plan & (plan["plan_end"] < 0)) | (~nfa & ~authorised)
+    last = np.maximum.reduce([r, a_start, a_auth, cpp["s47_start"], cpp["s47_target"], cpp["icpc"],
+                              cpp["cpp_start"], cpp["cpp_end"], plan["plan_start"], plan["plan_end"],
+                              cpp.pop("_last_review")])
     want_close = nfa | (~still_open & (rng.random(n) < 0.55))
-    closure = np.maximum(last + rng.integers(0, 30, n), C0)
-    close = (want_close & (closure <= R)) | nfa
-    closure = np.where(nfa, np.maximum(r, C0), closure)
+    closure = np.maximum(last + rng.integers(0, 30, n), fr.C0)
+    close = (want_close & (closure <= fr.R)) | nfa
+    closure = np.where(nfa, np.maximum(r, fr.C0), closure)
     closure = np.where(close, closure, -1)
-    assessed_only = close & authorised & ~cpp & ~plan
-    reason = np.where(~close, "",
-                      np.where(nfa, "RC7",
-                               np.where(assessed_only, np.where(rng.random(n) < 0.6, "RC8", "RC9"),
-                                        _choice(rng, {"RC7": 0.85, "RC3": 0.05, "RC4": 0.04, "RC5": 0.04,
-                                                      "RC6": 0.02}, n)))).astype(object)
-    young = ~born | (age_ref < 16)
-    reason = np.where((reason == "RC6") & young, "RC7", reason).astype(object)
+    assessed_only = close & authorised & ~on_cpp & ~on_plan
+    other = _choice(rng, {"RC7": 0.85, "RC3": 0.05, "RC4": 0.04, "RC5": 0.04, "RC6": 0.02}, n)
+    reason = np.where(~close, "", np.where(nfa, "RC7", np.where(
+        assessed_only, np.where(rng.random(n) < 0.6, "RC8", "RC9"), other))).astype(object)
+    young = ~fr.born | (fr.age < 16)
+    return closure, np.where((reason == "RC6") & young, "RC7", reason).astype(object)
 
-    # ---- disabilities (8540: required when born and not NFA; NONE never combined; no duplicates)
+
+def _disabilities(fr: _Frame, rng: np.random.Generator) -> pl.Series:
+    """Rule 8540: required when born and not NFA; NONE never combined; no duplicates."""
+    n = fr.n
     codes = np.array(ref.DISABILITY_CODES, dtype=object)
     nc = len(codes)
     has_dis = rng.random(n) < 0.15
@@ -196,11 +276,14 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     one = [f"<Disability>{c}</Disability>" for c in codes]
     combos = ["<Disability>NONE</Disability>", *one, *(a + b for a in one for b in one)]
     which = np.where(has_dis, 1 + np.where(two, nc + c1 * nc + c2, c1), 0)
-    dis = pick(combos, np.where(born, which, -1))
+    return pick(combos, np.where(fr.born, which, -1))
 
-    # ---- an earlier, closed episode in the same census year (no overlap: rules 8815/8820)
+
+def _previous_episode(fr: _Frame, r: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """An earlier, closed episode in the same census year (no overlap: rules 8815/8820)."""
+    n, C0, born, dob = fr.n, fr.C0, fr.born, fr.dob
     room = (r - np.maximum(C0, np.where(born, dob, r))) >= 70
-    prev = room & (rng.random(n) < s.p_second_cin_episode)
+    prev = room & (rng.random(n) < fr.world.settings.p_second_cin_episode)
     p_ref = np.maximum(C0, np.where(born, dob, C0)) + (rng.random(n) * np.maximum(r - 60 - C0, 1)).astype(np.int64)
     p_ref = np.minimum(p_ref, r - 60)
     p_as = p_ref + rng.integers(0, 6, n)
@@ -208,13 +291,12 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     p_close = np.minimum(p_auth + rng.integers(0, 20, n), r - 1)
     ok = prev & (p_ref >= C0) & (p_close >= p_auth)
     p_ref, p_as, p_auth, p_close = (np.where(ok, x, -1) for x in (p_ref, p_as, p_auth, p_close))
-    p_reason = np.where(ok, np.where(rng.random(n) < 0.6, "RC8", "RC9"), "").astype(object)
-    p_source = _choice(rng, ref.REFERRAL_SOURCES_CIN, n)
-    p_need = np.where(ok, _choice(rng, ref.PRIMARY_NEED, n), "").astype(object)
-
-    return CinEpisodes(child, r, source, need, closure, reason, nfa, a_start, a_auth, factors, plan_start,
-                       plan_end, s47_start, s47_target, icpc, cpp_start, cpp_end, initial, latest, previous,
-                       reviews, dis, da, p_ref, p_source, p_need, p_as, p_auth, p_close, p_reason)
+    return {
+        "prev_referral": p_ref, "prev_assess_start": p_as, "prev_assess_auth": p_auth, "prev_closure": p_close,
+        "prev_reason": np.where(ok, np.where(rng.random(n) < 0.6, "RC8", "RC9"), "").astype(object),
+        "prev_source": _choice(rng, ref.REFERRAL_SOURCES_CIN, n),
+        "prev_need": np.where(ok, _choice(rng, ref.PRIMARY_NEED, n), "").astype(object),
+    }
 
 
 @dataclass

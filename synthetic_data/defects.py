@@ -66,9 +66,12 @@ def _future(extract_day: np.datetime64, rng: np.random.Generator, fmt: str) -> s
     return pl.select(pl.lit(str(d)).str.to_date().dt.strftime(fmt)).item()
 
 
-def inject_defects(files: list, settings: WorldSettings) -> pl.DataFrame:
-    """Alter ``files`` (``world.DropFile`` objects) in place and return the defects table."""
-    rng = np.random.default_rng(np.random.SeedSequence(settings.seed).spawn(6)[5])
+def inject_defects(files: list, settings: WorldSettings, rng: np.random.Generator) -> pl.DataFrame:
+    """Alter ``files`` (``world.DropFile`` objects) in place and return the defects table.
+
+    ``rng`` is the drop's own defects stream (``world.Streams.defects``): the injector draws from
+    nothing else, so it does not depend on how many streams the rest of the generator uses.
+    """
     extract = np.datetime64(settings.extract_date.isoformat())
     out: list[Defect] = []
     # ids that outcome files refer to: a people row that cannot be parsed would orphan them

@@ -1,10 +1,11 @@
 """The true world: families, children and parents, drawn vectorised with numpy.
 
-Dates are integer day numbers (days since 1970-01-01) until the writers format them. Two kinds
-of family are drawn: *site families* (seen by one of the four services; some known to children's
-social care) and *decoy families* (the rest of each LA's children-in-need population, seen by no
-service). Every LA child (site-known or decoy) appears in that LA's CSC files; site children not
-known to CSC appear only in the site's files.
+Dates are integer day numbers (``synthetic_data.dates``) until the writers format them. Families
+are drawn in :mod:`synthetic_data.families` (site families at the sites' own yearly flows, decoy
+families for the rest of each LA's children-in-need population); this module sizes the world,
+gives every family an ethnicity, names, a postcode and parents, and every child its identifiers.
+Every LA child (site-known or decoy) appears in that LA's CSC files; site children not known to
+CSC appear only in the site's files.
 """
 
 from __future__ import annotations
@@ -17,14 +18,25 @@ import polars as pl
 
 from synthetic_data import reference as ref
 from synthetic_data.dates import EPOCH, YEAR, day
-from synthetic_data.names import NamePools, group_index
-from synthetic_data.settings import SiteProfile, WorldSettings
-from warehouse.identifiers import (
-    UPN_ALPHABET,
-    nhs_check_digits_vec,
-    weighted_digit_sum,
+from synthetic_data.ethnicity import cin_ethnicity_distribution
+from synthetic_data.families import (
+    Calendar,
+    Part,
+    concat_parts,
+    decoy_age_target,
+    decoy_age_weights,
+    draw_decoy_families,
+    draw_site_families,
+    keep_first_families,
 )
-from warehouse.sites import LOCAL_AUTHORITIES, SITES
+from synthetic_data.names import NamePools, group_index
+from synthetic_data.settings import WorldSettings
+from warehouse.identifiers import UPN_ALPHABET, nhs_check_digits_vec, upn_check_letters_vec
+from warehouse.sites import LOCAL_AUTHORITIES
+
+MIN_DECOYS_PER_LA = 3
+_UPN_LETTER_INDEX = np.full(128, -1, dtype=np.int64)
+_UPN_LETTER_INDEX[[ord(c) for c in UPN_ALPHABET]] = np.arange(len(UPN_ALPHABET))  # so even a 100-child world has CSC files for every LA
 
 
 @dataclass
@@ -75,6 +87,24 @@ class Children:
         return len(self.family)
 
 
+@dataclass(frozen=True)
+class WorldSize:
+    """How big the world is and why: the sites' flows and the LA populations."""
+
+    scale: str  # "children" or "real"
+    children_requested: int
+    site_flow_scale: float  # 1.0 = the sites' own flows; below 1 when the world was too small to hold them
+    la_targets: dict[str, int]  # decoy children per LA
+
+    def note(self) -> str:
+        """One line for people: the flows' basis."""
+        if self.site_flow_scale >= 1.0:
+            return "site flows at the sites' own yearly volumes"
+        return (f"site flows scaled to {self.site_flow_scale:.0%} of the sites' yearly volumes: "
+                f"--children {self.children_requested:,} is too small to hold them (use more children "
+                "or --scale real)")
+
+
 @dataclass
 class World:
     """The full true world."""
@@ -84,12 +114,17 @@ class World:
     children: Children
     adult_nhs: dict[str, np.ndarray]  # "mother"/"father" -> NHS number per family (None if missing)
     nhs_shortfall: int
+    size: WorldSize | None = None
 
 
-def _choice(rng: np.random.Generator, options: dict[str, float] | tuple, n: int) -> np.ndarray:
+def choice(rng: np.random.Generator, options: dict[str, float], n: int) -> np.ndarray:
+    """``n`` keys of ``options`` drawn with the given (unnormalised) weights."""
     keys = np.array(list(options), dtype=object)
     p = np.array(list(options.values()), dtype=float)
     return keys[rng.choice(len(keys), size=n, p=p / p.sum())]
+
+
+_choice = choice  # the name other modules of this package used
 
 
 def la_weights() -> dict[str, float]:
@@ -97,22 +132,15 @@ def la_weights() -> dict[str, float]:
     return {c: ref.LA_CHILD_POPULATION[c] * ref.LA_CIN_MULTIPLIER[c] for c in LOCAL_AUTHORITIES}
 
 
-def child_ethnicity_distribution(la_code: str, settings: WorldSettings) -> dict[str, float]:
-    """LA all-age ethnicity shifted towards minority groups for children, plus REFU/NOBT (calibration §2)."""
-    base = dict(ref.LA_ETHNICITY[la_code])
-    total = sum(base.values())
-    wbri = base["WBRI"] / total
-    other = 1.0 - wbri
-    shifted_other = min(other * settings.child_diversity_shift, 0.95)
-    out = {"WBRI": 1.0 - shifted_other}
-    for k, v in base.items():
-        if k != "WBRI":
-            out[k] = v / total / other * shifted_other
-    known = 1.0 - settings.p_ethnicity_not_known
-    out = {k: v * known for k, v in out.items()}
-    out["REFU"] = settings.p_ethnicity_not_known * 0.4
-    out["NOBT"] = settings.p_ethnicity_not_known * 0.6
-    return out
+def real_world_children() -> int:
+    """Children in need across the seven LAs at their real sizes (``--scale real``)."""
+    return sum(ref.LA_CIN_COUNT[c] for c in LOCAL_AUTHORITIES)
+
+
+def calendar(settings: WorldSettings) -> Calendar:
+    """The reference day, the last allowed due date and the twin rate of ``settings``."""
+    return Calendar(day(settings.reference_date), day(date(settings.census_year, 12, 31)),
+                    settings.p_multiple_birth)
 
 
 def random_postcodes(rng: np.random.Generator, la_codes: np.ndarray) -> np.ndarray:
@@ -133,7 +161,119 @@ def random_postcodes(rng: np.random.Generator, la_codes: np.ndarray) -> np.ndarr
     l2 = rng.integers(0, nl, n)
     # " 1AB" for every sector and letter pair, so each postcode is one string addition
     inward = np.array([f" {s}{a}{b}" for s in "123456789" for a in letters for b in letters], dtype=object)
-    return district + inward[(sector * nl + l1) * nl + l2]
+    return np.asarray(district + inward[(sector * nl + l1) * nl + l2], dtype=object)
+
+
+# ------------------------------------------------------------------------------ sizing the world
+
+
+def _site_families(rng: np.random.Generator, settings: WorldSettings, cal: Calendar
+                   ) -> tuple[list[Part], list[Part]]:
+    fam_parts, kid_parts = [], []
+    for profile in settings.sites:
+        fam, kids = draw_site_families(rng, profile, settings, cal)
+        fam_parts.append(fam)
+        kid_parts.append(kids)
+    return fam_parts, kid_parts
+
+
+def _fit_site_flows(fam_parts: list[Part], kid_parts: list[Part], budget: int
+                    ) -> tuple[list[Part], list[Part], float]:
+    """Keep the sites' flows whole when they fit in ``budget`` children, else the same share of each."""
+    produced = sum(len(k["family"]) for k in kid_parts)
+    if produced <= budget:
+        return fam_parts, kid_parts, 1.0
+    scale = budget / produced
+    kept = [keep_first_families(f, k, int(np.ceil(len(f["la_code"]) * scale)))
+            for f, k in zip(fam_parts, kid_parts, strict=True)]
+    return [f for f, _ in kept], [k for _, k in kept], scale
+
+
+def _known_site_children(fam: Part, kids: Part) -> dict[str, np.ndarray]:
+    return {k: v[fam["known"][kids["family"]]] for k, v in kids.items()}
+
+
+def _la_targets(rng: np.random.Generator, settings: WorldSettings, fam: Part, kids: Part) -> dict[str, int]:
+    """Decoy children per LA: the LAs' real CIN counts less their known site children, or a share of --children."""
+    codes = sorted(LOCAL_AUTHORITIES)
+    if settings.scale == "real":
+        known = fam["la_code"][kids["family"][fam["known"][kids["family"]]]]
+        in_la = {c: int((known == c).sum()) for c in codes}
+        return {c: max(MIN_DECOYS_PER_LA, ref.LA_CIN_COUNT[c] - in_la[c]) for c in codes}
+    n_decoy = max(0, settings.children - len(kids["family"]))
+    spare = max(0, n_decoy - MIN_DECOYS_PER_LA * len(codes))
+    w = la_weights()
+    p = np.array([w[c] for c in codes])
+    extra = rng.multinomial(spare, p / p.sum())
+    return {c: int(min(n_decoy, MIN_DECOYS_PER_LA) + e) for c, e in zip(codes, extra, strict=True)}
+
+
+def _draw_families(rng: np.random.Generator, settings: WorldSettings, cal: Calendar
+                   ) -> tuple[Part, Part, WorldSize]:
+    """Site families at their flows (fitted to the world when it is too small), then the decoys."""
+    fam_parts, kid_parts = _site_families(rng, settings, cal)
+    flow_scale = 1.0
+    if settings.scale == "children":
+        budget = int(settings.max_site_share * settings.children)
+        fam_parts, kid_parts, flow_scale = _fit_site_flows(fam_parts, kid_parts, budget)
+    site_fam, site_kids = concat_parts(fam_parts, kid_parts)
+    targets = _la_targets(rng, settings, site_fam, site_kids)
+    n_decoy = sum(targets.values())
+    weights = decoy_age_weights(cal, decoy_age_target(_known_site_children(site_fam, site_kids), n_decoy,
+                                                      cal.reference))
+    decoy_fam, decoy_kids = draw_decoy_families(rng, targets, weights, cal)
+    fam, kids = concat_parts([site_fam, decoy_fam], [site_kids, decoy_kids])
+    size = WorldSize(settings.scale, settings.children, flow_scale, targets)
+    return fam, kids, size
+
+
+# ------------------------------------------------------------------------------ people
+
+
+def _ethnicity_and_names(rng: np.random.Generator, F: Part, K: Part, s: WorldSettings, names: NamePools) -> None:
+    """Family ethnicity (fitted per LA), surnames, parents' forenames, postcode; children's sex and names."""
+    nf, nk = len(F["la_code"]), len(K["family"])
+    eth = np.empty(nf, dtype=object)
+    for code, idx in group_index(F["la_code"]):
+        eth[idx] = choice(rng, cin_ethnicity_distribution(code, s), len(idx))
+    fore_group = np.empty(nf, dtype=object)
+    sur_group = np.empty(nf, dtype=object)
+    for code, idx in group_index(eth):
+        fore_group[idx], sur_group[idx] = ref.NAME_GROUPS[code]
+    family_surname = names.surnames(rng, sur_group)
+    share = rng.random(nf) < s.p_parents_share_surname
+    mother_surname = np.where(share, family_surname, names.surnames(rng, sur_group))
+    F.update(ethnicity=eth, surname=family_surname, mother_surname=mother_surname, father_surname=family_surname)
+    F["mother_forename"] = names.forenames(rng, fore_group, np.full(nf, "F", dtype=object), adult=True)
+    F["father_forename"] = names.forenames(rng, fore_group, np.full(nf, "M", dtype=object), adult=True)
+    F["postcode"] = random_postcodes(rng, F["la_code"])
+    fam = K["family"]
+    born = K["dob"] >= 0
+    sex = np.where(born, choice(rng, {"M": ref.CIN_SEX[0], "F": ref.CIN_SEX[1], "U": ref.CIN_SEX[2]}, nk), "U")
+    K["sex"] = sex.astype(object)
+    K["forename"] = names.forenames(rng, fore_group[fam], K["sex"], adult=False)
+    use_mother = (~share[fam]) & (rng.random(nk) < s.p_child_has_mothers_surname)
+    fam_use_mother = np.zeros(nf, dtype=bool)  # siblings share a surname: decided per family
+    fam_use_mother[fam[use_mother]] = True
+    K["surname"] = np.where(fam_use_mother[fam], mother_surname[fam], family_surname[fam])
+
+
+def _parents_dates_of_birth(rng: np.random.Generator, F: Part, K: Part) -> None:
+    """Mother's age at the first birth (teenage mothers more often in Blackpool, Bradford, fbs), father's from hers."""
+    nf = len(F["la_code"])
+    fam = K["family"]
+    birthish = np.where(K["dob"] >= 0, K["dob"], K["edd"])
+    oldest_dob = np.full(nf, np.iinfo(np.int64).max)
+    np.minimum.at(oldest_dob, fam, birthish)
+    deprived = (F["la_code"] == "890") | (F["la_code"] == "380") | (F["site_id"] == "fbs")
+    teen = rng.random(nf) < np.where(deprived, 0.06, 0.025)
+    mother_age_first = np.where(teen, rng.uniform(16, 19.9, nf), np.clip(rng.normal(27, 5.5, nf), 18, 42))
+    F["mother_dob"] = (oldest_dob - mother_age_first * YEAR).astype(np.int64)
+    father = (F["mother_dob"] - np.clip(rng.normal(2.5, 4, nf), -5, 15) * YEAR).astype(np.int64)
+    F["father_dob"] = np.minimum(father, (oldest_dob - 16.5 * YEAR).astype(np.int64))  # at least 16 at the first birth
+
+
+# ------------------------------------------------------------------------------ identifiers
 
 
 def _nhs_pool(rng: np.random.Generator) -> np.ndarray:
@@ -162,149 +302,67 @@ class _NhsAllocator:
         return out
 
 
-def _family_sizes(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Children per family: 1 (0.48), 2 (0.28), 3 (0.14), 4 (0.07), 5 (0.03) (unverified, calibration §7.3)."""
-    return rng.choice(np.arange(1, 6), size=n, p=[0.48, 0.28, 0.14, 0.07, 0.03])
+def unique_numbers(rng: np.random.Generator, n: int, digits: int) -> np.ndarray:
+    """``n`` distinct numbers of at least ``digits`` digits (no leading zero), widening until the range holds 10n.
+
+    Example: ``unique_numbers(rng, 3, 5)`` -> three numbers in 10,000-99,999; a million of them
+    take seven digits instead of running out.
+    """
+    while 9 * 10 ** (digits - 1) < 10 * n:
+        digits += 1
+    low = 10 ** (digits - 1)
+    return np.asarray(rng.choice(9 * low, size=n, replace=False), dtype=np.int64) + low
 
 
-def _sample_index_age(rng: np.random.Generator, n: int) -> np.ndarray:
-    bands = ref.CIN_AGE_BANDS
-    b = rng.choice(len(bands), size=n, p=[x[2] for x in bands])
-    lo = np.array([x[0] for x in bands])[b]
-    hi = np.array([x[1] for x in bands])[b]
-    return lo + rng.random(n) * (hi - lo)
-
-
-def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePools) -> World:
-    """Draw the whole true world for ``settings``."""
-    s = settings
-    R = day(s.reference_date)
-    edd_max = day(date(s.census_year, 12, 31))
-    n_total = s.children
-    n_site_target = max(4, int(round(n_total * s.site_child_share)))
-
-    fam_parts: list[dict[str, np.ndarray]] = []
-    kid_parts: list[dict[str, np.ndarray]] = []
-    produced = 0
-
-    # ---------------------------------------------------------------- site families
-    weights = np.array([p.weight for p in s.sites])
-    per_site = np.maximum(1, np.round(weights / weights.sum() * n_site_target).astype(int))
-    for profile, target in zip(s.sites, per_site, strict=True):
-        fam, kids = _site_families(rng, profile, int(target), s, R, edd_max)
-        fam_parts.append(fam)
-        kid_parts.append(kids)
-        produced += len(kids["family"])
-
-    # ---------------------------------------------------------------- decoy families
-    n_decoy = max(0, n_total - produced)
-    lw = la_weights()
-    codes = np.array(sorted(lw), dtype=object)
-    p = np.array([lw[c] for c in codes])
-    if n_decoy:
-        n_fam = int(n_decoy / 1.4) + 20
-        sizes = _family_sizes(rng, n_fam)
-        la = codes[rng.choice(len(codes), size=n_fam, p=p / p.sum())]
-        # every LA gets a few families first, so even a 100-child world has CSC files for each LA
-        k = min(n_fam, 3 * len(codes))
-        la[:k] = np.resize(codes, k)
-        age0 = _sample_index_age(rng, n_fam)
-        fam, kids = _families_from_index(rng, la, sizes, age0, R, edd_max, s)
-        # keep whole families until exactly n_decoy children (the last family may lose its youngest-listed)
-        keep = np.arange(len(kids["family"])) < n_decoy
-        kids = {k: v[keep] for k, v in kids.items()}
-        n_fam = int(kids["family"].max()) + 1 if len(kids["family"]) else 0
-        fam = {"la_code": la[:n_fam]}
-        fam["site_id"] = np.full(n_fam, "", dtype=object)
-        fam["known"] = np.ones(n_fam, dtype=bool)
-        fam["referral"] = np.full(n_fam, -1, dtype=np.int64)
-        fam["harm_parent_on_site"] = np.zeros(n_fam, dtype=bool)
-        fam["victim_is_father"] = np.zeros(n_fam, dtype=bool)
-        kids["site_child"] = np.zeros(len(kids["family"]), dtype=bool)
-        fam_parts.append(fam)
-        kid_parts.append(kids)
-
-    # ---------------------------------------------------------------- concatenate
-    offsets = np.cumsum([0] + [len(f["la_code"]) for f in fam_parts])
-    for off, k in zip(offsets[:-1], kid_parts, strict=True):
-        k["family"] = k["family"] + off
-    F = {key: np.concatenate([f[key] for f in fam_parts]) for key in fam_parts[0]}
-    K = {key: np.concatenate([k[key] for k in kid_parts]) for key in kid_parts[0]}
-    nf, nk = len(F["la_code"]), len(K["family"])
-
-    # ---------------------------------------------------------------- ethnicity, names, postcodes
-    eth = np.empty(nf, dtype=object)
-    for code, idx in group_index(F["la_code"]):
-        eth[idx] = _choice(rng, child_ethnicity_distribution(code, s), len(idx))
-    fore_group = np.empty(nf, dtype=object)
-    sur_group = np.empty(nf, dtype=object)
-    for code, idx in group_index(eth):
-        fore_group[idx], sur_group[idx] = ref.NAME_GROUPS[code]
-    family_surname = names.surnames(rng, sur_group)
-    share = rng.random(nf) < s.p_parents_share_surname
-    mother_surname = np.where(share, family_surname, names.surnames(rng, sur_group))
-    F["ethnicity"] = eth
-    F["surname"] = family_surname
-    F["mother_surname"] = mother_surname
-    F["father_surname"] = family_surname
-    F["mother_forename"] = names.forenames(rng, fore_group, np.full(nf, "F", dtype=object), adult=True)
-    F["father_forename"] = names.forenames(rng, fore_group, np.full(nf, "M", dtype=object), adult=True)
-    F["postcode"] = random_postcodes(rng, F["la_code"])
-
-    fam = K["family"]
-    born = K["dob"] >= 0
-    sex = np.where(born, _choice(rng, {"M": ref.CIN_SEX[0], "F": ref.CIN_SEX[1], "U": ref.CIN_SEX[2]}, nk), "U")
-    K["sex"] = sex.astype(object)
-    K["forename"] = names.forenames(rng, fore_group[fam], K["sex"], adult=False)
-    use_mother = (~share[fam]) & (rng.random(nk) < s.p_child_has_mothers_surname)
-    # siblings share a surname: decide per family, not per child
-    fam_use_mother = np.zeros(nf, dtype=bool)
-    fam_use_mother[fam[use_mother]] = True
-    K["surname"] = np.where(fam_use_mother[fam], mother_surname[fam], family_surname[fam])
-    # twins share the first sibling's DOB already; give them distinct forenames (done by the draw)
-
-    # ---------------------------------------------------------------- parents' dates of birth
-    youngest_dob = np.full(nf, np.iinfo(np.int64).min)
-    birthish = np.where(born, K["dob"], K["edd"])
-    np.maximum.at(youngest_dob, fam, birthish)
-    oldest_dob = np.full(nf, np.iinfo(np.int64).max)
-    np.minimum.at(oldest_dob, fam, birthish)
-    teen = rng.random(nf) < np.where((F["la_code"] == "890") | (F["la_code"] == "380") | (F["site_id"] == "fbs"), 0.06, 0.025)
-    mother_age_first = np.where(teen, rng.uniform(16, 19.9, nf), np.clip(rng.normal(27, 5.5, nf), 18, 42))
-    F["mother_dob"] = (oldest_dob - mother_age_first * YEAR).astype(np.int64)
-    F["father_dob"] = (F["mother_dob"] - np.clip(rng.normal(2.5, 4, nf), -5, 15) * YEAR).astype(np.int64)
-    # father must be at least 16 at the oldest child's birth
-    F["father_dob"] = np.minimum(F["father_dob"], (oldest_dob - 16.5 * YEAR).astype(np.int64))
-
-    # ---------------------------------------------------------------- identifiers
-    nhs = _NhsAllocator(rng)
-    K["nhs"] = nhs.take(born)
-    adult_nhs = {"mother": nhs.take(F["site_id"] != ""),
-                 "father": nhs.take((F["site_id"] != "") & F["harm_parent_on_site"] | F["victim_is_father"])}
-
-    in_la = F["known"][fam]
-    K["in_la"] = in_la
+def _upn_identifiers(rng: np.random.Generator, F: Part, K: Part, s: WorldSettings, R: int) -> None:
+    nk = len(K["family"])
+    in_la, born = K["in_la"], K["dob"] >= 0
+    la = F["la_code"][K["family"]]
     age_ref = np.where(born, (R - K["dob"]) / YEAR, -1.0)
     p_upn = np.where(age_ref >= 5, s.p_upn_age5plus, np.where(age_ref >= 3, s.p_upn_age3to4, 0.0))
     has_upn = in_la & born & (rng.random(nk) < p_upn)
-    K["upn"] = _make_upns(rng, F["la_code"][fam], K["dob"], has_upn, temporary=False)
+    K["upn"] = _make_upns(rng, la, K["dob"], has_upn, temporary=False)
     has_former = has_upn & (rng.random(nk) < s.p_former_upn)
-    K["former_upn"] = _make_upns(rng, F["la_code"][fam], K["dob"], has_former, temporary=True)
+    K["former_upn"] = _make_upns(rng, la, K["dob"], has_former, temporary=True)
     unknown_old = np.array(["UN2", "UN3", "UN5"], dtype=object)[rng.integers(0, 3, nk)]
     K["upn_unknown"] = np.where(has_upn | ~in_la, "", np.where(age_ref < 5, "UN1", unknown_old)).astype(object)
 
+
+def _la_child_ids(rng: np.random.Generator, F: Part, K: Part) -> None:
+    nk = len(K["family"])
+    idx = np.flatnonzero(K["in_la"])
+    nums = rng.choice(10_000_000, size=len(idx), replace=False)  # 7 digits: room for 10 million LA children
     la_ids = np.full(nk, None, dtype=object)
-    idx = np.flatnonzero(in_la)
-    nums = rng.choice(10_000_000, size=len(idx), replace=False)
-    la_ids[idx] = int_strings(nums, 7, prefix=F["la_code"][fam[idx]])
-    K["la_child_id"] = la_ids
+    la_ids[idx] = int_strings(nums, 7, prefix=F["la_code"][K["family"][idx]])
     la_num = np.full(nk, -1, dtype=np.int64)
     la_num[idx] = nums
-    K["la_child_num"] = la_num
+    K["la_child_id"], K["la_child_num"] = la_ids, la_num
 
+
+def _identifiers(rng: np.random.Generator, F: Part, K: Part, s: WorldSettings, R: int
+                 ) -> tuple[dict[str, np.ndarray], int]:
+    """NHS numbers (children, then site adults), UPNs and LAchildIDs; returns adult NHS numbers and the shortfall."""
+    nhs = _NhsAllocator(rng)
+    K["nhs"] = nhs.take(K["dob"] >= 0)
+    on_site = F["site_id"] != ""
+    adult_nhs = {"mother": nhs.take(on_site),
+                 "father": nhs.take(on_site & F["harm_parent_on_site"] | F["victim_is_father"])}
+    K["in_la"] = F["known"][K["family"]]
+    _upn_identifiers(rng, F, K, s, R)
+    _la_child_ids(rng, F, K)
+    return adult_nhs, nhs.shortfall
+
+
+def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePools) -> World:
+    """Draw the whole true world for ``settings``: families, people, identifiers."""
+    cal = calendar(settings)
+    F, K, size = _draw_families(rng, settings, cal)
+    _ethnicity_and_names(rng, F, K, settings, names)
+    _parents_dates_of_birth(rng, F, K)
+    adult_nhs, shortfall = _identifiers(rng, F, K, settings, cal.reference)
     families = Families(**{k: F[k] for k in Families.__dataclass_fields__})
     children = Children(**{k: K[k] for k in Children.__dataclass_fields__})
-    return World(s, families, children, adult_nhs, nhs.shortfall)
+    return World(settings, families, children, adult_nhs, shortfall, size)
 
 
 def int_strings(values: np.ndarray, width: int, prefix: np.ndarray | str = "",
@@ -316,126 +374,29 @@ def int_strings(values: np.ndarray, width: int, prefix: np.ndarray | str = "",
     return np.asarray(pl.select(pl.concat_str(cols)).to_series().to_numpy(), dtype=object)  # no copy: already objects
 
 
-UPN_WEIGHTS = np.arange(2, 14, dtype=np.int64)  # the check letter weighs UPN characters 2-13 by 2..13
-
-
-def _weighted_parts(parts: list[tuple[np.ndarray, int]], weights: np.ndarray) -> np.ndarray:
-    """``weighted_digit_sum`` of numbers written as zero-padded parts ``(values, width)``, one lookup per part."""
-    total = np.zeros(len(parts[0][0]), dtype=np.int64)
-    pos = 0
-    for values, width in parts:
-        table = weighted_digit_sum(np.arange(10**width, dtype=np.int64), width, weights[pos:pos + width])
-        total += table[values]
-        pos += width
-    return total
-
-
 def _make_upns(rng: np.random.Generator, la: np.ndarray, dob: np.ndarray, mask: np.ndarray,
                temporary: bool) -> np.ndarray:
+    """UPNs (or temporary UPNs) for ``mask``: LA code, establishment, the year the child turned five, serial."""
     out = np.full(len(mask), None, dtype=object)
     idx = np.flatnonzero(mask)
     if not len(idx):
         return out
     u = rng.choice(10_000_000, size=len(idx), replace=False)
-    est = u // 1000
-    serial = u % 1000
-    birth_year = (EPOCH.year + dob[idx] / YEAR).astype(np.int64)
-    year2 = (birth_year + 5) % 100
+    est, serial = u // 1000, u % 1000
+    year2 = ((EPOCH.year + dob[idx] / YEAR).astype(np.int64) + 5) % 100
     la_int = la[idx].astype(np.int64)
     letters = np.array(list(UPN_ALPHABET), dtype=object)
     if temporary:
-        # temporary UPN: 11 digits then a letter from the 23-letter alphabet (value = its index, weight 13)
-        body11 = la_int * 10**8 + est * 10**4 + year2 * 100 + serial % 100
+        # 11 digits then a letter (value = its index, weight 13): the check over the digits with a 0 in
+        # the last place, plus 13 x the letter's index (the arithmetic lives in warehouse.identifiers)
         last = rng.integers(0, 23, len(idx))
-        digits = _weighted_parts([(la_int, 3), (est, 4), (year2, 2), (serial % 100, 2)], UPN_WEIGHTS)
-        check = letters[(digits + last * 13) % 23]
+        digits_only = upn_check_letters_vec(la_int, est, year2, (serial % 100) * 10)
+        partial = _UPN_LETTER_INDEX[np.asarray(digits_only, dtype="U1").view(np.uint32)]
+        check = letters[(partial + last * 13) % 23]
+        body11 = la_int * 10**8 + est * 10**4 + year2 * 100 + serial % 100
         out[idx] = int_strings(body11, 11, prefix=check, suffix=letters[last])
     else:
+        check = upn_check_letters_vec(la_int, est, year2, serial).astype(object)
         body12 = la_int * 10**9 + est * 10**5 + year2 * 10**3 + serial
-        check = letters[_weighted_parts([(la_int, 3), (est, 4), (year2, 2), (serial, 3)], UPN_WEIGHTS) % 23]
         out[idx] = int_strings(body12, 12, prefix=check)
     return out
-
-
-def _families_from_index(rng: np.random.Generator, la: np.ndarray, sizes: np.ndarray, age0: np.ndarray,
-                         R: int, edd_max: int, s: WorldSettings,
-                         referral: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Families with an index child of age ``age0`` years at day ``referral`` (default: the reference date).
-
-    Negative ages are unborn at that day. Older siblings are spaced 1.2-5 years apart; with
-    probability ``p_multiple_birth`` the second child is the index child's twin.
-    """
-    nf = len(la)
-    at = np.full(nf, R, dtype=np.int64) if referral is None else referral
-    unborn_at = age0 < 0
-    edd0 = np.where(unborn_at, at + (-age0 * YEAR).astype(np.int64), -1)
-    edd0 = np.where(unborn_at, np.clip(edd0, at + 1, edd_max), -1)
-    dob0 = np.where(unborn_at, -1, at - (age0 * YEAR).astype(np.int64))
-    # unborn at the site referral but born by the reference date
-    born_since = unborn_at & (edd0 <= R)
-    delivered = np.clip(edd0 + rng.integers(-14, 11, nf), at + 1, R)
-    dob0 = np.where(born_since, delivered, dob0)
-    edd_keep = np.where(unborn_at, edd0, -1)  # keep the EDD the site recorded
-
-    twin = rng.random(nf) < s.p_multiple_birth
-    sizes = np.where(twin & (sizes < 2), 2, sizes)
-    fam = np.repeat(np.arange(nf), sizes)
-    pos = np.arange(len(fam)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    gaps = rng.uniform(1.2, 5.0, len(fam)) * YEAR
-    gaps[pos == 0] = 0
-    is_twin = twin[fam] & (pos <= 1)
-    gaps[is_twin] = 0
-    # cumulative gap within family
-    cg = np.cumsum(gaps)
-    start = np.repeat(cg[np.cumsum(sizes) - sizes], sizes)
-    offset = (cg - start).astype(np.int64)
-    base = np.where(dob0[fam] >= 0, dob0[fam], edd0[fam])
-    kid_birth = base - offset
-    unborn = (dob0[fam] < 0) & (offset == 0)
-    dob = np.where(unborn, -1, kid_birth)
-    edd = np.where(offset == 0, edd_keep[fam], -1)
-    # drop siblings aged 18 or over at the reference date
-    keep = unborn | ((R - dob) < 17.99 * YEAR)
-    keep &= (dob <= R)
-    fam_d = {"la_code": la}
-    kids = {"family": fam[keep], "dob": dob[keep].astype(np.int64), "edd": edd[keep].astype(np.int64),
-            "is_twin": is_twin[keep], "_offset": offset[keep]}
-    return fam_d, kids
-
-
-def _site_families(rng: np.random.Generator, p: SiteProfile, target_children: int, s: WorldSettings,
-                   R: int, edd_max: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    site = SITES[p.site_id]
-    n_fam = max(1, int(target_children / 1.6) + 2)
-    las = np.array(site.la_codes, dtype=object)
-    lw = np.array([ref.LA_CHILD_POPULATION[c] * ref.LA_CIN_MULTIPLIER[c] for c in las])
-    la = las[rng.choice(len(las), size=n_fam, p=lw / lw.sum())]
-    referral = R - rng.integers(0, int(3 * YEAR), n_fam)
-    unborn = rng.random(n_fam) < p.p_unborn_at_referral
-    lo = max(p.min_age_years, 0.0)
-    age0 = np.where(unborn, -rng.uniform(0.05, 0.7, n_fam), rng.uniform(lo, p.max_age_years, n_fam))
-    # the index child is still under 18 on the reference date
-    age0 = np.minimum(age0, 17.9 - (R - referral) / YEAR)
-    sizes = _family_sizes(rng, n_fam)
-    fam, kids = _families_from_index(rng, la, sizes, age0, R, edd_max, s, referral)
-    # site children: in the site's age range at referral (unborn-at-referral index children count)
-    f = kids["family"]
-    age_at_ref = np.where(kids["dob"] >= 0, (referral[f] - kids["dob"]) / YEAR, -1.0)
-    is_index = kids["_offset"] == 0
-    in_range = (age_at_ref >= lo) & (age_at_ref <= p.max_age_years)
-    in_range |= is_index & (kids["edd"] >= 0) & (p.min_age_years < 0)
-    # never more site children than needed: trim whole families at the end
-    cum = np.cumsum(np.bincount(f[in_range], minlength=n_fam))
-    n_keep = int(np.searchsorted(cum, target_children) + 1)
-    n_keep = min(n_keep, n_fam)
-    keep_k = f < n_keep
-    kids = {k: v[keep_k] for k, v in kids.items()}
-    in_range = in_range[keep_k]
-    fam = {"la_code": la[:n_keep]}
-    fam["site_id"] = np.full(n_keep, p.site_id, dtype=object)
-    fam["known"] = rng.random(n_keep) < p.p_known_to_csc
-    fam["referral"] = referral[:n_keep].astype(np.int64)
-    fam["harm_parent_on_site"] = rng.random(n_keep) < p.p_harm_parent
-    fam["victim_is_father"] = rng.random(n_keep) < p.p_victim_father
-    kids["site_child"] = in_range
-    return fam, kids

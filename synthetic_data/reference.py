@@ -56,10 +56,36 @@ LA_CIN_MULTIPLIER: dict[str, float] = {
 LA_CLA_MULTIPLIER: dict[str, float] = {
     "213": 0.7, "207": 0.65, "919": 0.55, "890": 2.7, "380": 1.6, "208": 1.05, "209": 1.0,
 }
+NATIONAL_CIN_RATE = 332.9 / 10_000  # CIN per child at 31 March 2024 (calibration §3.1, verified)
 
-# CIN age bands (calibration §11.2, unverified split): unborn, <1, 1-4, 5-9, 10-15, 16-17.
+
+def _cin_count(code: str) -> int:
+    return round(LA_CHILD_POPULATION[code] * NATIONAL_CIN_RATE * LA_CIN_MULTIPLIER[code])
+
+
+# Children in need per LA at 31 March: the LAs' real sizes (``--scale real``). Bradford's 6,165 (2023) is
+# verified (calibration §3.6); the others are derived: child population midpoint x 332.9 per 10,000 x
+# the LA's CIN multiplier (both unverified, calibration §5, §11.1).
+LA_CIN_COUNT: dict[str, int] = {code: _cin_count(code) for code in LA_CHILD_POPULATION} | {"380": 6_165}
+LA_CIN_COUNT_VERIFIED: frozenset[str] = frozenset({"380"})
+
+# Children (not all ages) are more diverse than the whole population. The one child anchor (calibration
+# §2.3, verified): Lambeth, people under 20 who are White British, 25% against 39% at all ages. Each LA's
+# child White British share is its all-age share with the odds multiplied by a factor fitted to its own
+# anchor; LAs without an anchor take the factor fitted to Lambeth's (unverified for them).
+LA_CHILD_WBRI_ANCHOR: dict[str, tuple[float, float]] = {"208": (0.25, 0.39)}  # (under 20, all ages)
+# Relative CIN rate per DfE major group = share among CIN (2020, known ethnicity) / share among under-18s
+# (2011 Census): White 71.7/79, Asian 7.4/10, Black 8.6/5, Mixed and Other (8.8+3.4)/6 (the 6% left
+# by 79/10/5). Derived from verified figures (calibration §2.3, §2.4); mixes years 2011 and 2020.
+CIN_RATE_RATIO_BY_GROUP: dict[str, float] = {
+    "White": 71.7 / 79, "Asian": 7.4 / 10, "Black": 8.6 / 5, "Mixed": 12.2 / 6, "Other": 12.2 / 6,
+}
+
+# CIN age bands at the reference date (calibration §3.5): unborn 1.8% (2020, derived from verified
+# counts), under 5 including unborn 23.6% and 10-15 30.6% (2015-16, verified); the split of the
+# remaining 46% between 5-9 and 16-17 and of under-5 between <1 and 1-4 is unverified (§11.2 shape).
 CIN_AGE_BANDS: tuple[tuple[float, float, float], ...] = (
-    (-0.6, -0.01, 0.02), (0.0, 1.0, 0.05), (1.0, 5.0, 0.16), (5.0, 10.0, 0.25), (10.0, 16.0, 0.33),
+    (-0.6, -0.01, 0.018), (0.0, 1.0, 0.05), (1.0, 5.0, 0.168), (5.0, 10.0, 0.268), (10.0, 16.0, 0.306),
     (16.0, 17.99, 0.19),
 )
 CIN_SEX: tuple[float, float, float] = (0.538, 0.442, 0.002)  # M, F, U among born children (calibration §3.5)

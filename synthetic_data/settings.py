@@ -10,18 +10,32 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from warehouse.errors import ConfigError
 from warehouse.sites import SITE_IDS
 
 
+ReferralUnit = Literal["family", "child", "adult"]
+REFERRAL_UNITS: tuple[str, ...] = ("family", "child", "adult")
+Scale = Literal["children", "real"]
+SCALES: tuple[str, ...] = ("children", "real")
+
+
 @dataclass(frozen=True)
 class SiteProfile:
-    """How one intervention site's families look (all rates unverified placeholders, calibration §9, §11.4)."""
+    """How one intervention site's families look and how many arrive (calibration §9, §11.4).
+
+    ``referrals_per_year`` new cases a year counted in ``referral_unit`` (families, children or
+    adults) is the site's own flow: it does not change with the size of the world. People per
+    family follow from the family draw: one victim-survivor parent, the parent causing harm with
+    ``p_harm_parent`` (For Baby's Sake's 1.5 parents a family is ``p_harm_parent`` = 0.5), and the
+    family's children in the site's age range.
+    """
 
     site_id: str
-    weight: float  # share of site children that belong to this site
+    referrals_per_year: float  # new cases a year, in referral_unit (calibration §11.4 placeholders)
+    referral_unit: str  # "family" | "child" | "adult"
     min_age_years: float  # child age at referral; negative = from pregnancy
     max_age_years: float
     p_unborn_at_referral: float  # share of index children referred before birth
@@ -36,14 +50,15 @@ class SiteProfile:
 
 
 DEFAULT_SITES: tuple[SiteProfile, ...] = (
-    # fbs: pregnancy to age 2, both parents, ~79% referred by CSC (issue 3; calibration §9.2)
-    SiteProfile("fbs", 0.25, -0.75, 2.0, 0.55, 0.85, 0.93, 0.85, 0.20, 0.30, 540, 270),
-    # sat: children 5-18 and their parents (calibration §9.2, volumes unverified)
-    SiteProfile("sat", 0.35, 5.0, 17.9, 0.0, 0.70, 0.75, 0.25, 0.45, 0.60, 182, 150),
-    # leap: pregnancy to a child's 4th birthday; strong outreach so many not known to CSC
-    SiteProfile("leap", 0.20, -0.75, 3.99, 0.30, 0.35, 0.60, 0.0, 0.55, 0.65, 365, 240),
-    # coda: mothers and children aged 4-11; self-referral allowed; 12-week groups
-    SiteProfile("coda", 0.20, 4.0, 11.99, 0.0, 0.50, 0.60, 0.03, 0.70, 0.80, 84, 84, 0.0),
+    # fbs: 30 families a year, about 1.5 parents each; joins in pregnancy or the baby's first year and
+    # stays until the baby is 2; ~79% referred by CSC (issue 3; calibration §9.2, §11.4)
+    SiteProfile("fbs", 30.0, "family", -0.75, 1.0, 0.55, 0.85, 0.93, 0.5, 0.20, 0.30, 540, 270),
+    # sat: 100 families a year, children 5-17 and their parents (calibration §11.4, all placeholders)
+    SiteProfile("sat", 100.0, "family", 5.0, 17.9, 0.0, 0.70, 0.75, 0.25, 0.45, 0.60, 182, 150),
+    # leap: 80 adults a year with a baby on the way or a child under 4; many not known to CSC
+    SiteProfile("leap", 80.0, "adult", -0.75, 3.99, 0.30, 0.35, 0.60, 0.0, 0.55, 0.65, 365, 240),
+    # coda: 30 children aged 7-11 a year (FReDA) with their mothers; self-referral allowed; 12-week groups
+    SiteProfile("coda", 30.0, "child", 7.0, 11.99, 0.0, 0.50, 0.60, 0.03, 0.70, 0.80, 84, 84, 0.0),
 )
 
 
@@ -54,16 +69,17 @@ class WorldSettings:
     seed: int = 42
     children: int = 2000
     dirty: float = 0.0
+    scale: str = "children"  # "children": LA populations sized by ``children``; "real": the LAs' CIN counts
     census_year: int = 2025  # CIN census year ending 31 March of this year
     # --- population -----------------------------------------------------------------------
-    site_child_share: float = 0.12  # share of all children who are seen by a site (design choice)
+    referral_history_years: float = 3.0  # years of site referrals in the extract (design)
+    max_site_share: float = 0.4  # site families' largest share of the world; above it flows are scaled down
     p_factor_domestic_abuse: float = 0.50  # calibration §11.1 (48.2%-51.1%)
     da_factor_split: tuple[float, float, float] = (0.10, 0.80, 0.10)  # 3A/3B/3C, unverified §11.1
     p_factor_mental_health: float = 0.37  # calibration §11.1
     p_cpp_given_cin: float = 0.13  # calibration §3.2
     p_cla_given_cin: float = 0.21  # 70 / 332.9 per 10,000 (calibration §11.1), scaled per LA
     p_ethnicity_not_known: float = 0.04  # REFU/NOBT, calibration §2.4
-    child_diversity_shift: float = 1.5  # calibration §11.2 (unverified)
     p_multiple_birth: float = 0.0146  # per maternity, calibration §7.1
     p_parents_share_surname: float = 0.55  # unverified placeholder
     p_child_has_mothers_surname: float = 0.25  # when the parents' surnames differ (unverified)
@@ -123,10 +139,14 @@ class WorldSettings:
         if not 2015 <= self.census_year <= 2030:
             problems.append(f"census_year={self.census_year} (allowed 2015 to 2030)")
         for f in dataclasses.fields(self):
-            if f.name.startswith("p_") or f.name == "site_child_share":
+            if f.name.startswith("p_") or f.name == "max_site_share":
                 v = getattr(self, f.name)
                 if not 0.0 <= v <= 1.0:
                     problems.append(f"{f.name}={v} (a probability: allowed 0 to 1)")
+        if self.scale not in SCALES:
+            problems.append(f"scale={self.scale!r} (allowed: {', '.join(SCALES)})")
+        if not 0.25 <= self.referral_history_years <= 10:
+            problems.append(f"referral_history_years={self.referral_history_years} (allowed 0.25 to 10)")
         if abs(sum(self.da_factor_split) - 1.0) > 1e-6:
             problems.append(f"da_factor_split sums to {sum(self.da_factor_split)} (must sum to 1)")
         ids = [s.site_id for s in self.sites]
@@ -138,6 +158,15 @@ class WorldSettings:
                 v = getattr(s, name)
                 if not 0.0 <= v <= 1.0:
                     problems.append(f"sites.{s.site_id}.{name}={v} (a probability: allowed 0 to 1)")
+            if s.referral_unit not in REFERRAL_UNITS:
+                problems.append(f"sites.{s.site_id}.referral_unit={s.referral_unit!r} "
+                                f"(allowed: {', '.join(REFERRAL_UNITS)})")
+            if not 0.0 < s.referrals_per_year <= 100_000:
+                problems.append(f"sites.{s.site_id}.referrals_per_year={s.referrals_per_year} "
+                                "(allowed above 0 up to 100,000)")
+            if s.min_age_years >= s.max_age_years:
+                problems.append(f"sites.{s.site_id}: min_age_years={s.min_age_years} is not below "
+                                f"max_age_years={s.max_age_years}")
         if problems:
             raise ConfigError("invalid world settings: " + "; ".join(problems) + ". Fix these values and retry.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import json
@@ -72,8 +73,26 @@ class DropFile:
                                                                          else 0)
 
 
-def _streams(seed: int, n: int) -> list[np.random.Generator]:
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
+@dataclass(frozen=True)
+class Streams:
+    """Every random stream a drop uses, spawned once from the seed and passed to the stage that uses it.
+
+    Each stage draws only from its own stream, so the LA side and the site side can run on two
+    threads and a change in one stage leaves the others' draws alone.
+    """
+
+    population: np.random.Generator
+    cin: np.random.Generator
+    cla: np.random.Generator
+    site: np.random.Generator
+    write: np.random.Generator
+    defects: np.random.Generator
+
+    @classmethod
+    def spawn(cls, seed: int) -> Streams:
+        names = [f.name for f in dataclasses.fields(cls)]
+        children = np.random.SeedSequence(seed).spawn(len(names))
+        return cls(**{name: np.random.default_rng(c) for name, c in zip(names, children, strict=True)})
 
 
 Ready = Callable[[DropFile], None]  # told about each file once its content is final
@@ -140,7 +159,8 @@ def _site_side(world: World, rng_site: np.random.Generator, names: NamePools, sa
 
 
 def build_files(settings: WorldSettings, progress: Callable[[str], None] | None = None,
-                ready: Ready | None = None) -> tuple[list[DropFile], dict[str, int]]:
+                ready: Ready | None = None, streams: Streams | None = None
+                ) -> tuple[list[DropFile], dict[str, int], World]:
     """Draw the world and return every file as a table plus counts.
 
     ``ready`` is called (from either of two threads) with each file as soon as its content is
@@ -154,18 +174,21 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
         with lock:
             report(message)
 
-    rng_world, rng_cin, rng_cla, rng_site, rng_write = _streams(settings.seed, 5)
+    rng = streams or Streams.spawn(settings.seed)
     say("building name pools")
     names = NamePools(settings.seed)
-    say(f"drawing families for {settings.children:,} children")
-    world = build_world(settings, rng_world, names)
+    say("drawing families at the sites' yearly flows and the LAs' populations"
+        + (" (real sizes)" if settings.scale == "real" else f" ({settings.children:,} children)"))
+    world = build_world(settings, rng.population, names)
+    if world.size is not None and world.size.site_flow_scale < 1.0:
+        say(world.size.note())
     # The LA side (CIN, CLA, their rendering) and the site side draw from separate seeded streams
     # and only read the world, so they run on two threads; most of their work is numpy/polars,
     # which releases the GIL. Each stream is used in the same order as on one thread, and files
     # are listed in the same order, so the output is byte-identical.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        site_job = pool.submit(_site_side, world, rng_site, names, say, tell)
-        cin, cla, files = _la_side(settings, world, rng_cin, rng_cla, rng_write, say, tell)
+        site_job = pool.submit(_site_side, world, rng.site, names, say, tell)
+        cin, cla, files = _la_side(settings, world, rng.cin, rng.cla, rng.write, say, tell)
         records, site_files = site_job.result()
     files.extend(site_files)
     files.append(DropFile(TRUTH_LINKS, "truth_links", table=truth_link_rows(records)))
@@ -179,6 +202,7 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
         "la_unborn": int((K.in_la & (K.dob < 0)).sum()),
         "cin_episodes": len(cin.child),
         "cin_with_domestic_abuse_factor": int(cin.da_factor.sum()),
+        "cin_assessments_with_factors": int((cin.assess_auth >= 0).sum() + (cin.prev_assess_auth >= 0).sum()),
         "cin_assessments_authorised": int((cin.assess_auth >= 0).sum()),
         "child_protection_plans": int((cin.cpp_start >= 0).sum()),
         "looked_after_children": len(set(cla.child.tolist())),
@@ -188,7 +212,7 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
         "truth_links": records.links.height,
         **records.counts,
     }
-    return files, counts
+    return files, counts, world
 
 
 def _write_file(path: Path, f: DropFile, settings: WorldSettings) -> None:
@@ -219,6 +243,16 @@ def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None]
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _size_entry(world: World) -> dict:
+    """The world's size and the basis of the sites' flows, for the manifest."""
+    size = world.size
+    if size is None:
+        return {}
+    return {"scale": size.scale, "children_requested": size.children_requested,
+            "children": len(world.children), "site_flow_scale": round(size.site_flow_scale, 6),
+            "site_flows": size.note(), "decoy_children_per_la": dict(sorted(size.la_targets.items()))}
 
 
 def _write(out: Path, f: DropFile, settings: WorldSettings) -> dict:
@@ -262,7 +296,9 @@ def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) ->
         def write(f: DropFile) -> None:
             jobs[f.path] = writers.submit(_write, out, f, settings)
 
-        files, counts = build_files(settings, say, ready=write if settings.dirty == 0 else None)
+        streams = Streams.spawn(settings.seed)
+        files, counts, world = build_files(settings, say, ready=write if settings.dirty == 0 else None,
+                                           streams=streams)
         defects: pl.DataFrame | None = None
         if settings.dirty > 0:
             from synthetic_data.defects import inject_defects
@@ -271,7 +307,7 @@ def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) ->
             for f in files:
                 if isinstance(f.fragments, RowSubset):
                     f.fragments = f.fragments.render()
-            defects = inject_defects(files, settings)
+            defects = inject_defects(files, settings, streams.defects)
             counts["defects"] = defects.height
             files.append(DropFile(TRUTH_DEFECTS, "truth_defects", table=defects))
             say(f"serialising and writing {len(files)} files")
@@ -288,12 +324,13 @@ def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) ->
         "generator": GENERATOR,
         "generator_version": GENERATOR_VERSION,
         "seed": settings.seed,
-        "children": settings.children,
+        "children": len(world.children) if settings.scale == "real" else settings.children,
         "dirty": settings.dirty,
         "extract_date": settings.extract_date.isoformat(),
         "census_year": settings.census_year,
         "reference_date": settings.reference_date.isoformat(),
         "rates": settings.rates(),
+        "world_size": _size_entry(world),
         "counts": counts,
         "files": entries,
         "defect_columns": list(DEFECT_COLUMNS) if defects is not None else [],
