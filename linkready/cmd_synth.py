@@ -7,9 +7,7 @@ from pathlib import Path
 
 import click
 
-from synthetic_data.calibration import load_settings
-from synthetic_data.settings import WorldSettings
-from synthetic_data.world import generate
+from synthetic_data import WorldSettings, calibration_table, generate, load_settings, render_table, write_json
 
 
 @click.command("synth")
@@ -17,13 +15,24 @@ from synthetic_data.world import generate
               help="Directory to write the drop into (created if missing; a previous drop there is replaced).")
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed; same seed, same bytes.")
 @click.option("--children", default=2000, show_default=True, type=click.IntRange(100, 5_000_000),
-              help="Children across all seven local authorities (site families and CSC population).")
+              help="Children across all seven local authorities (site families and CSC population). The "
+                   "sites' own yearly flows need about 2,500 children; a smaller world scales them down and "
+                   "says so.")
+@click.option("--scale", type=click.Choice(["children", "real"]), default="children", show_default=True,
+              help="'real' sizes each local authority at its published children-in-need count (about 21,500 "
+                   "children in all) instead of --children.")
 @click.option("--dirty", default=0.0, show_default=True, type=click.FloatRange(0.0, 0.5),
               help="Share of rows given one injected defect, listed in truth/defects.csv.")
 @click.option("--settings", "settings_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Calibration TOML overriding the default rates (see synthetic_data/calibration.toml).")
+@click.option("--report", is_flag=True,
+              help="After writing, print the calibration table: each figure's target, tolerance, generated "
+                   "value (recomputed from the files), source and whether it is verified.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the calibration table as JSON to this file.")
 @click.option("--quiet", is_flag=True, help="No progress messages.")
-def synth(out: Path, seed: int, children: int, dirty: float, settings_file: Path | None, quiet: bool) -> None:
+def synth(out: Path, seed: int, children: int, scale: str, dirty: float, settings_file: Path | None,
+          report: bool, json_path: Path | None, quiet: bool) -> None:
     """Generate a synthetic world (LA CSC files, site files, ground truth) into OUT."""
     t0 = time.perf_counter()
 
@@ -31,18 +40,29 @@ def synth(out: Path, seed: int, children: int, dirty: float, settings_file: Path
         if not quiet:
             click.echo(f"[{time.perf_counter() - t0:6.1f}s] {msg}", err=True)
 
+    ctx = click.get_current_context()
+    if scale == "real" and ctx.get_parameter_source("children") is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--scale real sizes the world from the LAs' published counts; drop --children "
+                               "or use --scale children")
     if settings_file is not None:
-        settings = load_settings(settings_file, seed=seed, children=children, dirty=dirty)
+        settings = load_settings(settings_file, seed=seed, children=children, dirty=dirty, scale=scale)
     else:
-        settings = WorldSettings(seed=seed, children=children, dirty=dirty)
+        settings = WorldSettings(seed=seed, children=children, dirty=dirty, scale=scale)
     manifest = generate(out, settings, progress)
     c = manifest["counts"]
     click.echo(
         f"wrote {len(manifest['files'])} files to {out}: {c['la_children']:,} LA children, "
         f"{c['site_people']:,} site records, {c['truth_links']:,} truth links"
         + (f", {c['defects']:,} defects" if "defects" in c else "")
-        + f" in {time.perf_counter() - t0:.1f}s"
+        + f" in {time.perf_counter() - t0:.1f}s; {manifest['world_size']['site_flows']}"
     )
+    if report or json_path is not None:
+        figures = calibration_table(out, settings)
+        if report:
+            click.echo(render_table(figures))
+        if json_path is not None:
+            write_json(figures, json_path)
+            click.echo(f"wrote the calibration table to {json_path}")
 
 
 COMMANDS = [synth]

@@ -15,7 +15,6 @@ from typing import Any, Literal
 from warehouse.errors import ConfigError
 from warehouse.sites import SITE_IDS
 
-
 ReferralUnit = Literal["family", "child", "adult"]
 REFERRAL_UNITS: tuple[str, ...] = ("family", "child", "adult")
 Scale = Literal["children", "real"]
