@@ -265,8 +265,8 @@ def _load(con: duckdb.DuckDBPyConnection, frames: list[pl.DataFrame], filters: l
         cols: list[exp.Expression] = [exp.column(c, quoted=True) for c in frame.columns if c not in filters]
         for c in filters:
             bits = exp.cast(exp.column(c, quoted=True), "BIT")
-            cols.append(exp.alias_(bits, quote_ident(c)))
-            cols.append(exp.alias_(exp.func("bit_count", bits), quote_ident(f"{c}_n")))
+            cols.append(exp.Alias(this=bits, alias=quote_ident(c)))
+            cols.append(exp.Alias(this=exp.func("bit_count", bits), alias=quote_ident(f"{c}_n")))
         query = exp.select(*cols).from_("_lk_in")
         con.execute(exp.Create(this=internal_table(side), kind="TABLE", expression=query, replace=True).sql("duckdb"))
         con.unregister("_lk_in")

@@ -8,6 +8,7 @@ text; the same file given twice is deduplicated (its duplicates found); ``report
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -15,11 +16,16 @@ from pathlib import Path
 
 import polars as pl
 
+from linkage.bloom import BloomSettings, EncodingKey, encode
+from linkage.encoded import link_encoded
+from linkage.encoded_files import check_compatible, is_encoded_file, manifest_for, read_encoded, write_encoded
 from linkage.evaluate import estimated, measured, measured_by_group
 from linkage.pipeline import LinkResult, link
 from linkage.settings import LinkageSettings
 from linkage.standardise import ROLES, standardise
 from warehouse.errors import ConfigError, DataError, did_you_mean
+
+log = logging.getLogger(__name__)
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "forename": ("forename", "first_name", "firstname", "given_name", "givenname", "first_names", "forenames"),
@@ -47,6 +53,7 @@ class FileLinkReport:
     by_group: dict[str, dict[str, object]]
     seconds: float
     roles: dict[str, tuple[str, str]]
+    encoding: str = "clear"
 
     def as_dict(self) -> dict[str, object]:
         """``precision``, ``recall``, ``f1`` (with truth), ``candidate_pairs``, ``links``, ``seconds``,
@@ -60,6 +67,7 @@ class FileLinkReport:
             "columns": {role: {"left": a, "right": b} for role, (a, b) in self.roles.items()},
             "precision": self.precision,
             "recall": self.recall,
+            "encoding": self.encoding,
         }
         if self.basis == "measured":
             out["f1"] = self.f1
@@ -111,27 +119,29 @@ def prepare(df: pl.DataFrame, id_col: str, roles: dict[str, str], extras: list[t
     return standardise(df.select(cols), extras=tuple(name for name, _ in extras))
 
 
-def link_files(
-    left: Path, right: Path, truth: Path | None = None, report_by: str | None = None,
-    settings: LinkageSettings | None = None, columns: dict[str, str] | None = None,
-    left_id: str | None = None, right_id: str | None = None,
-) -> FileLinkReport:
-    """Link two CSV files and evaluate against a truth file (``left_id,right_id``) when given.
+@dataclass(frozen=True)
+class _Linked:
+    """A linkage of two files, before evaluation."""
 
-    Raises:
-        DataError: unreadable files or truth file without ``left_id``/``right_id``.
-        ConfigError: unknown id or report-by column, or no identifier the two files share.
+    result: LinkResult
+    left: pl.DataFrame          # the left file as read (for report-by groups)
+    lid: str                    # its record id column
+    roles: dict[str, tuple[str, str]]
+    dedupe: bool
 
-    Example:
-        >>> link_files(Path("a.csv"), Path("b.csv")).as_dict()["links"]   # doctest: +SKIP
-    """
-    t0 = time.perf_counter()
-    settings = settings or LinkageSettings()
-    a, b = read_csv(left), read_csv(right)
-    lid, rid = _pick_id(a, left_id, "left"), _pick_id(b, right_id, "right")
+
+def _check_report_by(a: pl.DataFrame, report_by: str | None) -> None:
     if report_by is not None and report_by not in a.columns:
         raise ConfigError(f"--report-by {report_by!r} is not a column of the left file; columns: "
                           f"{', '.join(a.columns)}{did_you_mean(report_by, a.columns)}")
+
+
+def _link_clear(left: Path, right: Path, report_by: str | None, settings: LinkageSettings,
+                columns: dict[str, str] | None, ids: tuple[str | None, str | None]) -> _Linked:
+    """Read, recognise, standardise and link two clear-text CSV files."""
+    a, b = read_csv(left), read_csv(right)
+    lid, rid = _pick_id(a, ids[0], "left"), _pick_id(b, ids[1], "right")
+    _check_report_by(a, report_by)
     ra = {r: c for r, c in recognise(a.columns, columns).items() if c not in (lid, report_by)}
     rb = {r: c for r, c in recognise(b.columns, columns).items() if c != rid}
     shared_roles = sorted(set(ra) & set(rb), key=ROLES.index)
@@ -150,38 +160,181 @@ def link_files(
     lb = prepare(b, rid, {r: rb[r] for r in shared_roles}, extras_b)
     dedupe = Path(left).resolve() == Path(right).resolve() and lid == rid
     res = link(la, None if dedupe else lb, settings)
-    links = res.links.select("l_rid", "r_rid", "probability")
-    if dedupe:  # one file against itself: find its duplicates; pairs are unordered
-        links = links.with_columns(pl.min_horizontal("l_rid", "r_rid").alias("l_rid"),
-                                   pl.max_horizontal("l_rid", "r_rid").alias("r_rid"))
+    roles = {r: (ra[r], rb[r]) for r in shared_roles} | {n: (ca, cb) for (n, ca), (_, cb) in zip(extras_a, extras_b, strict=True)}
+    return _Linked(res, a, lid, roles, dedupe)
+
+
+def _link_encoded_files(left: Path, right: Path, report_by: str | None, settings: LinkageSettings) -> _Linked:
+    """Read two encoded files, check they share key and settings, and link their encodings."""
+    a, b = read_encoded(left), read_encoded(right)
+    check_compatible(a, b)
+    raw = a.frame.rename({"rid": a.id_column})
+    _check_report_by(raw, report_by)
+    if report_by is not None and report_by not in a.keep:
+        raise ConfigError(f"--report-by {report_by!r} is not a kept column of the encoded left file; kept: "
+                          f"{', '.join(a.keep) or 'none'} (encode with --keep {report_by})")
+    dedupe = Path(left).resolve() == Path(right).resolve()
+    la = a.frame.drop([c for c in a.keep if c in a.frame.columns])   # kept columns never match
+    lb = b.frame.drop([c for c in b.keep if c in b.frame.columns])
+    res = link_encoded(la, None if dedupe else lb, settings)
+    roles = {c.name: (getattr(c, "column", c.field), getattr(c, "column", c.field)) for c in res.comparisons}
+    return _Linked(res, raw, a.id_column, roles, dedupe)
+
+
+@dataclass(frozen=True)
+class _Quality:
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    basis: str
+    by_group: dict[str, dict[str, object]]
+
+
+def _read_truth(truth: Path, dedupe: bool) -> pl.DataFrame:
+    t = read_csv(truth)
+    if not {"left_id", "right_id"} <= set(t.columns):
+        raise DataError(f"truth file {truth} needs columns left_id,right_id; it has {', '.join(t.columns)}")
+    tl = t.select(pl.col("left_id").alias("l_rid"), pl.col("right_id").alias("r_rid"))
+    if dedupe:
+        tl = tl.select(pl.min_horizontal("l_rid", "r_rid").alias("l_rid"), pl.max_horizontal("l_rid", "r_rid").alias("r_rid"))
+    return tl.unique()
+
+
+def _evaluate(done: _Linked, links: pl.DataFrame, truth: Path | None, report_by: str | None) -> _Quality:
+    """Measured quality against a truth file, else estimated from the match probabilities; by group."""
+    a, lid, res = done.left, done.lid, done.result
     by_group: dict[str, dict[str, object]] = {}
     groups = None
     if report_by is not None:
-        groups = a.select(pl.col(lid).alias("rid"), pl.col(report_by).fill_null("(missing)").alias("group"))
+        groups = a.select(pl.col(lid).cast(pl.Utf8).alias("rid"), pl.col(report_by).fill_null("(missing)").alias("group"))
     if truth is not None:
-        t = read_csv(truth)
-        if not {"left_id", "right_id"} <= set(t.columns):
-            raise DataError(f"truth file {truth} needs columns left_id,right_id; it has {', '.join(t.columns)}")
-        tl = t.select(pl.col("left_id").alias("l_rid"), pl.col("right_id").alias("r_rid"))
-        if dedupe:
-            tl = tl.select(pl.min_horizontal("l_rid", "r_rid").alias("l_rid"), pl.max_horizontal("l_rid", "r_rid").alias("r_rid"))
-        tl = tl.unique()
+        tl = _read_truth(truth, done.dedupe)
         tp = links.join(tl, on=["l_rid", "r_rid"]).height
         m = measured("file", "all", "all", a.height, links.height, links["l_rid"].n_unique(), tl.height, tp)
-        precision, recall, f1, basis = m.precision, m.recall, m.f1, "measured"
-        if groups is not None:
+        if groups is not None and report_by is not None:
             for g in measured_by_group("file", links, tl, groups, "group", report_by):
                 by_group[g.subgroup] = {"n": g.n_records, "recall": g.recall, "precision": g.precision,
                                         "links": g.links, "true_matches": g.true_matches}
+        return _Quality(m.precision, m.recall, m.f1, "measured", by_group)
+    m = estimated("file", "all", "all", a.height, links, res.best)
+    if groups is not None and report_by is not None:
+        for value in sorted(groups["group"].unique().to_list()):
+            ids = groups.filter(pl.col("group") == value)["rid"].implode()
+            g = estimated("file", report_by, value, groups.filter(pl.col("group") == value).height,
+                          links.filter(pl.col("l_rid").is_in(ids)), res.best.filter(pl.col("l_rid").is_in(ids)))
+            by_group[str(value)] = {"n": g.n_records, "recall": g.recall, "precision": g.precision, "links": g.links}
+    return _Quality(m.precision, m.recall, m.f1, "estimated", by_group)
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """What to carry into an encoded file besides the recognised identifiers.
+
+    Args:
+        keep: columns written in clear (a subgroup for bias reporting); never an identifier.
+        id_column: the record id column (default: the first column).
+        columns: role -> column overrides (as ``[linkage.columns]``).
+        text: other columns encoded as Bloom filters too (an address line, a reference number).
+    """
+
+    keep: tuple[str, ...] = ()
+    id_column: str | None = None
+    columns: dict[str, str] | None = None
+    text: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EncodeReport:
+    """What :func:`encode_file` wrote: counts and names only."""
+
+    rows: int
+    roles: dict[str, str]
+    out: Path
+    manifest: Path
+    filter_bits: int
+    seconds: float
+
+
+def _encode_columns(a: pl.DataFrame, options: EncodeOptions) -> tuple[str, dict[str, str], list[tuple[str, str]]]:
+    """The id column, identifier roles and text columns to encode; every problem reported at once."""
+    lid = options.id_column or a.columns[0]
+    if lid not in a.columns:
+        raise ConfigError(f"--id {lid!r} is not a column of {', '.join(a.columns)}{did_you_mean(lid, a.columns)}")
+    roles = {r: c for r, c in recognise(a.columns, options.columns).items() if c != lid}
+    problems = []
+    for c in options.keep:
+        if c not in a.columns:
+            problems.append(f"--keep {c!r} is not a column{did_you_mean(c, a.columns)}")
+        elif c in roles.values() or c == lid or c in options.text:
+            problems.append(f"--keep {c!r} is an identifier (it would be written in clear); keep only columns "
+                            "such as an ethnic group or age band")
+    for c in options.text:
+        if c not in a.columns:
+            problems.append(f"--text {c!r} is not a column{did_you_mean(c, a.columns)}")
+    if not roles and not options.text:
+        problems.append(f"no identifier column recognised among {', '.join(a.columns)}; name them (first_name, "
+                        "surname, date_of_birth, sex, postcode, nhs_number) or map them in [linkage.columns]")
+    if problems:
+        raise ConfigError("cannot encode: " + "; ".join(problems) + f"; columns: {', '.join(a.columns)}")
+    return lid, roles, [(_norm(c), c) for c in options.text]
+
+
+def encode_file(source: Path, out: Path, key: EncodingKey, settings: BloomSettings | None = None,
+                options: EncodeOptions | None = None) -> EncodeReport:
+    """Standardise a CSV file's identifiers with the clear-text rules and write their encodings
+    (record id first under its original name, then the encodings, then the kept columns).
+
+    Raises:
+        DataError: unreadable file.
+        ConfigError: unknown or identifying ``keep`` columns, no identifier recognised.
+
+    Example:
+        >>> encode_file(Path("a.csv"), Path("a.parquet"), read_key_file(Path("k")))   # doctest: +SKIP
+    """
+    t0 = time.perf_counter()
+    settings = settings or BloomSettings()
+    options = options or EncodeOptions()
+    a = read_csv(source)
+    lid, roles, text = _encode_columns(a, options)
+    encoded = encode(prepare(a, lid, roles, text), key, settings)
+    frame = encoded.rename({"rid": lid}).hstack([a[c] for c in options.keep])
+    manifest = write_encoded(frame, out, manifest_for(frame, key, settings, lid, options.keep))
+    log.info("encoded %d records (%d identifier roles, %d text columns)", frame.height, len(roles), len(text))
+    return EncodeReport(frame.height, roles | {n: c for n, c in text}, Path(out), manifest, settings.filter_bits,
+                        time.perf_counter() - t0)
+
+
+def link_files(
+    left: Path, right: Path, truth: Path | None = None, report_by: str | None = None,
+    settings: LinkageSettings | None = None, columns: dict[str, str] | None = None,
+    left_id: str | None = None, right_id: str | None = None,
+) -> FileLinkReport:
+    """Link two CSV files, or two encoded files (``linkready encode``), and evaluate against a truth
+    file (``left_id,right_id``) when given.
+
+    Raises:
+        DataError: unreadable files or truth file without ``left_id``/``right_id``.
+        ConfigError: unknown id or report-by column, no identifier the two files share, one file
+            encoded and the other not, or encoded files whose keys or settings differ.
+
+    Example:
+        >>> link_files(Path("a.csv"), Path("b.csv")).as_dict()["links"]   # doctest: +SKIP
+    """
+    t0 = time.perf_counter()
+    settings = settings or LinkageSettings()
+    enc = (is_encoded_file(left), is_encoded_file(right))
+    if enc[0] != enc[1]:
+        which, other = ("left", "right") if enc[0] else ("right", "left")
+        raise ConfigError(f"the {which} file is encoded and the {other} is not; encode the {other} file with "
+                          "`linkready encode FILE --key-file KEY --out ENCODED` using the same key file")
+    if enc[0]:
+        done = _link_encoded_files(left, right, report_by, settings)
     else:
-        m = estimated("file", "all", "all", a.height, links, res.best)
-        precision, recall, f1, basis = m.precision, m.recall, m.f1, "estimated"
-        if groups is not None:
-            for value in sorted(groups["group"].unique().to_list()):
-                ids = groups.filter(pl.col("group") == value)["rid"].implode()
-                g = estimated("file", report_by, value, groups.filter(pl.col("group") == value).height,
-                              links.filter(pl.col("l_rid").is_in(ids)), res.best.filter(pl.col("l_rid").is_in(ids)))
-                by_group[str(value)] = {"n": g.n_records, "recall": g.recall, "precision": g.precision,
-                                        "links": g.links}
-    roles = {r: (ra[r], rb[r]) for r in shared_roles} | {n: (ca, cb) for (n, ca), (_, cb) in zip(extras_a, extras_b, strict=True)}
-    return FileLinkReport(res, precision, recall, f1, basis, by_group, time.perf_counter() - t0, roles)
+        done = _link_clear(left, right, report_by, settings, columns, (left_id, right_id))
+    links = done.result.links.select("l_rid", "r_rid", "probability")
+    if done.dedupe:  # one file against itself: find its duplicates; pairs are unordered
+        links = links.with_columns(pl.min_horizontal("l_rid", "r_rid").alias("l_rid"),
+                                   pl.max_horizontal("l_rid", "r_rid").alias("r_rid"))
+    q = _evaluate(done, links, truth, report_by)
+    return FileLinkReport(done.result, q.precision, q.recall, q.f1, q.basis, q.by_group, time.perf_counter() - t0,
+                          done.roles, "bloom_filter" if enc[0] else "clear")
