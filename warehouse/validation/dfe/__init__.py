@@ -1,0 +1,29 @@
+"""The DfE validation rules of the CIN census and the SSDA903 return, named as DfE names them.
+
+Each rule is one declaration (DfE code, linkready name, severity, return, table, fields, years,
+message) plus its vectorised check, registered in :data:`DFE_RULES`; :func:`run_rules` picks the
+rules of a return and collection year and runs them over that return's tables;
+:func:`rules_markdown` documents them. Facts from ``shared/reference/dfe-validation-rules.md``.
+
+Example:
+    >>> problems = run_rules("903", {"header": header, "episodes": episodes}, 2025)  # doctest: +SKIP
+    >>> problems.filter(pl.col("dfe_rule") == "501")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from warehouse.validation.dfe import (  # noqa: F401  (registering imports: each module declares its rules)
+    cin_assessments,
+    cin_child,
+    cin_episodes,
+    cin_plans,
+)
+from warehouse.validation.dfe.docs import rules_markdown
+from warehouse.validation.dfe.frames import RuleInput
+from warehouse.validation.dfe.rule import DFE_RULES, DfeRule, cin_rule, ssda903_rule
+from warehouse.validation.dfe.runner import PROBLEM_SCHEMA, rules_for, run_rules
+
+__all__ = [
+    "DFE_RULES", "PROBLEM_SCHEMA", "DfeRule", "RuleInput", "cin_rule", "rules_for", "rules_markdown", "run_rules",
+    "ssda903_rule",
+]
