@@ -131,6 +131,6 @@ def agreement_table(
         pct, kappa, alpha = _binary_agreement(mat) if mat.shape[1] else (None, None, None)
         rows.append({"code_id": code, "coders": coders, "unit": unit, "n_units": int(mat.shape[1]),
                      "pct_agreement": pct, "cohen_kappa": kappa, "kripp_alpha": alpha})
-    schema = {"code_id": pl.Utf8, "coders": pl.List(pl.Utf8), "unit": pl.Utf8, "n_units": pl.Int64,
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {"code_id": pl.Utf8, "coders": pl.List(pl.Utf8), "unit": pl.Utf8, "n_units": pl.Int64,
               "pct_agreement": pl.Float64, "cohen_kappa": pl.Float64, "kripp_alpha": pl.Float64}
     return pl.DataFrame(rows, schema=schema)

@@ -1,9 +1,10 @@
 """Catalogue of data items, availability dimensions, the 0-4 rating scale and research questions.
 
-Each entry is a small frozen dataclass in a registry (``DATA_ITEMS``, ``DIMENSIONS``,
-``RATING_SCALE``, ``RESEARCH_QUESTIONS``); :func:`register_data_item` adds a new one exactly as the
-built-ins are added. :func:`seed_catalogue` writes the registries into the warehouse so that the
-SQL views can label ratings.
+Each entry is a small frozen dataclass in a :class:`warehouse.registry.Registry` (``DATA_ITEMS``,
+``DIMENSIONS``, ``RESEARCH_QUESTIONS``; look-ups give a did-you-mean error); ``DATA_ITEMS.register``
+(or :func:`register_data_item`) adds a new one exactly as the built-ins are added. ``RATING_SCALE``
+is the ordinal 0-4 scale keyed by its integer points. :func:`seed_catalogue` writes them into the
+warehouse so that the SQL views can label ratings.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.errors import ConfigError, did_you_mean
+from warehouse.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -66,36 +67,29 @@ RATING_SCALE: dict[int, RatingLevel] = {
     )
 }
 
-RESEARCH_QUESTIONS: dict[str, ResearchQuestion] = {
-    rq.rq_id: rq
-    for rq in (
-        ResearchQuestion("RQ1", "What data do sites hold about children and families affected by domestic abuse?"),
-        ResearchQuestion("RQ2", "How accurate, reliable and usable are those data?"),
-        ResearchQuestion("RQ3", "How long does it take to access the data for research?"),
-        ResearchQuestion("RQ4", "What appetite and capacity is there to link data across agencies?"),
-    )
-}
+RESEARCH_QUESTIONS: Registry[ResearchQuestion] = Registry("research question of the data focus groups", "rq_id")
+for _rq in (
+    ResearchQuestion("RQ1", "What data do sites hold about children and families affected by domestic abuse?"),
+    ResearchQuestion("RQ2", "How accurate, reliable and usable are those data?"),
+    ResearchQuestion("RQ3", "How long does it take to access the data for research?"),
+    ResearchQuestion("RQ4", "What appetite and capacity is there to link data across agencies?"),
+):
+    RESEARCH_QUESTIONS.register(_rq)
 
 _GENERIC = ("not at all", "hardly", "partly", "mostly", "fully")
 
-DIMENSIONS: dict[str, Dimension] = {}
-DATA_ITEMS: dict[str, DataItem] = {}
+DIMENSIONS: Registry[Dimension] = Registry("availability dimension", "dimension")
+DATA_ITEMS: Registry[DataItem] = Registry("data item", "data_item")
 
 
 def register_dimension(dim: Dimension) -> Dimension:
     """Add a dimension to the catalogue (raises ConfigError for a duplicate id)."""
-    if dim.dimension in DIMENSIONS:
-        raise ConfigError(f"dimension {dim.dimension!r} is already registered; choose another id")
-    DIMENSIONS[dim.dimension] = dim
-    return dim
+    return DIMENSIONS.register(dim)
 
 
 def register_data_item(item: DataItem) -> DataItem:
     """Add a data item to the catalogue (raises ConfigError for a duplicate id)."""
-    if item.data_item in DATA_ITEMS:
-        raise ConfigError(f"data item {item.data_item!r} is already registered; choose another id")
-    DATA_ITEMS[item.data_item] = item
-    return item
+    return DATA_ITEMS.register(item)
 
 
 for _dim in (
@@ -130,23 +124,13 @@ for _item in (
 
 
 def get_data_item(data_item: str) -> DataItem:
-    """Return a data item or raise ConfigError naming the allowed ids."""
-    try:
-        return DATA_ITEMS[data_item]
-    except KeyError:
-        raise ConfigError(
-            f"unknown data item {data_item!r}; allowed: {', '.join(DATA_ITEMS)}{did_you_mean(data_item, DATA_ITEMS)}"
-        ) from None
+    """Return a data item or raise ConfigError naming the allowed ids (with a did-you-mean)."""
+    return DATA_ITEMS.get(data_item)
 
 
 def get_dimension(dimension: str) -> Dimension:
-    """Return a dimension or raise ConfigError naming the allowed ids."""
-    try:
-        return DIMENSIONS[dimension]
-    except KeyError:
-        raise ConfigError(
-            f"unknown dimension {dimension!r}; allowed: {', '.join(DIMENSIONS)}{did_you_mean(dimension, DIMENSIONS)}"
-        ) from None
+    """Return a dimension or raise ConfigError naming the allowed ids (with a did-you-mean)."""
+    return DIMENSIONS.get(dimension)
 
 
 def maturity_stage(mean_rating: float) -> str:
@@ -158,19 +142,23 @@ def maturity_stage(mean_rating: float) -> str:
 def seed_catalogue(con: duckdb.DuckDBPyConnection) -> None:
     """Write the registries into the warehouse (idempotent)."""
     for lv in RATING_SCALE.values():
-        con.execute("INSERT OR REPLACE INTO syn_rating_scale VALUES (?, ?, ?)", [lv.rating, lv.label, lv.anchor])
+        con.execute("INSERT OR REPLACE INTO syn_rating_scale (rating, label, anchor) VALUES (?, ?, ?)",
+                    [lv.rating, lv.label, lv.anchor])
     for rq in RESEARCH_QUESTIONS.values():
         con.execute(
-            "INSERT INTO syn_research_question VALUES (?, ?, NULL) ON CONFLICT (rq_id) DO NOTHING", [rq.rq_id, rq.text]
+            "INSERT INTO syn_research_question (rq_id, text) VALUES (?, ?) ON CONFLICT (rq_id) DO NOTHING",
+            [rq.rq_id, rq.text],
         )
     for order, dim in enumerate(DIMENSIONS.values()):
         anchors = json.dumps({str(i): a for i, a in enumerate(dim.anchors)})
         con.execute(
-            "INSERT OR REPLACE INTO syn_availability_dimension VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO syn_availability_dimension (dimension, label, rq_id, sort_order, level_anchors) "
+            "VALUES (?, ?, ?, ?, ?)",
             [dim.dimension, dim.label, dim.rq_id, order, anchors],
         )
     for item in DATA_ITEMS.values():
         con.execute(
-            "INSERT OR REPLACE INTO syn_data_item VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO syn_data_item (data_item, label, domain, owning_agency, statutory_return, "
+            "description) VALUES (?, ?, ?, ?, ?, ?)",
             [item.data_item, item.label, item.domain, item.owning_agency, item.statutory_return, item.description],
         )

@@ -30,7 +30,8 @@ def _view(store: Store, view: str, sites: list[str] | None = None, order: str = 
     where = " WHERE site_id IN (SELECT unnest(?))" if sites else ""
     sql = f"SELECT * FROM {view}{where}{(' ORDER BY ' + order) if order else ''}"  # noqa: S608 (names from VIEWS)
     with store.reader() as con:
-        return con.sql(sql, params=[sites] if sites else None).pl()
+        frame: pl.DataFrame = con.sql(sql, params=[sites] if sites else None).pl()
+    return frame
 
 
 def code_frequency_by_site(store: Store, sites: list[str] | None = None) -> pl.DataFrame:
@@ -142,7 +143,8 @@ def intercoder_agreement(store: Store, unit: Unit = "char", save: bool = True) -
         run_id, now = str(uuid.uuid4()), datetime.now()
         with store.transaction() as con:
             for r in table.iter_rows(named=True):
-                con.execute("INSERT INTO syn_irr_result VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
+                con.execute("INSERT INTO syn_irr_result (run_id, code_id, coders, unit, n_units, pct_agreement, "
+                            "cohen_kappa, kripp_alpha, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [run_id, r["code_id"], r["coders"], unit, r["n_units"], r["pct_agreement"],
                              r["cohen_kappa"], r["kripp_alpha"], now])
     return table.select(["code_id", "code_name", "coders", "unit", "n_units", "pct_agreement", "cohen_kappa",

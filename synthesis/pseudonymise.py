@@ -1,7 +1,8 @@
 """Pseudonymisation check for transcripts before import.
 
 :func:`scan` finds identifiers (NHS numbers with a valid check digit, UK postcodes, UK phone
-numbers, email addresses, dates that could be dates of birth, and names from a supplied roster)
+numbers, email addresses, dates that could be dates of birth, and names from a supplied roster;
+the check digit is ``warehouse.identifiers``')
 and returns their kinds and positions, never their values. :func:`check` refuses a transcript that
 contains any, with a message that lists kinds and positions only. :class:`Pseudonymiser` replaces
 them with consistent tokens (``[PERSON_1]``, ``[POSTCODE_2]``) and keeps a log of tokens and counts;
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from warehouse.errors import DataError
+from warehouse.identifiers import nhs_number_is_valid
 
 _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
            r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
@@ -34,17 +36,6 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 
 TOKEN_PREFIX = {"email": "EMAIL", "nhs_number": "NHS_NUMBER", "phone": "PHONE", "postcode": "POSTCODE",
                 "date_of_birth": "DATE", "name": "PERSON"}
-
-
-def nhs_number_valid(digits: str) -> bool:
-    """True when a 10-digit string has a valid NHS modulus-11 check digit."""
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(digits[9])
 
 
 @dataclass(frozen=True)
@@ -68,7 +59,7 @@ def scan(text: str, roster: Iterable[str] = ()) -> list[Identifier]:
     hits: list[Identifier] = []
     for kind, pat in PATTERNS.items():
         for m in pat.finditer(text):
-            if kind == "nhs_number" and not nhs_number_valid("".join(m.groups())):
+            if kind == "nhs_number" and not nhs_number_is_valid("".join(m.groups())):
                 continue
             hits.append(Identifier(kind, m.start(), m.end()))
     names = sorted({n.strip() for n in roster if n and n.strip()}, key=len, reverse=True)
