@@ -399,7 +399,10 @@ def _value(parent: ET.Element, var_guid: str, value: str) -> None:
 
 
 def project_xml(project: RefiProject, variable_guids: dict[str, str], stamp: str) -> bytes:
-    """Serialise a project to ``project.qde`` bytes (UTF-8, double-quoted XML declaration)."""
+    """Serialise a project to ``project.qde`` bytes (UTF-8, double-quoted XML declaration).
+
+    Elements follow the ``xsd:sequence`` order of REFI ``Project.xsd`` v1.0.
+    """
     ET.register_namespace("", PROJECT_NS)
     root = ET.Element("Project", {"xmlns": PROJECT_NS, "name": project.name, "origin": project.origin or "linkready",
                                   "creationDateTime": stamp})
@@ -410,75 +413,104 @@ def project_xml(project: RefiProject, variable_guids: dict[str, str], stamp: str
         for u in project.users:
             _sub(users, "User", {"guid": u.guid, "name": u.name, "id": u.id})
     if project.codes:
-        codes_el = _sub(_sub(root, "CodeBook"), "Codes")
-        by_parent: dict[str | None, list[RefiCode]] = {}
-        for c in sorted(project.codes, key=lambda c: c.order):
-            by_parent.setdefault(c.parent_guid, []).append(c)
-
-        def emit(parent_el: ET.Element, parent: str | None) -> None:
-            for c in by_parent.get(parent, []):
-                el = _sub(parent_el, "Code", {"guid": c.guid, "name": c.name,
-                                              "isCodable": "true" if c.is_codable else "false", "color": c.color})
-                if c.description:
-                    _sub(el, "Description", text=c.description)
-                emit(el, c.guid)
-
-        emit(codes_el, None)
+        _xml_codes(_sub(_sub(root, "CodeBook"), "Codes"), project.codes)
     if variable_guids:
         vars_el = _sub(root, "Variables")
         for name, guid in variable_guids.items():
             _sub(vars_el, "Variable", {"guid": guid, "name": name,
                                        "typeOfVariable": project.variables.get(name, "Text")})
     if project.cases:
-        cases_el = _sub(root, "Cases")
-        for case in project.cases:
-            el = _sub(cases_el, "Case", {"guid": case.guid, "name": case.name})
-            if case.description:
-                _sub(el, "Description", text=case.description)
-            for name, value in case.values.items():
-                _value(el, variable_guids[name], value)
-            for sg in case.source_guids:
-                _sub(el, "SourceRef", {"targetGUID": sg})
+        _xml_cases(_sub(root, "Cases"), project.cases, variable_guids)
     if project.sources:
-        sources_el = _sub(root, "Sources")
-        for src in project.sources:
-            el = _sub(sources_el, "TextSource", {"guid": src.guid, "name": src.name,
-                                                 "plainTextPath": f"internal://{src.guid}.txt",
-                                                 "creatingUser": src.creating_user, "creationDateTime": stamp})
-            if src.description:
-                _sub(el, "Description", text=src.description)
-            for sel in src.selections:
-                sel_el = _sub(el, "PlainTextSelection", {"guid": sel.guid, "name": sel.name,
-                                                         "startPosition": str(sel.start), "endPosition": str(sel.end),
-                                                         "creatingUser": sel.creating_user})
-                if sel.description:
-                    _sub(sel_el, "Description", text=sel.description)
-                for coding in sel.codings:
-                    c_el = _sub(sel_el, "Coding", {"guid": coding.guid, "creatingUser": coding.creating_user})
-                    _sub(c_el, "CodeRef", {"targetGUID": coding.code_guid})
-                for note_guid, targets in project.note_refs.items():
-                    if sel.guid in targets:
-                        _sub(sel_el, "NoteRef", {"targetGUID": note_guid})
-            for name, value in src.values.items():   # VariableValue after the selections (xsd sequence)
-                _value(el, variable_guids[name], value)
+        _xml_sources(_sub(root, "Sources"), project, variable_guids, stamp)
     if project.notes:
         notes_el = _sub(root, "Notes")
         for note in project.notes:
-            n_el = _sub(notes_el, "Note", {"guid": note.guid, "name": note.name})
-            _sub(n_el, "PlainTextContent", text=note.text)
+            _sub(_sub(notes_el, "Note", {"guid": note.guid, "name": note.name}), "PlainTextContent", text=note.text)
     if project.sets:
-        sets_el = _sub(root, "Sets")
-        for st in project.sets:
-            s_el = _sub(sets_el, "Set", {"guid": st.guid, "name": st.name})
-            if st.description:
-                _sub(s_el, "Description", text=st.description)
-            for g in st.member_codes:
-                _sub(s_el, "MemberCode", {"targetGUID": g})
-            for g in st.member_sources:
-                _sub(s_el, "MemberSource", {"targetGUID": g})
+        _xml_sets(_sub(root, "Sets"), project.sets, "targetGUID")
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     body = body.replace(' xmlns="urn:QDA-XML:project:1.0" xmlns="urn:QDA-XML:project:1.0"', f' xmlns="{PROJECT_NS}"')
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
+
+
+def _xml_codes(codes_el: ET.Element, codes: list[RefiCode]) -> None:
+    """The code tree, nested by parent, in each code's order."""
+    by_parent: dict[str | None, list[RefiCode]] = {}
+    for c in sorted(codes, key=lambda c: c.order):
+        by_parent.setdefault(c.parent_guid, []).append(c)
+
+    def emit(parent_el: ET.Element, parent: str | None) -> None:
+        for c in by_parent.get(parent, []):
+            el = _sub(parent_el, "Code", {"guid": c.guid, "name": c.name,
+                                          "isCodable": "true" if c.is_codable else "false", "color": c.color})
+            if c.description:
+                _sub(el, "Description", text=c.description)
+            emit(el, c.guid)
+
+    emit(codes_el, None)
+
+
+def _xml_cases(cases_el: ET.Element, cases: list[RefiCase], variable_guids: dict[str, str]) -> None:
+    for case in cases:
+        el = _sub(cases_el, "Case", {"guid": case.guid, "name": case.name})
+        if case.description:
+            _sub(el, "Description", text=case.description)
+        for name, value in case.values.items():
+            _value(el, variable_guids[name], value)
+        for sg in case.source_guids:
+            _sub(el, "SourceRef", {"targetGUID": sg})
+
+
+def _xml_sources(sources_el: ET.Element, project: RefiProject, variable_guids: dict[str, str], stamp: str) -> None:
+    notes_of: dict[str, list[str]] = {}
+    for note_guid, targets in project.note_refs.items():
+        for t in targets:
+            notes_of.setdefault(t, []).append(note_guid)
+    for src in project.sources:
+        el = _sub(sources_el, "TextSource", {"guid": src.guid, "name": src.name,
+                                             "plainTextPath": f"internal://{src.guid}.txt",
+                                             "creatingUser": src.creating_user, "creationDateTime": stamp})
+        if src.description:
+            _sub(el, "Description", text=src.description)
+        for sel in src.selections:
+            sel_el = _sub(el, "PlainTextSelection", {"guid": sel.guid, "name": sel.name,
+                                                     "startPosition": str(sel.start), "endPosition": str(sel.end),
+                                                     "creatingUser": sel.creating_user})
+            if sel.description:
+                _sub(sel_el, "Description", text=sel.description)
+            for coding in sel.codings:
+                c_el = _sub(sel_el, "Coding", {"guid": coding.guid, "creatingUser": coding.creating_user})
+                _sub(c_el, "CodeRef", {"targetGUID": coding.code_guid})
+            for note_guid in notes_of.get(sel.guid, []):
+                _sub(sel_el, "NoteRef", {"targetGUID": note_guid})
+        for name, value in src.values.items():   # VariableValue after the selections (xsd sequence)
+            _value(el, variable_guids[name], value)
+
+
+def _xml_sets(sets_el: ET.Element, sets: list[RefiSet], member_attr: str) -> None:
+    """Sets; a member code points through ``targetGUID`` in a ``.qde`` and ``guid`` in a ``.qdc``."""
+    for st in sets:
+        s_el = _sub(sets_el, "Set", {"guid": st.guid, "name": st.name})
+        if st.description:
+            _sub(s_el, "Description", text=st.description)
+        for g in st.member_codes:
+            _sub(s_el, "MemberCode", {member_attr: g})
+        for g in st.member_sources:
+            _sub(s_el, "MemberSource", {"targetGUID": g})
+
+
+def codebook_xml(codes: list[RefiCode], sets: list[RefiSet], origin: str = "linkready") -> bytes:
+    """Serialise a REFI ``.qdc`` codebook (spec §5.2): codes, then sets whose ``MemberCode`` uses ``@guid``."""
+    ET.register_namespace("", CODEBOOK_NS)
+    root = ET.Element("CodeBook", {"xmlns": CODEBOOK_NS, "origin": origin})
+    _xml_codes(_sub(root, "Codes"), codes)
+    if sets:
+        _xml_sets(_sub(root, "Sets"), sets, "guid")
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    body = body.replace(f' xmlns="{CODEBOOK_NS}" xmlns="{CODEBOOK_NS}"', f' xmlns="{CODEBOOK_NS}"')
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
 
 
