@@ -3,10 +3,11 @@
 Imported findings carry free text (summaries, notes, code names, ToC labels) from templates and
 QDA projects. A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a
 formula to Excel and LibreOffice (``=HYPERLINK(...)`` can exfiltrate data when clicked). Values
-are stored in the warehouse exactly as delivered; only the writers neutralise them:
+are stored in the warehouse exactly as delivered; only the writers neutralise them, with the one
+rule in :func:`warehouse.disclosure.neutralise_formula`:
 
 - CSV: such a text cell gets a leading ``'`` (the OWASP CSV-injection advice), so a spreadsheet
-  shows it as text;
+  shows it as text (plain numbers such as ``-0.05`` are left alone);
 - XLSX: every text cell is written with the string type, and formula-looking ones also carry
   Excel's quote prefix (the hidden apostrophe a person types), so the text is exact and stays text
   when the cell is edited.
@@ -25,33 +26,27 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["FORMULA_TRIGGERS", "inert_csv_value", "inert_frame", "looks_like_formula",
-           "write_csv_frame", "write_csv_rows",
+from warehouse.disclosure import neutralise_formula
+
+__all__ = ["inert_csv_value", "inert_frame", "looks_like_formula", "write_csv_frame", "write_csv_rows",
            "write_xlsx_sheet"]
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula."""
-
-_TRIGGER_PATTERN = r"^[=+\-@\t\r]"
 
 
 def looks_like_formula(value: object) -> bool:
-    """True for text a spreadsheet would evaluate (it starts with one of :data:`FORMULA_TRIGGERS`)."""
-    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+    """True for text a spreadsheet would evaluate (the rule is ``warehouse.disclosure.neutralise_formula``)."""
+    return isinstance(value, str) and neutralise_formula(value) != value
 
 
 def inert_csv_value(value: object) -> object:
-    """``value`` with a leading ``'`` when it is formula-looking text; anything else unchanged."""
-    return "'" + value if looks_like_formula(value) else value  # type: ignore[operator]
+    """``value`` neutralised for CSV when it is formula-looking text; anything else unchanged."""
+    return neutralise_formula(value) if isinstance(value, str) else value
 
 
 def inert_frame(df: pl.DataFrame) -> pl.DataFrame:
-    """Every text column of ``df`` with formula-looking cells prefixed by ``'`` (for CSV writing)."""
+    """Every text column of ``df`` with formula-looking cells neutralised (for CSV writing)."""
     text_cols = [c for c, t in df.schema.items() if t == pl.Utf8]
-    return df.with_columns([
-        pl.when(pl.col(c).str.contains(_TRIGGER_PATTERN)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in text_cols
-    ])
+    return df.with_columns([pl.col(c).map_elements(neutralise_formula, return_dtype=pl.Utf8, skip_nulls=True)
+                            for c in text_cols])
 
 
 def write_csv_frame(df: pl.DataFrame, path: Path) -> Path:

@@ -94,8 +94,8 @@ def test_xlsx_report_writes_text_cells_never_formulas(tmp_path: Path) -> None:
 
 
 def test_helpers() -> None:
-    assert [inert_csv_value(v) for v in ("=1", "+1", "-1", "@a", "\tx", "\rx", "a=1", "", 7)] == \
-        ["'=1", "'+1", "'-1", "'@a", "'\tx", "'\rx", "a=1", "", 7]
+    assert [inert_csv_value(v) for v in ("=1", "+1+1", "-2+3", "@a", "\tx", "\rx", "a=1", "", 7, "-0.05")] == \
+        ["'=1", "'+1+1", "'-2+3", "'@a", "'\tx", "'\rx", "a=1", "", 7, "-0.05"]   # plain numbers stay numbers
     df = inert_frame(pl.DataFrame({"t": ["=x", "ok", None], "n": [1, 2, 3]}))
     assert df.to_dict(as_series=False) == {"t": ["'=x", "ok", None], "n": [1, 2, 3]}
 
