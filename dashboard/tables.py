@@ -8,7 +8,6 @@ values present in the warehouse, (3) runs the query, (4) applies disclosure cont
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,11 +19,12 @@ from dashboard import queries as q
 from dashboard.access import Scope, Viewer
 from dashboard.context import DashboardContext
 from linkage import wilson
-from warehouse.disclosure import Disclosure
-from warehouse.errors import ConfigError, did_you_mean
+from warehouse.disclosure import Cumulative, Disclosure, Nested, Rate, Series, Sum, mask_numbers
+from warehouse.registry import Registry
 from warehouse.sites import SITES
 
 Cursor = duckdb.DuckDBPyConnection
+Published = Callable[[str, Mapping[str, object]], pl.DataFrame]  # another table as already published
 SYNTHETIC_NOTE = "All figures come from a seeded synthetic world, not from real people."
 
 
@@ -41,21 +41,27 @@ class Param:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One table the dashboard can show and download."""
+    """One table the dashboard can show and download, with its disclosure declaration.
+
+    ``disclosure`` names the count columns and, for every rate, its numerator and denominator
+    (nothing is guessed from column names); ``keys`` are the columns (and parameters) that say what
+    a row is about, so the differencing audit can line up cells of two tables that are the same figure.
+    """
 
     table_id: str
     title: str
     notes: tuple[str, ...]
     build: Callable[[Cursor, Scope, dict[str, str]], pl.DataFrame]
-    disclosure: Disclosure | None = None   # None: infer (integer columns are counts)
+    disclosure: Disclosure = field(default_factory=Disclosure)
     params: tuple[Param, ...] = ()
     percent: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
+    keys: tuple[str, ...] = ("site_id",)
+    after: Callable[[pl.DataFrame, Published], pl.DataFrame] | None = None  # reconcile with published tables
 
-    def disclosure_for(self, frame: pl.DataFrame, suppress_max: int) -> Disclosure:
-        """The disclosure rule for this table (inferred from column types when not declared)."""
-        base = self.disclosure or infer_disclosure(frame)
-        return Disclosure(base.counts, base.rates, base.groups, suppress_max, base.row_linked)
+    def disclosure_for(self, suppress_max: int) -> Disclosure:
+        """This table's declaration under the dashboard's threshold."""
+        return self.disclosure.with_threshold(suppress_max)
 
     def label(self, column: str) -> str:
         """Human-readable column heading."""
@@ -79,33 +85,19 @@ class TableResult:
         return self.frame.is_empty()
 
 
-REGISTRY: dict[str, TableSpec] = {}
-
-_NOT_COUNT = re.compile(r"(month|day|year|rank|order|_id$|^id$|_no$|version|level|score|rating|weight|seq|timepoint)")
-_RATE = re.compile(r"(rate|share|completeness|pct|percent|proportion|precision|recall|power)")
-
-
-def infer_disclosure(frame: pl.DataFrame) -> Disclosure:
-    """Integer columns (except ids, dates, ratings) are counts; rate-like float columns derive from them."""
-    counts = tuple(c for c, t in frame.schema.items() if t.is_integer() and not _NOT_COUNT.search(c))
-    rates = {c: counts for c, t in frame.schema.items() if t.is_float() and _RATE.search(c)} if counts else {}
-    return Disclosure(counts=counts, rates=rates)
+#: Every dashboard table; the built-ins register themselves below exactly as a new one would.
+TABLES: Registry[TableSpec] = Registry("dashboard table", name_attr="table_id")
+REGISTRY = TABLES  # the name pages, downloads and tests have always used
 
 
 def register(spec: TableSpec) -> TableSpec:
     """Add a table to the catalogue (built-ins register themselves the same way)."""
-    REGISTRY[spec.table_id] = spec
-    return spec
+    return TABLES.register(spec)
 
 
 def get_table(table_id: str) -> TableSpec:
-    """The table with this id, or ConfigError naming the known ones."""
-    try:
-        return REGISTRY[table_id]
-    except KeyError:
-        raise ConfigError(
-            f"unknown table {table_id!r}; known: {', '.join(sorted(REGISTRY))}{did_you_mean(table_id, REGISTRY)}"
-        ) from None
+    """The table with this id, or ConfigError naming the known ones (with a did-you-mean)."""
+    return TABLES.get(table_id)
 
 
 def resolve_params(ctx: DashboardContext, spec: TableSpec, scope: Scope, given: Mapping[str, object]) -> dict[str, str]:
@@ -153,8 +145,15 @@ def _computed(ctx: DashboardContext, spec: TableSpec, scope: Scope,
         raw = spec.build(ctx.cursor(), scope, resolved)
         if "site_id" in raw.columns:  # defence in depth: never more than the scope
             raw = raw.filter(pl.col("site_id").is_in(list(scope.sites)) | pl.col("site_id").is_null())
-        rule = spec.disclosure_for(raw, ctx.settings.suppress_max)
-        return rule.apply(raw), tuple(c for c in rule.counts if c in raw.columns)
+        rule = spec.disclosure_for(ctx.settings.suppress_max)
+        frame = rule.apply(raw)
+        if spec.after is not None and not frame.is_empty():
+            def published(table_id: str, params: Mapping[str, object]) -> pl.DataFrame:
+                other = get_table(table_id)
+                return _computed(ctx, other, scope, resolve_params(ctx, other, scope, params))[0]
+
+            frame = spec.after(frame, published)
+        return frame, tuple(c for c in rule.counts if c in raw.columns)
 
     return ctx.cached(key, make)
 
@@ -314,6 +313,49 @@ def _timeline(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame
     return _with_names(cur, scope, q.recruitment_timeline(cur, scope))
 
 
+def _funnel_post(frame: pl.DataFrame, cur: Cursor, scope: Scope) -> pl.DataFrame:
+    """The people each step starts from (``n + lost``): the denominator of its share kept, never shown."""
+    frame = frame.with_columns((pl.col("n") + pl.col("lost")).alias("n_before"))
+    return _with_names(cur, scope, frame)
+
+
+def _summary_from_published(frame: pl.DataFrame, published: Published) -> pl.DataFrame:
+    """Summary rates shown only where their home table shows them (so no table reveals what another hides);
+    the data-gap sentences, written by the readiness stage from raw counts, lose their numbers."""
+    comp = published("outcome_completeness", {"measure": "all"})
+    scen = published("linkage_scenarios", {})
+    looked: dict[str, list[object]] = {"primary_completeness": [], "primary_retention": [], "linkage_recall": []}
+    for row in frame.iter_rows(named=True):
+        site, measure = row.get("site_id"), row.get("primary_outcome")
+        looked["primary_completeness"].append(_lookup(comp, "completeness", site_id=site, measure=measure,
+                                                      timepoint="baseline"))
+        looked["primary_retention"].append(_lookup(comp, "retention", site_id=site, measure=measure,
+                                                   timepoint="followup"))
+        looked["linkage_recall"].append(_lookup(scen, "recall", site_id=site, scenario=row.get("best_linkage_scenario")))
+    out = frame
+    for col, values in looked.items():
+        if col in out.columns:
+            out = out.with_columns(pl.Series(col, [_as_text(v) for v in values], pl.Utf8))
+    if "data_gaps" in out.columns:
+        out = out.with_columns(pl.col("data_gaps").map_elements(mask_numbers, return_dtype=pl.Utf8))
+    return out
+
+
+def _lookup(frame: pl.DataFrame, column: str, **where: object) -> object:
+    if frame.is_empty() or column not in frame.columns or any(k not in frame.columns for k in where):
+        return None
+    hit = frame.filter(*[pl.col(k) == v for k, v in where.items() if v is not None])
+    if any(v is None for v in where.values()) or hit.is_empty():
+        return None
+    return hit[column][0]
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else f"{float(value):.4f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
+
+
 def _relation(name: str, filters: tuple[str, ...] = (), columns: tuple[str, ...] | None = None,
               post: Callable[[pl.DataFrame, Cursor, Scope], pl.DataFrame] | None = None,
               ) -> Callable[[Cursor, Scope, dict[str, str]], pl.DataFrame]:
@@ -387,7 +429,7 @@ register(TableSpec(
     _overview,
     Disclosure(
         counts=("programme_children", "csc_children", "n_records", "links", "outcome_rows", "outcome_scored"),
-        rates={"match_rate": ("links", "n_records"), "outcome_completeness": ("outcome_scored", "outcome_rows")},
+        rates={"match_rate": Rate("links", "n_records"), "outcome_completeness": Rate("outcome_scored", "outcome_rows")},
     ),
     params=(SCENARIO,),
     percent=("match_rate", "expected_known_share", "outcome_completeness"),
@@ -400,10 +442,11 @@ register(TableSpec(
     "linkage_scenarios", "Linkage quality by identifier scenario", (*_LINK_NOTES, SYNTHETIC_NOTE), _scenario_table,
     Disclosure(
         counts=("n_records", "candidate_pairs", "links", "true_matches", "true_positives", "clerical_review"),
-        rates={"precision": ("true_positives", "links"), "recall": ("true_positives", "true_matches"),
-               "f1": ("true_positives", "links", "true_matches"), "match_rate": ("links", "n_records")},
+        rates={"precision": Rate("true_positives", "links"), "recall": Rate("true_positives", "true_matches"),
+               "f1": ("true_positives", "links", "true_matches"), "match_rate": Rate("links", "n_records")},
     ),
     percent=("precision", "recall", "f1", "match_rate"),
+    keys=("site_id", "scenario"),
     labels={"site_id": "Site id", "f1": "F1", "n_records": "Records"},
 ))
 register(TableSpec(
@@ -415,10 +458,12 @@ register(TableSpec(
     _subgroup_table,
     Disclosure(
         counts=("n_records", "links"),
-        rates={r: ("n_records", "links") for r in ("match_rate", "ci_low", "ci_high", "gap_vs_site", "recall")},
+        rates={"match_rate": Rate("links", "n_records"),
+               **{r: ("n_records", "links") for r in ("ci_low", "ci_high", "gap_vs_site", "recall")}},
         groups=("site_id",),
     ),
     params=(SCENARIO, SUBGROUP_TYPE),
+    keys=("site_id", "subgroup_type", "subgroup"),
     percent=("match_rate", "ci_low", "ci_high", "gap_vs_site", "recall"),
     labels={"site_id": "Site id", "n_records": "Records", "ci_low": "95% CI low", "ci_high": "95% CI high",
             "gap_vs_site": "Gap vs site rate"},
@@ -439,9 +484,12 @@ register(TableSpec(
     _completeness,
     Disclosure(counts=("eligible", "people", "recorded", "scored", "prorated", "missing", "baseline_scored",
                        "retained"),
-               rates={"completeness": ("eligible", "people", "scored"), "retention": ("baseline_scored", "retained")},
-               row_linked=True),
+               rates={"completeness": Rate("scored", "eligible"), "retention": Rate("retained", "baseline_scored")},
+               sums=(Sum("eligible", ("scored", "missing")),),
+               nested=(Nested("recorded", "eligible"), Nested("scored", "recorded"), Nested("prorated", "scored"),
+                       Nested("recorded", "people"))),
     params=(MEASURE,), percent=("completeness", "retention"),
+    keys=("site_id", "measure", "timepoint"),
     labels={"site_id": "Site id", "baseline_scored": "Scored at baseline (due follow-up)"},
 ))
 register(TableSpec(
@@ -449,8 +497,11 @@ register(TableSpec(
     ("Cumulative people referred, with a scored baseline, and evaluable (baseline and follow-up scored on the "
      "same measure), by month of referral.", SYNTHETIC_NOTE),
     _timeline,
-    Disclosure(counts=("referred", "with_baseline", "evaluable")),
+    Disclosure(counts=("referred", "with_baseline", "evaluable"),
+               nested=(Nested("with_baseline", "referred"), Nested("evaluable", "with_baseline")),
+               cumulative=Cumulative(("referred", "with_baseline", "evaluable"), ("month",), ("site_id",))),
     labels={"site_id": "Site id", "with_baseline": "With baseline", "evaluable": "Evaluable"},
+    keys=("site_id", "month"),
 ))
 register(TableSpec(
     "readiness_timeline", "Months to reach the target sample",
@@ -468,9 +519,12 @@ register(TableSpec(
     ("Expected people left after each step over the projected recruitment period (evaluation-readiness stage).",
      "Where a step has 1-5 people its row is hidden.", SYNTHETIC_NOTE),
     _relation("readiness_funnel", columns=("site_id", "outcome", "horizon_months", "step_no", "step", "n", "lost",
-                                           "rate", "source")),
-    Disclosure(counts=("n", "lost"), rates={"rate": ("n", "lost")}, row_linked=True),
+                                           "rate", "source"), post=_funnel_post),
+    Disclosure(counts=("n", "lost"), rates={"rate": Rate("n", "n_before")}, support=("n_before",),
+               sums=(Sum("n_before", ("n", "lost")),),
+               series=(Series("n", "n_before", ("step_no",), ("site_id", "outcome")),)),
     percent=("rate",),
+    keys=("site_id", "outcome", "step_no"),
     labels={"site_id": "Site id", "n": "People", "lost": "Lost at step", "rate": "Share kept"},
 ))
 register(TableSpec(
@@ -480,7 +534,7 @@ register(TableSpec(
                                             "primary_retention", "months_to_target", "target_n",
                                             "best_linkage_scenario", "linkage_recall", "linkage_verdict",
                                             "data_gaps")),
-    Disclosure(),
+    Disclosure(), after=_summary_from_published,
     percent=("primary_completeness", "primary_retention", "linkage_recall"),
     labels={"site_id": "Site id", "target_n": "Target people"},
 ))
@@ -524,6 +578,7 @@ register(TableSpec(
     _relation("v_code_frequency_by_site", columns=("site_id", "code_name", "origin", "n_segments", "n_documents",
                                                    "n_participants")),
     Disclosure(counts=("n_segments", "n_documents", "n_participants")),
+    keys=("site_id", "code_name", "origin"),
     labels={"site_id": "Site id", "n_segments": "Segments", "n_documents": "Documents",
             "n_participants": "Participants"},
 ))

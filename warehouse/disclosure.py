@@ -319,8 +319,9 @@ class _System:
         for r, num, den in self.ratios:
             if r in hidden or self.values.get(r) is None:
                 continue
+            rest: Cell = ("remainder", den, num)  # a rate beside either count reveals the other and the rest
             if all(c not in hidden and not (c not in self.published and policy.hides(self.values.get(c)))
-                   for c in (num, den)):
+                   for c in (num, den, rest)):
                 out.add(r)
         return out
 

@@ -5,58 +5,34 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from dashboard.access import Viewer
 from dashboard.accounts import AccountStore, hash_password, verify_password
 from dashboard.settings import DashboardSettings
-from dashboard.tables import infer_disclosure
-from warehouse.disclosure import SUPPRESSED, Disclosure, is_revealing_count
 from warehouse.errors import AccessDenied, ConfigError
 
 
-# ---------------------------------------------------------------- disclosure
-def test_primary_suppression_hides_1_to_5_keeps_zero_and_6() -> None:
-    df = pl.DataFrame({"n": [0, 1, 5, 6, None], "rate": [0.0, 1.0, 0.4, 0.5, None]})
-    out = Disclosure(counts=("n",), rates={"rate": ("n",)}).apply(df)
-    assert out["n"].to_list() == ["0", SUPPRESSED, SUPPRESSED, "6", None]
-    # a rate computed from a suppressed count is suppressed with it
-    assert out["rate"].to_list()[:4] == ["0.0", SUPPRESSED, SUPPRESSED, "0.5"]
+# ---------------------------------------------------------------- tables
+def test_every_table_declares_its_counts_and_rates() -> None:
+    """No guessing from column names: each rate names a numerator and a denominator that are counts."""
+    from dashboard.tables import TABLES
+    from warehouse.disclosure import Rate
+
+    for spec in TABLES.values():
+        decl = spec.disclosure
+        for rate, source in decl.rates.items():
+            if isinstance(source, Rate):
+                assert {source.numerator, source.denominator} <= set(decl.counts) | set(decl.support), (spec.table_id, rate)
+            else:
+                assert set(source) <= set(decl.counts), (spec.table_id, rate)
 
 
-def test_secondary_suppression_hides_a_second_cell_in_the_group() -> None:
-    # site A: subgroups 3 + 10 + 40 add up to a total shown elsewhere; hiding only the 3 would let
-    # total - 10 - 40 reveal it, so the next smallest (10) is hidden too. Site B has nothing small.
-    df = pl.DataFrame({"site_id": ["A", "A", "A", "B", "B"], "sub": list("xyzxy"), "n": [3, 10, 40, 20, 30]})
-    out = Disclosure(counts=("n",), groups=("site_id",)).apply(df)
-    assert out["n"].to_list() == [SUPPRESSED, SUPPRESSED, "40", "20", "30"]
+def test_unknown_table_gets_a_did_you_mean() -> None:
+    from dashboard.tables import get_table
 
-
-def test_secondary_suppression_not_needed_when_two_cells_already_hidden() -> None:
-    df = pl.DataFrame({"site_id": ["A"] * 3, "n": [2, 4, 50]})
-    out = Disclosure(counts=("n",), groups=("site_id",)).apply(df)
-    assert out["n"].to_list() == [SUPPRESSED, SUPPRESSED, "50"]
-
-
-def test_row_linked_hides_every_count_in_a_row() -> None:
-    # missing = eligible - scored, so hiding scored alone would leave it derivable
-    df = pl.DataFrame({"eligible": [20, 30], "scored": [3, 25], "missing": [17, 5]})
-    out = Disclosure(counts=("eligible", "scored", "missing"), row_linked=True).apply(df)
-    assert out.row(0) == (SUPPRESSED, SUPPRESSED, SUPPRESSED)
-    assert out.row(1) == (SUPPRESSED, SUPPRESSED, SUPPRESSED)  # missing = 5 is small too
-
-
-def test_is_revealing_count() -> None:
-    assert [is_revealing_count(v) for v in ("0", "1", "5", "6", "[c]", "2.5", "1,234")] == [
-        False, True, True, False, False, False, False]
-
-
-def test_infer_disclosure_treats_integer_columns_as_counts_but_not_ids_or_ratings() -> None:
-    df = pl.DataFrame({"site_id": ["a"], "n_people": [3], "rating": [2], "step_no": [1], "share": [0.5]})
-    rule = infer_disclosure(df)
-    assert rule.counts == ("n_people",)
-    assert rule.rates == {"share": ("n_people",)}
+    with pytest.raises(ConfigError, match="did you mean 'overview'"):
+        get_table("overveiw")
 
 
 def test_scope_intersects_requests_with_permissions() -> None:
