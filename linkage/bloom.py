@@ -48,7 +48,7 @@ TOKEN_BYTES = 16
 
 HashScheme = Literal["hmac_sha256", "double_hashing"]
 Salt = Literal["none", "birth_year"]
-Layout = Literal["field", "record", "both"]
+Layout = Literal["field", "both"]
 
 NAME_FIELDS: tuple[str, ...] = ("forename", "surname")
 
@@ -71,8 +71,9 @@ class BloomSettings:
             doubles the length).
         xor_fold: XOR the two halves (halves the length, mixes bits).
         permute: shuffle bit positions with a keyed permutation.
-        layout: ``field`` (one filter per name and tokens per other identifier), ``record`` (one
-            record-level filter of every identifier), or ``both``.
+        layout: ``field`` (one filter per name and keyed tokens per other identifier) or ``both``
+            (also a record-level filter of every identifier, ``record_bf``, for exchange with
+            record-level tools; linkready compares the field encodings only).
         seed: seed for BLIP flips in tests only; None (the default) draws from the OS.
 
     Example:
@@ -106,7 +107,7 @@ class BloomSettings:
         if not 0.0 <= float(self.blip) <= 0.25:
             problems.append(f"blip={self.blip!r} must be a flip probability from 0 to 0.25 (e.g. 0.01)")
         for name, allowed in (("scheme", ("hmac_sha256", "double_hashing")), ("salt", ("none", "birth_year")),
-                              ("layout", ("field", "record", "both"))):
+                              ("layout", ("field", "both"))):
             value = getattr(self, name)
             if value not in allowed:
                 problems.append(f"{name}={value!r} is not one of {', '.join(allowed)}{did_you_mean(value, allowed)}")
@@ -485,7 +486,7 @@ def encode(std: pl.DataFrame, key: EncodingKey, settings: BloomSettings | None =
     filters, binary), ``dob_tk``, ``dob_swap_tk``, ``dob_year_tk``, ``dob_ym_tk``, ``dob_yd_tk``,
     ``dob_md_tk``, ``sex_tk``, ``postcode_tk``, ``pc_sector_tk``, ``pc_district_tk``,
     ``pc_area_tk``, ``nhs_number_tk`` (keyed tokens, hex), ``x_<name>_bf`` and ``bk_x_<name>`` for
-    each other text column ``x_<name>``, ``record_bf`` (layout ``record`` or ``both``) and the
+    each other text column ``x_<name>``, ``record_bf`` (layout ``both``) and the
     ``bk_*`` blocking keys whose parts are present.
 
     Example:
@@ -497,9 +498,8 @@ def encode(std: pl.DataFrame, key: EncodingKey, settings: BloomSettings | None =
     """
     settings = settings or BloomSettings()
     cols: list[pl.Series] = [std["rid"].cast(pl.Utf8)]
-    if settings.layout in ("field", "both"):
-        cols += _field_columns(std, key, settings)
-    if settings.layout in ("record", "both"):
+    cols += _field_columns(std, key, settings)
+    if settings.layout == "both":
         packed = bloom_filters(_record_tokens(std), key, settings, "record")
         cols.append(_per_record(packed, pl.Series(np.arange(std.height)), settings, "record"))
     for bk in BLOCKING_KEYS:

@@ -46,7 +46,7 @@ from linkage.sqlbuild import SqlBuilder, internal_table, quote_ident
 from warehouse.errors import ConfigError, DataError
 
 __all__ = [
-    "DiceComparison", "EncodedDateComparison", "EncodedPostcodeComparison", "EncodedRule", "RecordDiceComparison",
+    "DiceComparison", "EncodedDateComparison", "EncodedPostcodeComparison", "EncodedRule",
     "TokenComparison", "encoded_comparisons", "encoded_rules", "is_encoded_frame", "link_encoded",
     "link_encoded_frames",
 ]
@@ -129,17 +129,6 @@ class DiceComparison(EncodedComparison):
 
 @register_comparison
 @dataclass(frozen=True)
-class RecordDiceComparison(EncodedComparison):
-    """A record-level filter (every identifier in one filter): Dice bands from 0.9 down to 0.5."""
-
-    kind: ClassVar[str] = "record_dice"
-    suffix: ClassVar[str] = "_bf"
-    levels: ClassVar[tuple[Level, ...]] = tuple(
-        (f"dice_{t:.2f}", _dice_at_least(t)) for t in (0.9, 0.8, 0.7, 0.6, 0.5))
-
-
-@register_comparison
-@dataclass(frozen=True)
 class EncodedDateComparison(EncodedComparison):
     """Date-of-birth tokens: exact, day and month swapped, two of year/month/day agree (pair
     tokens), same year, else. (The clear-text "within 31 days" level needs the dates themselves.)"""
@@ -197,8 +186,8 @@ def encoded_comparisons(columns: set[str]) -> list[Comparison]:
     for c in sorted(columns):
         if c.startswith("x_") and c.endswith("_bf"):
             out.append(DiceComparison(c.removesuffix("_bf")))
-    if "record_bf" in columns:
-        out.append(RecordDiceComparison("record"))
+    # a record-level filter (layout "both") is carried for other tools, not compared here: it holds the
+    # same evidence as the field comparisons, and counting it twice would break the model's independence
     return out
 
 
@@ -218,7 +207,7 @@ class EncodedRule(BlockingRule):
 
 def encoded_rules(columns: set[str]) -> list[BlockingRule]:
     """One rule per blocking token both files carry (names-free ones only without name filters)."""
-    has_names = bool({"forename_bf", "surname_bf", "record_bf"} & columns)
+    has_names = bool({"forename_bf", "surname_bf"} & columns)
     out: list[BlockingRule] = []
     for bk in BLOCKING_KEYS:
         if bk.column in columns and (not bk.names_free or not has_names):

@@ -34,9 +34,9 @@ def _settings(config: Path | None, layout: str | None) -> BloomSettings:
               help="The project key both data owners hold (never the linkage unit).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Encoded file to write (Parquet; a .csv name writes CSV plus FILE.manifest.json).")
-@click.option("--layout", type=click.Choice(["field", "record", "both"]),
+@click.option("--layout", type=click.Choice(["field", "both"]),
               help="field: one Bloom filter per name and keyed tokens per other identifier (default); "
-                   "record: one record-level filter; both.")
+                   "both: also a record-level filter (record_bf) for record-level tools.")
 @click.option("--keep", multiple=True, help="A column to carry in clear for reporting (repeatable); never an identifier.")
 @click.option("--text", multiple=True, help="Another column to encode as a Bloom filter too (repeatable).")
 @click.option("--id", "id_column", help="Record id column (default: the first column).")
