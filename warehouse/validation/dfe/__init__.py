@@ -17,6 +17,10 @@ from warehouse.validation.dfe import (  # noqa: F401  (registering imports: each
     cin_child,
     cin_episodes,
     cin_plans,
+    ssda903_episodes,
+    ssda903_header,
+    ssda903_last_year,
+    ssda903_location,
 )
 from warehouse.validation.dfe.docs import rules_markdown
 from warehouse.validation.dfe.frames import RuleInput

@@ -26,7 +26,7 @@ __all__ = ["CIN_TABLES", "SSDA903_TABLES", "RuleInput", "prepare"]
 
 CIN_TABLES = ("header", "child", "details", "assessments", "factors", "plans", "section47", "cpp", "reviews",
               "disabilities")
-SSDA903_TABLES = ("header", "episodes", "oc2", "missing", "header_last", "episodes_last")
+SSDA903_TABLES = ("header", "episodes", "oc2", "missing", "oc3", "header_last", "episodes_last")
 
 _CIN_DATES = frozenset({
     "ReferenceDate", "PersonBirthDate", "ExpectedPersonBirthDate", "PersonDeathDate", "CINreferralDate",
@@ -166,6 +166,7 @@ class RuleInput:
     la_code: str | None = None
     start: date = field(init=False)
     end: date = field(init=False)
+    cache: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.start, self.end = census_period(self.year)
