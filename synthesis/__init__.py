@@ -21,6 +21,7 @@ from synthesis.projects import ImportReport
 from synthesis.pseudonymise import Identifier, Pseudonymiser, check, scan
 from synthesis.pseudonymise import describe as describe_identifiers
 from synthesis.report import write_report
+from synthesis.toc import export_toc, import_toc, read_toc, render_toc, write_toc
 
 __all__ = [
     "DATA_ITEMS", "DIMENSIONS", "RATING_SCALE", "RESEARCH_QUESTIONS", "Identifier", "ImportReport", "Pseudonymiser",
@@ -28,4 +29,5 @@ __all__ = [
     "cooccurrence", "export_qdpx", "framework_matrix", "import_file", "intercoder_agreement", "krippendorff_alpha",
     "maturity_profile", "percent_agreement", "quotes", "rate_from_admin", "scan", "triangulation_matrix", "write_report",
     "describe_identifiers", "write_csv_frame", "write_csv_rows", "write_xlsx_sheet",
+    "export_toc", "import_toc", "read_toc", "render_toc", "write_toc",
 ]
