@@ -5,10 +5,10 @@ under every identifier-sharing scenario), :func:`link_files` (any two CSV files)
 (two standardised frames), :func:`standardise`, :func:`explain_pair` and the settings.
 """
 
-from linkage.evaluate import wilson
 from linkage.explain import explain_pair
 from linkage.feasibility import FeasibilityReport, run_feasibility
 from linkage.files import FileLinkReport, link_files
+from linkage.intervals import wilson
 from linkage.pipeline import LinkResult, link
 from linkage.settings import LinkageSettings, load_settings
 from linkage.standardise import standardise

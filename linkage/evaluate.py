@@ -7,29 +7,13 @@ match probabilities (linkage-quality-reporting.md §4.2). Every row says which i
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, replace
 
 import polars as pl
 
+from linkage.estimates import MIN_GOLD, gold_recall, model_recall, precision_estimate
+from linkage.intervals import Estimate, f1_interval, gap_interval, wilson
 from warehouse.disclosure import DEFAULT_POLICY, Disclosure, DisclosurePolicy
-
-
-def wilson(k: float, n: float, z: float = 1.96) -> tuple[float | None, float | None]:
-    """Wilson score 95% interval for ``k`` successes out of ``n`` (None, None when n is 0).
-
-    Example:
-        >>> lo, hi = wilson(8, 10)
-        >>> round(lo, 3), round(hi, 3)
-        (0.49, 0.943)
-    """
-    if n <= 0:
-        return None, None
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @dataclass(frozen=True)
@@ -61,16 +45,19 @@ class Metrics:
     largest_gap: float | None = None
     must_link_n: int | None = None
     must_link_rate: float | None = None
+    f1_low: float | None = None
+    f1_high: float | None = None
+    largest_gap_low: float | None = None
+    largest_gap_high: float | None = None
+    method: str | None = None
+    blocking_missed: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict (for JSON and for inserting)."""
         return asdict(self)
 
 
-def _f1(p: float | None, r: float | None) -> float | None:
-    if p is None or r is None or p + r == 0:
-        return None if p is None or r is None else 0.0
-    return 2 * p * r / (p + r)
+MEASURED = "truth: Wilson (F1 from the precision and recall intervals)"
 
 
 def measured(
@@ -86,10 +73,12 @@ def measured(
     p_lo, p_hi = wilson(true_positives, links)
     r_lo, r_hi = wilson(true_positives, true_matches)
     m_lo, m_hi = wilson(linked_records, n_records)
+    f = f1_interval(Estimate(precision, p_lo, p_hi, ""), Estimate(recall, r_lo, r_hi, ""))
     return Metrics(
         scenario, subgroup_type, subgroup, n_records, candidate_pairs, links, true_matches, true_positives,
-        precision, recall, _f1(precision, recall), match_rate, clerical_review, expected_known_share, "measured",
+        precision, recall, f.value, match_rate, clerical_review, expected_known_share, "measured",
         p_lo, p_hi, r_lo, r_hi, m_lo, m_hi, (1 - recall) if recall is not None else None,
+        f1_low=f.low, f1_high=f.high, method=MEASURED,
     )
 
 
@@ -134,38 +123,51 @@ def measured_by_group(
 
 
 def with_gap(rows: list[Metrics], min_count: int = 6) -> list[Metrics]:
-    """Put the largest gap in recall (measured) or match rate (estimated) between groups on each row."""
-    vals = []
+    """Put the largest gap in recall between groups, with its interval, on each row.
+
+    Groups compared: measured rows with at least ``min_count`` true matches; estimated rows with
+    at least ``min_count`` records and a recall interval.
+    """
+    groups = []
     for r in rows:
-        if r.basis == "measured" and r.recall is not None and (r.true_matches or 0) >= min_count:
-            vals.append(r.recall)
-        elif r.basis == "estimated" and r.recall is not None and r.n_records >= min_count:
-            vals.append(r.recall)
-    gap = (max(vals) - min(vals)) if len(vals) >= 2 else None
-    return [replace(r, largest_gap=gap) for r in rows]
+        if r.recall is None or r.recall_low is None or r.recall_high is None:
+            continue
+        enough = (r.true_matches or 0) if r.basis == "measured" else r.n_records
+        if enough >= min_count:
+            groups.append((r.recall, r.recall_low, r.recall_high))
+    gap = gap_interval(groups)
+    return [replace(r, largest_gap=gap.value, largest_gap_low=gap.low, largest_gap_high=gap.high) for r in rows]
 
 
 def estimated(
     scenario: str, subgroup_type: str, subgroup: str, n_records: int, links: pl.DataFrame, best: pl.DataFrame,
     candidate_pairs: int | None = None, clerical_review: int | None = None,
-    expected_known_share: float | None = None,
+    expected_known_share: float | None = None, must: pl.Series | None = None, missed_outside: float = 0.0,
 ) -> Metrics:
-    """Model-estimated metrics (no truth): E[TP] = sum of link probabilities; expected missed =
-    sum over unlinked records of their best candidate's probability."""
-    e_tp = float(links["probability"].sum()) if links.height else 0.0
-    linked = set(links["l_rid"].to_list())
-    unlinked_best = best.filter(~pl.col("l_rid").is_in(list(linked)))
-    missed = float(unlinked_best["probability"].sum()) if unlinked_best.height else 0.0
+    """Estimated metrics (no truth), each with a 95% interval and the method in ``method``.
+
+    Precision: expected true links (sum of link probabilities) / links. Recall: on the records that
+    must link (``must``, ids of CSC-referred records) when there are at least
+    :data:`linkage.estimates.MIN_GOLD` of them; otherwise from the model, its denominator including
+    ``missed_outside`` (true pairs blocking never generated), with an interval down to the hard lower
+    bound. Match rate: observed, with a Wilson interval.
+    """
     n_links = links.height
-    precision = e_tp / n_links if n_links else None
-    recall = e_tp / (e_tp + missed) if (e_tp + missed) > 0 else None
+    prec = precision_estimate(links)
+    if must is not None and must.len() >= MIN_GOLD:
+        rec, _ = gold_recall(links, must, n_records)
+    else:
+        rec = model_recall(links, best, n_records, missed_outside)
     linked_records = links["l_rid"].n_unique() if n_links else 0
     match_rate = linked_records / n_records if n_records else None
     m_lo, m_hi = wilson(linked_records, n_records)
+    f = f1_interval(prec, rec)
     return Metrics(
-        scenario, subgroup_type, subgroup, n_records, candidate_pairs, n_links, None, None, precision, recall,
-        _f1(precision, recall), match_rate, clerical_review, expected_known_share, "estimated",
-        None, None, None, None, m_lo, m_hi, (1 - recall) if recall is not None else None,
+        scenario, subgroup_type, subgroup, n_records, candidate_pairs, n_links, None, None, prec.value, rec.value,
+        f.value, match_rate, clerical_review, expected_known_share, "estimated",
+        prec.low, prec.high, rec.low, rec.high, m_lo, m_hi, (1 - rec.value) if rec.value is not None else None,
+        f1_low=f.low, f1_high=f.high, method=f"precision: {prec.method}; recall: {rec.method}",
+        blocking_missed=missed_outside if subgroup_type == "all" else None,
     )
 
 
@@ -175,8 +177,9 @@ COUNT_COLUMNS: tuple[str, ...] = (
 )
 RATE_SOURCES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("precision", "precision_low", "precision_high"), ("links", "true_positives")),
-    **dict.fromkeys(("recall", "recall_low", "recall_high", "missed_match_rate"), ("true_matches", "true_positives")),
-    **dict.fromkeys(("f1", "f1_low", "f1_high"), ("links", "true_matches", "true_positives")),
+    **dict.fromkeys(("recall", "recall_low", "recall_high", "missed_match_rate"),
+                    ("true_matches", "true_positives", "must_link_n")),
+    **dict.fromkeys(("f1", "f1_low", "f1_high"), ("links", "true_matches", "true_positives", "must_link_n")),
     **dict.fromkeys(("match_rate", "match_rate_low", "match_rate_high"), ("n_records", "links")),
     "expected_known_share": ("n_records", "true_matches"),
     "must_link_rate": ("must_link_n",),

@@ -19,15 +19,10 @@ from importlib import metadata
 
 import polars as pl
 
-from linkage.evaluate import (
-    Metrics,
-    estimated,
-    measured,
-    measured_by_group,
-    wilson,
-    with_gap,
-)
+from linkage.estimates import MIN_GOLD, blocking_missed, gold_recall, review_precision
+from linkage.evaluate import Metrics, estimated, measured, measured_by_group, with_gap
 from linkage.explain import explanation_columns
+from linkage.intervals import Estimate, f1_interval, wilson_fpc
 from linkage.pipeline import LinkResult, link
 from linkage.scenarios import get_scenario
 from linkage.settings import LinkageSettings
@@ -115,6 +110,80 @@ def _scenario_result(left: pl.DataFrame, right: pl.DataFrame, scenario_name: str
     return link(sl, sr, settings, tokens=scenario.tokens)
 
 
+def _retrained(res: LinkResult, labels: pl.DataFrame | None, settings: LinkageSettings, where: str) -> LinkResult:
+    if not (settings.train_on_labels and labels is not None and labels.height):
+        return res
+    from linkage.supervised import retrain  # the recordlinkage (pandas) edge, only when asked
+
+    try:
+        return retrain(res, labels, settings.threshold)
+    except DataError as exc:
+        log.warning("%s: supervised mode skipped: %s", where, exc)
+        return res
+
+
+def measured_rows(scenario: str, res: LinkResult, left: pl.DataFrame, truth: pl.DataFrame,
+                  clerical: int) -> list[Metrics]:
+    """Overall and subgroup rows measured against ``truth`` (``l_rid``, ``r_rid``)."""
+    n = left.height
+    links = res.links.select("l_rid", "r_rid", "probability")
+    tl = truth.select("l_rid", "r_rid")
+    known = tl["l_rid"].n_unique() / n if n else None
+    t = links.join(tl.with_columns(pl.lit(True).alias("_t")), on=["l_rid", "r_rid"], how="left")
+    tp = int(t["_t"].fill_null(False).sum())
+    rows = [measured(scenario, "all", "all", n, links.height, links["l_rid"].n_unique(), tl.height, tp,
+                     res.candidate_pairs, clerical, known)]
+    for gtype in SUBGROUP_TYPES:
+        col = "sex_group" if gtype == "sex" else gtype
+        rows += measured_by_group(scenario, links, tl, left, col, gtype, expected_known_share=known)
+    return rows
+
+
+def estimated_rows(scenario: str, res: LinkResult, left: pl.DataFrame, clerical: int,
+                   labels: pl.DataFrame | None = None) -> list[Metrics]:
+    """Overall and subgroup rows estimated without truth: recall on the records that must link
+    (``left.must_link``), true pairs outside blocking by capture-recapture, review labels when given."""
+    n = left.height
+    links = res.links.select("l_rid", "r_rid", "probability")
+    must = left.filter(pl.col("must_link"))["rid"]
+    known = must.len() / n if n else None  # lower bound: referred by CSC, so known to CSC
+    missed = blocking_missed(res.pairs, res.rules)
+    overall = estimated(scenario, "all", "all", n, links, res.best, res.candidate_pairs, clerical, known,
+                        must=must, missed_outside=missed)
+    if labels is not None and labels.height:
+        overall = from_labels(overall, res, labels, must)
+    rows = [overall]
+    for gtype in SUBGROUP_TYPES:
+        col = "sex_group" if gtype == "sex" else gtype
+        grows = []
+        for value in sorted(left[col].unique().to_list()):
+            group = left.filter(pl.col(col) == value)
+            ids = group["rid"].implode()
+            share = missed * group.height / n if n else 0.0  # blocking misses shared out by records
+            grows.append(estimated(
+                scenario, gtype, str(value), group.height, links.filter(pl.col("l_rid").is_in(ids)),
+                res.best.filter(pl.col("l_rid").is_in(ids)), must=group.filter(pl.col("must_link"))["rid"],
+                missed_outside=share,
+            ))
+        rows += with_gap(grows)
+    return rows
+
+
+def scenario_rows(scenario: str, res: LinkResult, left: pl.DataFrame, truth: pl.DataFrame | None,
+                  settings: LinkageSettings, labels: pl.DataFrame | None = None) -> list[Metrics]:
+    """The metrics rows of one site x scenario: measured when there is truth, else estimated; every
+    row carries the must-link count and rate (a recall check that needs no truth)."""
+    clerical = _clerical(res, settings)
+    if truth is not None:
+        rows = measured_rows(scenario, res, left, truth, clerical)
+    else:
+        rows = estimated_rows(scenario, res, left, clerical, labels)
+    must = left.filter(pl.col("must_link"))["rid"]
+    rate = res.links["l_rid"].is_in(must.implode()).sum() / must.len() if must.len() else None
+    rows[0] = replace(rows[0], must_link_n=must.len(), must_link_rate=rate)
+    return rows
+
+
 def site_metrics(
     site: str, left: pl.DataFrame, right: pl.DataFrame, truth: pl.DataFrame | None, settings: LinkageSettings,
     secret: bytes, progress: Callable[[str], None] | None = None, labels: pl.DataFrame | None = None,
@@ -123,77 +192,38 @@ def site_metrics(
     scenario; return the metrics rows and the results by scenario."""
     rows: list[Metrics] = []
     results: dict[str, LinkResult] = {}
-    n = left.height
-    must = left.filter(pl.col("must_link"))["rid"]
     for scen in settings.scenarios:
         t0 = time.perf_counter()
-        res = _scenario_result(left, right, scen, settings, secret)
-        if settings.train_on_labels and labels is not None and labels.height:
-            from linkage.supervised import retrain  # the recordlinkage (pandas) edge, only when asked
-
-            try:
-                res = retrain(res, labels, settings.threshold)
-            except DataError as exc:
-                log.warning("%s %s: supervised mode skipped: %s", site, scen, exc)
+        res = _retrained(_scenario_result(left, right, scen, settings, secret), labels, settings, f"{site} {scen}")
         results[scen] = res
-        links = res.links.select("l_rid", "r_rid", "probability")
-        linked = set(links["l_rid"].to_list())
-        must_n = must.len()
-        must_rate = (sum(1 for r in must.to_list() if r in linked) / must_n) if must_n else None
-        clerical = _clerical(res, settings)
-        if truth is not None:
-            tl = truth.select("l_rid", "r_rid")
-            known = tl["l_rid"].n_unique() / n if n else None
-            t = links.join(tl.with_columns(pl.lit(True).alias("_t")), on=["l_rid", "r_rid"], how="left")
-            tp = int(t["_t"].fill_null(False).sum())
-            overall = measured(scen, "all", "all", n, links.height, len(linked), tl.height, tp,
-                               res.candidate_pairs, clerical, known)
-            rows.append(_with_must(overall, must_n, must_rate))
-            for gtype in SUBGROUP_TYPES:
-                col = "sex_group" if gtype == "sex" else gtype
-                rows += measured_by_group(scen, links, tl, left, col, gtype, expected_known_share=known)
-        else:
-            known = must_n / n if n else None  # lower bound: referred by CSC, so known to CSC
-            overall = estimated(scen, "all", "all", n, links, res.best, res.candidate_pairs, clerical, known)
-            if labels is not None and labels.height:
-                overall = from_labels(overall, links, labels)
-            rows.append(_with_must(overall, must_n, must_rate))
-            for gtype in SUBGROUP_TYPES:
-                col = "sex_group" if gtype == "sex" else gtype
-                grows = []
-                for value in sorted(left[col].unique().to_list()):
-                    ids = left.filter(pl.col(col) == value)["rid"]
-                    grows.append(estimated(
-                        scen, gtype, str(value), ids.len(), links.filter(pl.col("l_rid").is_in(ids.implode())),
-                        res.best.filter(pl.col("l_rid").is_in(ids.implode())),
-                    ))
-                rows += with_gap(grows)
+        rows += scenario_rows(scen, res, left, truth, settings, labels)
         if progress:
-            progress(f"{site} {scen}: {res.candidate_pairs} candidate pairs, {links.height} links "
+            progress(f"{site} {scen}: {res.candidate_pairs} candidate pairs, {res.links.height} links "
                      f"({time.perf_counter() - t0:.1f} s)")
     return rows, results
 
 
-def from_labels(row: Metrics, links: pl.DataFrame, labels: pl.DataFrame) -> Metrics:
-    """Measure precision and recall on clerically labelled pairs (label >= 0.5 = same person):
-    precision among labelled links, recall among labelled true pairs."""
-    lab = labels.with_columns((pl.col("label") >= 0.5).alias("_true"))
-    linked = lab.join(links.select("l_rid", "r_rid"), on=["l_rid", "r_rid"], how="semi")
-    n_links_lab = linked.height
-    tp = int(linked["_true"].sum())
-    n_true = int(lab["_true"].sum())
-    precision = tp / n_links_lab if n_links_lab else None
-    recall = tp / n_true if n_true else None
-    p_lo, p_hi = wilson(tp, n_links_lab)
-    r_lo, r_hi = wilson(tp, n_true)
-    f1 = 2 * precision * recall / (precision + recall) if precision and recall else None
-    return replace(row, basis="measured", true_matches=n_true, true_positives=tp, precision=precision, recall=recall,
-                   f1=f1, precision_low=p_lo, precision_high=p_hi, recall_low=r_lo, recall_high=r_hi,
-                   missed_match_rate=(1 - recall) if recall is not None else None)
-
-
-def _with_must(m: Metrics, must_n: int, must_rate: float | None) -> Metrics:
-    return replace(m, must_link_n=must_n, must_link_rate=must_rate)
+def from_labels(row: Metrics, res: LinkResult, labels: pl.DataFrame, must: pl.Series) -> Metrics:
+    """Replace a row's estimates with review-based ones: precision from the clerically reviewed pairs
+    (label >= 0.5 = same person) weighted back to every scored pair by probability band
+    (Horvitz-Thompson); recall on the records that must link, each link counted at the reviewed
+    precision instead of the model's probability."""
+    prec = review_precision(res.pairs, labels)
+    if prec.value is None or prec.low is None or prec.high is None:
+        return row
+    rec = Estimate(row.recall, row.recall_low, row.recall_high, "model (too few records that must link)")
+    if must.len() >= MIN_GOLD:
+        linked = res.links.filter(pl.col("l_rid").is_in(must.implode()))
+        _, true = gold_recall(res.links, must, row.n_records)
+        lo, hi = wilson_fpc(linked.height, must.len(), true)
+        share = linked.height / must.len()
+        rec = Estimate(share * prec.value, (lo or 0.0) * prec.low, (hi or 0.0) * prec.high,
+                       "records that must link, links counted at the reviewed precision")
+    f = f1_interval(prec, rec)
+    return replace(row, precision=prec.value, precision_low=prec.low, precision_high=prec.high, recall=rec.value,
+                   recall_low=rec.low, recall_high=rec.high, f1=f.value, f1_low=f.low, f1_high=f.high,
+                   missed_match_rate=(1 - rec.value) if rec.value is not None else None,
+                   method=f"precision: {prec.method}; recall: {rec.method}")
 
 
 def _versions() -> dict[str, str]:
@@ -204,6 +234,97 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[pkg] = "unknown"
     return out
+
+
+@dataclass(frozen=True)
+class _SiteData:
+    left: pl.DataFrame
+    right: pl.DataFrame
+    truth: pl.DataFrame | None
+    labels: pl.DataFrame | None
+
+
+def _site_data(site_id: str, la_codes: tuple[str, ...], tables: tuple[pl.DataFrame, ...]) -> _SiteData:
+    """One site's children (with subgroup columns), its LAs' records, its truth or its labels."""
+    people, la, truth, labels = tables
+    left = _groups(people.filter(pl.col("site_id") == site_id))
+    right = la.filter(pl.col("la_code").is_in(list(la_codes)))
+    if truth.height > 0:
+        site_truth = truth.filter(
+            (pl.col("site_id") == site_id) & pl.col("l_rid").is_in(left["rid"].implode())
+            & pl.col("r_rid").is_in(right["rid"].implode())
+        )
+        return _SiteData(left, right, site_truth, None)
+    site_labels = (
+        labels.filter(pl.col("site_id") == site_id)
+        .join(left.select(pl.col("person_key").alias("left_key"), pl.col("rid").alias("l_rid")), on="left_key")
+        .join(right.select(pl.col("person_key").alias("right_key"), pl.col("rid").alias("r_rid")), on="right_key")
+        .select("l_rid", "r_rid", "label")
+    )
+    return _SiteData(left, right, None, site_labels)
+
+
+def _pair_rows(site_id: str, data: _SiteData, results: dict[str, LinkResult],
+               settings: LinkageSettings) -> list[pl.DataFrame]:
+    """Stored pairs (pseudonymous keys, explanations) of every scenario of one site."""
+    lkeys = data.left.select(pl.col("rid").alias("l_rid"), pl.col("person_key").alias("left_key"))
+    rkeys = data.right.select(pl.col("rid").alias("r_rid"), pl.col("person_key").alias("right_key"))
+    frames = []
+    for scen, res in results.items():
+        keep = res.pairs.filter((pl.col("probability") >= settings.store_pairs_min_probability) | pl.col("is_link"))
+        frames.append(
+            explanation_columns(res, keep).join(lkeys, on="l_rid").join(rkeys, on="r_rid").select(
+                pl.lit(site_id).alias("site_id"), pl.lit(scen).alias("scenario"), "left_key", "right_key",
+                "match_weight", "probability", "is_link", "explanation",
+            )
+        )
+    return frames
+
+
+def _model_summary(res: LinkResult) -> dict[str, object]:
+    return {"model": res.model.as_dict(), "blocking_rules": [r.name for r in res.rules],
+            "comparisons": [f"{c.kind}:{c.field}" for c in res.comparisons], "seconds": round(res.seconds, 3)}
+
+
+@dataclass
+class _RunOutput:
+    rows: list[dict[str, object]] = field(default_factory=list)
+    pairs: list[pl.DataFrame] = field(default_factory=list)
+    models: dict[str, object] = field(default_factory=dict)
+    sites: list[str] = field(default_factory=list)
+
+
+def _store_run(store: Store, out: _RunOutput, settings: LinkageSettings, meta: tuple[datetime, float, bool]) -> tuple[int, int]:
+    """Write the run, its metrics and pairs in one transaction (replacing earlier runs); return the
+    run id and the number of pairs stored."""
+    started, seconds, has_truth = meta
+    metrics = pl.DataFrame(out.rows, infer_schema_length=None) if out.rows else None
+    pairs = pl.concat(out.pairs) if out.pairs else None
+    with store.transaction() as con:
+        # A run replaces earlier runs: derived results are rebuilt, never duplicated.
+        con.execute("DELETE FROM linkage_pairs")
+        con.execute("DELETE FROM linkage_metrics")
+        con.execute("DELETE FROM linkage_runs")
+        run_id = con.execute(
+            "INSERT INTO linkage_runs (started_at, seconds, settings, versions, seed, status) "
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING run_id",
+            [started, seconds, json.dumps({"settings": settings.as_dict(), "truth": has_truth, "models": out.models}),
+             json.dumps(_versions()), settings.seed, "ok"],
+        ).fetchall()[0][0]
+        if metrics is not None:
+            con.register("_lk_metrics_in", metrics.with_columns(pl.lit(run_id).cast(pl.Int64).alias("run_id")))
+            cols = ", ".join(metrics.columns + ["run_id"])
+            con.execute(f"INSERT INTO linkage_metrics ({cols}) SELECT {cols} FROM _lk_metrics_in")  # noqa: S608 - our column names
+            con.unregister("_lk_metrics_in")
+        if pairs is not None:
+            con.register("_lk_pairs_in", pairs.with_columns(pl.lit(run_id).cast(pl.Int64).alias("run_id")))
+            con.execute(
+                "INSERT INTO linkage_pairs (run_id, site_id, scenario, left_key, right_key, match_weight, probability, "
+                "is_link, explanation) SELECT run_id, site_id, scenario, left_key, right_key, match_weight, "
+                "probability, is_link, explanation FROM _lk_pairs_in"
+            )
+            con.unregister("_lk_pairs_in")
+    return int(run_id), pairs.height if pairs is not None else 0
 
 
 def run_feasibility(
@@ -220,93 +341,37 @@ def run_feasibility(
     Returns:
         a :class:`FeasibilityReport`.
 
+    Raises:
+        DataError: the warehouse holds no site child records or no local-authority records.
+
     Example:
         >>> report = run_feasibility(Store("demo.duckdb"))     # doctest: +SKIP
     """
     settings = settings or LinkageSettings()
     started = datetime.now()
     t0 = time.perf_counter()
-    people, la, truth, labels = _read(store)
+    tables = _read(store)
+    people, la, truth, _ = tables
     if people.height == 0 or la.height == 0:
         raise DataError(
             f"warehouse {store.path} holds {people.height} site child records and {la.height} local-authority "
             f"records; both are needed: load a drop first with `linkready load DIR --db {store.path}`"
         )
-    has_truth = truth.height > 0
     secret = os.urandom(32)  # token key for the pseudonymised scenario: never stored
-    all_rows: list[dict[str, object]] = []
-    pair_frames: list[pl.DataFrame] = []
-    models: dict[str, object] = {}
-    sites_done: list[str] = []
+    out = _RunOutput()
     for site_id, site in SITES.items():
-        left = _groups(people.filter(pl.col("site_id") == site_id))
-        right = la.filter(pl.col("la_code").is_in(list(site.la_codes)))
-        if left.height == 0 or right.height == 0:
+        data = _site_data(site_id, tuple(site.la_codes), tables)
+        if data.left.height == 0 or data.right.height == 0:
             if progress:
-                progress(f"{site_id}: nothing to link ({left.height} children, {right.height} LA records)")
+                progress(f"{site_id}: nothing to link ({data.left.height} children, {data.right.height} LA records)")
             continue
-        site_truth = None
-        if has_truth:
-            site_truth = truth.filter(
-                (pl.col("site_id") == site_id)
-                & pl.col("l_rid").is_in(left["rid"].implode())
-                & pl.col("r_rid").is_in(right["rid"].implode())
-            )
-        site_labels = None
-        if not has_truth:
-            site_labels = (
-                labels.filter(pl.col("site_id") == site_id)
-                .join(left.select(pl.col("person_key").alias("left_key"), pl.col("rid").alias("l_rid")), on="left_key")
-                .join(right.select(pl.col("person_key").alias("right_key"), pl.col("rid").alias("r_rid")), on="right_key")
-                .select("l_rid", "r_rid", "label")
-            )
-        rows, results = site_metrics(site_id, left, right, site_truth, settings, secret, progress, site_labels)
-        all_rows += [{"site_id": site_id, **r.as_dict()} for r in rows]
-        lkeys = left.select(pl.col("rid").alias("l_rid"), pl.col("person_key").alias("left_key"))
-        rkeys = right.select(pl.col("rid").alias("r_rid"), pl.col("person_key").alias("right_key"))
-        for scen, res in results.items():
-            models[f"{site_id}/{scen}"] = {
-                "model": res.model.as_dict(), "blocking_rules": [r.name for r in res.rules],
-                "comparisons": [f"{c.kind}:{c.field}" for c in res.comparisons], "seconds": round(res.seconds, 3),
-            }
-            keep = res.pairs.filter(
-                (pl.col("probability") >= settings.store_pairs_min_probability) | pl.col("is_link")
-            )
-            keep = explanation_columns(res, keep)
-            pair_frames.append(
-                keep.join(lkeys, on="l_rid").join(rkeys, on="r_rid").select(
-                    pl.lit(site_id).alias("site_id"), pl.lit(scen).alias("scenario"), "left_key", "right_key",
-                    "match_weight", "probability", "is_link", "explanation",
-                )
-            )
-        sites_done.append(site_id)
-
+        rows, results = site_metrics(site_id, data.left, data.right, data.truth, settings, secret, progress,
+                                     data.labels)
+        out.rows += [{"site_id": site_id, **r.as_dict()} for r in rows]
+        out.models.update({f"{site_id}/{scen}": _model_summary(res) for scen, res in results.items()})
+        out.pairs += _pair_rows(site_id, data, results, settings)
+        out.sites.append(site_id)
     seconds = time.perf_counter() - t0
-    metrics = pl.DataFrame(all_rows, infer_schema_length=None) if all_rows else None
-    pairs = pl.concat(pair_frames) if pair_frames else None
-    with store.transaction() as con:
-        # A run replaces earlier runs: derived results are rebuilt, never duplicated.
-        con.execute("DELETE FROM linkage_pairs")
-        con.execute("DELETE FROM linkage_metrics")
-        con.execute("DELETE FROM linkage_runs")
-        run_id = con.execute(
-            "INSERT INTO linkage_runs (started_at, seconds, settings, versions, seed, status) "
-            "VALUES (?, ?, ?, ?, ?, ?) RETURNING run_id",
-            [started, seconds, json.dumps({"settings": settings.as_dict(), "truth": has_truth, "models": models}),
-             json.dumps(_versions()), settings.seed, "ok"],
-        ).fetchall()[0][0]
-        if metrics is not None:
-            con.register("_lk_metrics_in", metrics.with_columns(pl.lit(run_id).cast(pl.Int64).alias("run_id")))
-            cols = ", ".join(metrics.columns + ["run_id"])
-            con.execute(f"INSERT INTO linkage_metrics ({cols}) SELECT {cols} FROM _lk_metrics_in")  # noqa: S608 - our column names
-            con.unregister("_lk_metrics_in")
-        if pairs is not None:
-            con.register("_lk_pairs_in", pairs.with_columns(pl.lit(run_id).cast(pl.Int64).alias("run_id")))
-            con.execute(
-                "INSERT INTO linkage_pairs (run_id, site_id, scenario, left_key, right_key, match_weight, probability, "
-                "is_link, explanation) SELECT run_id, site_id, scenario, left_key, right_key, match_weight, "
-                "probability, is_link, explanation FROM _lk_pairs_in"
-            )
-            con.unregister("_lk_pairs_in")
-    log.info("linkage run %s: %d sites, %d metric rows, %.1f s", run_id, len(sites_done), len(all_rows), seconds)
-    return FeasibilityReport(int(run_id), seconds, all_rows, 0 if pairs is None else pairs.height, sites_done)
+    run_id, n_pairs = _store_run(store, out, settings, (started, seconds, truth.height > 0))
+    log.info("linkage run %s: %d sites, %d metric rows, %.1f s", run_id, len(out.sites), len(out.rows), seconds)
+    return FeasibilityReport(run_id=run_id, seconds=seconds, metrics=out.rows, pairs=n_pairs, sites=out.sites)
