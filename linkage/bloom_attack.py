@@ -29,6 +29,8 @@ from warehouse.errors import ConfigError
 
 __all__ = ["AttackResult", "FrequencyProfile", "bit_frequency_cv", "cluster_attack", "exact_attack", "frequency_profile"]
 
+_SEP = "\x1f"
+
 #: The proposed ceiling: an attack re-identifying more than 1% of records fails the check.
 CEILING = 0.01
 
@@ -80,6 +82,18 @@ def frequency_profile(encodings: pl.Series, top: int = 5) -> FrequencyProfile:
     return FrequencyProfile(s.len(), counts.len(), tuple(int(c) for c in counts.head(top)), repeated / max(s.len(), 1))
 
 
+def _name(s: pl.Series) -> pl.Series:
+    """The value part of a value or a (value, stratum) joint value."""
+    return s.str.split(_SEP).list.first()
+
+
+def _joint(values: pl.Series, strata: pl.Series | None) -> pl.Series:
+    if strata is None:
+        return values.cast(pl.Utf8)
+    return pl.select(pl.concat_str([pl.lit(values.cast(pl.Utf8)), pl.lit(strata.cast(pl.Utf8).fill_null(""))],
+                                   separator=_SEP)).to_series()
+
+
 def _align(groups: np.ndarray, values: pl.Series, public: pl.Series | None, top_n: int, attack: str) -> AttackResult:
     """Rank-align group sizes with value frequencies; count correct guesses.
 
@@ -97,13 +111,14 @@ def _align(groups: np.ndarray, values: pl.Series, public: pl.Series | None, top_
     guess = pl.DataFrame({"g": sizes["g"].head(len(names)), "guess": names[: sizes.height],
                           "true": sizes["v"].head(len(names))})
     judged = frame.join(guess.select("g", "guess"), on="g", how="left")
-    ok = (judged["v"] == judged["guess"]).fill_null(False)
-    top_hit = int((guess.head(top_n)["guess"] == guess.head(top_n)["true"]).sum())
+    ok = (_name(judged["v"]) == _name(judged["guess"])).fill_null(False)
+    top = guess.head(top_n)
+    top_hit = int((_name(top["guess"]) == _name(top["true"])).sum())
     return AttackResult(attack, frame.height, int(ok.sum()), top_hit, top_n)
 
 
 def exact_attack(encodings: pl.Series, values: pl.Series, public: pl.Series | None = None,
-                 top_n: int = 20) -> AttackResult:
+                 top_n: int = 20, strata: pl.Series | None = None) -> AttackResult:
     """P2: align the frequencies of identical encodings with a name-frequency list.
 
     Args:
@@ -111,6 +126,8 @@ def exact_attack(encodings: pl.Series, values: pl.Series, public: pl.Series | No
         values: the true value per record (the harness knows it; the attacker does not).
         public: the attacker's list of values with their frequencies (default: ``values``).
         top_n: how many common values count for ``top_recovered``.
+        strata: a salt the attacker knows the joint distribution of (e.g. birth year): the
+            attacker aligns with (value, stratum) frequencies and scores on the value.
 
     Example:
         >>> enc = pl.Series([b"a", b"a", b"b"]); names = pl.Series(["x", "x", "y"])
@@ -118,7 +135,7 @@ def exact_attack(encodings: pl.Series, values: pl.Series, public: pl.Series | No
         1.0
     """
     keep = encodings.is_not_null() & values.is_not_null()
-    enc, vals = encodings.filter(keep), values.filter(keep)
+    enc, vals = encodings.filter(keep), _joint(values, strata).filter(keep)
     groups = enc.rank("dense").to_numpy()
     return _align(groups, vals, public, top_n, "exact")
 
@@ -135,7 +152,7 @@ CLUSTER_THRESHOLDS: tuple[float, ...] = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
 def cluster_attack(encodings: pl.Series, values: pl.Series, thresholds: tuple[float, ...] = CLUSTER_THRESHOLDS,
-                   public: pl.Series | None = None, top_n: int = 20) -> AttackResult:
+                   public: pl.Series | None = None, top_n: int = 20, strata: pl.Series | None = None) -> AttackResult:
     """The exact attack on clusters of similar filters (connected components of Dice >= a threshold),
     at every threshold in ``thresholds``; the best result for the attacker is returned.
 
@@ -145,7 +162,7 @@ def cluster_attack(encodings: pl.Series, values: pl.Series, thresholds: tuple[fl
         ConfigError: more than 20,000 records (sample first).
     """
     keep = encodings.is_not_null() & values.is_not_null()
-    enc, vals = encodings.filter(keep), values.filter(keep)
+    enc, vals = encodings.filter(keep), _joint(values, strata).filter(keep)
     if enc.len() > 20_000:
         raise ConfigError(f"cluster_attack compares every pair: {enc.len()} records is too many; sample 10,000")
     if enc.len() == 0:
