@@ -16,7 +16,7 @@ from synthetic_data import WorldSettings, calibration_table, generate, load_sett
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed; same seed, same bytes.")
 @click.option("--children", default=2000, show_default=True, type=click.IntRange(100, 5_000_000),
               help="Children across all seven local authorities (site families and CSC population). The "
-                   "sites' own yearly flows need about 2,500 children; a smaller world scales them down and "
+                   "sites' own yearly flows need about 3,000 children; a smaller world scales them down and "
                    "says so.")
 @click.option("--scale", type=click.Choice(["children", "real"]), default="children", show_default=True,
               help="'real' sizes each local authority at its published children-in-need count (about 21,500 "

@@ -75,8 +75,8 @@ def _share_band(target: float, n: int, declared: tuple[float, float] | None = No
 
 def _read_table(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> pl.DataFrame:
     text = path.read_bytes().decode(encoding).lstrip("\ufeff")
-    return pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=delimiter, infer_schema=False,
-                       missing_utf8_is_empty_string=True)
+    df = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=delimiter, infer_schema=False)
+    return df.with_columns(pl.all().fill_null(""))
 
 
 def _la_children(drop: Path) -> pl.DataFrame:

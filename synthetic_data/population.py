@@ -303,12 +303,12 @@ class _NhsAllocator:
 
 
 def unique_numbers(rng: np.random.Generator, n: int, digits: int) -> np.ndarray:
-    """``n`` distinct numbers of at least ``digits`` digits (no leading zero), widening until the range holds 10n.
+    """``n`` distinct numbers of at least ``digits`` digits (no leading zero), widening until the range holds 60n.
 
     Example: ``unique_numbers(rng, 3, 5)`` -> three numbers in 10,000-99,999; a million of them
     take seven digits instead of running out.
     """
-    while 9 * 10 ** (digits - 1) < 10 * n:
+    while 9 * 10 ** (digits - 1) < 60 * n:  # sparse enough for numpy to draw without a full permutation
         digits += 1
     low = 10 ** (digits - 1)
     return np.asarray(rng.choice(9 * low, size=n, replace=False), dtype=np.int64) + low

@@ -72,7 +72,7 @@ class WorldSettings:
     census_year: int = 2025  # CIN census year ending 31 March of this year
     # --- population -----------------------------------------------------------------------
     referral_history_years: float = 3.0  # years of site referrals in the extract (design)
-    max_site_share: float = 0.4  # site families' largest share of the world; above it flows are scaled down
+    max_site_share: float = 0.5  # site families' largest share of the world; above it flows are scaled down
     p_factor_domestic_abuse: float = 0.50  # calibration §11.1 (48.2%-51.1%)
     da_factor_split: tuple[float, float, float] = (0.10, 0.80, 0.10)  # 3A/3B/3C, unverified §11.1
     p_factor_mental_health: float = 0.37  # calibration §11.1

@@ -33,3 +33,40 @@ def test_synth_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     cmd = [str(LINKREADY), "synth", *args] + (["--out", str(tmp_path / "x")] if args else [])
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert run.returncode == 2, run.stderr
+
+
+@pytest.mark.e2e
+def test_synth_report_and_json(tmp_path: Path) -> None:
+    """The calibration table, recomputed from the files, printed and written as JSON."""
+    out, table = tmp_path / "drop", tmp_path / "table.json"
+    run = subprocess.run([str(LINKREADY), "synth", "--out", str(out), "--children", "4000", "--seed", "4", "--quiet",
+                          "--report", "--json", str(table)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "site flows at the sites' own yearly volumes" in run.stdout
+    lines = run.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("Figure"))
+    for word in ("Target", "Tolerance", "Generated", "Verified", "Source"):
+        assert word in lines[header]
+    figures = json.loads(table.read_text())
+    assert any(f["figure"].startswith("Twin maternities") and f["verified"] for f in figures)
+    n_inside = sum(f["inside_tolerance"] for f in figures)
+    assert f"{n_inside} of {len(figures)} figures inside their tolerance" in run.stdout
+    assert n_inside == len(figures), [f["figure"] for f in figures if not f["inside_tolerance"]]
+
+
+@pytest.mark.e2e
+def test_synth_small_world_says_its_flows_are_scaled(tmp_path: Path) -> None:
+    run = subprocess.run([str(LINKREADY), "synth", "--out", str(tmp_path / "d"), "--children", "400", "--quiet"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "site flows scaled to" in run.stdout and "--scale real" in run.stdout
+    manifest = json.loads((tmp_path / "d" / "manifest.json").read_text())
+    assert 0 < manifest["world_size"]["site_flow_scale"] < 1
+
+
+@pytest.mark.e2e
+def test_synth_scale_real_refuses_children(tmp_path: Path) -> None:
+    run = subprocess.run([str(LINKREADY), "synth", "--out", str(tmp_path / "d"), "--scale", "real",
+                          "--children", "5000"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "--scale real" in run.stderr and "Traceback" not in run.stderr

@@ -1,0 +1,105 @@
+"""Families and world size: twins per maternity, the CIN age mix, the sites' own flows, number drawing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synthetic_data import reference as ref
+from synthetic_data.families import (
+    Calendar,
+    age_band_index,
+    decoy_age_target,
+    decoy_age_weights,
+    families_from_index,
+    family_sizes,
+    sample_index_age,
+)
+from synthetic_data.names import NamePools
+from synthetic_data.population import build_world, calendar, real_world_children, unique_numbers
+from synthetic_data.settings import WorldSettings
+from synthetic_data.world import Streams
+from warehouse.sites import LOCAL_AUTHORITIES
+
+CAL = calendar(WorldSettings())
+
+
+def test_twins_per_maternity_not_per_family() -> None:
+    """14.6 twin births per 1,000 maternities (calibration §7.1), whatever the family size."""
+    rng = np.random.default_rng(1)
+    n = 200_000
+    sizes = family_sizes(rng, n)
+    kids = families_from_index(rng, sizes, np.full(n, 0.5), Calendar(CAL.reference, CAL.edd_max, 0.0146))
+    births = np.unique(np.stack([kids["family"], kids["_offset"]]), axis=1).shape[1]
+    twin_births = int(kids["is_twin"].sum()) // 2
+    # about 270,000 maternities survive the under-18 cut: 3 standard errors is about 0.7 per 1,000
+    assert abs(twin_births / births * 1000 - 14.6) < 1.0
+    # a family of one maternity can still be a twin birth; the older rule gave twins only to the index child
+    assert (kids["is_twin"] & (kids["_offset"] > 0)).any()
+
+
+def test_decoy_ages_fitted_so_all_children_follow_the_cin_mix() -> None:
+    target = tuple(b[2] for b in ref.CIN_AGE_BANDS)
+    w = decoy_age_weights(CAL, target)
+    rng = np.random.default_rng(7)
+    n = 60_000
+    kids = families_from_index(rng, family_sizes(rng, n), sample_index_age(rng, n, w), CAL)
+    shares = np.bincount(age_band_index(kids["dob"], CAL.reference), minlength=len(target)) / len(kids["dob"])
+    assert np.allclose(shares, target, atol=0.01), (shares, target)
+    # drawn from the target itself, siblings would age the mix (fewer under-5s): the fit is doing work
+    naive = families_from_index(rng, family_sizes(rng, n), sample_index_age(rng, n, np.array(target)), CAL)
+    naive_under5 = np.isin(age_band_index(naive["dob"], CAL.reference), (0, 1, 2)).mean()
+    assert naive_under5 < sum(target[:3]) - 0.02
+
+
+def test_decoy_target_makes_room_for_site_children() -> None:
+    site_babies = {"dob": np.full(300, CAL.reference - 100)}  # 300 known site children under 1
+    target = decoy_age_target(site_babies, 2_000, CAL.reference)
+    assert target[1] < ref.CIN_AGE_BANDS[1][2]  # fewer decoy babies, so all together stay on the mix
+    assert abs(sum(target) - 1) < 1e-3
+
+
+def _world(**kw: object):
+    s = WorldSettings(**kw)  # type: ignore[arg-type]
+    return build_world(s, Streams.spawn(s.seed).population, NamePools(s.seed))
+
+
+def _site_referrals(world) -> dict[str, int]:
+    F = world.families
+    return {site: int((F.site_id == site).sum()) for site in ("fbs", "sat", "leap", "coda")}
+
+
+def test_site_flows_do_not_move_with_the_number_of_children() -> None:
+    small, big = _world(seed=8, children=4_000), _world(seed=8, children=16_000)
+    assert len(big.children) == 16_000 and len(small.children) == 4_000
+    assert small.size is not None and small.size.site_flow_scale == 1.0
+    assert _site_referrals(small) == _site_referrals(big)
+    # the LA populations scale instead
+    assert big.children.in_la.sum() > 3.5 * small.children.in_la.sum() * 0.9
+
+
+def test_a_world_too_small_for_the_flows_scales_them_and_says_so() -> None:
+    w = _world(seed=8, children=600)
+    assert w.size is not None and 0 < w.size.site_flow_scale < 1
+    assert "scaled to" in w.size.note() and "--scale real" in w.size.note()
+    assert len(w.children) == 600
+    assert (w.families.site_id != "").sum() < sum(_site_referrals(_world(seed=8, children=4_000)).values())
+
+
+def test_real_scale_sizes_each_la_at_its_cin_count() -> None:
+    w = _world(seed=3, scale="real")
+    la = w.families.la_code[w.children.family[w.children.in_la]]
+    for code in LOCAL_AUTHORITIES:
+        assert (la == code).sum() == ref.LA_CIN_COUNT[code], code
+    assert int(w.children.in_la.sum()) == real_world_children()
+    assert ref.LA_CIN_COUNT["380"] == 6_165  # Bradford's verified 2023 count (calibration §3.6)
+
+
+@pytest.mark.parametrize(("n", "digits"), [(10, 5), (90_000, 5), (1_000_000, 5)])
+def test_unique_numbers_never_run_out(n: int, digits: int) -> None:
+    """Family numbers used to come from 90,000 values without replacement (crash above that)."""
+    x = unique_numbers(np.random.default_rng(0), n, digits)
+    assert len(x) == n and len(np.unique(x)) == n
+    assert x.min() >= 10 ** (digits - 1)
+    width = len(str(int(x.max())))
+    assert width == digits or 9 * 10 ** (width - 2) < 60 * n  # widened only as far as needed
