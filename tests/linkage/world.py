@@ -130,3 +130,28 @@ def populate_store(store, n: int = 200, seed: int = 11, with_truth: bool = True)
                 con.execute("INSERT INTO restricted.truth_links SELECT * FROM _tr")
             counts[site] = truth.height
     return counts
+
+
+def make_unborn_world(n: int = 400, seed: int = 23, unborn: float = 0.4, referred: float = 0.85,
+                      ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """:func:`make_world` where a share of the service's children were referred before birth: their
+    record holds an expected date of birth (weeks from the real one), no sex and no forename ("Baby"),
+    as a pregnancy-to-two service's records do. Children known to the LA are referred by CSC with
+    probability ``referred`` (they must link). Returns ``left`` with the warehouse's columns
+    (``dob`` = date or expected date, ``dob_expected``, ``birth_date``), ``right`` and ``truth``."""
+    left, right, truth = make_world(n, seed=seed)
+    rng = np.random.default_rng(seed + 1000)          # its own stream: make_world's draws are unchanged
+    is_unborn = pl.Series(rng.random(left.height) < unborn)
+    shift = pl.Series(rng.integers(-40, 41, left.height)).cast(pl.Int64)
+    known = left["rid"].is_in(truth["l_rid"].implode())
+    must = known & pl.Series(rng.random(left.height) < referred)
+    left = left.with_columns(
+        pl.when(is_unborn).then(pl.col("dob") + pl.duration(days=shift)).otherwise(pl.col("dob")).alias("dob"),
+        is_unborn.alias("dob_expected"),
+        pl.when(is_unborn).then(None).otherwise(pl.col("dob")).alias("birth_date"),
+        pl.when(is_unborn).then(None).otherwise(pl.col("sex")).alias("sex"),
+        pl.when(is_unborn).then(None).otherwise(pl.col("forename")).alias("forename"),
+        pl.when(must).then(pl.lit("csc")).otherwise(pl.lit("self")).alias("referral_source"),
+    )
+    right = right.with_columns(pl.lit(False).alias("dob_expected"))
+    return left, right, truth

@@ -1,0 +1,95 @@
+"""Estimates without truth against the truth measured afterwards, on seeded worlds where blocking
+and scoring miss many true pairs (unborn children: expected dates of birth, no sex, no forename)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from linkage.estimates import blocking_missed, gold_recall, model_recall, precision_estimate
+from linkage.feasibility import _groups, _scenario_result, estimated_rows, measured_rows
+from linkage.intervals import gap_interval, sample_size, stratified_ratio, wilson_fpc
+from linkage.settings import LinkageSettings
+from tests.linkage.world import make_unborn_world
+
+FAST = LinkageSettings(u_sample_pairs=20_000)
+
+
+@pytest.fixture(scope="module", params=[23, 61])
+def unborn_run(request: pytest.FixtureRequest) -> dict[str, object]:
+    left, right, truth = make_unborn_world(n=400, seed=request.param)
+    left = _groups(left)
+    res = _scenario_result(left, right, "dob_postcode_sex", FAST, b"k")
+    return {"left": left, "truth": truth, "res": res,
+            "est": estimated_rows("dob_postcode_sex", res, left, 0),
+            "meas": measured_rows("dob_postcode_sex", res, left, truth, 0)}
+
+
+def test_estimated_recall_counts_what_blocking_and_scoring_missed(unborn_run: dict[str, object]) -> None:
+    est, meas = unborn_run["est"][0], unborn_run["meas"][0]  # type: ignore[index]
+    res, left = unborn_run["res"], unborn_run["left"]
+    assert est.basis == "estimated" and meas.basis == "measured"
+    # the model alone overstates recall badly here: many true pairs are never scored as matches
+    model_only = model_recall(res.links, res.best, left.height)  # type: ignore[union-attr]
+    assert meas.recall < 0.9 and model_only.value - meas.recall > 0.1
+    # the estimate made without truth lands within 0.05 of the truth measured afterwards
+    assert abs(est.recall - meas.recall) <= 0.05
+    assert est.recall_low <= meas.recall <= est.recall_high
+    assert "must link" in est.method
+
+
+def test_every_estimated_figure_has_an_interval(unborn_run: dict[str, object]) -> None:
+    for row in unborn_run["est"]:  # type: ignore[attr-defined]
+        if row.links:
+            assert row.precision_low <= row.precision <= row.precision_high
+            assert row.f1_low is not None and row.f1_low <= row.f1 <= row.f1_high
+        assert row.match_rate_low <= row.match_rate <= row.match_rate_high
+        if row.recall is not None:
+            assert row.recall_low <= row.recall <= row.recall_high
+    est_sex = [r for r in unborn_run["est"] if r.subgroup_type == "sex"]  # type: ignore[attr-defined]
+    meas_sex = [r for r in unborn_run["meas"] if r.subgroup_type == "sex"]  # type: ignore[attr-defined]
+    # unborn children (sex not known) link far less often: the gap's interval holds the measured gap
+    assert meas_sex[0].largest_gap > 0.2
+    assert est_sex[0].largest_gap_low <= meas_sex[0].largest_gap <= est_sex[0].largest_gap_high
+
+
+def test_gold_recall_on_a_hand_count() -> None:
+    links = pl.DataFrame({"l_rid": ["a", "b", "c", "x"], "probability": [1.0, 1.0, 0.8, 1.0]})
+    must = pl.Series(["a", "b", "c", "d", "e"])
+    est, true = gold_recall(links, must, n_records=10)
+    # 3 of 5 must-link records linked; 0.2 expected false links, half counted: (3 - 0.1) / 5
+    assert est.value == pytest.approx(0.58)
+    assert true == pytest.approx(5 + 1.0 / 0.58)                # the must-link five plus x scaled up
+    assert est.low < 0.58 < est.high
+    lo, hi = wilson_fpc(3, 5, true)
+    assert est.high == pytest.approx(hi)
+
+
+def test_model_recall_interval_reaches_down_to_the_hard_bound() -> None:
+    links = pl.DataFrame({"l_rid": ["a", "b"], "probability": [0.9, 0.9]})
+    best = pl.DataFrame({"l_rid": ["a", "b", "c"], "probability": [0.9, 0.9, 0.2]})
+    est = model_recall(links, best, n_records=20, missed_outside=0.2)
+    assert est.value == pytest.approx(1.8 / 2.2)
+    assert est.low < 1.8 / 20 + 0.1                              # no record has two partners: TP/records
+    assert precision_estimate(links).high == 1.0 and precision_estimate(links).low < 0.9
+
+
+def test_capture_recapture_counts_pairs_no_rule_found() -> None:
+    from linkage.blocking import BlockingRule
+
+    rules = (BlockingRule("a", ("dob",)), BlockingRule("b", ("surname",)))
+    # 40 true pairs found by both rules, 10 by dob only, 10 by surname only: Chapman estimates
+    # (50+1)(50+1)/(40+1) - 1 = 62.4 true pairs, so about 2.4 that neither rule found
+    pairs = pl.DataFrame({"rules": [3] * 40 + [1] * 10 + [2] * 10, "probability": [1.0] * 60})
+    assert blocking_missed(pairs, rules) == pytest.approx(51 * 51 / 41 - 1 - 60)
+    assert blocking_missed(pairs, rules[:1]) == 0.0
+
+
+def test_interval_helpers() -> None:
+    gap = gap_interval([(0.9, 0.85, 0.95), (0.6, 0.5, 0.7), (0.8, 0.7, 0.9)])
+    assert (gap.value, gap.low, gap.high) == pytest.approx((0.3, 0.15, 0.45))
+    assert sample_size(0.95, 0.02) == 457 and sample_size(0.5, 0.05) == 385
+    # review: two bands, every reviewed link right in one, half in the other
+    est = stratified_ratio([(100, [1.0] * 10, [1.0] * 10), (50, [1.0, 0.0] * 5, [1.0] * 10)])
+    assert est.value == pytest.approx((100 + 25) / 150)
+    assert est.low < est.value < est.high <= 1.0
