@@ -1,0 +1,237 @@
+"""Theory of change as data: template / JSON round trips, versions, errors, Mermaid and DOT that parse."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pydot
+import pytest
+
+from synthesis.toc import dot, export_toc, import_toc, mermaid, read_toc, render_toc, write_toc
+from synthetic_data.toc import build_tocs, write_tocs
+from warehouse.errors import DataError
+from warehouse.store import Store
+from warehouse.toc import NODE_KINDS, TheoryOfChange, TocLink, TocNode, load_toc, toc_versions
+
+# A note-taker's template as Excel saves it: BOM, CRLF, quotes, commas, a line break inside a cell,
+# an emoji, and labels that look like formulas (stored exactly, written inert).
+TEMPLATE_ROWS = [
+    ["record", "id", "kind", "label", "description", "from", "to", "assumption", "target", "reference", "strength",
+     "note"],
+    ["title", "", "", "LEAP, as the workshop drew it", "", "", "", "", "", "", "", ""],
+    ["node", "N1", "need", "Parents at risk \"before\" separation", "Line one\nline two 👍", "", "", "", "", "",
+     "", ""],
+    ["node", "A1", "activity", "=1+1 caseworker visits", "", "", "", "", "", "", "", ""],
+    ["node", "O1", "short_term_outcome", "Parents are safer", "", "", "", "", "", "", "", ""],
+    ["node", "O2", "long_term_outcome", "-Better environment, for the child", "", "", "", "", "", "", "", ""],
+    ["link", "L1", "", "", "", "N1", "A1", "Parents take up the offer", "", "", "", ""],
+    ["link", "L2", "", "", "", "A1", "O1", "@risk falls as trust grows", "", "", "", ""],
+    ["link", "L3", "", "", "", "O1", "O2", "", "", "", "", ""],
+    ["evidence", "E1", "desk_research", "", "", "", "", "", "L2", "Review of casework models (2021)", "moderate",
+     "small samples"],
+    ["source", "", "measure", "", "", "", "", "", "O1", "dash", "", ""],
+    ["source", "", "site_data_item", "", "", "", "", "", "O1", "police_notification", "", "from the police"],
+    ["source", "", "csc_outcome", "", "", "", "", "", "O2", "cp_plan", "", ""],
+]
+
+
+def _template(path: Path) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(TEMPLATE_ROWS)
+    return path
+
+
+def test_template_round_trip_is_exact(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.duckdb")
+    toc, created = import_toc(_template(tmp_path / "leap.csv"), store, "leap")
+    assert created and toc.version == 1
+    with store.reader() as con:
+        stored = load_toc(con, "leap")
+    assert stored.node("A1").label == "=1+1 caseworker visits"           # stored as text, exactly
+    assert stored.node("N1").description == "Line one\nline two 👍"
+    # warehouse -> template -> warehouse -> template: identical model and identical bytes
+    first = Path(export_toc(store, "leap", "csv", tmp_path / "first.csv"))
+    again = Store(tmp_path / "again.duckdb")
+    import_toc(first, again, "leap")
+    second = Path(export_toc(again, "leap", "csv", tmp_path / "second.csv"))
+    assert first.read_bytes() == second.read_bytes()
+    with again.reader() as con:
+        assert load_toc(con, "leap") == stored
+    # every cell the note-taker wrote comes back (formula-looking ones behind a neutralising quote)
+    with first.open(encoding="utf-8", newline="") as fh:
+        exported = list(csv.reader(fh))
+    assert exported[0] == TEMPLATE_ROWS[0]
+    expected = [[("'" + c if c and c[0] in "=-@" else c) for c in row] for row in TEMPLATE_ROWS[1:]]
+    assert exported[1:] == expected
+
+
+def test_json_round_trip_is_exact_for_every_synthetic_toc(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.duckdb")
+    for path in write_tocs(tmp_path / "tocs", seed=11):
+        site = path.name.split("_")[0]
+        import_toc(path, store, site)
+        assert export_toc(store, site, "json") == path.read_text(encoding="utf-8")
+
+
+def test_xlsx_round_trip_keeps_text_cells_text(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.duckdb")
+    original, _ = import_toc(_template(tmp_path / "leap.csv"), store, "leap")
+    book = write_toc(original, "xlsx", tmp_path / "leap.xlsx")
+    ws = openpyxl.load_workbook(book)["theory_of_change"]
+    formula_cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value and c.value[0] in "=-@"]
+    assert formula_cells and all(c.data_type == "s" and c.quotePrefix for c in formula_cells)
+    assert read_toc(book, "leap") == original
+
+
+def test_versions_accumulate_only_when_the_model_changes(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.duckdb")
+    path = _template(tmp_path / "leap.csv")
+    import_toc(path, store, "leap")
+    _, created = import_toc(path, store, "leap")
+    assert not created
+    changed = tmp_path / "leap2.csv"
+    changed.write_text(path.read_text(encoding="utf-8-sig").replace("Parents are safer", "Parents feel safer"),
+                       encoding="utf-8")
+    toc, created = import_toc(changed, store, "leap")
+    assert created and toc.version == 2
+    with store.reader() as con:
+        assert [v for _, v, _, _ in toc_versions(con, "leap")] == [1, 2]
+        assert load_toc(con, "leap", 1).node("O1").label == "Parents are safer"
+    assert "Parents are safer" in export_toc(store, "leap", "csv", version=1)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    rows = [TEMPLATE_ROWS[0],
+            ["node", "A1", "activty", "Visits", "", "", "", "", "", "", "", ""],
+            ["node", "A1", "mechanism", "Twice", "", "", "", "", "", "", "", ""],
+            ["link", "L1", "", "", "", "A1", "ZZ", "", "", "", "", ""],
+            ["source", "", "measure", "", "", "", "", "", "A1", "phq-99", "", ""],
+            ["evidence", "E1", "desk_research", "", "", "", "", "", "L1", "A study", "", ""],
+            ["widget", "", "", "", "", "", "", "", "", "", "", ""]]
+    path = tmp_path / "bad.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    store = Store(tmp_path / "w.duckdb")
+    with pytest.raises(DataError) as info:
+        import_toc(path, store, "leap")
+    msg = str(info.value)
+    for part in ("row 7, column 'record'", "no title row", "'activty' is not allowed", "did you mean 'activity'",
+                 "node id 'A1' is used twice", "to 'ZZ' is not a node id", "'A1' is not an outcome node",
+                 "unknown outcome measure 'phq-99'", "evidence E1: strength None is not allowed"):
+        assert part in msg, part
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM toc_model").fetchone() == (0,)
+
+
+def test_warehouse_checks_data_items_segments_and_identifiers(tmp_path: Path) -> None:
+    rows = [*TEMPLATE_ROWS[:6],
+            ["evidence", "E2", "coded_segment", "", "", "", "", "", "O1", "AAAAAAAA-0000-4000-8000-000000000001", "",
+             ""],
+            ["source", "", "site_data_item", "", "", "", "", "", "O1", "nhs_numbr", "", ""],
+            ["node", "O3", "short_term_outcome", "Call 07700 900123 for help", "", "", "", "", "", "", "", ""]]
+    path = tmp_path / "bad.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(DataError) as info:
+        import_toc(path, Store(tmp_path / "w.duckdb"), "leap")
+    msg = str(info.value)
+    assert "did you mean 'nhs_number'" in msg and "import the .qdpx project first" in msg
+    assert "node O3 holds identifiers (phone" in msg and "07700" not in msg
+
+
+def test_json_of_another_site_is_refused(tmp_path: Path) -> None:
+    path = write_tocs(tmp_path, seed=1)[0]          # fbs
+    with pytest.raises(DataError, match="site 'fbs', not 'sat'"):
+        read_toc(path, "sat")
+
+
+# ---------------------------------------------------------------- diagrams
+
+_TRICKY = TheoryOfChange("sat", 'Title with "quotes" # and <b>tags</b>', (
+    TocNode("end", "activity", 'Label "quoted" #1 <tag> & more'),
+    TocNode("graph 2", "short_term_outcome", "Back\\slash and\nnewline 👍"),
+), (TocLink("L1", "end", "graph 2", 'assumes "x" | y -> z'),))
+
+
+@pytest.mark.parametrize("toc", [*build_tocs(3).values(), _TRICKY], ids=lambda t: t.site_id)
+def test_dot_parses_with_graphviz_grammar(toc: TheoryOfChange) -> None:
+    graphs = pydot.graph_from_dot_data(dot(toc))
+    assert graphs is not None and len(graphs) == 1
+    g = graphs[0]
+    nodes = {n.get_name(): n for sg in g.get_subgraphs() for n in sg.get_nodes()}
+    assert len(nodes) == len(toc.nodes)
+    labels = sorted(_dot_unescape(n.get("label")) for n in nodes.values())
+    assert labels == sorted(n.label for n in toc.nodes)
+    assert len(g.get_edges()) == len(toc.links)
+    assert sorted(_dot_unescape(e.get("label")) for e in g.get_edges() if e.get("label")) == \
+        sorted(lk.assumption or "" for lk in toc.links if lk.assumption)
+
+
+def _dot_unescape(quoted: str) -> str:
+    body = quoted[1:-1]
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), body)
+
+
+# The Mermaid flowchart grammar for the statements this writer emits (mermaid's flow.jison):
+_MERMAID = {
+    "header": re.compile(r"^flowchart (LR|RL|TB|TD|BT)$"),
+    "comment": re.compile(r"^%%[^\n]*$"),
+    "subgraph": re.compile(r'^subgraph [A-Za-z][A-Za-z0-9_]*\["[^"]*"\]$'),
+    "end": re.compile(r"^end$"),
+    "node": re.compile(r'^([A-Za-z][A-Za-z0-9_]*)\["([^"]*)"\](?::::[A-Za-z][A-Za-z0-9_]*)?$'),
+    "edge": re.compile(r'^([A-Za-z][A-Za-z0-9_]*) -->(?:\|"([^"]*)"\|)? ([A-Za-z][A-Za-z0-9_]*)$'),
+    "classDef": re.compile(r"^classDef [A-Za-z][A-Za-z0-9_]* fill:#[0-9a-f]{6},stroke:#[0-9a-f]{6}$"),
+}
+_RESERVED = {"end", "graph", "subgraph", "flowchart", "style", "classDef", "class", "click", "linkStyle"}
+
+
+def _mermaid_unescape(text: str) -> str:
+    return (text.replace("<br/>", "\n").replace("#quot;", '"').replace("#lt;", "<").replace("#gt;", ">")
+            .replace("#35;", "#"))
+
+
+@pytest.mark.parametrize("toc", [*build_tocs(3).values(), _TRICKY], ids=lambda t: t.site_id)
+def test_mermaid_statements_follow_the_flowchart_grammar(toc: TheoryOfChange) -> None:
+    lines = [ln.strip() for ln in mermaid(toc).splitlines() if ln.strip()]
+    assert _MERMAID["header"].match(lines[0])
+    depth, labels, edges, defined = 0, [], [], set()
+    for ln in lines[1:]:
+        kind = next((k for k, p in _MERMAID.items() if p.match(ln)), None)
+        assert kind not in (None, "header"), f"not a flowchart statement: {ln!r}"
+        if kind == "subgraph":
+            depth += 1
+        elif kind == "end":
+            depth -= 1
+            assert depth >= 0
+        elif kind == "node":
+            m = _MERMAID["node"].match(ln)
+            assert m and m.group(1) not in _RESERVED
+            defined.add(m.group(1))
+            labels.append(_mermaid_unescape(m.group(2)))
+        elif kind == "edge":
+            m = _MERMAID["edge"].match(ln)
+            assert m and {m.group(1), m.group(3)} <= defined
+            edges.append(_mermaid_unescape(m.group(2) or ""))
+    assert depth == 0
+    assert sorted(labels) == sorted(n.label for n in toc.nodes)
+    assert sorted(edges) == sorted(lk.assumption or lk.label or "" for lk in toc.links)
+
+
+def test_diagrams_group_nodes_by_kind_in_diagram_order() -> None:
+    toc = build_tocs(3)["fbs"]
+    text = mermaid(toc)
+    shown = [k.label for k in NODE_KINDS.values() if any(n.kind == k.name for n in toc.nodes)]
+    positions = [text.index(f'["{label}"]') for label in shown]
+    assert positions == sorted(positions)
+    assert render_toc(toc, "dot").count("subgraph cluster_") == len(shown)
+
+
+def test_json_file_is_the_documented_shape(tmp_path: Path) -> None:
+    data = json.loads(write_tocs(tmp_path, seed=2)[2].read_text(encoding="utf-8"))
+    assert data["format"] == "linkready theory of change" and data["site_id"] == "leap"
+    assert set(data) == {"format", "format_version", "site_id", "title", "nodes", "links", "evidence", "sources"}
+    assert set(data["sources"][0]) == {"outcome", "kind", "reference", "note"}
