@@ -13,33 +13,35 @@ and licensed cut-offs apply here whatever total the loader stored.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
+from evaluation.asq import measure_at_age
 from evaluation.settings import ReadinessSettings
+from warehouse.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from warehouse.measures import Measure, get_measure
+from warehouse.vocabulary import (
+    AGE_BAND_CUTS,
+    NOT_KNOWN,
+    OLDEST_AGE_BAND,
+    SEX_LABELS,
+    UNBORN,
+    ethnic_group_expr,
+    normalise_sex_expr,
+)
 
 __all__ = [
-    "CHANGE_LABEL", "SUBGROUP_TYPES", "broad_ethnic_group", "change_table", "completeness_table",
-    "configured_measure", "months_before", "score_measurements",
+    "CHANGE_LABEL", "SUBGROUP_TYPES", "change_table", "completeness_table", "configured_measure",
+    "followup_intervals", "months_before", "score_measurements",
 ]
 
 CHANGE_LABEL = "pre-post description, not impact"
 SUBGROUP_TYPES: tuple[str, ...] = ("all", "sex", "ethnic_group", "age_band")
-
-_BROAD = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black", "C": "Other", "O": "Other"}
-
-
-def broad_ethnic_group(code: str | None) -> str:
-    """CIN/SSDA903 ethnicity code -> broad group (``WBRI`` -> ``White``; REFU/NOBT -> ``Not known``)."""
-    if not code or code in ("REFU", "NOBT"):
-        return "Not known"
-    return _BROAD.get(code[0].upper(), "Not known")
+DAYS_PER_MONTH = 30.4375
 
 
 def months_before(day: date, months: int) -> date:
@@ -58,44 +60,79 @@ def configured_measure(code: str, site: str, settings: ReadinessSettings) -> Mea
 
 _SCORED_SCHEMA = {
     "person_key": pl.Utf8, "site_id": pl.Utf8, "measure": pl.Utf8, "timepoint": pl.Utf8,
-    "total": pl.Float64, "prorated": pl.Boolean, "clinical": pl.Boolean,
+    "assessed_date": pl.Date, "age_interval": pl.Int64, "total": pl.Float64, "prorated": pl.Boolean,
+    "clinical": pl.Boolean,
 }
 
 
 def score_measurements(measurements: pl.DataFrame, settings: ReadinessSettings) -> pl.DataFrame:
     """Re-score every measurement row from its items.
 
-    Returns person_key, site_id, measure, timepoint, total (None = no score), prorated, clinical.
+    ASQ-3 and ASQ:SE-2 rows are scored with the cut-offs of the child's age interval when the
+    frame has ``age_months`` (completed months at assessment); see :mod:`evaluation.asq`.
+
+    Returns person_key, site_id, measure, timepoint, assessed_date, age_interval (None unless an
+    ASQ interval applied), total (None = no score), prorated, clinical.
     """
-    rows: dict[str, list] = {k: [] for k in _SCORED_SCHEMA}
-    cache: dict[tuple[str, str], Measure] = {}
-    for key, site, code, tp, items in measurements.select(
-        "person_key", "site_id", "measure", "timepoint", "items"
+    frame = measurements
+    for col, dtype in (("assessed_date", pl.Date), ("age_months", pl.Int64)):
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype).alias(col))
+    rows: dict[str, list[object]] = {k: [] for k in _SCORED_SCHEMA}
+    cache: dict[tuple[str, str, int | None], tuple[Measure, int | None]] = {}
+    for key, site, code, tp, when, age, items in frame.select(
+        "person_key", "site_id", "measure", "timepoint", "assessed_date", "age_months", "items"
     ).iter_rows():
-        m = cache.get((code, site))
-        if m is None:
-            m = cache[(code, site)] = configured_measure(code, site, settings)
+        found = cache.get((code, site, age))
+        if found is None:
+            found = cache[(code, site, age)] = measure_at_age(code, site, age, settings)
+        m, interval = found
         s = m.score_detail(list(items) if items is not None else [])
-        for col, value in (("person_key", key), ("site_id", site), ("measure", code), ("timepoint", tp),
-                           ("total", s.total), ("prorated", s.prorated), ("clinical", s.clinical)):
+        for col, value in (("person_key", key), ("site_id", site), ("measure", m.code), ("timepoint", tp),
+                           ("assessed_date", when), ("age_interval", interval), ("total", s.total),
+                           ("prorated", s.prorated), ("clinical", s.clinical)):
             rows[col].append(value)
     return pl.DataFrame(rows, schema=_SCORED_SCHEMA)
 
 
-_AGE_RE = re.compile(r"^\s*(\d+)\s*(?:-|–|to)\s*(\d+)")
-_PLUS_RE = re.compile(r"^\s*(\d+)\s*\+")
+def followup_intervals(scored: pl.DataFrame, settings: ReadinessSettings) -> dict[tuple[str, str], tuple[int, str]]:
+    """Baseline-to-follow-up days per (site, measure) and where the figure came from.
+
+    A site setting wins; otherwise the median observed interval among people assessed at both
+    timepoints; otherwise ``followup_due_months`` (a default).
+    """
+    dates = scored.filter(pl.col("assessed_date").is_not_null())
+    pairs = dates.filter(pl.col("timepoint") == "baseline").select(
+        "person_key", "site_id", "measure", pl.col("assessed_date").alias("b")
+    ).join(dates.filter(pl.col("timepoint") == "followup").select(
+        "person_key", "measure", pl.col("assessed_date").alias("f")), on=["person_key", "measure"])
+    observed = pairs.group_by("site_id", "measure").agg(((pl.col("f") - pl.col("b")).dt.total_days()).median()
+                                                        .alias("days"))
+    out: dict[tuple[str, str], tuple[int, str]] = {}
+    for site, code, days in observed.iter_rows():
+        if days is not None and days > 0:
+            out[(site, code)] = (round(days), "observed")
+    fallback = round(settings.followup_due_months * DAYS_PER_MONTH)
+    for site, code in scored.select("site_id", "measure").unique().iter_rows():
+        out.setdefault((site, code), (fallback, "default"))
+    for key in list(out):
+        if key[0] in settings.followup_interval_days_by_site:
+            out[key] = (settings.followup_interval_days_by_site[key[0]], "setting")
+    return out
 
 
-def _age_band_months(band: str | None) -> tuple[int, int] | None:
-    if not band:
-        return None
-    m = _AGE_RE.match(band)
-    if m:
-        return int(m.group(1)) * 12, int(m.group(2)) * 12 + 11
-    m = _PLUS_RE.match(band)
-    if m:
-        return int(m.group(1)) * 12, 120 * 12
-    return None  # unborn, unknown or an unparsed label: assume the measure may apply
+def _band_months() -> dict[str, tuple[int, int]]:
+    """Age band label -> (first, last) month of age, from the shared vocabulary's cuts."""
+    out = {UNBORN: (-9, 0)}
+    lower = 0
+    for upper, band in AGE_BAND_CUTS:
+        out[band] = (lower * 12, upper * 12 - 1)
+        lower = upper
+    out[OLDEST_AGE_BAND] = (lower * 12, 120 * 12)
+    return out
+
+
+_BAND_MONTHS = _band_months()
 
 
 def _age_may_apply(measure: Measure, band: str | None, grace_months: int) -> bool:
@@ -103,21 +140,32 @@ def _age_may_apply(measure: Measure, band: str | None, grace_months: int) -> boo
     programme, so the band at referral gets ``grace_months`` of slack upwards)."""
     if measure.subject != "child" or measure.ages_months is None:
         return True
-    span = _age_band_months(band)
+    span = _BAND_MONTHS.get(band or "")
     if span is None:
-        return True
+        return True  # not known or an unrecognised label: assume the measure may apply
     lo, hi = measure.ages_months
     return span[0] <= hi and span[1] + grace_months >= lo
 
 
+def _flags(rows: pl.DataFrame, timepoint: str, prefix: str) -> pl.DataFrame:
+    return rows.filter(pl.col("timepoint") == timepoint).select(
+        "person_key", pl.lit(True).alias(f"{prefix}_recorded"), pl.col("total").is_not_null().alias(f"{prefix}_scored"),
+        pl.col("prorated").alias(f"{prefix}_prorated"), pl.col("assessed_date").alias(f"{prefix}_date"),
+    )
+
+
 def _person_frame(
     site: str, code: str, people: pl.DataFrame, scored: pl.DataFrame, settings: ReadinessSettings, as_of: date,
+    interval_days: int,
 ) -> pl.DataFrame:
-    """One row per eligible person for (site, measure) with baseline/follow-up flags."""
+    """One row per eligible person for (site, measure) with baseline/follow-up flags.
+
+    A person is due a follow-up when the window after it (baseline date, else referral date,
+    plus the interval and ``followup_window_days``) has closed by ``as_of``.
+    """
     measure = configured_measure(code, site, settings)
-    site_people = people.filter(pl.col("site_id") == site)
     grace = settings.followup_due_months + 12
-    pool = site_people.filter(pl.col("role").is_in(list(measure.subject_roles)))
+    pool = people.filter((pl.col("site_id") == site) & pl.col("role").is_in(list(measure.subject_roles)))
     if pool.height:
         keep = [_age_may_apply(measure, b, grace) for b in pool["age_band"].to_list()]
         pool = pool.filter(pl.Series(keep, dtype=pl.Boolean))
@@ -126,35 +174,57 @@ def _person_frame(
     demo = keys.join(
         people.select("person_key", "referral_date", "sex", "ethnicity", "age_band"), on="person_key", how="left"
     )
-    base = rows.filter(pl.col("timepoint") == "baseline").select(
-        "person_key", pl.lit(True).alias("base_recorded"), pl.col("total").is_not_null().alias("base_scored"),
-        pl.col("prorated").alias("base_prorated"),
-    )
-    fu = rows.filter(pl.col("timepoint") == "followup").select(
-        "person_key", pl.lit(True).alias("fu_recorded"), pl.col("total").is_not_null().alias("fu_scored"),
-        pl.col("prorated").alias("fu_prorated"),
-    )
-    due_by = months_before(as_of, settings.followup_due_months)
-    frame = demo.join(base, on="person_key", how="left").join(fu, on="person_key", how="left")
+    frame = demo.join(_flags(rows, "baseline", "base"), on="person_key", how="left").join(
+        _flags(rows, "followup", "fu"), on="person_key", how="left")
     flags = ["base_recorded", "base_scored", "base_prorated", "fu_recorded", "fu_scored", "fu_prorated"]
-    return frame.with_columns(
-        [pl.col(c).fill_null(False) for c in flags]
-    ).with_columns(
-        (pl.col("referral_date").is_null() | (pl.col("referral_date") <= due_by) | pl.col("fu_recorded"))
-        .alias("fu_due"),
-        pl.col("sex").fill_null("unknown").alias("sex"),
-        pl.col("ethnicity").map_elements(broad_ethnic_group, return_dtype=pl.Utf8).fill_null("Not known")
-        .alias("ethnic_group"),
-        pl.col("age_band").fill_null("unknown").alias("age_band"),
+    last_anchor = as_of - timedelta(days=interval_days + settings.followup_window_days)
+    anchor = pl.coalesce(pl.col("base_date"), pl.col("referral_date"))
+    return frame.with_columns([pl.col(c).fill_null(False) for c in flags]).with_columns(
+        (anchor.is_null() | (anchor <= last_anchor)).alias("fu_due"),
+        normalise_sex_expr(pl.col("sex")).replace_strict(SEX_LABELS, default=NOT_KNOWN, return_dtype=pl.Utf8)
+        .fill_null(NOT_KNOWN).alias("sex"),
+        ethnic_group_expr(pl.col("ethnicity")).alias("ethnic_group"),
+        pl.col("age_band").fill_null(NOT_KNOWN).alias("age_band"),
     )
 
 
-_COMPLETENESS_SCHEMA = {
-    "site_id": pl.Utf8, "measure": pl.Utf8, "timepoint": pl.Utf8, "subgroup_type": pl.Utf8, "subgroup": pl.Utf8,
-    "eligible": pl.Int64, "recorded": pl.Int64, "scored": pl.Int64, "prorated": pl.Int64, "missing": pl.Int64,
-    "completeness": pl.Float64, "baseline_scored": pl.Int64, "retained": pl.Int64, "retention": pl.Float64,
-    "small_count": pl.Boolean,
+_COMPLETENESS_SCHEMA: dict[str, pl.DataType] = {
+    "site_id": pl.Utf8(), "measure": pl.Utf8(), "timepoint": pl.Utf8(), "subgroup_type": pl.Utf8(), "subgroup": pl.Utf8(),
+    "eligible": pl.Int64(), "recorded": pl.Int64(), "scored": pl.Int64(), "prorated": pl.Int64(), "missing": pl.Int64(),
+    "completeness": pl.Float64(), "baseline_scored": pl.Int64(), "retained": pl.Int64(), "retention": pl.Float64(),
+    "small_count": pl.Boolean(),
 }
+
+
+def _subgroup_counts(persons: pl.DataFrame, subgroup_type: str) -> list[pl.DataFrame]:
+    """Baseline and follow-up counts of one (site, measure)'s persons by one subgroup type."""
+    group = pl.lit("all") if subgroup_type == "all" else pl.col(subgroup_type).cast(pl.Utf8)
+    g = persons.with_columns(group.alias("subgroup")).group_by("subgroup")
+    base = g.agg(
+        pl.len().alias("eligible"), pl.col("base_recorded").sum().alias("recorded"),
+        pl.col("base_scored").sum().alias("scored"), pl.col("base_prorated").sum().alias("prorated"),
+    ).with_columns(pl.lit("baseline").alias("timepoint"), pl.lit(None, pl.Int64).alias("baseline_scored"),
+                   pl.lit(None, pl.Int64).alias("retained"))
+    due = pl.col("fu_due")
+    fu = g.agg(
+        due.sum().alias("eligible"), (pl.col("fu_recorded") & due).sum().alias("recorded"),
+        (pl.col("fu_scored") & due).sum().alias("scored"), (pl.col("fu_prorated") & due).sum().alias("prorated"),
+        (pl.col("base_scored") & due).sum().alias("baseline_scored"),
+        (pl.col("base_scored") & due & pl.col("fu_scored")).sum().alias("retained"),
+    ).with_columns(pl.lit("followup").alias("timepoint"))
+    return [part.with_columns(pl.lit(subgroup_type).alias("subgroup_type")) for part in (base, fu)]
+
+
+def _with_rates(out: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFrame:
+    counts = ["eligible", "recorded", "scored", "prorated", "baseline_scored", "retained"]
+    out = out.with_columns([pl.col(c).cast(pl.Int64) for c in counts]).with_columns(
+        (pl.col("eligible") - pl.col("scored")).alias("missing"),
+        pl.when(pl.col("eligible") > 0).then(pl.col("scored") / pl.col("eligible")).alias("completeness"),
+        pl.when(pl.col("baseline_scored") > 0).then(pl.col("retained") / pl.col("baseline_scored")).alias("retention"),
+    )
+    small = [((pl.col(c) >= 1) & (pl.col(c) <= policy.suppress_max)).fill_null(False)
+             for c in ("eligible", "scored", "missing", "baseline_scored", "retained")]
+    return out.with_columns(pl.any_horizontal(small).alias("small_count"))
 
 
 def completeness_table(
@@ -163,49 +233,28 @@ def completeness_table(
     site_measures: Mapping[str, Sequence[str]],
     settings: ReadinessSettings,
     as_of: date,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> pl.DataFrame:
     """Eligible, recorded, scored, missing and retention per site, measure, timepoint and subgroup.
 
     ``site_measures`` lists the measures each site collects (its adapter's list plus any seen in
-    the data). Follow-up denominators count only people due a follow-up by ``as_of``.
+    the data). Follow-up denominators count only people whose follow-up is due by ``as_of``
+    (:func:`followup_intervals`). ``small_count`` marks rows the disclosure ``policy`` would hide.
     """
+    intervals = followup_intervals(scored, settings)
+    fallback = round(settings.followup_due_months * DAYS_PER_MONTH)
     frames = []
     for site, codes in site_measures.items():
         for code in codes:
-            persons = _person_frame(site, code, people, scored, settings, as_of)
+            days = intervals.get((site, code), (settings.followup_interval_days_by_site.get(site, fallback), ""))[0]
+            persons = _person_frame(site, code, people, scored, settings, as_of, days)
             for sg in SUBGROUP_TYPES:
-                group = pl.lit("all") if sg == "all" else pl.col(sg).cast(pl.Utf8)
-                g = persons.with_columns(group.alias("subgroup")).group_by("subgroup")
-                base = g.agg(
-                    pl.len().alias("eligible"), pl.col("base_recorded").sum().alias("recorded"),
-                    pl.col("base_scored").sum().alias("scored"), pl.col("base_prorated").sum().alias("prorated"),
-                ).with_columns(pl.lit("baseline").alias("timepoint"),
-                               pl.lit(None, pl.Int64).alias("baseline_scored"), pl.lit(None, pl.Int64).alias("retained"))
-                fu = g.agg(
-                    pl.col("fu_due").sum().alias("eligible"),
-                    (pl.col("fu_recorded") & pl.col("fu_due")).sum().alias("recorded"),
-                    (pl.col("fu_scored") & pl.col("fu_due")).sum().alias("scored"),
-                    (pl.col("fu_prorated") & pl.col("fu_due")).sum().alias("prorated"),
-                    (pl.col("base_scored") & pl.col("fu_due")).sum().alias("baseline_scored"),
-                    (pl.col("base_scored") & pl.col("fu_due") & pl.col("fu_scored")).sum().alias("retained"),
-                ).with_columns(pl.lit("followup").alias("timepoint"))
-                for part in (base, fu):
-                    frames.append(part.with_columns(
-                        pl.lit(site).alias("site_id"), pl.lit(code).alias("measure"), pl.lit(sg).alias("subgroup_type"),
-                    ))
+                frames += [part.with_columns(pl.lit(site).alias("site_id"), pl.lit(code).alias("measure"))
+                           for part in _subgroup_counts(persons, sg)]
     if not frames:
         return pl.DataFrame(schema=_COMPLETENESS_SCHEMA)
-    counts = ["eligible", "recorded", "scored", "prorated", "baseline_scored", "retained"]
-    out = pl.concat([f.with_columns([pl.col(c).cast(pl.Int64) for c in counts]) for f in frames], how="diagonal")
-    out = out.with_columns(
-        (pl.col("eligible") - pl.col("scored")).alias("missing"),
-        pl.when(pl.col("eligible") > 0).then(pl.col("scored") / pl.col("eligible")).alias("completeness"),
-        pl.when(pl.col("baseline_scored") > 0).then(pl.col("retained") / pl.col("baseline_scored")).alias("retention"),
-    )
-    small = [((pl.col(c) > 0) & (pl.col(c) < settings.small_count)).fill_null(False)
-             for c in ("eligible", "scored", "missing", "baseline_scored", "retained")]
-    out = out.with_columns(pl.any_horizontal(small).alias("small_count"))
-    return out.select(list(_COMPLETENESS_SCHEMA)).cast(_COMPLETENESS_SCHEMA).sort(
+    out = _with_rates(pl.concat(frames, how="diagonal_relaxed"), policy)
+    return out.select(list(_COMPLETENESS_SCHEMA)).cast(pl.Schema(_COMPLETENESS_SCHEMA)).sort(
         "site_id", "measure", "timepoint", "subgroup_type", "subgroup"
     )
 
@@ -234,7 +283,8 @@ def rci_threshold(measure: Measure, baseline_sd: float | None) -> float | None:
 
 
 def change_table(
-    scored: pl.DataFrame, site_measures: Mapping[str, Sequence[str]], settings: ReadinessSettings
+    scored: pl.DataFrame, site_measures: Mapping[str, Sequence[str]], settings: ReadinessSettings,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> pl.DataFrame:
     """Descriptive pre-post change per site and measure among people scored at both timepoints.
 
@@ -254,13 +304,13 @@ def change_table(
             ).join(rows.filter(pl.col("timepoint") == "followup").select(
                 "person_key", pl.col("total").alias("f"), pl.col("clinical").alias("fc")
             ), on="person_key", how="inner")
-            records.append(_change_row(site, m, pairs, settings.small_count))
+            records.append(_change_row(site, m, pairs, policy))
     if not records:
         return pl.DataFrame(schema=_CHANGE_SCHEMA)
     return pl.DataFrame(records, schema=_CHANGE_SCHEMA).sort("site_id", "measure")
 
 
-def _change_row(site: str, m: Measure, pairs: pl.DataFrame, small: int) -> dict[str, object]:
+def _change_row(site: str, m: Measure, pairs: pl.DataFrame, policy: DisclosurePolicy) -> dict[str, object]:
     n = pairs.height
     b = pairs["b"].to_numpy().astype(float)
     f = pairs["f"].to_numpy().astype(float)
@@ -269,7 +319,7 @@ def _change_row(site: str, m: Measure, pairs: pl.DataFrame, small: int) -> dict[
         "site_id": site, "measure": m.code, "n_pairs": n, "higher_is_worse": m.higher_is_worse,
         "reliability": m.reliability, "reliability_source": m.reliability_source,
         "cutoff": m.cutoff, "cutoff_source": m.cutoff_source if m.cutoff is not None else None,
-        "label": CHANGE_LABEL, "small_count": 0 < n < small,
+        "label": CHANGE_LABEL, "small_count": policy.hides(n),
         "baseline_mean": float(b.mean()) if n else None, "followup_mean": float(f.mean()) if n else None,
         "mean_change": float(d.mean()) if n else None,
     }

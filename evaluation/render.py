@@ -1,8 +1,8 @@
 """Render a :class:`ReadinessReport` as Markdown, JSON or an Excel workbook.
 
-A *site view* (one site requested) suppresses counts 1-5 in the completeness and change tables
-(csc-data-standards §7.4). Funnel figures are projections, not counts of real people, so they
-are shown as computed.
+A *site view* (one site requested) passes every table through :func:`evaluation.site_tables`
+(the one disclosure engine, ``warehouse.disclosure``): counts of 1-5 and every figure that would
+reveal one become ``[c]``, and the symbols' legend is printed with the tables.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from pathlib import Path
 import polars as pl
 
 from evaluation.completeness import CHANGE_LABEL
-from evaluation.disclosure import suppress_small_counts
-from evaluation.readiness import CSC_OUTCOME, POOLED, ReadinessReport
+from evaluation.readiness import CSC_OUTCOME, FUNNEL_LABEL, POOLED, ReadinessReport
+from evaluation.site_view import site_tables
+from warehouse.disclosure import DEFAULT_POLICY, legend_rows
 from warehouse.measures import MEASURES
+from warehouse.scenarios import scenario_label
 from warehouse.sites import SITES
 
 __all__ = ["report_tables", "to_json", "to_markdown", "write_xlsx"]
@@ -26,30 +28,17 @@ _DESIGN_NAMES = {
     "cluster_rct": "cluster randomised trial",
     "matched_comparison": "matched comparison",
 }
-_COMPLETENESS_COUNTS = ("eligible", "recorded", "scored", "prorated", "missing", "baseline_scored", "retained")
 
 
 def report_tables(report: ReadinessReport, site_view: bool) -> dict[str, pl.DataFrame]:
-    """The report's tables, with small counts suppressed when ``site_view``."""
-    completeness, change = report.completeness, report.change
+    """The report's tables; made safe for a site user (:func:`evaluation.site_tables`) when ``site_view``."""
     if site_view:
-        threshold = report.settings.small_count
-        completeness = suppress_small_counts(
-            completeness, _COMPLETENESS_COUNTS, ("completeness", "retention"), threshold,
-            additive=(("eligible", ("scored", "missing")),),
-            group_by=("site_id", "measure", "timepoint", "subgroup_type"),
-        )
-        change = suppress_small_counts(
-            change, ("n_pairs", "reliable_improvement", "reliable_deterioration", "no_reliable_change",
-                     "clinically_significant"),
-            ("baseline_mean", "followup_mean", "mean_change", "sd_change", "ci_low", "ci_high"), threshold,
-            additive=(("n_pairs", ("reliable_improvement", "reliable_deterioration", "no_reliable_change")),),
-        )
+        return site_tables(report, DEFAULT_POLICY)
     return {"summary": report.summary, "timeline": report.timeline, "funnel": report.funnel,
-            "completeness": completeness, "change": change}
+            "completeness": report.completeness, "change": report.change}
 
 
-def _header(report: ReadinessReport) -> dict[str, object]:
+def _header(report: ReadinessReport, site_view: bool = False) -> dict[str, object]:
     t = report.target
     d = report.settings.design
     return {
@@ -57,14 +46,18 @@ def _header(report: ReadinessReport) -> dict[str, object]:
         "design": d.design, "mdes": d.mdes, "alpha": d.alpha, "power": d.power,
         "design_effect": t.design_effect, "n_per_arm": t.n_per_arm, "target_n": t.target_n,
         "consent_rate_default": report.settings.consent_rate,
+        "study_period_months": report.settings.study_period_months,
+        "family_clustering": report.settings.family_clustering,
+        "funnel": FUNNEL_LABEL,
         "label": "Pre-post change is description, not impact. Rates marked default are unverified placeholders.",
+        "legend": [{"symbol": sym, "meaning": text} for sym, text in legend_rows()] if site_view else [],
     }
 
 
 def to_json(report: ReadinessReport, site_view: bool = False) -> str:
-    """The report as JSON: a header (design, target, as-of date) and every table as records."""
+    """The report as JSON: a header (design, target, as-of date, legend) and every table as records."""
     tables = report_tables(report, site_view)
-    payload = {"report": _header(report), "settings": json.loads(report.settings.to_json()),
+    payload = {"report": _header(report, site_view), "settings": json.loads(report.settings.to_json()),
                "tables": {name: frame.to_dicts() for name, frame in tables.items()}}
     return json.dumps(payload, indent=2, sort_keys=True, default=str)
 
@@ -85,10 +78,16 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[
     return out + [""]
 
 
-def _months(value: object) -> str:
+def _months(value: object, study_months: int | None = None) -> str:
+    """Months to target, also in years, flagged when beyond the study period."""
+    if isinstance(value, str):
+        return value  # a hidden figure
     if not isinstance(value, int | float):
         return "never (nothing analysable accrues)"
-    return f"{value:.1f}" if value < 24 else f"{value:.1f} ({value / 12:.1f} years)"
+    text = f"{value:.1f} months ({value / 12:.1f} years)"
+    if study_months is not None and value > study_months:
+        text += f", not reachable within the study period ({study_months} months)"
+    return text
 
 
 def _measure_name(code: str) -> str:
@@ -97,10 +96,41 @@ def _measure_name(code: str) -> str:
     return MEASURES[code].name if code in MEASURES else code
 
 
+def _recall(r: dict[str, object]) -> str:
+    """Recall with its interval and basis, e.g. "0.93 (0.85-0.97, estimated)"."""
+    value = r.get("linkage_recall")
+    if not isinstance(value, float):
+        return "–"
+    low, high = r.get("linkage_recall_low"), r.get("linkage_recall_high")
+    interval = f"{low:.2f}-{high:.2f}, " if isinstance(low, float) and isinstance(high, float) else "no interval, "
+    return f"{value:.2f} ({interval}{r.get('linkage_basis') or 'basis not known'})"
+
+
+def _verdict(r: dict[str, object]) -> str:
+    label = r.get("verdict_label") or r.get("linkage_verdict") or "unknown"
+    n = r.get("review_sample_n")
+    return f"{label} (review about {n} records)" if isinstance(n, int) else str(label)
+
+
+def _summary_lines(report: ReadinessReport, summary: pl.DataFrame) -> list[str]:
+    study = report.settings.study_period_months
+    return _md_table(
+        ["site", "primary outcome", "baseline completeness", "retention",
+         f"to {report.target.target_n} (primary)", "to target (CSC via linkage)", "best linkage scenario",
+         "recall (95% interval, basis)", "linkage verdict"],
+        [(r["site_id"], _measure_name(r["primary_outcome"]) if r["primary_outcome"] else "none usable",
+          _fmt(r["primary_completeness"], pct=True), _fmt(r["primary_retention"], pct=True),
+          _months(r["months_to_target"], study), _months(r["csc_months_to_target"], study),
+          scenario_label(r["best_linkage_scenario"]) if r["best_linkage_scenario"] else "no linkage run",
+          _recall(r), _verdict(r))
+         for r in summary.iter_rows(named=True)],
+    )
+
+
 def to_markdown(report: ReadinessReport, site_view: bool = False) -> str:
     """A readable report: headline per site, then per-site funnels, completeness and change."""
     tables = report_tables(report, site_view)
-    h = _header(report)
+    h = _header(report, site_view)
     lines = [
         "# Evaluation readiness", "",
         f"Data as of {h['as_of'] or 'unknown'}. Design: {_DESIGN_NAMES[str(h['design'])]}, MDES {h['mdes']}, "
@@ -109,71 +139,67 @@ def to_markdown(report: ReadinessReport, site_view: bool = False) -> str:
         f"**target sample: {h['target_n']} analysable participants**.",
         "",
         f"Consent rate default {report.settings.consent_rate:.0%}, fallback retention "
-        f"{report.settings.default_retention:.0%} and fallback linkage recall "
-        f"{report.settings.default_linkage_recall:.0%} are unverified placeholders (see the `basis` of each row).",
+        f"{report.settings.default_retention:.0%}, fallback linkage recall "
+        f"{report.settings.default_linkage_recall:.0%} and the study period of "
+        f"{report.settings.study_period_months} months are unverified placeholders (see the `basis` of each row). "
+        f"Family clustering: {report.settings.family_clustering.replace('_', ' ')}. Linkage verdicts rest on the "
+        "lower end of recall's 95% interval.",
         "",
-        "## Summary", "",
     ]
-    summary = tables["summary"]
-    lines += _md_table(
-        ["site", "primary outcome", "baseline completeness", "retention",
-         f"months to {report.target.target_n} (primary)", "months (CSC via linkage)", "best linkage scenario",
-         "recall", "linkage verdict"],
-        [(r["site_id"], _measure_name(r["primary_outcome"]) if r["primary_outcome"] else "none usable",
-          _fmt(r["primary_completeness"], pct=True), _fmt(r["primary_retention"], pct=True),
-          _months(r["months_to_target"]), _months(r["csc_months_to_target"]),
-          r["best_linkage_scenario"] or "no linkage run", _fmt(r["linkage_recall"], pct=True), r["linkage_verdict"])
-         for r in summary.iter_rows(named=True)],
-    )
+    if site_view:
+        lines += ["Symbols: " + "; ".join(f"`{sym}` {text}" for sym, text in legend_rows()), ""]
+    lines += ["## Summary", ""] + _summary_lines(report, tables["summary"])
     pooled = tables["timeline"].filter(pl.col("site_id") == POOLED)
     if pooled.height:
-        lines += ["## Pooled across sites", ""]
+        lines += ["## CSC involvement pooled across sites", "",
+                  "Only CSC involvement, the same outcome at every site, is pooled; questionnaires differ by site "
+                  "and are never added together.", ""]
         lines += _md_table(
-            ["outcome", "referrals / month", "analysable / month", f"months to {report.target.target_n}"],
-            [(_measure_name(r["outcome"]) if r["outcome"] != "primary_measure" else "each site's primary measure",
-              _fmt(r["monthly_referrals"], digits=2), _fmt(r["analysable_per_month"], digits=2),
-              _months(r["months_to_target"])) for r in pooled.iter_rows(named=True)],
+            ["outcome", "referrals / month", "analysable / month", f"to {report.target.target_n}"],
+            [(_measure_name(r["outcome"]), _fmt(r["monthly_referrals"], digits=2),
+              _fmt(r["analysable_per_month"], digits=2),
+              _months(r["months_to_target"], report.settings.study_period_months))
+             for r in pooled.iter_rows(named=True)],
         )
-    for r in summary.iter_rows(named=True):
+    for r in tables["summary"].iter_rows(named=True):
         lines += _site_section(report, tables, r)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _headline(report: ReadinessReport, s: dict[str, object]) -> list[str]:
+    study = report.settings.study_period_months
+    if s["primary_outcome"]:
+        first = (f"Months to a target of {report.target.target_n} analysable participants on "
+                 f"{_measure_name(str(s['primary_outcome']))}: **{_months(s['months_to_target'], study)}**; "
+                 f"on CSC involvement via linkage: **{_months(s['csc_months_to_target'], study)}**.")
+    else:
+        first = (f"No usable primary questionnaire outcome; months to {report.target.target_n} on CSC "
+                 f"involvement via linkage: **{_months(s['csc_months_to_target'], study)}**.")
+    lines = [first, "", f"Primary measure chosen as {s.get('primary_rule') or 'not recorded'}.", ""]
+    if s.get("verdict_rule"):
+        lines += [f"Linkage verdict **{_verdict(s)}**, resting on {s.get('verdict_figure')}: {s['verdict_rule']}.",
+                  ""]
+    return lines + [f"Data gaps: {s['data_gaps'] or 'none found'}.", ""]
 
 
 def _site_section(report: ReadinessReport, tables: dict[str, pl.DataFrame], s: dict[str, object]) -> list[str]:
     site = str(s["site_id"])
     name = SITES[site].name if site in SITES else site
-    lines = [f"## {name} ({site})", ""]
-    if s["primary_outcome"]:
-        lines.append(
-            f"Months to a target of {report.target.target_n} analysable participants on "
-            f"{_measure_name(str(s['primary_outcome']))}: **{_months(s['months_to_target'])}**; "
-            f"on CSC involvement via linkage: **{_months(s['csc_months_to_target'])}**."
-        )
-    else:
-        lines.append(f"No usable primary questionnaire outcome; months to {report.target.target_n} on CSC "
-                     f"involvement via linkage: **{_months(s['csc_months_to_target'])}**.")
-    lines += ["", f"Data gaps: {s['data_gaps'] or 'none found'}.", ""]
+    lines = [f"## {name} ({site})", "", *_headline(report, s)]
     timeline = tables["timeline"].filter(pl.col("site_id") == site)
     lines += ["### Outcome candidates", ""]
     lines += _md_table(
-        ["outcome", "referrals / month", "consent", "baseline scored", "retention", "linkage recall",
-         "analysable / month", "months", "basis"],
+        ["outcome", "referrals / month", "consent", "baseline scored", "retention", "linkage recall (lower bound)",
+         "analysable / month", "to target", "basis"],
         [(_measure_name(r["outcome"]), _fmt(r["monthly_referrals"], digits=2), _fmt(r["consent_rate"], pct=True),
           _fmt(r["baseline_rate"], pct=True), _fmt(r["retention"], pct=True), _fmt(r["linkage_recall"], pct=True),
-          _fmt(r["analysable_per_month"], digits=2), _months(r["months_to_target"]), r["basis"])
+          _fmt(r["analysable_per_month"], digits=2),
+          _months(r["months_to_target"], report.settings.study_period_months), r["basis"])
          for r in timeline.iter_rows(named=True)],
     )
-    funnel = tables["funnel"].filter(pl.col("site_id") == site)
-    for outcome in [o for o in (s["primary_outcome"], CSC_OUTCOME) if o]:
-        f = funnel.filter(pl.col("outcome") == outcome).sort("step_no")
-        if f.height == 0:
-            continue
-        lines += [f"### Funnel: {_measure_name(str(outcome))} over {f['horizon_months'][0]} months", ""]
-        lines += _md_table(["step", "people", "lost", "kept", "source"],
-                           [(r["step"], r["n"], r["lost"], _fmt(r["rate"], pct=True), r["source"])
-                            for r in f.iter_rows(named=True)])
+    lines += _funnel_lines(tables["funnel"].filter(pl.col("site_id") == site), s)
     comp = tables["completeness"].filter((pl.col("site_id") == site) & (pl.col("subgroup_type") == "all"))
-    lines += ["### Completeness and retention", ""]
+    lines += ["### Completeness and retention (follow-up: people due only)", ""]
     lines += _md_table(
         ["measure", "timepoint", "eligible", "scored", "missing", "completeness", "retained", "retention"],
         [(_measure_name(r["measure"]), r["timepoint"], _fmt(r["eligible"]), _fmt(r["scored"]), _fmt(r["missing"]),
@@ -193,6 +219,20 @@ def _site_section(report: ReadinessReport, tables: dict[str, pl.DataFrame], s: d
     return lines
 
 
+def _funnel_lines(funnel: pl.DataFrame, s: dict[str, object]) -> list[str]:
+    lines: list[str] = []
+    for outcome in [o for o in (s["primary_outcome"], CSC_OUTCOME) if o]:
+        f = funnel.filter(pl.col("outcome") == outcome).sort("step_no")
+        if f.height == 0:
+            continue
+        lines += [f"### Projected funnel: {_measure_name(str(outcome))} over {f['horizon_months'][0]} months", "",
+                  f"A {FUNNEL_LABEL}.", ""]
+        lines += _md_table(["step", "expected people", "lost", "kept", "source"],
+                           [(r["step"], _fmt(r["n"]), _fmt(r["lost"]), _fmt(r["rate"], pct=True), r["source"])
+                            for r in f.iter_rows(named=True)])
+    return lines
+
+
 def write_xlsx(report: ReadinessReport, out: Path, site_view: bool = False) -> Path:
     """Write one sheet per table plus an "about" sheet; returns ``out``."""
     from openpyxl import Workbook
@@ -201,8 +241,8 @@ def write_xlsx(report: ReadinessReport, out: Path, site_view: bool = False) -> P
     about = wb.active
     assert about is not None
     about.title = "about"
-    for key, value in _header(report).items():
-        about.append([key, str(value) if value is not None else ""])
+    for key, value in _header(report, site_view).items():
+        about.append([key, json.dumps(value) if isinstance(value, list) else (str(value) if value is not None else "")])
     for name, frame in report_tables(report, site_view).items():
         ws = wb.create_sheet(name)
         ws.append(frame.columns)

@@ -5,8 +5,9 @@
 
 Steps: for a questionnaire outcome, consent → baseline scored → followed up (retention); for an
 outcome taken from CSC records, consent → linked (a child whose record linkage misses cannot be
-followed up in social care records). The funnel counts expected people over a horizon, each
-step's expected value rounded to a whole person, so ``n[k] = n[k-1] - lost[k]`` exactly.
+followed up in social care records). The funnel is a **projection**: expected people over a
+horizon (the months to target when that is within the study period, else the study period),
+each step's expected value rounded to a whole person, so ``n[k] = n[k-1] - lost[k]`` exactly.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from datetime import date
 
 import polars as pl
 
-from evaluation.completeness import months_before
+from evaluation.completeness import DAYS_PER_MONTH, months_before
 
-__all__ = ["Projection", "Step", "funnel_rows", "monthly_referrals", "project"]
-
-DAYS_PER_MONTH = 30.4375
+__all__ = ["Projection", "Step", "funnel_horizon", "funnel_rows", "monthly_referrals", "project", "referral_flow",
+           "years"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,24 @@ def project(target_n: int, monthly: float, steps: Sequence[Step]) -> Projection:
     return Projection(target_n, monthly, tuple(steps), per_month, months, math.ceil(months - 1e-9))
 
 
+def years(months: float | None) -> float | None:
+    """Months as years (None stays None).
+
+    Example:
+        >>> years(30.0)
+        2.5
+    """
+    return None if months is None else months / 12.0
+
+
+def funnel_horizon(months_whole: int | None, study_period_months: int) -> int:
+    """The months a projected funnel covers: to the target when it is reached within the study
+    period, otherwise the study period itself (a projection never runs past the study)."""
+    if months_whole is not None and months_whole <= study_period_months:
+        return months_whole
+    return study_period_months
+
+
 def expected_counts(monthly: float, steps: Sequence[Step], horizon: int) -> list[float]:
     """Expected people left after each step (first = referred) over ``horizon`` months."""
     values = [monthly * horizon]
@@ -89,17 +107,18 @@ def funnel_rows(
     return rows
 
 
-def monthly_referrals(referral_dates: pl.Series, as_of: date, window_months: int) -> float:
-    """Referrals per month over the trailing window ending at ``as_of`` (shorter if the data is).
+def referral_flow(referral_dates: pl.Series, as_of: date, window_months: int) -> tuple[int, float]:
+    """Referrals counted and the months they span: the trailing window ending at ``as_of``, or the
+    span actually observed when the data is shorter.
 
     Example:
         >>> s = pl.Series([date(2022, 1, 15), date(2024, 6, 1), date(2024, 12, 1), date(2024, 12, 31)])
-        >>> monthly_referrals(s, date(2024, 12, 31), 12)
-        0.25
+        >>> referral_flow(s, date(2024, 12, 31), 12)
+        (3, 12.0)
     """
     dates = referral_dates.drop_nulls()
     if dates.len() == 0:
-        return 0.0
+        return 0, float(window_months)
     start = months_before(as_of, window_months)
     first = dates.min()
     assert isinstance(first, date)
@@ -109,4 +128,16 @@ def monthly_referrals(referral_dates: pl.Series, as_of: date, window_months: int
     else:
         months = float(window_months)
         mask = (dates > start) & (dates <= as_of)
-    return int(mask.sum()) / months
+    return int(mask.sum()), months
+
+
+def monthly_referrals(referral_dates: pl.Series, as_of: date, window_months: int) -> float:
+    """Referrals per month over the trailing window ending at ``as_of`` (shorter if the data is).
+
+    Example:
+        >>> s = pl.Series([date(2022, 1, 15), date(2024, 6, 1), date(2024, 12, 1), date(2024, 12, 31)])
+        >>> monthly_referrals(s, date(2024, 12, 31), 12)
+        0.25
+    """
+    count, months = referral_flow(referral_dates, as_of, window_months)
+    return count / months

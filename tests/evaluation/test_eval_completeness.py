@@ -10,15 +10,14 @@ import pytest
 
 from evaluation.completeness import (
     CHANGE_LABEL,
-    broad_ethnic_group,
     change_table,
     completeness_table,
     months_before,
     rci_threshold,
     score_measurements,
 )
-from evaluation.disclosure import suppress_small_counts
 from evaluation.settings import ReadinessSettings
+from evaluation.summary import safe_completeness
 from warehouse.measures import MeasureSettings, get_measure
 
 AS_OF = date(2025, 3, 31)
@@ -110,7 +109,7 @@ def test_followup_completeness_and_retention(table):
 
 
 def test_subgroups_and_small_count_flag(table):
-    female = pick(table, "baseline", "sex", "F")
+    female = pick(table, "baseline", "sex", "Female")   # labels from warehouse.vocabulary
     assert (female["eligible"], female["scored"]) == (4, 3)
     assert female["small_count"] is True
     groups = table.filter((pl.col("timepoint") == "baseline") & (pl.col("subgroup_type") == "sex"))
@@ -147,37 +146,33 @@ def test_site_settings_apply_when_rescoring():
     assert default == [55.0] and reversed_ == [35.0]
 
 
-def test_suppression_of_small_counts_and_derived_rates():
-    df = pl.DataFrame({"eligible": [40, 8, 0], "scored": [30, 3, 0], "completeness": [0.75, 0.375, None]})
-    out = suppress_small_counts(df, ["eligible", "scored"], ["completeness"])
-    assert out["eligible"].to_list() == ["40", "8", "0"]
-    assert out["scored"].to_list() == ["30", "c", "0"]
-    assert out["completeness"].to_list() == ["0.75", "c", None]
+def _comp(**cols):
+    n = len(next(iter(cols.values())))
+    base = {"site_id": ["fbs"] * n, "measure": ["phq9"] * n, "timepoint": ["baseline"] * n,
+            "subgroup_type": ["sex"] * n, "subgroup": [f"g{i}" for i in range(n)], "recorded": cols["eligible"],
+            "prorated": [0] * n, "baseline_scored": [None] * n, "retained": [None] * n, "retention": [None] * n}
+    return pl.DataFrame({**base, **cols})
+
+
+def test_site_view_hides_small_counts_with_their_rates_and_a_second_cell():
+    df = _comp(eligible=[40, 8, 0], scored=[30, 3, 0], missing=[10, 5, 0], completeness=[0.75, 0.375, None])
+    out = safe_completeness(df)
+    # row 1: scored 3 and missing 5 are 1-5, so the whole row goes (eligible 8 would give them back)
+    assert out.row(1, named=True)["scored"] == "[c]" and out.row(1, named=True)["eligible"] == "[c]"
+    assert out["completeness"].to_list()[1] == "[c]"        # 0.375 = 3/8 never shown
+    # secondary: the sex rows add up to a total shown elsewhere, so row 0 goes too
+    assert out.row(0, named=True)["eligible"] == "[c]"
 
 
 def test_helpers():
-    assert broad_ethnic_group("WBRI") == "White" and broad_ethnic_group("BAFR") == "Black"
-    assert broad_ethnic_group("NOBT") == "Not known" and broad_ethnic_group(None) == "Not known"
     assert months_before(date(2025, 3, 31), 1) == date(2025, 2, 28)
     assert months_before(date(2024, 8, 31), 6) == date(2024, 2, 29)
 
 
-def test_secondary_suppression_within_a_row_and_down_a_subgroup_column():
-    df = pl.DataFrame({
-        "g": ["a", "a", "a", "b"],
-        "eligible": [32, 20, 12, 40],
-        "scored": [27, 17, 10, 30],
-        "missing": [5, 3, 2, 10],
-        "rate": [0.84, None, 0.83, 0.75],
-    })
-    out = suppress_small_counts(df, ["eligible", "scored", "missing"], ["rate"],
-                                additive=(("eligible", ("scored", "missing")),), group_by=("g",))
-    # row 0: missing 5 is primary; scored 27 would give it away (32 - 27), so it goes too
-    assert out.row(0) == ("a", "32", "c", "c", "c")
-    # rows 1-2: missing 3 and 2 are primary, so scored goes with each; a missing rate stays missing
-    assert out.row(1)[2:4] == ("c", "c") and out.row(1)[4] is None
-    # group b has one row: nothing to protect
-    assert out.row(3) == ("b", "40", "30", "10", "0.75")
-    # down the column of group a: scored 27, 17, 10 all hidden -> no lone cell to recover
-    lone = suppress_small_counts(pl.DataFrame({"g": ["x", "x", "x"], "n": [3, 9, 40]}), ["n"], group_by=("g",))
-    assert lone["n"].to_list() == ["c", "c", "40"]   # 9 is the next-smallest and is hidden with 3
+def test_ethnic_groups_and_not_known_come_from_the_shared_vocabulary(table):
+    groups = set(table.filter(pl.col("subgroup_type") == "ethnic_group")["subgroup"])
+    assert groups == {"White"}                               # WBRI for everyone in PEOPLE
+    people = PEOPLE.with_columns(pl.lit(None, pl.Utf8).alias("ethnicity"), pl.lit(None, pl.Utf8).alias("sex"))
+    t = completeness_table(people, score_measurements(MEASUREMENTS, SETTINGS), {"fbs": ["phq9"]}, SETTINGS, AS_OF)
+    assert set(t.filter(pl.col("subgroup_type") == "ethnic_group")["subgroup"]) == {"Not known"}
+    assert set(t.filter(pl.col("subgroup_type") == "sex")["subgroup"]) == {"Not known"}
