@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from linkage.intervals import sample_size
 from linkage.settings import LinkageSettings
 from warehouse.errors import ConfigError, DataError
 from warehouse.store import Store
@@ -78,6 +79,31 @@ def draw_review_sample(store: Store, n: int, out: Path, scenario: str = "all_ide
     out.parent.mkdir(parents=True, exist_ok=True)
     sample.write_csv(out)
     return sample.height
+
+
+def review_sample_size(store: Store, width: float, scenario: str = "all_identifiers") -> int:
+    """Pairs to review so that each site's review-based precision has a 95% interval about ``width``
+    wide: per site, the binomial sample size at the run's estimated precision (0.5 when unknown) for
+    its number of links (finite-population corrected), doubled because the sample also covers the
+    unlinked bands (where missed matches are found).
+
+    Raises:
+        ConfigError: ``width`` is not in (0, 1).
+        DataError: there is no linkage run for ``scenario``.
+    """
+    if not 0.0 < width < 1.0:
+        raise ConfigError(f"--review-width {width} must be between 0 and 1 (e.g. 0.1 for +-0.05)")
+    with store.reader() as con:
+        rows = con.execute(
+            "SELECT p.site_id, count(*) FILTER (WHERE p.is_link) AS links, any_value(m.precision) AS precision "
+            "FROM linkage_pairs p LEFT JOIN linkage_metrics m ON m.run_id = p.run_id AND m.site_id = p.site_id "
+            "AND m.scenario = p.scenario AND m.subgroup_type = 'all' "
+            "WHERE p.scenario = $scenario AND p.run_id = (SELECT max(run_id) FROM linkage_runs) GROUP BY p.site_id",
+            {"scenario": scenario},
+        ).fetchall()
+    if not rows:
+        raise DataError(f"no scored pairs for scenario {scenario!r}; run `linkready link --db {store.path}` first")
+    return sum(2 * sample_size(float(p) if p is not None else 0.5, width / 2, int(n) or None) for _, n, p in rows)
 
 
 def load_labels(store: Store, path: Path) -> int:

@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 
 from linkage.feasibility import run_feasibility
-from linkage.review import draw_review_sample, load_labels
+from linkage.review import draw_review_sample, load_labels, review_sample_size
 from linkage.settings import LinkageSettings
 from tests.linkage.world import make_world, populate_store
-from warehouse.errors import DataError
+from warehouse.errors import ConfigError, DataError
 from warehouse.store import Store
 
 FAST = LinkageSettings(u_sample_pairs=20_000, scenarios=("all_identifiers",))
@@ -25,6 +25,12 @@ def test_review_sample_and_labels_round_trip(tmp_path: Path) -> None:
         draw_review_sample(store, 10, tmp_path / "none.csv")
     first = run_feasibility(store, FAST)
     assert {m["basis"] for m in first.metrics} == {"estimated"}
+
+    # sized for a target width: a narrower interval needs more pairs; a width outside (0, 1) is refused
+    wide, narrow = review_sample_size(store, 0.3), review_sample_size(store, 0.1)
+    assert 0 < wide < narrow
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        review_sample_size(store, 1.5)
 
     out = tmp_path / "review.csv"
     n = draw_review_sample(store, 30, out)
