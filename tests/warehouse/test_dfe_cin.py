@@ -106,6 +106,11 @@ CASES = [
     Case("cin_unborn_sex", lambda w: w.set("child", 0, PersonBirthDate=None, ExpectedPersonBirthDate="2025-05-01")),
     Case("cin_older_than_25", lambda w: w.set("child", 0, PersonBirthDate="2000-03-30"),
          keep=lambda w: w.set("child", 0, PersonBirthDate="2000-03-31")),
+    Case("cin_referral_long_before_birth", lambda w: w.set("details", 1, CINreferralDate="2017-03-26"), row=2,
+         keep=lambda w: w.set("details", 1, CINreferralDate="2017-03-27")),
+    Case("cin_referral_long_before_birth",
+         lambda w: w.set("child", 0, PersonBirthDate=None, ExpectedPersonBirthDate="2025-05-01", Sex="U")
+         .set("details", 0, CINreferralDate="2024-07-24")),
     # 2.3 episodes
     Case("cin_child_without_episode", lambda w: w.set("details", 0, _row=2, cin_details_id=2)),
     Case("cin_referral_missing_or_late", lambda w: w.set("details", 0, CINreferralDate="2025-04-01")),

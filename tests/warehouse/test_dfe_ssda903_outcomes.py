@@ -113,6 +113,9 @@ CASES = [
          keep=lambda w: w.set("missing", 1, MIS_START="19/12/2024", MIS_END="21/12/2024")
          .set("episodes", 2, REC="E8")),
     Case("ssda903_missing_before_care", lambda w: w.set("missing", 1, MIS_START="09/04/2024"), row=2),
+    Case("ssda903_missing_open_last_year_not_continued",
+         lambda w: w.add("missing_last", _row=1, CHILD="A1", DOB="01/06/2010", MISSING="M", MIS_START="30/03/2024", MIS_END=None),
+         keep=lambda w: w.add("missing_last", _row=1, CHILD="A1", DOB="01/06/2010", MISSING="M", MIS_START="10/10/2024", MIS_END=None)),
     Case("ssda903_missing_child_not_in_header", lambda w: w.set("missing", 0, CHILD="Z9")),
     Case("ssda903_missing_dob_differs", lambda w: w.set("missing", 0, DOB="02/06/2010")),
 ]
@@ -140,5 +143,5 @@ def test_rule_fires_on_the_breaking_record_only(case: Case) -> None:
 
 def test_every_outcome_rule_has_a_case() -> None:
     tested = {c.rule for c in CASES + episodes_tests.CASES}
-    declared = {r.name for r in DFE_RULES.values() if r.return_name == "903" and r.table in ("oc2", "missing", "oc3")}
+    declared = {r.name for r in DFE_RULES.values() if r.return_name == "903" and r.table in ("oc2", "missing", "oc3", "missing_last")}
     assert declared - tested == set()

@@ -135,6 +135,16 @@ def _8565(t: RuleInput) -> pl.DataFrame:
     return details.filter((_CLOSE < pl.col("__latest")).fill_null(False)).select("_row", "child_id")
 
 
+@cin_rule("8606", "cin_referral_long_before_birth", ("details.CINreferralDate", "child.PersonBirthDate",
+                                                     "child.ExpectedPersonBirthDate"),
+          "The referral is dated more than 40 weeks (280 days) before the date of birth or expected date of birth.")
+def _8606(t: RuleInput) -> pl.DataFrame:
+    details = t.with_child("details", ("PersonBirthDate", "ExpectedPersonBirthDate"))
+    early = [(_REF < pl.col(c) - pl.duration(days=280)).fill_null(False)
+             for c in ("PersonBirthDate", "ExpectedPersonBirthDate")]
+    return details.filter(early[0] | early[1]).select("_row", "child_id")
+
+
 # --------------------------------------------------------------------------- 2.6 death
 
 

@@ -26,7 +26,7 @@ __all__ = ["CIN_TABLES", "SSDA903_TABLES", "RuleInput", "prepare"]
 
 CIN_TABLES = ("header", "child", "details", "assessments", "factors", "plans", "section47", "cpp", "reviews",
               "disabilities")
-SSDA903_TABLES = ("header", "episodes", "oc2", "missing", "oc3", "header_last", "episodes_last")
+SSDA903_TABLES = ("header", "episodes", "oc2", "missing", "oc3", "header_last", "episodes_last", "missing_last")
 
 _CIN_DATES = frozenset({
     "ReferenceDate", "PersonBirthDate", "ExpectedPersonBirthDate", "PersonDeathDate", "CINreferralDate",

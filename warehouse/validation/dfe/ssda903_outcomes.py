@@ -401,6 +401,16 @@ def _581(t: RuleInput) -> pl.DataFrame:
     return frame.filter((_MIS_START < pl.col("__first")).fill_null(False)).select("_row", "child_id")
 
 
+@ssda903_rule("576", "ssda903_missing_open_last_year_not_continued", ("missing_last.MIS_START", "missing_last.MIS_END",
+                                                                       "missing.MIS_START"),
+              "A missing period left open at the end of last year does not appear in this year's return.",
+              table="missing_last", field="MIS_START")
+def _576(t: RuleInput) -> pl.DataFrame:
+    open_last = t.table("missing_last").filter(_MIS_START.is_not_null() & _MIS_END.is_null())
+    now = t.table("missing").select("_child", "MIS_START")
+    return open_last.join(now, on=["_child", "MIS_START"], how="anti").select("_row", "child_id")
+
+
 @ssda903_rule("INT04", "ssda903_missing_child_not_in_header", ("missing.CHILD", "header.CHILD"),
               "A missing-period row belongs to a child with no header row.")
 def _int04(t: RuleInput) -> pl.DataFrame:
