@@ -1,4 +1,9 @@
-"""``linkready validate``, ``linkready load`` and ``linkready purge`` (thin calls into ``warehouse``)."""
+"""``linkready validate``, ``load`` and ``purge`` (thin calls into ``warehouse``).
+
+Exit codes a script can trust: 0 when nothing needs action (DfE queries alone are reported but do not
+fail), 1 when an error was flagged or a file was refused or quarantined, 2 on a usage error (a bad
+option). The ``--json`` report says which (``exit_code``, ``needs_action``, ``reasons``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from pathlib import Path
 import click
 
 from warehouse.errors import ConfigError
-from warehouse.validation.problems import Problem
+from warehouse.validation.problems import Outcome, Problem
 
 _EXAMPLES = 20
 
@@ -24,65 +29,104 @@ def _write_json(path: Path, payload: dict[str, object]) -> None:
 def _print_problems(problems: list[Problem]) -> None:
     if not problems:
         return
-    by_file_rule = Counter((p.file, p.rule) for p in problems)
+    by_file_rule = Counter((p.file, p.dfe_rule or "", p.rule, p.severity) for p in problems)
     click.echo("Problems by file and rule:")
-    for (file, rule), n in sorted(by_file_rule.items()):
-        click.echo(f"  {n:>7}  {rule:<22} {file}")
+    for (file, dfe, rule, severity), n in sorted(by_file_rule.items()):
+        named = f"{rule} (DfE {dfe})" if dfe else rule
+        click.echo(f"  {n:>7}  {severity:<5}  {named:<40} {file}")
     click.echo(f"First {min(_EXAMPLES, len(problems))} of {len(problems)}:")
     for p in problems[:_EXAMPLES]:
         where = f"{p.file}" + (f" row {p.row}" if p.row is not None else "") + (f" field {p.field}" if p.field else "")
-        click.echo(f"  [{p.severity}] {where}: {p.rule}: {p.message}")
+        record = f" child {p.child_id}" if p.child_id else ""
+        click.echo(f"  [{p.severity}] {where}{record}: {p.rule}: {p.message}")
         click.echo(f"      fix: {p.hint}")
+
+
+def _finish(result: Outcome) -> None:
+    if result.needs_action:
+        click.echo("Needs action: " + "; ".join(result.reasons))
+        # sys.exit, not click's Exit: the group runs with standalone_mode=False, which returns Exit codes
+        sys.exit(result.exit_code)
+    click.echo("Nothing needs action.")
+
+
+def _usage(exc: ConfigError) -> click.UsageError:
+    return click.UsageError(str(exc))
+
+
+_la_option = click.option("--la", help="The LA's 3-digit DfE code, for files whose folder and header do not give it.")
+_year_option = click.option("--year", type=int,
+                            help="Collection year (the year it ends: 2025 = 2024-25) for SSDA903 CSVs without a "
+                                 "CIN census or manifest beside them.")
 
 
 @click.command("validate")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write every problem as JSON to this file.")
-def validate_cmd(directory: Path, json_out: Path | None) -> None:
-    """Check an extract drop DIRECTORY without loading it (exit 0 clean, 1 with errors).
+@_la_option
+@_year_option
+def validate_cmd(directory: Path, json_out: Path | None, la: str | None, year: int | None) -> None:
+    """Check an extract drop DIRECTORY without loading it (exit 0: nothing needs action; 1: errors).
 
-    Problems name the file, row (1-based, header excluded; XML: the Child element), field and
-    rule; identifier values are never printed.
+    A manifest is optional: real CIN and SSDA903 files are recognised by content. Problems name the
+    file, row (1-based, header excluded; XML: the Child element), field, rule (and the DfE's code)
+    and the record's own id; identifier values are never printed.
     """
     from warehouse.validation import validate_drop
 
-    report = validate_drop(directory)
+    try:
+        report = validate_drop(directory, la=la, year=year)
+    except ConfigError as exc:
+        raise _usage(exc) from None
     click.echo(f"Checked {len(report.files)} files, {report.rows_checked} rows: "
-               f"{report.errors} errors, {report.warnings} warnings")
+               f"{report.errors} errors, {report.queries} queries")
     _print_problems(report.problems)
     if json_out:
         _write_json(json_out, report.to_dict())
-    if report.errors:
-        # sys.exit, not click's Exit: the group runs with standalone_mode=False, which returns Exit codes
-        sys.exit(1)
+    _finish(report.outcome)
 
 
 @click.command("load")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Warehouse file.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write per-file counts as JSON to this file.")
-def load_cmd(directory: Path, db: Path, json_out: Path | None) -> None:
+              help="Write per-file counts and every problem as JSON to this file.")
+@_la_option
+@_year_option
+@click.option("--min-rows-kept", type=float, default=0.9, show_default=True,
+              help="Share of its rows a re-delivered file must store to replace the current batch.")
+@click.option("--min-children-kept", type=float, default=0.9, show_default=True,
+              help="Share of the current batch's children a re-delivered file must keep to replace it.")
+def load_cmd(directory: Path, db: Path, json_out: Path | None, la: str | None, year: int | None,
+             min_rows_kept: float, min_children_kept: float) -> None:
     """Validate and load an extract drop DIRECTORY into the warehouse --db in one transaction.
 
-    Rejected rows go to the restricted zone with their reasons; good rows load. Loading an
-    unchanged file again is a no-op; a changed file supersedes the earlier version.
+    Every row that can be stored loads (a bad value is withheld, the row kept); problems and the
+    original rows go to the restricted zone. An unchanged file is a no-op; a changed one replaces
+    the current batch of its kind, LA or site and year only when it is well-formed and keeps enough
+    rows and children, otherwise it is quarantined (`linkready batches`, `linkready restore`).
     """
-    from warehouse.loading import load_drop
+    from warehouse.loading import LoadSettings, load_drop
     from warehouse.store import Store
 
-    report = load_drop(directory, Store(db), progress=lambda line: click.echo(f"  {line}"))
+    try:
+        settings = LoadSettings(min_rows_kept=min_rows_kept, min_children_kept=min_children_kept)
+        report = load_drop(directory, Store(db), progress=lambda line: click.echo(f"  {line}"), settings=settings,
+                           la=la, year=year)
+    except ConfigError as exc:
+        raise _usage(exc) from None
     loaded = sum(f.rows_loaded for f in report.files)
-    rejected = sum(f.rows_rejected for f in report.files)
-    unchanged = sum(1 for f in report.files if f.status == "unchanged")
-    failed = sum(1 for f in report.files if f.status == "failed")
-    click.echo(f"Loaded {len(report.files)} files into {db} in {report.seconds:.1f} s: {loaded} rows loaded, "
-               f"{rejected} rejected; {unchanged} unchanged, {failed} not loadable")
+    refused = sum(f.rows_rejected for f in report.files)
+    status = Counter(f.status for f in report.files)
+    click.echo(f"Loaded {len(report.files)} files into {db} in {report.seconds:.1f} s: {loaded} rows stored, "
+               f"{refused} refused; {status['unchanged']} unchanged, {status['quarantined']} quarantined, "
+               f"{status['failed']} not loadable")
     if report.problems:
         _print_problems(report.problems)
     if json_out:
         _write_json(json_out, report.to_dict())
+    _finish(report.outcome)
 
 
 @click.command("purge")
@@ -96,7 +140,7 @@ def purge_cmd(before: str, db: Path) -> None:
     try:
         cutoff = date.fromisoformat(before)
     except ValueError:
-        raise ConfigError(f"--before {before!r} is not a date; give an ISO date such as 2027-04-01") from None
+        raise click.UsageError(f"--before {before!r} is not a date; give an ISO date such as 2027-04-01") from None
     deleted = purge_restricted(Store(db), cutoff)
     for table, n in deleted.items():
         click.echo(f"  {table}: {n} rows deleted")

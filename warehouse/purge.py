@@ -17,6 +17,9 @@ RETAINED_TABLES: tuple[str, ...] = (
     "restricted.la_identifiers",
     "restricted.service_people",
     "restricted.rejects",
+    # identifier rows of superseded and quarantined batches (kept so a batch can be restored)
+    "archive.restricted_la_identifiers",
+    "archive.restricted_service_people",
 )
 
 
@@ -37,6 +40,7 @@ def purge_restricted(store: Store, before: date) -> dict[str, int]:
             row = con.execute(f"SELECT count(*) FROM {table} WHERE retain_until < ?", [before]).fetchone()  # noqa: S608
             n = int(row[0]) if row else 0
             con.execute(f"DELETE FROM {table} WHERE retain_until < ?", [before])  # noqa: S608
-            con.execute("INSERT INTO restricted.purge_log VALUES (?, ?, ?, ?)", [now, before, table, n])
+            con.execute("INSERT INTO restricted.purge_log (purged_at, before_date, table_name, rows_deleted) "
+                        "VALUES (?, ?, ?, ?)", [now, before, table, n])
             deleted[table] = n
     return deleted

@@ -84,7 +84,8 @@ def test_load_fills_every_table(loaded: tuple[Path, Path, object], drop_counts: 
     assert c["service_episodes"] == drop_counts["people"]
     assert c["outcome_measurements"] == drop_counts["outcomes"]
     assert c["load_batches"] == len(report.files)
-    assert c["restricted.rejects"] == 0
+    # the clean fixture breaks none of linkready's own rules (DfE rule hits are recorded, rows kept)
+    assert _query(db, "SELECT count(*) FROM restricted.rejects WHERE dfe_rule IS NULL OR NOT row_kept") == [(0,)]
     # every CIN episode in the fixture has factor 3B: the domestic-abuse flag is derived from it
     assert _query(db, "SELECT bool_and(domestic_abuse) FROM cin_episodes") == [(True,)]
     # one follow-up has a missing item: no silent zero, the total is NULL
@@ -106,7 +107,7 @@ def test_corrected_file_supersedes_with_lineage(loaded_copy: tuple[Path, Path]) 
     drop, db = loaded_copy
     path = drop / "la" / "380" / "identifiers.csv"
     rows = list(csv.reader(path.open(encoding="utf-8")))
-    rows.pop(2)
+    rows[2][rows[0].index("Forename")] = "CORRECTED"
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     before = _counts(db)
@@ -114,36 +115,47 @@ def test_corrected_file_supersedes_with_lineage(loaded_copy: tuple[Path, Path]) 
     changed = [f for f in report.files if f.status == "loaded"]
     assert [f.file for f in changed] == ["la/380/identifiers.csv"]
     after = _counts(db)
-    assert after["restricted.la_identifiers"] == before["restricted.la_identifiers"] - 1
+    assert after["restricted.la_identifiers"] == before["restricted.la_identifiers"]
     lineage = _query(db, "SELECT batch_id, status, supersedes FROM load_batches WHERE file = ? ORDER BY batch_id",
                      ["la/380/identifiers.csv"])
     assert [r[1] for r in lineage] == ["superseded", "current"]
     assert lineage[1][2] == lineage[0][0]
-    # the superseded batch's rows are gone from every table it fed
+    # the superseded batch's rows left the live tables for the archive (restorable), the new values are live
     old = lineage[0][0]
     assert _query(db, "SELECT count(*) FROM restricted.la_identifiers WHERE batch_id = ?", [old]) == [(0,)]
+    assert _query(db, "SELECT count(*) FROM archive.restricted_la_identifiers WHERE batch_id = ?", [old]) == [(4,)]
+    assert _query(db, "SELECT count(*) FROM restricted.la_identifiers WHERE forename = 'CORRECTED'") == [(1,)]
 
 
-def test_bad_rows_rejected_with_original_good_rows_kept(drop: Path, db: Path) -> None:
+def test_bad_values_withheld_rows_kept_with_original(drop: Path, db: Path) -> None:
     path = drop / "la" / "919" / "identifiers.csv"
     rows = list(csv.reader(path.open(encoding="utf-8")))
-    rows[1][rows[0].index("Sex")] = "Q"
-    rows[2][rows[0].index("Surname")] = "=HYPERLINK(\"http://example.invalid\",\"x\")"
-    rows[3][rows[0].index("Surname")] = "O'Neil'); DROP TABLE children; --"
-    rows[4][rows[0].index("Forename")] = "Zoe\u0308 A\u0301"  # combining characters: fine
+    head = rows[0]
+    rows[1][head.index("Sex")] = "Q"
+    rows[2][head.index("Surname")] = "=HYPERLINK(\"http://example.invalid\",\"x\")"
+    rows[3][head.index("Surname")] = "O'Neil'); DROP TABLE children; --"
+    rows[4][head.index("Forename")] = "Zoe\u0308 A\u0301"  # combining characters: fine
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     report = load_drop(drop, Store(db))
     f = next(x for x in report.files if x.file == "la/919/identifiers.csv")
-    assert (f.rows_read, f.rows_loaded, f.rows_rejected) == (4, 2, 2)
-    rejects = _query(db, "SELECT row_number, field, rule, original FROM restricted.rejects ORDER BY row_number")
-    assert [(r[0], r[1], r[2]) for r in rejects] == [(1, "Sex", "code_list"), (2, "Surname", "formula_text")]
+    # every row can be stored: the two bad values are withheld, no row is refused
+    assert (f.rows_read, f.rows_loaded, f.rows_rejected) == (4, 4, 0)
+    rejects = _query(db, "SELECT row_number, field, rule, original, row_kept, child_id, severity FROM restricted.rejects "
+                         "WHERE file = ? ORDER BY row_number", ["la/919/identifiers.csv"])
+    assert [(r[0], r[1], r[2], r[4], r[5], r[6]) for r in rejects] == [
+        (1, "Sex", "code_list", True, rows[1][0], "error"), (2, "Surname", "formula_text", True, rows[2][0], "error")]
     assert json.loads(rejects[0][3])["Sex"] == "Q"  # the original row is kept (restricted zone)
+    # the withheld values reach neither linkage (restricted identifiers) nor the analytic zone
+    got = dict(_query(db, "SELECT la_child_id, sex FROM restricted.la_identifiers WHERE la_code = '919'"))
+    assert got[rows[1][0]] is None and got[rows[2][0]] is not None
+    assert _query(db, "SELECT surname FROM restricted.la_identifiers WHERE la_child_id = ?", [rows[2][0]]) == [(None,)]
+    assert _query(db, "SELECT count(*) FROM children WHERE la_code = '919' AND source = 'la' AND sex IS NULL") == [(1,)]
     # SQL-looking text is data, stored verbatim; combining characters survive unchanged
     surnames = {r[0] for r in _query(db, "SELECT surname FROM restricted.la_identifiers")}
     assert "O'Neil'); DROP TABLE children; --" in surnames
     assert _query(db, "SELECT count(*) FROM restricted.la_identifiers WHERE forename = ?", ["Zoe\u0308 A\u0301"]) == [(1,)]
-    assert _counts(db)["children"] > 0
+    assert report.outcome.exit_code == 1  # errors were flagged
 
 
 def test_analytic_zone_holds_no_identifiers(loaded: tuple[Path, Path, object]) -> None:
@@ -187,7 +199,7 @@ def test_purge_deletes_restricted_rows_past_retention(loaded_copy: tuple[Path, P
     assert _counts(db)["restricted.la_identifiers"] == 0
     log = _query(db, "SELECT table_name, rows_deleted FROM restricted.purge_log ORDER BY purged_at, table_name")
     assert ("restricted.la_identifiers", 28) in log
-    assert len(log) == 6
+    assert len(log) == 10  # five restricted tables (live and archive), twice
 
 
 def test_keys_match_the_pseudonymiser(loaded: tuple[Path, Path, object]) -> None:
@@ -215,7 +227,7 @@ def test_a_failed_unordered_insert_reports_its_own_cause() -> None:
     import duckdb as ddb
     import pytest
 
-    from warehouse.loading import _unordered_inserts
+    from warehouse.storing import _unordered_inserts
 
     con = ddb.connect()
     con.execute("CREATE TABLE t (a INTEGER NOT NULL)")

@@ -3,25 +3,39 @@
 Input is a frame of string columns named by the spec's fields (plus ``_row``, the 1-based data
 row). Output is the same rows with typed columns and a frame of issues ``(_row, field, rule)``.
 No per-row Python: each field check and row rule is one polars expression (check digits use the
-numpy helpers of :mod:`warehouse.identifiers`).
+column-wise helpers of :mod:`warehouse.identifiers`, the one home of that arithmetic).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from warehouse.codelists import get_codelist
-from warehouse.identifiers import UPN_ALPHABET, VALID_UPN_LA_CODES
+
+# check-digit arithmetic has one home (warehouse.identifiers); nhs_valid_mask and upn_valid_mask are
+# re-exported here for the callers that found them in this module
+from warehouse.identifiers import (
+    NHS_FORMAT,
+    UPN_FORMAT,
+    nhs_digits_ok,
+    nhs_number_clean_expr,
+    nhs_valid_mask,
+    upn_la_codes,
+    upn_letters_ok,
+    upn_valid_mask,
+)
+from warehouse.registry import Registry
 from warehouse.validation.declarations import DateOrder, Field, OneOf, Paired, TableSpec, Unique
+from warehouse.validation.problems import RULES
 
 __all__ = [
-    "ISSUE_SCHEMA", "CheckContext", "Checked", "check_table", "duplicate_rows", "nhs_valid_mask",
+    "FIELD_KINDS", "ISSUE_SCHEMA", "ROW_RULES", "CheckContext", "Checked", "FieldCheck", "FieldKind", "check_table", "duplicate_rows", "nhs_valid_mask",
     "free_text_masks", "repeated_key_mask", "upn_valid_mask",
 ]
 
@@ -51,106 +65,22 @@ class CheckContext:
 
 @dataclass
 class Checked:
-    """A checked table: ``typed`` (all input rows, typed columns) and ``issues``."""
+    """A checked table.
+
+    Attributes:
+        typed: every input row, typed columns; a value that broke a *withhold* rule is null here.
+        issues: ``(_row, field, rule)`` per problem found.
+        refused: True for each row of ``typed`` that cannot be stored (key missing or withheld, key repeated).
+        case_notes: ``(field, label, count)``: code values matched only after upper-casing or trimming.
+    """
 
     typed: pl.DataFrame
     issues: pl.DataFrame
+    refused: pl.Series = field(default_factory=lambda: pl.Series("refused", [], dtype=pl.Boolean))
+    case_notes: list[tuple[str, str, int]] = field(default_factory=list)
 
     def bad_rows(self) -> pl.Series:
         return self.issues.get_column("_row").unique()
-
-
-def _ascii_matrix(values: pl.Series, width: int) -> np.ndarray:
-    """The ASCII codes of ``values`` (non-null, each exactly ``width`` ASCII characters) as a (k, width) matrix.
-
-    Read straight from the Arrow data buffer (every value has the same width, so the values lie back
-    to back); other layouts fall back to joining the strings.
-    """
-    if values.len() == 0:
-        return np.empty((0, width), dtype=np.uint8)
-    arr = values.to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    offset_type = {pa.large_string(): np.int64, pa.string(): np.int32}.get(arr.type)
-    if offset_type is not None:
-        offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type)[arr.offset:arr.offset + len(arr) + 1]
-        start, size = int(offsets[0]), len(arr) * width
-        if int(offsets[-1]) - start == size:
-            return np.frombuffer(arr.buffers()[2], dtype=np.uint8)[start:start + size].reshape(-1, width)
-    joined = values.str.join("").item()
-    return np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, width)
-
-
-def _weighted(digits: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Row sums of ``digits * weights`` (int32: a few columns of small numbers)."""
-    total = np.zeros(digits.shape[0], dtype=np.int32)
-    for j, w in enumerate(weights.tolist()):
-        total += digits[:, j].astype(np.int32) * w
-    return total
-
-
-def _scatter(fmt: pl.Series, ok: np.ndarray, name: str) -> pl.Series:
-    """A boolean mask that is ``ok`` where ``fmt`` holds (in order) and False elsewhere."""
-    out = np.zeros(fmt.len(), dtype=bool)
-    out[fmt.to_numpy()] = ok
-    return pl.Series(name, out)
-
-
-_NHS_WEIGHTS = np.arange(10, 1, -1, dtype=np.int64)
-_NHS_FORMAT = r"^[0-9]{10}$"
-
-
-def _nhs_clean(c: pl.Expr) -> pl.Expr:
-    """An NHS number without the spaces and hyphens people type into it."""
-    return c.str.replace_all(r"[ \-]", "")
-
-
-def _nhs_digits_ok(clean: pl.Series, fmt: pl.Series) -> pl.Series:
-    """The mod-11 check of the well-formed values (``fmt``) of ``clean``; False elsewhere."""
-    digits = _ascii_matrix(clean.filter(fmt), 10) - np.uint8(48)
-    check = (11 - _weighted(digits, _NHS_WEIGHTS) % 11) % 11
-    return _scatter(fmt, (check != 10) & (check == digits[:, 9]), clean.name)
-
-
-def nhs_valid_mask(values: pl.Series) -> pl.Series:
-    """True where a value is a 10-digit NHS number (spaces/hyphens ignored) with a valid mod-11 check digit.
-
-    The algorithm of :func:`warehouse.identifiers.nhs_number_is_valid`, run column-wise (polars for the
-    format, numpy for the weighted digit sum of the well-formed values only), so a million rows need no
-    Python loop; property tests pin the two to the same answers.
-    """
-    frame = values.to_frame("v").select(_nhs_clean(pl.col("v")).alias("clean"))
-    frame = frame.with_columns(pl.col("clean").str.contains(_NHS_FORMAT).fill_null(False).alias("fmt"))
-    return _nhs_digits_ok(frame.get_column("clean"), frame.get_column("fmt")).alias(values.name)
-
-
-_UPN_LETTERS = "[" + UPN_ALPHABET + "]"
-_UPN_FORMAT = rf"^{_UPN_LETTERS}[0-9]{{11}}[0-9{UPN_ALPHABET}]$"
-_UPN_WEIGHTS = np.arange(2, 13, dtype=np.int64)
-# byte -> value: a UPN letter's index in UPN_ALPHABET, a digit's own value, -1 otherwise
-_UPN_LETTER_CODE = np.full(256, -1, dtype=np.int64)
-_UPN_LETTER_CODE[np.frombuffer(UPN_ALPHABET.encode("ascii"), dtype=np.uint8)] = np.arange(len(UPN_ALPHABET))
-_UPN_LAST_CODE = _UPN_LETTER_CODE.copy()
-_UPN_LAST_CODE[48:58] = np.arange(10)
-
-
-def _upn_letters_ok(upper: pl.Series, fmt: pl.Series) -> pl.Series:
-    """The mod-23 check letter of the well-formed values (``fmt``) of ``upper``; False elsewhere."""
-    m = _ascii_matrix(upper.filter(fmt), 13)
-    total = _weighted(m[:, 1:12] - np.uint8(48), _UPN_WEIGHTS) + _UPN_LAST_CODE[m[:, 12]] * 13
-    return _scatter(fmt, total % 23 == _UPN_LETTER_CODE[m[:, 0]], upper.name)
-
-
-def upn_valid_mask(values: pl.Series) -> pl.Series:
-    """True where a value is a 13-character UPN with a correct mod-23 check letter (permanent or temporary).
-
-    The algorithm of :func:`warehouse.identifiers.upn_is_valid` (the LA-code test is a separate rule),
-    run column-wise (polars for the format, numpy for the weighted sum of the well-formed values only)
-    and pinned to the scalar function by property tests.
-    """
-    frame = values.to_frame("v").select(pl.col("v").str.strip_chars().str.to_uppercase().alias("upper"))
-    frame = frame.with_columns(pl.col("upper").str.contains(_UPN_FORMAT).fill_null(False).alias("fmt"))
-    return _upn_letters_ok(frame.get_column("upper"), frame.get_column("fmt")).alias(values.name)
 
 
 def _issues(rows: pl.Series, field_name: str | None, rule: str) -> pl.DataFrame:
@@ -168,9 +98,18 @@ def _codes(f: Field, ctx: CheckContext) -> list[str]:
     return sorted(get_codelist(f.codelist, ctx.year).codes)
 
 
+def _code_lookup(codes: list[str]) -> dict[str, str]:
+    """Upper-cased code -> the list's own spelling (the list's upper-case spelling wins a tie)."""
+    out: dict[str, str] = {}
+    for code in sorted(codes, key=lambda c: c != c.upper()):
+        out.setdefault(code.upper(), code)
+    return out
+
+
 _FORMULA_START = r"^[=+\-@\t\r]"
 # a value that could break either free-text rule: it starts like a formula or holds a non-ASCII character
 _FREE_TEXT_SUSPECT = r"^[=+\-@\t\r]|[^\x00-\x7F]"
+_EARLIEST_YEAR = 1900
 
 
 def free_text_masks(values: pl.Series, suspect: pl.Series | None = None) -> tuple[pl.Series, pl.Series]:
@@ -194,48 +133,186 @@ def free_text_masks(values: pl.Series, suspect: pl.Series | None = None) -> tupl
     return pl.Series("formula_text", formula), pl.Series("mixed_script", mixed)
 
 
-def _typed_expr(f: Field, fmt: str) -> pl.Expr | None:
-    """The typed value of field ``f`` from its stripped text (None: the field stays text)."""
-    c = pl.col(f.name)
-    if f.type == "date":
-        return c.str.strptime(pl.Date, fmt, strict=False, exact=True)
-    if f.type == "int":
-        return c.cast(pl.Int64, strict=False)
-    if f.type == "nhs_number":
-        return _nhs_clean(c)
-    if f.type in ("upn", "upn_or_code"):
-        return c.str.to_uppercase()
+# ----------------------------------------------------------------------------- field kinds (registry)
+
+
+@dataclass(frozen=True)
+class FieldCheck:
+    """One check's result: a boolean mask over the rows (True = the rule is broken) for a field."""
+
+    field: str | None  # the spec's field name (None: the row as a whole)
+    label: str | None  # the name reported (the file's own column name)
+    rule: str
+    mask: pl.Expr
+
+
+@dataclass(frozen=True)
+class FieldEnv:
+    """What a field kind's checks see: the field, the run's context, its reported label and columns."""
+
+    field: Field
+    ctx: CheckContext
+    label: str
+    raw: pl.Expr  # stripped text (null when empty)
+    typed: pl.Expr  # the typed value (the text itself for kinds that stay text)
+    fmt: str  # the date format in force for the table
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    """A field type: how its text is typed and which rules its values break.
+
+    Registered in :data:`FIELD_KINDS` under the :class:`~warehouse.validation.declarations.Field` type
+    name; the engine dispatches on it (a new type is a new registration, not a new branch).
+    """
+
+    name: str
+    typed: Callable[[Field, str, CheckContext], pl.Expr | None]
+    checks: Callable[[FieldEnv], list[FieldCheck]]
+    digits: str | None = None  # "nhs" / "upn": the value's check digit is computed column-wise first
+
+
+FIELD_KINDS: Registry[FieldKind] = Registry("field type")
+
+
+def _no_typing(f: Field, fmt: str, ctx: CheckContext) -> pl.Expr | None:
     return None
 
 
-def _field_checks(f: Field, ctx: CheckContext, name: str, typed: pl.Expr) -> list[tuple[str | None, str, pl.Expr]]:
-    """The checks of one field: raw text in ``pl.col(f.name)``, its typed value in ``typed``."""
+def _code_typed(f: Field, fmt: str, ctx: CheckContext) -> pl.Expr:
+    # a listed code is kept as it is; any other is matched case-insensitively (null when not listed)
+    codes = _codes(f, ctx)
     c = pl.col(f.name)
-    present = c.is_not_null()
-    out: list[tuple[str | None, str, pl.Expr]] = []
-    if f.required:
-        out.append((name, "required", ~present))
-    if f.free_text:
-        out.append((name, "formula_text", pl.col(f"__formula_{f.name}")))
-        out.append((name, "mixed_script", pl.col(f"__mixed_{f.name}")))
-    if f.type == "code":
-        out.append((name, "code_list", present & ~c.is_in(_codes(f, ctx))))
-    elif f.type == "date":
-        out.append((name, "bad_date", present & typed.is_null()))
-        if ctx.extract_date is not None and not f.future_ok:
-            out.append((name, "future_date", (typed > pl.lit(ctx.extract_date)).fill_null(False)))
-    elif f.type == "int":
-        out.append((name, "bad_integer", present & typed.is_null()))
-    elif f.type == "nhs_number":
-        out.append((name, "nhs_number_check", present & ~pl.col(f"__ok_{f.name}")))
-    elif f.type in ("upn", "upn_or_code"):
-        is_code = c.is_in(_codes(f, ctx)).fill_null(False) if f.type == "upn_or_code" else pl.lit(False)
-        upn = present & ~is_code
-        ok = pl.col(f"__ok_{f.name}")
-        out.append((name, "upn_check", upn & ~ok))
-        la_ok = c.str.slice(1, 3).is_in(sorted(VALID_UPN_LA_CODES)).fill_null(False)
-        out.append((name, "upn_la_code", upn & ok & ~la_ok))
+    return pl.when(c.is_in(codes)).then(c).otherwise(
+        c.str.to_uppercase().replace_strict(_code_lookup(codes), default=None, return_dtype=pl.String))
+
+
+def _date_typed(f: Field, fmt: str, ctx: CheckContext) -> pl.Expr:
+    return pl.col(f.name).str.strptime(pl.Date, fmt, strict=False, exact=True)
+
+
+def _str_checks(env: FieldEnv) -> list[FieldCheck]:
+    return []
+
+
+def _code_checks(env: FieldEnv) -> list[FieldCheck]:
+    return [FieldCheck(env.field.name, env.label, "code_list", env.raw.is_not_null() & env.typed.is_null())]
+
+
+def _date_checks(env: FieldEnv) -> list[FieldCheck]:
+    f, present = env.field, env.raw.is_not_null()
+    out = [FieldCheck(f.name, env.label, "bad_date", present & env.typed.is_null()),
+           FieldCheck(f.name, env.label, "date_year", (env.typed.dt.year() < _EARLIEST_YEAR).fill_null(False))]
+    if env.ctx.extract_date is not None and not f.future_ok:
+        out.append(FieldCheck(f.name, env.label, "future_date",
+                              (env.typed > pl.lit(env.ctx.extract_date)).fill_null(False)))
     return out
+
+
+def _int_checks(env: FieldEnv) -> list[FieldCheck]:
+    return [FieldCheck(env.field.name, env.label, "bad_integer", env.raw.is_not_null() & env.typed.is_null())]
+
+
+def _nhs_checks(env: FieldEnv) -> list[FieldCheck]:
+    ok = pl.col(f"__ok_{env.field.name}")
+    return [FieldCheck(env.field.name, env.label, "nhs_number_check", env.raw.is_not_null() & ~ok)]
+
+
+def _upn_checks(env: FieldEnv) -> list[FieldCheck]:
+    f = env.field
+    is_code = env.raw.str.to_uppercase().is_in([c.upper() for c in _codes(f, env.ctx)]).fill_null(False) \
+        if f.type == "upn_or_code" else pl.lit(False)
+    upn = env.raw.is_not_null() & ~is_code
+    ok = pl.col(f"__ok_{f.name}")
+    la_ok = env.raw.str.slice(1, 3).is_in(sorted(upn_la_codes(env.ctx.year))).fill_null(False)
+    return [FieldCheck(f.name, env.label, "upn_check", upn & ~ok),
+            FieldCheck(f.name, env.label, "upn_la_code", upn & ok & ~la_ok)]
+
+
+for _kind in (
+    FieldKind("str", _no_typing, _str_checks),
+    FieldKind("code", _code_typed, _code_checks),
+    FieldKind("date", _date_typed, _date_checks),
+    FieldKind("int", lambda f, fmt, ctx: pl.col(f.name).cast(pl.Int64, strict=False), _int_checks),
+    FieldKind("nhs_number", lambda f, fmt, ctx: nhs_number_clean_expr(pl.col(f.name)), _nhs_checks, digits="nhs"),
+    FieldKind("upn", lambda f, fmt, ctx: pl.col(f.name).str.to_uppercase(), _upn_checks, digits="upn"),
+    FieldKind("upn_or_code", lambda f, fmt, ctx: pl.col(f.name).str.to_uppercase(), _upn_checks, digits="upn"),
+):
+    FIELD_KINDS.register(_kind)
+
+
+def _common_checks(env: FieldEnv) -> list[FieldCheck]:
+    f = env.field
+    out = []
+    if f.required:
+        out.append(FieldCheck(f.name, env.label, "required", env.raw.is_null()))
+    if f.free_text:
+        out.append(FieldCheck(f.name, env.label, "formula_text", pl.col(f"__formula_{f.name}")))
+        out.append(FieldCheck(f.name, env.label, "mixed_script", pl.col(f"__mixed_{f.name}")))
+    return out
+
+
+# ----------------------------------------------------------------------------- row rules (registry)
+
+
+@dataclass
+class RowEnv:
+    """What a row rule's check sees: the frame (typed columns beside the text), names and roles."""
+
+    df: pl.DataFrame
+    ctx: CheckContext
+    typed_names: set[str]
+
+    def col(self, name: str) -> str:
+        """The column holding ``name``'s typed value."""
+        return f"__t_{name}" if name in self.typed_names else name
+
+    def label(self, name: str) -> str:
+        return self.ctx.labels.get(name, name)
+
+    def in_role(self, only: str | None) -> pl.Expr:
+        role = self.col(self.ctx.role_field)
+        if only is None or role not in self.df.columns:
+            return pl.lit(True)
+        return (pl.col(role) == only).fill_null(False)
+
+
+ROW_RULES: Registry[Callable[[Any, RowEnv], list[FieldCheck]]] = Registry("row rule")
+
+
+@ROW_RULES.register("DateOrder")
+def _date_order(r: DateOrder, env: RowEnv) -> list[FieldCheck]:
+    early, late = env.col(r.earlier), env.col(r.later)
+    if early not in env.df.columns or late not in env.df.columns:
+        return []
+    if env.df.schema[early] != pl.Date or env.df.schema[late] != pl.Date:
+        return []
+    a, b = pl.col(early), pl.col(late)
+    limit = a - pl.duration(days=r.tolerance_days) if r.tolerance_days else a
+    bad = ((b <= limit) if r.strict else (b < limit)).fill_null(False) & env.in_role(r.only_role)
+    return [FieldCheck(r.earlier, env.label(r.earlier), r.rule, bad),
+            FieldCheck(r.later, env.label(r.later), r.rule, bad)]
+
+
+@ROW_RULES.register("Paired")
+def _paired(r: Paired, env: RowEnv) -> list[FieldCheck]:
+    a_p, b_p = pl.col(env.col(r.a)).is_not_null(), pl.col(env.col(r.b)).is_not_null()
+    return [FieldCheck(r.a, env.label(r.a), r.rule, b_p & ~a_p), FieldCheck(r.b, env.label(r.b), r.rule, a_p & ~b_p)]
+
+
+@ROW_RULES.register("OneOf")
+def _one_of(r: OneOf, env: RowEnv) -> list[FieldCheck]:
+    bad = (pl.col(env.col(r.a)).is_not_null() == pl.col(env.col(r.b)).is_not_null()) & env.in_role(r.only_role)
+    return [FieldCheck(r.a, env.label(r.a), r.rule, bad), FieldCheck(r.b, env.label(r.b), r.rule, bad)]
+
+
+@ROW_RULES.register("Unique")
+def _unique(r: Unique, env: RowEnv) -> list[FieldCheck]:
+    cols = tuple(env.col(k) for k in r.fields)
+    name = f"__rep_{'_'.join(r.fields)}"
+    env.df = env.df.with_columns(repeated_key_mask(env.df.select(list(cols)), cols).alias(name))
+    fname = r.fields[0] if len(r.fields) == 1 else None
+    return [FieldCheck(fname, env.label(fname) if fname else None, r.rule, pl.col(name))]
 
 
 def _repeated_hashes(hashes: np.ndarray) -> np.ndarray:
@@ -263,30 +340,30 @@ def repeated_key_mask(frame: pl.DataFrame, fields: tuple[str, ...]) -> pl.Series
     return pl.Series("repeat", mask)
 
 
-def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Checked:
-    """Check every field and row rule of ``spec`` on ``frame``; return typed rows and issues.
+# ----------------------------------------------------------------------------- the engine's stages
 
-    Each value is typed once (dates parsed, check digits computed column-wise) and every check is
-    a polars expression over the text and typed values, evaluated in one pass; issues are
-    ``(_row, field, rule)``. Row rules see typed values (an unparseable date counts as absent).
-    Columns of ``frame`` that are not spec fields are carried through unchanged (typed context
-    columns such as a child's parsed birth date can be supplied that way).
-    """
-    label = ctx.labels.get
-    fmt = ctx.date_format or spec.date_format
-    df = frame
-    missing = [f.name for f in spec.fields if f.name not in df.columns]
+_HELPER_PREFIXES = ("__ok_", "__t_", "__rep_", "__fmt_", "__sus_", "__formula_", "__mixed_", "__withhold_")
+
+
+def _prepare(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    """Stage 1: every spec field present, stripped, empty text as null."""
+    missing = [f.name for f in spec.fields if f.name not in frame.columns]
     if missing:
-        df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
-    df = df.with_columns(
+        frame = frame.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
+    return frame.with_columns(
         [pl.col(f.name).cast(pl.String).str.strip_chars().replace("", None).alias(f.name) for f in spec.fields]
     )
-    typed_exprs = {f.name: e for f in spec.fields if (e := _typed_expr(f, fmt)) is not None}
-    digit_fields = [f for f in spec.fields if f.type in ("nhs_number", "upn", "upn_or_code")]
+
+
+def _type_values(df: pl.DataFrame, spec: TableSpec, ctx: CheckContext, fmt: str) -> tuple[pl.DataFrame, set[str]]:
+    """Stage 2: typed values (``__t_<field>``) and the identifiers' check digits, column-wise."""
+    kinds = {f.name: FIELD_KINDS.get(f.type) for f in spec.fields}
+    typed_exprs = {f.name: e for f in spec.fields if (e := kinds[f.name].typed(f, fmt, ctx)) is not None}
+    digit_fields = [f for f in spec.fields if kinds[f.name].digits]
     # typed values and the identifiers' format tests in one parallel pass ...
     df = df.with_columns(
         [e.alias(f"__t_{n}") for n, e in typed_exprs.items()]
-        + [typed_exprs[f.name].str.contains(_NHS_FORMAT if f.type == "nhs_number" else _UPN_FORMAT)
+        + [typed_exprs[f.name].str.contains(NHS_FORMAT if kinds[f.name].digits == "nhs" else UPN_FORMAT)
            .fill_null(False).alias(f"__fmt_{f.name}") for f in digit_fields]
         + [pl.col(f.name).str.contains(_FREE_TEXT_SUSPECT).fill_null(False).alias(f"__sus_{f.name}")
            for f in spec.fields if f.free_text]
@@ -294,7 +371,7 @@ def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Chec
     # ... then the check digits of the well-formed ones (numpy) and the free-text tests, used as
     # boolean columns by the checks
     helpers = [
-        (_nhs_digits_ok if f.type == "nhs_number" else _upn_letters_ok)(
+        (nhs_digits_ok if kinds[f.name].digits == "nhs" else upn_letters_ok)(
             df.get_column(f"__t_{f.name}"), df.get_column(f"__fmt_{f.name}")).alias(f"__ok_{f.name}")
         for f in digit_fields
     ]
@@ -302,67 +379,102 @@ def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Chec
         if f.free_text:
             formula, mixed = free_text_masks(df.get_column(f.name), df.get_column(f"__sus_{f.name}"))
             helpers += [formula.alias(f"__formula_{f.name}"), mixed.alias(f"__mixed_{f.name}")]
-    df = df.with_columns(helpers)
+    return df.with_columns(helpers), set(typed_exprs)
 
-    def typed(name: str) -> str:
-        return f"__t_{name}" if name in typed_exprs else name
 
-    checks: list[tuple[str | None, str, pl.Expr]] = []
+def _field_checks(spec: TableSpec, ctx: CheckContext, fmt: str, typed_names: set[str]) -> list[FieldCheck]:
+    checks: list[FieldCheck] = []
     for f in spec.fields:
-        checks.extend(_field_checks(f, ctx, label(f.name, f.name), pl.col(typed(f.name))))
-    role_ok = pl.col(typed(ctx.role_field)) if ctx.role_field in df.columns else None
-
-    def in_role(only: str | None) -> pl.Expr:
-        if only is None or role_ok is None:
-            return pl.lit(True)
-        return (role_ok == only).fill_null(False)
-
-    for i, r in enumerate(spec.rules):
-        if isinstance(r, DateOrder):
-            early, late = typed(r.earlier), typed(r.later)
-            if early not in df.columns or late not in df.columns:
-                continue
-            if df.schema[early] != pl.Date or df.schema[late] != pl.Date:
-                continue
-            a, b = pl.col(early), pl.col(late)
-            limit = a - pl.duration(days=r.tolerance_days) if r.tolerance_days else a
-            bad = ((b <= limit) if r.strict else (b < limit)).fill_null(False) & in_role(r.only_role)
-            checks.append((label(r.earlier, r.earlier), r.rule, bad))
-            checks.append((label(r.later, r.later), r.rule, bad))
-        elif isinstance(r, Paired):
-            a_p, b_p = pl.col(typed(r.a)).is_not_null(), pl.col(typed(r.b)).is_not_null()
-            checks.append((label(r.a, r.a), r.rule, b_p & ~a_p))
-            checks.append((label(r.b, r.b), r.rule, a_p & ~b_p))
-        elif isinstance(r, OneOf):
-            bad = (pl.col(typed(r.a)).is_not_null() == pl.col(typed(r.b)).is_not_null()) & in_role(r.only_role)
-            checks.append((label(r.a, r.a), r.rule, bad))
-            checks.append((label(r.b, r.b), r.rule, bad))
-        elif isinstance(r, Unique):
-            df = df.with_columns(repeated_key_mask(df.select([typed(k) for k in r.fields]),
-                                                   tuple(typed(k) for k in r.fields)).alias(f"__rep_{i}"))
-            fname = label(r.fields[0], r.fields[0]) if len(r.fields) == 1 else None
-            checks.append((fname, r.rule, pl.col(f"__rep_{i}")))
-    issues = _collect(df, checks).unique(maintain_order=True)
-    out = df.with_columns([pl.col(f"__t_{n}").alias(n) for n in typed_exprs])
-    out = out.drop([c for c in out.columns if c.startswith(("__ok_", "__t_", "__rep_", "__fmt_", "__sus_", "__formula_", "__mixed_"))])
-    return Checked(out, issues)
+        typed = pl.col(f"__t_{f.name}") if f.name in typed_names else pl.col(f.name)
+        env = FieldEnv(f, ctx, ctx.labels.get(f.name, f.name), pl.col(f.name), typed, fmt)
+        checks += _common_checks(env) + FIELD_KINDS.get(f.type).checks(env)
+    return checks
 
 
-def _collect(frame: pl.DataFrame, checks: list[tuple[str | None, str, pl.Expr]]) -> pl.DataFrame:
-    """Evaluate boolean check expressions in one pass; return ``(_row, field, rule)`` for each hit."""
-    if not checks or frame.height == 0:
+def _code_case_notes(df: pl.DataFrame, spec: TableSpec, typed_names: set[str]) -> list[tuple[str, str, int]]:
+    """``(field, label, count)`` of code fields whose values were matched only after upper-casing."""
+    codes = [f for f in spec.fields if f.type == "code" and f.name in typed_names]
+    if not codes or df.height == 0:
+        return []
+    counts = df.select([
+        (pl.col(f"__t_{f.name}").is_not_null() & (pl.col(f"__t_{f.name}") != pl.col(f.name))).sum().alias(f.name)
+        for f in codes
+    ]).row(0)
+    return [(f.name, f.name, int(n)) for f, n in zip(codes, counts, strict=True) if n]
+
+
+def check_table(frame: pl.DataFrame, spec: TableSpec, ctx: CheckContext) -> Checked:
+    """Check every field and row rule of ``spec`` on ``frame``; return typed rows, issues and refusals.
+
+    Stages: prepare (strip, empty = null) -> type (dates parsed, codes matched in any case, check
+    digits computed column-wise) -> check (every field kind's and row rule's checks, dispatched by
+    the :data:`FIELD_KINDS` and :data:`ROW_RULES` registries, evaluated as polars expressions in one
+    pass) -> collect (issues ``(_row, field, rule)``; values that break a *withhold* rule set to null
+    in the typed output; ``refused`` marks rows that cannot be stored: a key field missing or withheld,
+    or a *refuse* rule such as a repeated key). Row rules see typed values (an unparseable date counts
+    as absent). Columns of ``frame`` that are not spec fields are carried through unchanged (typed
+    context columns such as a child's parsed birth date can be supplied that way).
+    """
+    fmt = ctx.date_format or spec.date_format
+    df, typed_names = _type_values(_prepare(frame, spec), spec, ctx, fmt)
+    checks = _field_checks(spec, ctx, fmt, typed_names)
+    env = RowEnv(df, ctx, typed_names)
+    for r in spec.rules:
+        checks += ROW_RULES.get(type(r).__name__)(r, env)
+    df = env.df
+    masks = _masks(df, checks)
+    issues = _collect(masks, checks).unique(maintain_order=True)
+    notes = _code_case_notes(df, spec, typed_names)
+    df = df.with_columns([pl.col(f"__t_{n}").alias(n) for n in typed_names])
+    df, refused = _withhold(df, masks, checks, spec)
+    out = df.drop([c for c in df.columns if c.startswith(_HELPER_PREFIXES)])
+    labels = [(fld, ctx.labels.get(fld, fld), n) for fld, _, n in notes]
+    return Checked(out, issues, refused, labels)
+
+
+def _masks(frame: pl.DataFrame, checks: list[FieldCheck]) -> pl.DataFrame:
+    """Every check's mask as a boolean column ``c<i>`` (one pass), beside ``_row``."""
+    if not checks:
+        return frame.select("_row")
+    return frame.select(pl.col("_row"), *[c.mask.fill_null(False).alias(f"c{i}") for i, c in enumerate(checks)])
+
+
+def _withhold(df: pl.DataFrame, masks: pl.DataFrame, checks: list[FieldCheck],
+              spec: TableSpec) -> tuple[pl.DataFrame, pl.Series]:
+    """Null each value that breaks a withhold rule; mark rows whose key is missing or withheld, or that
+    break a refuse rule (they cannot be stored)."""
+    withhold: dict[str, list[str]] = {}
+    refuse: list[str] = []
+    for i, c in enumerate(checks):
+        effect = RULES[c.rule].effect
+        if effect == "withhold" and c.field is not None and c.field in df.columns:
+            withhold.setdefault(c.field, []).append(f"c{i}")
+        elif effect == "refuse":
+            refuse.append(f"c{i}")
+    if withhold:
+        df = df.with_columns([
+            pl.when(pl.any_horizontal([masks.get_column(m) for m in ms])).then(None).otherwise(pl.col(name))
+            .alias(name) for name, ms in withhold.items()
+        ])
+    bad = [pl.col(k).is_null() for k in spec.key if k in df.columns]
+    bad += [pl.lit(masks.get_column(m)) for m in refuse]
+    refused = df.select(pl.any_horizontal(bad).alias("refused")).to_series() if bad and df.height else \
+        pl.Series("refused", [False] * df.height, dtype=pl.Boolean)
+    return df, refused
+
+
+def _collect(masks: pl.DataFrame, checks: list[FieldCheck]) -> pl.DataFrame:
+    """``(_row, field, rule)`` for each check hit (field as reported: the file's own column name)."""
+    if not checks or masks.height == 0:
         return pl.DataFrame(schema=ISSUE_SCHEMA)
-    masks = frame.select(
-        pl.col("_row"), *[expr.fill_null(False).alias(f"c{i}") for i, (_, _, expr) in enumerate(checks)]
-    )
     # most rows are clean: keep only rows with a hit before turning check columns into rows
-    masks = masks.filter(pl.any_horizontal([pl.col(f"c{i}") for i in range(len(checks))]))
-    if masks.height == 0:
+    hit = masks.filter(pl.any_horizontal([pl.col(f"c{i}") for i in range(len(checks))]))
+    if hit.height == 0:
         return pl.DataFrame(schema=ISSUE_SCHEMA)
-    hits = masks.unpivot(index="_row", variable_name="check", value_name="bad").filter(pl.col("bad"))
+    hits = hit.unpivot(index="_row", variable_name="check", value_name="bad").filter(pl.col("bad"))
     meta = pl.DataFrame(
-        {"check": [f"c{i}" for i in range(len(checks))], "field": [c[0] for c in checks],
-         "rule": [c[1] for c in checks]},
+        {"check": [f"c{i}" for i in range(len(checks))], "field": [c.label for c in checks],
+         "rule": [c.rule for c in checks]},
         schema={"check": pl.String, "field": pl.String, "rule": pl.String},
     )
     return hits.join(meta, on="check", how="left", maintain_order="left").select(

@@ -7,13 +7,17 @@ validator's ingress, they are per-child sequence numbers created here. Every tab
 
 from __future__ import annotations
 
+import codecs
+import io
+import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-__all__ = ["CinTables", "flatten_cin"]
+__all__ = ["CinTables", "cin_header", "flatten_cin", "xml_encoding"]
 
 CHILD_FIELDS = (
     "LAchildID", "UPN", "FormerUPN", "UPNunknown", "PersonBirthDate", "ExpectedPersonBirthDate", "Sex",
@@ -46,6 +50,8 @@ class CinTables:
     originals: dict[int, str] = field(default_factory=dict)
     malformed: str | None = None  # position of the XML error, no content
     children: int = 0
+    encoding: str = "utf-8"  # as the BOM or the XML declaration gave it (cp1252 when undeclared and not UTF-8)
+    namespace: str | None = None  # the root element's namespace URI, if any (element names are matched without it)
 
 
 def _tag(el: ET.Element) -> str:
@@ -84,6 +90,98 @@ def _frame(rows: list[dict[str, object]], cols: tuple[str, ...], ints: tuple[str
     return pl.DataFrame(rows, schema=schema)
 
 
+_DECLARED = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_HEADER_FIELDS = ("Collection", "Year", "ReferenceDate", "LEA", "SourceLevel")
+
+
+def xml_encoding(head: bytes) -> str | None:
+    """The encoding an XML file's BOM or declaration gives (``None``: neither; XML's default is UTF-8)."""
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            return name
+    if head.startswith((b"<\x00", b"\x00<")):
+        return "utf-16"
+    m = _DECLARED.match(head)
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+class _Transcoded(io.RawIOBase):
+    """A cp1252 file read as UTF-8 bytes (for XML that declares no encoding but is not UTF-8)."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = path.open("r", encoding="cp1252", errors="replace", newline="")
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while len(self._pending) < len(buffer):
+            text = self._fh.read(1 << 16)
+            if not text:
+                break
+            self._pending += text.encode("utf-8")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _source(path: Path) -> tuple[str | io.RawIOBase, str]:
+    """What to hand the XML parser, and the encoding used: the bytes themselves (the parser honours the
+    BOM and the declaration), or a cp1252 file transcoded when nothing is declared and it is not UTF-8."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    declared = xml_encoding(head)
+    if declared is None and not _is_utf8(path):
+        return _Transcoded(path), "cp1252"
+    return str(path), declared or "utf-8"
+
+
+def _events(path: Path) -> Iterator[tuple[str, ET.Element]]:
+    source, _ = _source(path)
+    try:
+        yield from ET.iterparse(source, events=("start", "end"))
+    finally:
+        if isinstance(source, io.RawIOBase):
+            source.close()
+
+
+def cin_header(path: Path) -> dict[str, str | None]:
+    """The census header (Collection, Year, ReferenceDate, LEA, SourceLevel), read without the children.
+
+    Missing items are ``None``; an unreadable file gives an empty dict.
+    """
+    out: dict[str, str | None] = {}
+    try:
+        for event, el in _events(path):
+            if event == "end" and _tag(el) in _HEADER_FIELDS:
+                out[_tag(el)] = (el.text or "").strip() or None
+            elif event == "end" and _tag(el) == "Header":
+                break
+            elif event == "start" and _tag(el) in ("Children", "Child"):
+                break
+    except (ET.ParseError, OSError):
+        pass
+    return out
+
+
 def flatten_cin(path: Path) -> CinTables:
     """Stream ``path`` and flatten it. A well-formedness error stops the read; children before it are kept."""
     out = CinTables()
@@ -95,13 +193,16 @@ def flatten_cin(path: Path) -> CinTables:
     s47_rows: list[dict[str, object]] = []
     cpp_rows: list[dict[str, object]] = []
     n = 0
+    source, out.encoding = _source(path)
     try:
-        for event, el in ET.iterparse(str(path), events=("end",)):
+        for _event, el in ET.iterparse(source, events=("end",)):
+            if out.namespace is None and isinstance(el.tag, str):
+                out.namespace = el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
             tag = _tag(el)
-            if tag == "Header" and event == "end":
+            if tag == "Header":
                 for sub in el.iter():
                     t = _tag(sub)
-                    if t in ("Collection", "Year", "ReferenceDate", "LEA", "SourceLevel"):
+                    if t in _HEADER_FIELDS:
                         out.header[t] = (sub.text or "").strip() or None
                 el.clear()
             elif tag == "Child":
@@ -149,6 +250,10 @@ def flatten_cin(path: Path) -> CinTables:
     except ET.ParseError as exc:
         line, col = getattr(exc, "position", ("?", "?"))
         out.malformed = f"XML is not well-formed at line {line}, column {col}"
+    finally:
+        if isinstance(source, io.RawIOBase):
+            source.close()
+    out.namespace = out.namespace or None
     out.children = n
     out.child = _frame(child_rows, CHILD_FIELDS, ())
     out.details = _frame(detail_rows, DETAIL_FIELDS, ("cin_details_id",))

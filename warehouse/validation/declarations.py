@@ -102,7 +102,7 @@ RowRule = DateOrder | Paired | OneOf | Unique
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A table's declaration: fields, row rules and the date format of its date fields."""
+    """A table's declaration: fields, row rules, the date format of its date fields and its storage key."""
 
     name: str
     description: str
@@ -110,6 +110,9 @@ class TableSpec:
     rules: tuple[RowRule, ...] = ()
     date_format: str = "%Y-%m-%d"
     first_year: int = 0
+    key: tuple[str, ...] = ()
+    """Fields a row cannot be stored without: when one is missing or its value is withheld (e.g. an
+    impossible start date), the row is refused; any other field's bad value is withheld and the row kept."""
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -159,7 +162,7 @@ register_spec(TableSpec(
         Field("Ethnicity", "code", required=True, codelist="ethnicity"),
     ),
     (OneOf("PersonBirthDate", "ExpectedPersonBirthDate"), Unique(("LAchildID",))),
-    date_format=_ISO,
+    date_format=_ISO, key=("LAchildID",),
 ))
 
 # ----------------------------------------------------------------- SSDA903
@@ -175,7 +178,7 @@ register_spec(TableSpec(
         Field("MC_DOB", "date", identifier=True),
     ),
     (Unique(("CHILD",)),),
-    date_format=_UK,
+    date_format=_UK, key=("CHILD",),
 ))
 register_spec(TableSpec(
     "ssda903_episodes", "SSDA903 episodes table (la/<la_code>/ssda903/episodes.csv)",
@@ -191,7 +194,7 @@ register_spec(TableSpec(
         Field("REC", "code", codelist="reason_episode_ceased"),
     ),
     (DateOrder("DECOM", "DEC"), Paired("DEC", "REC"), Unique(("CHILD", "DECOM"))),
-    date_format=_UK,
+    date_format=_UK, key=("CHILD", "DECOM"),
 ))
 
 # ----------------------------------------------------------------- CIN census (flattened)
@@ -215,6 +218,7 @@ register_spec(TableSpec(
         DateOrder("PersonBirthDate", "PersonDeathDate"),
         Unique(("LAchildID",)),
     ),
+    key=("LAchildID",),
 ))
 register_spec(TableSpec(
     "cin_details", "CIN census: CINdetails (one row per referral episode; CINdetailsID is a per-child sequence)",
@@ -232,6 +236,7 @@ register_spec(TableSpec(
         Paired("CINclosureDate", "ReasonForClosure"),
         DateOrder("PersonBirthDate", "CINreferralDate", tolerance_days=280, rule="birth_before_referral"),
     ),
+    key=("CINreferralDate",),
 ))
 register_spec(TableSpec(
     "cin_assessments", "CIN census: Assessments",
@@ -246,6 +251,7 @@ register_spec(TableSpec(
 register_spec(TableSpec(
     "cin_factors", "CIN census: AssessmentFactors (3A/3B/3C = domestic abuse)",
     (Field("AssessmentFactors", "code", required=True, codelist="assessment_factors"),),
+    key=("AssessmentFactors",),
 ))
 register_spec(TableSpec(
     "cin_plans", "CIN census: CINPlanDates",
@@ -271,6 +277,7 @@ register_spec(TableSpec(
         Field("NumberOfPreviousCPP", "int"),
     ),
     (DateOrder("CPPstartDate", "CPPendDate"),),
+    key=("CPPstartDate",),
 ))
 
 # ----------------------------------------------------------------- site files (canonical names)
@@ -300,6 +307,7 @@ register_spec(TableSpec(
         DateOrder("dob", "referral_date", tolerance_days=280, rule="birth_before_referral"),
         Unique(("record_id",)),
     ),
+    key=("record_id", "role"),
 ))
 assert tuple(f.name for f in SPECS["site_people"][0].fields) == CANONICAL_PERSON_FIELDS
 
@@ -311,6 +319,7 @@ register_spec(TableSpec(
         Field("assessed_date", "date", required=True),
     ),
     (Unique(("record_id", "timepoint")),),
+    key=("record_id", "timepoint"),
 ))
 
 register_spec(TableSpec(
@@ -322,4 +331,5 @@ register_spec(TableSpec(
         Field("la_child_id", required=True, identifier=True),
     ),
     (Unique(("site_id", "site_record_id", "la_code", "la_child_id")),),
+    key=("site_id", "site_record_id", "la_code", "la_child_id"),
 ))

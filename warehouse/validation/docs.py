@@ -53,31 +53,62 @@ def render() -> str:
         "A quote that does not close within 50 lines is `unterminated_quote`: that line is rejected and",
         "reading resumes on the next one, so one stray quote never swallows the rest of the file.",
         "",
-        "`linkready validate DIR [--json OUT]` reports problems without loading (exit 0 clean, 1 with",
-        "errors; warnings do not fail). `linkready load DIR --db FILE [--json OUT]` loads the whole drop in",
-        "one transaction: rows with an error go to `restricted.rejects` (file, row, field, rule, message",
-        "and the original row), every other row loads. A file that cannot be read at all (file-scope",
-        "error) is recorded as a `failed` batch and loads nothing. Re-loading a file with the same",
-        "SHA-256 is a no-op; a changed file at the same path supersedes the earlier batch",
-        "(`load_batches.status = 'superseded'`, the new batch's `supersedes` names it). Identifiers stay",
-        "in schema `restricted`; analytic tables get HMAC-SHA256 person keys (secret outside the",
-        "warehouse), birth years and age bands. `linkready purge --before DATE --db FILE` deletes",
-        "restricted rows whose `retain_until` (extract date + retention) is before DATE and logs it in",
+        "`linkready validate DIR [--json OUT]` reports problems without loading. `linkready load DIR --db",
+        "FILE [--json OUT]` loads the whole drop in one transaction. Both exit 0 when nothing needs action",
+        "(queries, including DfE queries, are reported but never fail), 1 when an error was flagged or a",
+        "file was refused or quarantined, 2 on a usage error; the JSON gives `exit_code`, `needs_action`",
+        "and `reasons`, and every problem carries `rule`, `dfe_rule` (the DfE's code, or null), `severity`",
+        "(`error` / `query`), `child_id` (the record's own key: LAchildID, CHILD or the site's id) and",
+        "`field`.",
+        "",
+        "**Every row that can be stored is kept.** A rule's *effect* says what happens to the row it is",
+        "found on: `withhold` (the value is withheld: null in the analytic zone and for linkage, the row",
+        "is kept), `report` (recorded; values and row kept) or `refuse` (the row cannot be stored). A",
+        "row is refused only when it cannot be stored at all: a field of its table's *key* (below) is",
+        "missing or withheld, the key repeats an earlier row's, or the row could not be read. A CIN",
+        "child refused takes its episodes with it; a CIN episode without a usable referral date takes",
+        "its plans. Every row-level problem is recorded in `restricted.rejects` with the original row,",
+        "`row_kept`, `severity`, `dfe_rule` and `child_id`.",
+        "",
+        "**Real files.** A manifest is optional: CIN census XML and SSDA903 or identifier CSVs are",
+        "recognised by content (any encoding the XML's BOM or declaration gives, default or prefixed",
+        "namespaces; CSV headers in any case). The LA comes from a folder named by its 3-digit DfE code,",
+        "`--la` or the CIN header's `LEA` (a disagreement is a query), the collection year from the CIN",
+        "header's `ReferenceDate` or `--year`. Any English LA code loads (LAs outside the study get site",
+        "`none`). Codes match in any case and are normalised (`code_case`, one query per field); a file",
+        "whose dates are in another format than the return's is read in that format (`date_format_detected`,",
+        "one query per file); a year before 1900 or given with two digits is withheld per field",
+        "(`date_year`).",
+        "",
+        "**Re-deliveries never lose data.** Batches are keyed by kind, LA or site and, for the CIN census",
+        "and SSDA903, the collection year (years accumulate). A changed file replaces the current batch of",
+        "its key only when it is well-formed and stores at least 90% of its rows and keeps at least 90% of",
+        "the current batch's children (`--min-rows-kept`, `--min-children-kept`); otherwise it is",
+        "`quarantined` and the current batch stays. Replaced and quarantined rows move to the `archive`",
+        "schema: `linkready batches --db FILE` lists the history, `linkready restore BATCH --db FILE` makes",
+        "a batch current again. A file that cannot be read at all is a `failed` batch and loads nothing;",
+        "a file read only in part (truncated XML) is quarantined. Identifiers stay in schema `restricted`",
+        "(and `archive`); analytic tables get HMAC-SHA256 person keys (secret outside the warehouse), birth",
+        "years and age bands. `linkready purge --before DATE --db FILE` deletes restricted and archived",
+        "identifier rows whose `retain_until` (extract date + retention) is before DATE and logs it in",
         "`restricted.purge_log`.",
         "",
         "## Rules",
         "",
-        "| Rule | Scope | Severity | Defect kind | What it checks | How to fix |",
-        "|---|---|---|---|---|---|",
+        "| Rule | Scope | Severity | Effect | Defect kind | What it checks | How to fix |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in RULES.values():
-        out.append(f"| `{r.rule_id}` | {r.scope} | {r.severity} | {r.kind} | {r.description} | {r.hint} |")
+        effect = r.effect if r.scope == "row" else "file"
+        out.append(f"| `{r.rule_id}` | {r.scope} | {r.severity} | {effect} | {r.kind} | {r.description} | {r.hint} |")
     out += ["", "## Files and fields", ""]
     for name in sorted(SPECS):
         for spec in SPECS[name]:
             since = f" (from collection year {spec.first_year})" if spec.first_year else ""
+            key = f"Key (a row without it cannot be stored): {', '.join(f'`{k}`' for k in spec.key)}." \
+                if spec.key else "No key: a row is refused only with its parent."
             out += [f"### `{name}`{since}", "", spec.description, "",
-                    f"Date format: `{spec.date_format}` unless the site adapter declares another.", "",
+                    f"Date format: `{spec.date_format}` unless the site adapter declares another. {key}", "",
                     "| Field | Type | Required | Code list | Identifier | Future date allowed |",
                     "|---|---|---|---|---|---|"]
             for f in spec.fields:
@@ -98,7 +129,18 @@ def render() -> str:
             out.append(f"- `{name}` ({since}; {cl.source}): {cl.description}. "
                        f"Codes: {', '.join(f'`{c}`' for c in sorted(cl.codes))}")
     out.append("")
+    out += _dfe_section()
     return "\n".join(out)
+
+
+def _dfe_section() -> list[str]:
+    """The DfE rules of the returns, each with its DfE code (from :mod:`warehouse.validation.dfe`)."""
+    try:
+        from warehouse.validation.dfe import rules_markdown  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return []
+    text: str = rules_markdown()
+    return ["## DfE rules of the CIN census and SSDA903", "", text.rstrip(), ""]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ import polars as pl
 __all__ = [
     "MAX_LINE_BYTES",
     "RawTable",
+    "canonical_header",
     "RowIssue",
     "detect_encoding",
     "iter_lines",
@@ -236,8 +237,8 @@ def _split(text: str, delimiter: str) -> list[str] | None:
 
 def _guess_delimiter(header_text: str, expected: list[str]) -> str | None:
     for d in _DELIMITERS:
-        cols = [c.strip() for c in _split(header_text, d) or []]
-        if set(expected) <= set(cols):
+        cols = [c.strip().upper() for c in _split(header_text, d) or []]
+        if {e.upper() for e in expected} <= set(cols):
             return d
     return None
 
@@ -303,6 +304,7 @@ def read_delimited(
     delimiter: str,
     required_columns: list[str],
     max_line: int = MAX_LINE_BYTES,
+    any_case: bool = False,
 ) -> RawTable:
     """Read a delimited text file as strings, verifying encoding, delimiter and header.
 
@@ -312,6 +314,8 @@ def read_delimited(
         delimiter: declared delimiter.
         required_columns: header fields that must be present.
         max_line: longest row read, in bytes.
+        any_case: header names match ``required_columns`` in any case and spacing (the columns are
+            renamed to the required spelling), as SSDA903 files arrive from different case systems.
 
     Returns:
         A :class:`RawTable`. ``file_issues`` holds problems that stop the whole file (empty,
@@ -357,6 +361,8 @@ def read_delimited(
                 empty.file_issues.append(("encoding_mismatch", f"the header is not valid {encoding}"))
                 return empty
             header_fields = [c.strip() for c in _split(header_text, delimiter) or []]
+            if any_case:
+                header_fields = canonical_header(header_fields, required_columns)
             missing = [c for c in required_columns if c not in header_fields]
             if missing:
                 guessed = _guess_delimiter(header_text, required_columns)
@@ -414,6 +420,12 @@ def read_delimited(
     if rows_read == 0:
         table.file_issues.append(("header_only", "no data rows"))
     return table
+
+
+def canonical_header(header: list[str], wanted: list[str]) -> list[str]:
+    """``header`` with each name that matches a wanted name in any case (and spacing) spelt as wanted."""
+    by_upper = {w.upper(): w for w in wanted}
+    return [h if h in wanted else by_upper.get(h.strip().upper(), h) for h in header]
 
 
 def _try_fast(path: Path, delimiter: str, header: list[str], max_line: int) -> RawTable | None:
