@@ -169,10 +169,10 @@ def _link_encoded_files(left: Path, right: Path, report_by: str | None, settings
     a, b = read_encoded(left), read_encoded(right)
     check_compatible(a, b)
     raw = a.frame.rename({"rid": a.id_column})
-    _check_report_by(raw, report_by)
     if report_by is not None and report_by not in a.keep:
         raise ConfigError(f"--report-by {report_by!r} is not a kept column of the encoded left file; kept: "
-                          f"{', '.join(a.keep) or 'none'} (encode with --keep {report_by})")
+                          f"{', '.join(a.keep) or 'none'}{did_you_mean(report_by, a.keep)}; the owner must "
+                          f"encode with --keep {report_by}")
     dedupe = Path(left).resolve() == Path(right).resolve()
     la = a.frame.drop([c for c in a.keep if c in a.frame.columns])   # kept columns never match
     lb = b.frame.drop([c for c in b.keep if c in b.frame.columns])

@@ -61,3 +61,34 @@ def test_link_files_errors_are_one_line(files: dict[str, Path], tmp_path: Path) 
     assert bad_id.returncode == 1 and "did you mean 'case_ref'" in bad_id.stderr
     usage = _run("link-files", files["left"])
     assert usage.returncode == 2
+
+
+@pytest.mark.e2e
+def test_encode_then_link_encoded_files(files: dict[str, Path], tmp_path: Path) -> None:
+    """Each owner encodes on its own machine with the shared key; the linkage unit links the encodings."""
+    key = tmp_path / "project.key"
+    made = _run("encode", "--new-key", key)
+    assert made.returncode == 0, made.stderr[-2000:]
+    assert (key.stat().st_mode & 0o777) == 0o600
+    a, b = tmp_path / "service.parquet", tmp_path / "csc.csv"
+    enc_a = _run("encode", files["left"], "--key-file", key, "--out", a, "--keep", "ethnicity")
+    enc_b = _run("encode", files["right"], "--key-file", key, "--out", b)
+    assert enc_a.returncode == 0 and enc_b.returncode == 0, enc_a.stderr[-2000:] + enc_b.stderr[-2000:]
+    assert "250 records encoded" in enc_a.stdout and (tmp_path / "csc.csv.manifest.json").is_file()
+    written = b.read_text()
+    right = pl.read_csv(files["right"], infer_schema=False)
+    for col in ("given_name", "surname", "dob", "postcode", "nhs_number"):
+        for value in right[col].drop_nulls().unique().to_list():
+            assert value not in written and value.lower() not in written, col   # no identifier in the encoded file
+    out = tmp_path / "out.json"
+    proc = _run("link-files", a, b, "--truth", files["truth"], "--report-by", "ethnicity", "--json", out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert data["encoding"] == "bloom_filter" and data["basis"] == "measured" and data["f1"] >= 0.97
+    assert sum(g["n"] for g in data["by_group"].values()) == 250
+    for line in (proc.stdout + proc.stderr + enc_a.stdout + enc_b.stdout).splitlines():
+        assert not any(v in line for v in ("Traceback",))
+    usage = _run("encode", files["left"], "--key-file", key)
+    assert usage.returncode == 2 and "--out" in usage.stderr
+    exists = _run("encode", "--new-key", key)
+    assert exists.returncode == 1 and exists.stderr.startswith("error:") and "already exists" in exists.stderr

@@ -44,3 +44,66 @@ def test_config_file_settings_and_columns(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(cfg)
     assert "'threshhold' (did you mean 'threshold'?)" in str(err.value) and "'seeed'" in str(err.value)
+
+
+# ----------------------------------------------------------------------------- encoded files
+ENC_COLS = ["rid", "forename", "surname", "dob", "sex", "postcode", "nhs_number", "ethnicity"]
+
+
+@pytest.fixture(scope="module")
+def encoded_pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from linkage.bloom import BloomSettings, new_key_file
+    from linkage.files import EncodeOptions, encode_file
+
+    root = tmp_path_factory.mktemp("enc")
+    left, right, truth = make_world(n=150, seed=23, error=0.2)
+    left.select(ENC_COLS).rename({"rid": "case_ref", "forename": "First Name"}).write_csv(root / "a.csv")
+    right.select(ENC_COLS[:-1]).rename({"rid": "child_id"}).with_columns(
+        pl.col("dob").dt.strftime("%d/%m/%Y")).write_csv(root / "b.csv")
+    truth.select(pl.col("l_rid").alias("left_id"), pl.col("r_rid").alias("right_id")).write_csv(root / "t.csv")
+    key = new_key_file(root / "k.key")
+    s = BloomSettings(seed=1)
+    encode_file(root / "a.csv", root / "a.parquet", key, s, EncodeOptions(keep=("ethnicity",)))
+    encode_file(root / "b.csv", root / "b.csv.enc.csv", key, s)
+    other = new_key_file(root / "other.key")
+    encode_file(root / "b.csv", root / "b_other.parquet", other, s)
+    return {"root": root, "a": root / "a.parquet", "b": root / "b.csv.enc.csv", "t": root / "t.csv",
+            "b_other": root / "b_other.parquet", "a_csv": root / "a.csv"}
+
+
+def test_encoded_files_link_with_the_same_contract(encoded_pair: dict[str, Path]) -> None:
+    from linkage.encoded_files import read_encoded
+
+    enc = read_encoded(encoded_pair["a"])
+    assert enc.id_column == "case_ref" and enc.keep == ["ethnicity"]
+    assert pl.read_parquet(encoded_pair["a"]).columns[0] == "case_ref"        # record id first, original name
+    report = link_files(encoded_pair["a"], encoded_pair["b"], encoded_pair["t"], report_by="ethnicity", settings=FAST)
+    data = report.as_dict()
+    assert data["encoding"] == "bloom_filter" and data["basis"] == "measured"
+    assert report.f1 is not None and report.f1 >= 0.97
+    assert {"forename", "surname", "dob", "sex", "postcode", "nhs_number"} <= set(data["columns"])  # type: ignore[arg-type]
+    assert sum(g["n"] for g in report.by_group.values()) == 150               # type: ignore[misc]
+    estimated = link_files(encoded_pair["a"], encoded_pair["b"], settings=FAST)
+    assert estimated.basis == "estimated" and "f1" not in estimated.as_dict()
+
+
+def test_encoded_files_refused_when_they_cannot_compare(encoded_pair: dict[str, Path]) -> None:
+    with pytest.raises(ConfigError, match="different keys"):
+        link_files(encoded_pair["a"], encoded_pair["b_other"], settings=FAST)
+    with pytest.raises(ConfigError, match="left file is encoded and the right is not"):
+        link_files(encoded_pair["a"], encoded_pair["a_csv"], settings=FAST)
+    with pytest.raises(ConfigError, match="not a kept column"):
+        link_files(encoded_pair["b"], encoded_pair["a"], report_by="sex", settings=FAST)
+
+
+def test_encode_refuses_to_keep_an_identifier(encoded_pair: dict[str, Path], tmp_path: Path) -> None:
+    from linkage.bloom import read_key_file
+    from linkage.files import EncodeOptions, encode_file
+
+    key = read_key_file(encoded_pair["root"] / "k.key")
+    with pytest.raises(ConfigError) as err:
+        encode_file(encoded_pair["a_csv"], tmp_path / "x.parquet", key,
+                    options=EncodeOptions(keep=("surname", "ethnicty")))
+    msg = str(err.value)
+    assert "'surname' is an identifier" in msg and "did you mean 'ethnicity'" in msg   # both problems at once
+    assert not (tmp_path / "x.parquet").exists()
