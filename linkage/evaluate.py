@@ -168,6 +168,9 @@ def estimated(
         prec.low, prec.high, rec.low, rec.high, m_lo, m_hi, (1 - rec.value) if rec.value is not None else None,
         f1_low=f.low, f1_high=f.high, method=f"precision: {prec.method}; recall: {rec.method}",
         blocking_missed=missed_outside if subgroup_type == "all" else None,
+        must_link_n=must.len() if must is not None else None,
+        must_link_rate=(float(links["l_rid"].is_in(must.implode()).sum()) / must.len())
+        if must is not None and must.len() else None,
     )
 
 
