@@ -121,7 +121,10 @@ def read_encoded(path: Path) -> EncodedFile:
                             "the owner must send both files")
         manifest = json.loads(side.read_text(encoding="utf-8"))
         frame = pl.read_csv(path, infer_schema=False)
-        frame = frame.with_columns(pl.col(c).str.decode("base64") for c in frame.columns if c.endswith("_bf"))
+        frame = frame.with_columns(
+            *(pl.col(c).str.decode("base64") for c in frame.columns if c.endswith("_bf")),
+            *(pl.col(c).cast(pl.UInt64) for c in frame.columns if c.endswith("_tk") or c.startswith("bk_")),
+        )
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise DataError(f"{path} has a manifest that is not a linkready encoding manifest; re-encode it")
     id_column = str(manifest.get("id_column") or frame.columns[0])
