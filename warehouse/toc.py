@@ -3,7 +3,9 @@ between them with the assumptions they rest on, the evidence behind each link, a
 outcome, the sources that could evidence it.
 
 The model is warehouse-level because three layers read it: ``synthesis`` imports and exports it,
-``evaluation`` and the dashboard show which outcomes are measurable. Vocabulary lives here once:
+``evaluation`` and the dashboard show which outcomes are measurable. Vocabulary lives here once
+(with the study's research questions, Sekhon's acceptability constructs and the stakeholder
+groups of the interviews, which the generator and the synthesis share):
 
 - :data:`NODE_KINDS`: need, population, activity, mechanism, short/medium/long-term outcome,
   unintended consequence, context, barrier, enabler (a registry, in diagram order);
@@ -28,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +44,8 @@ from warehouse.registry import Registry
 from warehouse.sites import get_site
 
 __all__ = [
-    "EVIDENCE_KINDS", "JSON_FORMAT", "NODE_KINDS", "SOURCE_KINDS", "STRENGTHS", "EvidenceKind", "NodeKind", "SourceKind",
+    "ACCEPTABILITY_CONSTRUCTS", "OTHER_STAKEHOLDERS", "STAKEHOLDER_GROUPS", "STUDY_QUESTIONS", "VALENCES",
+    "CodebookEntry", "Construct", "StudyQuestion", "acceptability_code_guid", "acceptability_codebook_entries", "EVIDENCE_KINDS", "JSON_FORMAT", "NODE_KINDS", "SOURCE_KINDS", "STRENGTHS", "EvidenceKind", "NodeKind", "SourceKind",
     "TheoryOfChange", "TocEvidence", "TocLink", "TocNode", "TocSource", "current_version", "load_toc", "store_toc",
     "toc_to_dict", "toc_to_json", "toc_versions",
 ]
@@ -274,6 +278,104 @@ def _source_problems(s: TocSource, outcome_ids: set[str]) -> list[str]:
         refs = SOURCE_KINDS.get(s.kind).references
         if refs is not None:
             _check_choice(out, where, "reference", s.reference, [r for r, _ in refs])
+    return out
+
+
+# ---------------------------------------------------------------- acceptability vocabulary
+
+@dataclass(frozen=True)
+class Construct:
+    """A construct of the theoretical framework of acceptability (Sekhon, Cartwright and Francis 2017)."""
+
+    name: str
+    label: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class StudyQuestion:
+    """A research question of the feasibility study protocol (RQ1a ... RQ3d)."""
+
+    rq_id: str
+    text: str
+
+
+ACCEPTABILITY_CONSTRUCTS: Registry[Construct] = Registry("acceptability construct")
+for _construct in (
+    Construct("affective_attitude", "Affective attitude", "How a person feels about the intervention."),
+    Construct("burden", "Burden", "How much effort taking part asks of a person."),
+    Construct("ethicality", "Ethicality", "How well the intervention fits a person's values."),
+    Construct("intervention_coherence", "Intervention coherence",
+              "How well a person understands the intervention and how it works."),
+    Construct("opportunity_costs", "Opportunity costs", "What a person gives up (time, other help) to take part."),
+    Construct("perceived_effectiveness", "Perceived effectiveness",
+              "How far a person thinks the intervention achieves what it is for."),
+    Construct("self_efficacy", "Self-efficacy", "How confident a person is that they can do what taking part needs."),
+):
+    ACCEPTABILITY_CONSTRUCTS.register(_construct)
+
+STUDY_QUESTIONS: Registry[StudyQuestion] = Registry("study research question", "rq_id")
+for _rq in (
+    StudyQuestion("RQ1a", "Which impacts do stakeholders identify?"),
+    StudyQuestion("RQ1b", "How acceptable is the intervention to stakeholders?"),
+    StudyQuestion("RQ1c", "How well does it meet families' needs?"),
+    StudyQuestion("RQ1d", "What unintended consequences or negative effects are there, and how are they mitigated?"),
+    StudyQuestion("RQ1e", "What evidence supports the theory of change (mechanisms, conditions)?"),
+    StudyQuestion("RQ2a", "How long would it take to reach a sample size, and under which conditions?"),
+    StudyQuestion("RQ2b", "What unintended consequences could an evaluation have, and for which groups?"),
+    StudyQuestion("RQ3a", "Which outcomes should be measured, and how available are the data to do so?"),
+    StudyQuestion("RQ3b", "How are the evaluation options understood, and how acceptable are they?"),
+    StudyQuestion("RQ3c", "How acceptable are different levels of randomisation?"),
+    StudyQuestion("RQ3d", "Can providers support an evaluation while delivering, and how?"),
+):
+    STUDY_QUESTIONS.register(_rq)
+
+STAKEHOLDER_GROUPS: tuple[str, ...] = ("service user", "practitioner", "manager", "partner agency")
+"""Stakeholder groups of the acceptability interviews, read from a participant's ``Role`` variable."""
+OTHER_STAKEHOLDERS = "other"
+VALENCES: tuple[str, ...] = ("positive", "negative")
+
+_ACCEPTABILITY_NS = uuid.uuid5(uuid.NAMESPACE_URL, "https://linkready.invalid/acceptability-codebook")
+
+
+def acceptability_code_guid(*parts: str) -> str:
+    """The fixed upper-case GUID of an acceptability-codebook code (``("burden",)``, ``("burden", "negative")``,
+    ``("rq", "RQ1b")``), so a project coded with the exported ``.qdc`` comes back with the same codes."""
+    return str(uuid.uuid5(_ACCEPTABILITY_NS, "/".join(parts))).upper()
+
+
+@dataclass(frozen=True)
+class CodebookEntry:
+    """One code of the acceptability codebook (what a ``.qdc`` holds for it)."""
+
+    guid: str
+    parent_guid: str | None
+    name: str
+    description: str | None
+    is_codable: bool
+    color: str | None
+
+
+_COLOURS = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2")
+
+
+def acceptability_codebook_entries() -> list[CodebookEntry]:
+    """The deductive acceptability codebook, in order: a root, each construct with a positive and a
+    negative child (``Burden: negative``), then a code per research question of the protocol."""
+    root, rq_root = acceptability_code_guid("root"), acceptability_code_guid("rq")
+    out = [CodebookEntry(root, None, "Acceptability (Sekhon et al. 2017)",
+                         "Deductive: the seven constructs of the theoretical framework of acceptability", False,
+                         "#333333")]
+    for i, c in enumerate(ACCEPTABILITY_CONSTRUCTS.values()):
+        guid = acceptability_code_guid(c.name)
+        out.append(CodebookEntry(guid, root, c.label, c.definition, True, _COLOURS[i % len(_COLOURS)]))
+        out += [CodebookEntry(acceptability_code_guid(c.name, v), guid, f"{c.label}: {v}",
+                              f"{c.label}, said {'in favour' if v == 'positive' else 'against'}", True, None)
+                for v in VALENCES]
+    out.append(CodebookEntry(rq_root, None, "Research questions", "Deductive: the protocol's research questions",
+                             False, "#7F7F7F"))
+    out += [CodebookEntry(acceptability_code_guid("rq", q.rq_id), rq_root, f"{q.rq_id} {q.text}", None, True, None)
+            for q in STUDY_QUESTIONS.values()]
     return out
 
 
