@@ -8,6 +8,7 @@ uses it). Never an OR-joined join: that defeats DuckDB's hash joins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from sqlglot import exp
 
@@ -78,16 +79,16 @@ class BlockingRule:
         def counts(side: str, alias: str) -> exp.Expression:
             q = (exp.select(*keys, exp.func("count", exp.Star()).as_("n"))
                  .from_(internal_table(side)).where(not_null).group_by(*keys))
-            return exp.alias_(exp.Subquery(this=q), alias, table=True)
+            return cast(exp.Expression, exp.alias_(exp.Subquery(this=q), alias, table=True))
 
         a_n, b_n = exp.column("n", "a"), exp.column("n", "b")
         if dedupe:
             total = exp.func("sum", exp.Div(this=exp.Paren(this=exp.Mul(this=a_n, expression=exp.Sub(
                 this=a_n, expression=b.lit(1)))), expression=b.lit(2)))
             return exp.select(total).from_(counts("left", "a"))
-        using = [quote_ident(c) for c in self.columns]
+        using = [cast(exp.Expression, quote_ident(c)) for c in self.columns]
         total = exp.func("sum", exp.Mul(this=exp.cast(a_n, "DOUBLE"), expression=b_n))
-        return exp.select(total).from_(counts("left", "a")).join(counts("right", "b"), using=using)
+        return exp.select(total).from_(counts("left", "a")).join(counts("right", "b"), using=using)  # type: ignore[arg-type]
 
 
 def register_blocking_rule(rule: BlockingRule) -> BlockingRule:

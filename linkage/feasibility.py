@@ -179,7 +179,7 @@ def scenario_rows(scenario: str, res: LinkResult, left: pl.DataFrame, truth: pl.
     else:
         rows = estimated_rows(scenario, res, left, clerical, labels)
     must = left.filter(pl.col("must_link"))["rid"]
-    rate = res.links["l_rid"].is_in(must.implode()).sum() / must.len() if must.len() else None
+    rate = float(res.links["l_rid"].is_in(must.implode()).sum()) / must.len() if must.len() else None
     rows[0] = replace(rows[0], must_link_n=must.len(), must_link_rate=rate)
     return rows
 

@@ -134,7 +134,7 @@ def stratified_ratio(strata: Sequence[tuple[int, Sequence[float], Sequence[float
     corrections; the interval is clipped to [0, 1].
     """
     num = den = 0.0
-    parts: list[tuple[float, float, list[float], list[float]]] = []
+    parts: list[tuple[float, float, list[float], list[float]]] = []  # N, n, ys, xs
     for size, ys, xs in strata:
         n = len(ys)
         if n == 0:
@@ -147,13 +147,13 @@ def stratified_ratio(strata: Sequence[tuple[int, Sequence[float], Sequence[float
         return Estimate(None, None, None, "clerical review sample: no reviewed links")
     ratio = num / den
     var = 0.0
-    for size, n, ys, xs in parts:
-        if n < 2:
+    for pop, m, ys, xs in parts:
+        if m < 2:
             continue
         d = [y - ratio * x for y, x in zip(ys, xs, strict=True)]
-        mean = sum(d) / n
-        s2 = sum((v - mean) ** 2 for v in d) / (n - 1)
-        var += size * size * (1 - n / size) * s2 / n
+        mean = sum(d) / m
+        s2 = sum((v - mean) ** 2 for v in d) / (m - 1)
+        var += pop * pop * (1 - m / pop) * s2 / m
     half = z * math.sqrt(var) / den
     return Estimate(ratio, max(0.0, ratio - half), min(1.0, ratio + half),
                     "clerical review sample (stratified Horvitz-Thompson)")

@@ -95,8 +95,9 @@ def estimate_u(levels: np.ndarray, n_levels: list[int], exact: list[float | None
 
 
 def _initial_m(n: int) -> np.ndarray:
-    m = 4.0 ** np.arange(n, dtype=float)
-    return m / m.sum()
+    m: np.ndarray = 4.0 ** np.arange(n, dtype=float)
+    out: np.ndarray = m / m.sum()
+    return out
 
 
 def _log_table(p: np.ndarray, g: np.ndarray) -> np.ndarray:

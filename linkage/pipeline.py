@@ -139,10 +139,10 @@ def comparisons_sql(b: SqlBuilder, comparisons: list[Comparison], source: str, d
     each comparison for every pair in ``_lk_<source>``."""
     cols: list[exp.Expression] = [exp.column("l_id", "c"), exp.column("r_id", "c"), exp.column("rules", "c")]
     for comp in comparisons:
-        cols.append(exp.alias_(comp.level_sql(b), quote_ident(f"g_{comp.name}")))
+        cols.append(exp.alias_(comp.level_sql(b), quote_ident(f"g_{comp.name}")))  # type: ignore[arg-type]
         if comp.tf and tf:
             cols.append(
-                exp.alias_(
+                exp.alias_(  # type: ignore[arg-type]
                     b.case([(comp.exact_sql(b), b.l(f"tf_{comp.name}"))], exp.Null()), quote_ident(f"tf_{comp.name}")
                 )
             )
@@ -191,13 +191,13 @@ def scores_sql(b: SqlBuilder, comparisons: list[Comparison], model: FellegiSunte
     total: exp.Expression = b.param(model.prior_weight())
     for k, comp in enumerate(comparisons):
         w = _level_weight(b, comp, weights[k])
-        cols.append(exp.alias_(w, quote_ident(f"w_{comp.name}")))
+        cols.append(exp.alias_(w, quote_ident(f"w_{comp.name}")))  # type: ignore[arg-type]
         total = exp.Add(this=total, expression=w)
         if comp.tf and tf:
             adj = _tf_adjustment(b, comp, float(model.u[k][-1]), tf_floor)
-            cols.append(exp.alias_(adj, quote_ident(f"tfa_{comp.name}")))
+            cols.append(exp.alias_(adj, quote_ident(f"tfa_{comp.name}")))  # type: ignore[arg-type]
             total = exp.Add(this=total, expression=adj)
-    cols.append(exp.alias_(total, "match_weight"))
+    cols.append(exp.alias_(total, "match_weight"))  # type: ignore[arg-type]
     inner = exp.select(*cols).from_(exp.alias_(internal_table("comparisons"), "c", table=True))
     prob = exp.Div(
         this=b.lit(1.0),
@@ -216,7 +216,8 @@ def _run(con: duckdb.DuckDBPyConnection, b: SqlBuilder, statement: exp.Expressio
 
 def _frame(con: duckdb.DuckDBPyConnection, b: SqlBuilder, statement: exp.Expression) -> pl.DataFrame:
     sql, params = b.render(statement)
-    return con.sql(sql, params=params or None).pl()
+    frame: pl.DataFrame = con.sql(sql, params=params or None).pl()
+    return frame
 
 
 def one_to_one(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -243,7 +244,7 @@ def clusters_from_links(ids: int, pairs: pl.DataFrame) -> np.ndarray:
     c = pairs["r_id"].to_numpy()
     graph = coo_matrix((np.ones(len(a)), (a, c)), shape=(ids, ids))
     _, labels = connected_components(graph, directed=False)
-    return labels
+    return np.asarray(labels)
 
 
 @dataclass(frozen=True)

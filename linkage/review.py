@@ -78,7 +78,7 @@ def draw_review_sample(store: Store, n: int, out: Path, scenario: str = "all_ide
     sample = sample.with_columns(pl.lit("").alias("label"), pl.lit("").alias("reviewer"))
     out.parent.mkdir(parents=True, exist_ok=True)
     sample.write_csv(out)
-    return sample.height
+    return int(sample.height)
 
 
 def review_sample_size(store: Store, width: float, scenario: str = "all_identifiers") -> int:

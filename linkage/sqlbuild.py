@@ -10,7 +10,7 @@ Internal tables are prefixed ``_lk_``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlglot import exp
 
@@ -80,10 +80,10 @@ class SqlBuilder:
         return exp.LT(this=a, expression=b)
 
     def and_(self, *parts: exp.Expression) -> exp.Expression:
-        return exp.and_(*parts)
+        return cast(exp.Expression, exp.and_(*parts))
 
     def or_(self, *parts: exp.Expression) -> exp.Expression:
-        return exp.or_(*parts)
+        return cast(exp.Expression, exp.or_(*parts))
 
     def is_null(self, a: exp.Expression) -> exp.Expression:
         return exp.Is(this=a, expression=exp.Null())

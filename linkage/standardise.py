@@ -61,7 +61,7 @@ def clean_name(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _map_unique(s: pl.Series, func) -> pl.Series:  # noqa: ANN001 - a str -> str callable
+def _map_unique(s: pl.Series, func: Callable[[str], str | None]) -> pl.Series:
     """Apply ``func`` once per distinct non-null value of ``s``."""
     uniq = s.drop_nulls().unique()
     if uniq.len() == 0:
@@ -223,6 +223,12 @@ def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
     return out.drop("_dob_text", strict=False)
 
 
+def _keyed(h: Callable[[str], str], role: str) -> Callable[[str], str | None]:
+    """The token function of one role: the role's name is hashed in, so equal values of different
+    roles never share a token."""
+    return lambda v: h(f"{role}\x1f{v}")
+
+
 def tokenise(std: pl.DataFrame, secret: bytes) -> pl.DataFrame:
     """Replace every identifier of a standardised frame by a keyed hash (pseudonymised tokens).
 
@@ -238,7 +244,7 @@ def tokenise(std: pl.DataFrame, secret: bytes) -> pl.DataFrame:
     keep = [c for c in ("forename", "surname", "dob", "sex", "postcode", "nhs_number") if c in std.columns]
     cols: list[pl.Series] = [std["rid"]]
     for c in keep:
-        cols.append(_map_unique(std[c].cast(pl.Utf8), lambda v, c=c: h(f"{c}\x1f{v}")).alias(c))
+        cols.append(_map_unique(std[c].cast(pl.Utf8), _keyed(h, c)).alias(c))
     if "dob_year" in std.columns:
         cols.append(_map_unique(std["dob_year"].cast(pl.Utf8), lambda v: h(f"year\x1f{v}")).alias("dob_year"))
     return pl.DataFrame(cols)
