@@ -50,13 +50,17 @@ from warehouse.store import Store  # noqa: E402
 BIN = Path(sys.executable).parent / "linkready"
 
 
-def build_world(root: Path, seed: int, children: int) -> Path:
-    """Synthesise and load one world with the real CLI; return the warehouse path."""
+def build_world(root: Path, seed: int, children: int) -> Path | None:
+    """Synthesise and load one world with the real CLI; return the warehouse path (None, with the
+    error printed, when a step fails)."""
     drop, db = root / f"drop{seed}", root / f"w{seed}.duckdb"
     env = {**os.environ, "LINKREADY_SECRET": "bench-estimates"}
     for args in (["synth", "--out", str(drop), "--seed", str(seed), "--children", str(children), "--quiet"],
                  ["load", str(drop), "--db", str(db)]):
-        subprocess.run([str(BIN), *args], check=True, capture_output=True, env=env)
+        proc = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            print(f"world {seed}: linkready {args[0]} failed ({proc.returncode}): {proc.stderr[-500:]}", file=sys.stderr)
+            return None
     return db
 
 
@@ -148,6 +152,8 @@ def main() -> None:
         for k in range(args.worlds):
             seed = args.first_seed + k
             db = build_world(Path(tmp), seed, args.children)
+            if db is None:
+                continue
             world_rows = compare_world(db, settings)
             rows += [{"seed": seed, **r} for r in world_rows]
             print(f"world {seed}: {sum(r['kind'] == 'overall' for r in world_rows)} site x scenario rows "
