@@ -19,8 +19,8 @@ from evaluation import (
     load_inputs,
     load_report,
 )
-from evaluation.verdicts import wilson
 from evaluation.render import to_json, to_markdown, write_xlsx
+from evaluation.verdicts import wilson
 from tests.evaluation.readiness_world import build_world
 from warehouse.errors import DataError
 from warehouse.sites import SITE_IDS
