@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
 import sqlite3
@@ -21,8 +22,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from warehouse.errors import AccessDenied, ConfigError, did_you_mean
+from warehouse.errors import ConfigError, did_you_mean
 from warehouse.sites import SITE_IDS, get_site
+from warehouse.store import warn_if_shared
 
 Role = Literal["researcher", "site", "admin"]
 ROLES: tuple[str, ...] = ("researcher", "site", "admin")
@@ -36,6 +38,10 @@ CREATE TABLE IF NOT EXISTS accounts (
     name TEXT PRIMARY KEY, role TEXT NOT NULL, site_id TEXT, pw_hash TEXT NOT NULL,
     created_at TEXT NOT NULL, failed INTEGER NOT NULL DEFAULT 0, first_failed_at TEXT, locked_until TEXT
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_name ON sessions (name);
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, username TEXT NOT NULL,
     action TEXT NOT NULL, what TEXT NOT NULL, sites TEXT NOT NULL, detail TEXT
@@ -62,7 +68,8 @@ class Account:
 
 @dataclass(frozen=True)
 class LoginResult:
-    """Outcome of :meth:`AccountStore.authenticate`: the account, or why not."""
+    """Outcome of :meth:`AccountStore.authenticate`: the account, or why not (never shown to the caller:
+    unknown names, wrong passwords and locked accounts get the same answer)."""
 
     account: Account | None
     locked_minutes: int = 0
@@ -115,11 +122,11 @@ class AccountStore:
         self.max_failures = max_failures
         self.lockout = timedelta(minutes=lockout_minutes)
         self._lock = threading.Lock()
-        new = not self.path.exists()
+        if not self.path.exists():  # born 0600: sqlite takes an empty file as a new database
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        warn_if_shared(self.path, "accounts file")
         with self._connect() as con:
             con.executescript(_DDL)
-        if new:
-            self.path.chmod(0o600)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -159,6 +166,7 @@ class AccountStore:
             if exists and not replace:
                 raise ConfigError(f"account {name!r} already exists; remove it first with `linkready users remove {name}`")
             con.execute("DELETE FROM accounts WHERE name = ?", [name])
+            con.execute("DELETE FROM sessions WHERE name = ?", [name])  # a new password ends every session
             con.execute(
                 "INSERT INTO accounts (name, role, site_id, pw_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 [name, role, site_id if role == "site" else None, hash_password(password), _now().isoformat()],
@@ -170,6 +178,7 @@ class AccountStore:
         """Delete an account; raises ConfigError when it does not exist."""
         with self._lock, self._connect() as con:
             cur = con.execute("DELETE FROM accounts WHERE name = ?", [name])
+            con.execute("DELETE FROM sessions WHERE name = ?", [name])
             if cur.rowcount == 0:
                 names = [r[0] for r in con.execute("SELECT name FROM accounts")]
                 raise ConfigError(f"no account {name!r}; existing: {', '.join(names) or 'none'}{did_you_mean(name, names)}")
@@ -188,39 +197,87 @@ class AccountStore:
         return Account(*row) if row else None
 
     def authenticate(self, name: str, password: str) -> LoginResult:
-        """Check a login, counting failures and locking after ``max_failures`` in the window."""
+        """Check a login; lock after ``max_failures`` failed attempts within the window.
+
+        The attempt is counted *before* the password is checked, in one UPDATE statement, so parallel
+        guesses cannot all pass the count: at most ``max_failures`` passwords are ever checked per window.
+        Unknown names, locked accounts and wrong passwords cost one KDF run each (a dummy hash when
+        there is nothing to check) and give the same answer.
+        """
         now = _now()
-        with self._connect() as con:
-            row = con.execute(
-                "SELECT name, role, site_id, pw_hash, failed, first_failed_at, locked_until FROM accounts WHERE name = ?",
-                [name],
-            ).fetchone()
+        row = self._count_attempt(name, now)
         if row is None:
-            verify_password(password, _DUMMY_HASH)  # same cost as a real check: no user enumeration by timing
+            verify_password(password, _DUMMY_HASH)
+            self.audit("(unknown account)", "login", "failed", ())
             return LoginResult(None)
-        acc_name, role, site_id, pw_hash, failed, first_failed, locked_until = row
-        if locked_until and datetime.fromisoformat(locked_until) > now:
-            left = datetime.fromisoformat(locked_until) - now
-            self.audit(acc_name, "login", "refused: locked", ())
+        role, site_id, pw_hash, attempts, locked_until = row
+        if locked_until and datetime.fromisoformat(locked_until) > now or attempts > self.max_failures:
+            verify_password(password, _DUMMY_HASH)
+            self.audit(name, "login", "refused: locked", ())
+            left = (datetime.fromisoformat(locked_until) - now) if locked_until else self.lockout
             return LoginResult(None, max(1, int(left.total_seconds() // 60) + 1))
         if verify_password(password, pw_hash):
             with self._lock, self._connect() as con:
-                con.execute(
-                    "UPDATE accounts SET failed = 0, first_failed_at = NULL, locked_until = NULL WHERE name = ?", [acc_name]
-                )
-            self.audit(acc_name, "login", "ok", ())
-            return LoginResult(Account(acc_name, role, site_id))
-        if not first_failed or now - datetime.fromisoformat(first_failed) > self.lockout:
-            failed, first_failed = 0, now.isoformat()
-        failed += 1
-        lock = (now + self.lockout).isoformat() if failed >= self.max_failures else None
+                con.execute("UPDATE accounts SET failed = 0, first_failed_at = NULL, locked_until = NULL "
+                            "WHERE name = ?", [name])
+            self.audit(name, "login", "ok", ())
+            return LoginResult(Account(name, role, site_id))
+        if attempts >= self.max_failures:
+            with self._lock, self._connect() as con:
+                con.execute("UPDATE accounts SET locked_until = ? WHERE name = ? AND locked_until IS NULL",
+                            [(now + self.lockout).isoformat(), name])
+            self.audit(name, "login", "failed: locked", ())
+            return LoginResult(None, int(self.lockout.total_seconds() // 60))
+        self.audit(name, "login", "failed", ())
+        return LoginResult(None)
+
+    def _count_attempt(self, name: str, now: datetime) -> tuple[str, str | None, str, int, str | None] | None:
+        """Count one attempt atomically (a new window after the last one ended); None for an unknown name."""
+        start = (now - self.lockout).isoformat()
         with self._lock, self._connect() as con:
-            con.execute(
-                "UPDATE accounts SET failed = ?, first_failed_at = ?, locked_until = ? WHERE name = ?",
-                [0 if lock else failed, None if lock else first_failed, lock, acc_name],
-            )
-        self.audit(acc_name, "login", "failed" + (": locked" if lock else ""), ())
-        return LoginResult(None, int(self.lockout.total_seconds() // 60) if lock else 0)
+            row = con.execute(
+                """UPDATE accounts SET
+                       failed = CASE WHEN first_failed_at IS NULL OR first_failed_at < :start THEN 1
+                                     ELSE failed + 1 END,
+                       first_failed_at = CASE WHEN first_failed_at IS NULL OR first_failed_at < :start THEN :now
+                                              ELSE first_failed_at END,
+                       locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN NULL
+                                           ELSE locked_until END
+                   WHERE name = :name
+                   RETURNING role, site_id, pw_hash, failed, locked_until""",
+                {"start": start, "now": now.isoformat(), "name": name},
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], int(row[3]), row[4])
+
+    # ---------------------------------------------------------------- sessions
+    def open_session(self, name: str, hours: int) -> str:
+        """Start a server-side session for ``name``; returns the token the cookie carries (stored hashed)."""
+        token = secrets.token_urlsafe(32)
+        now = _now()
+        with self._lock, self._connect() as con:
+            con.execute("DELETE FROM sessions WHERE expires_at < ?", [now.isoformat()])
+            con.execute("INSERT INTO sessions (token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                        [_token_hash(token), name, now.isoformat(), (now + timedelta(hours=hours)).isoformat()])
+        return token
+
+    def session_account(self, token: str) -> Account | None:
+        """The account of a live session, or None (ended, expired, or the account was removed or reset)."""
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT a.name, a.role, a.site_id FROM sessions s JOIN accounts a USING (name) "
+                "WHERE s.token_hash = ? AND s.expires_at > ?", [_token_hash(token), _now().isoformat()],
+            ).fetchone()
+        return Account(*row) if row else None
+
+    def close_session(self, token: str) -> None:
+        """End one session (logout): its cookie is refused from now on."""
+        with self._lock, self._connect() as con:
+            con.execute("DELETE FROM sessions WHERE token_hash = ?", [_token_hash(token)])
+
+    def close_sessions(self, name: str) -> int:
+        """End every session of ``name``; returns how many."""
+        with self._lock, self._connect() as con:
+            return con.execute("DELETE FROM sessions WHERE name = ?", [name]).rowcount
 
     # ---------------------------------------------------------------- audit
     def audit(self, username: str, action: str, what: str, sites: tuple[str, ...] | list[str],
@@ -260,10 +317,8 @@ class AccountStore:
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def require_role(account: Account, *roles: str) -> None:
-    """Raise AccessDenied unless ``account`` has one of ``roles``."""
-    if account.role not in roles:
-        raise AccessDenied(f"account {account.name!r} has role {account.role}; this needs {' or '.join(roles)}")
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def create_demo_accounts(db: Path) -> list[Account]:

@@ -1,24 +1,30 @@
-"""The Dash app factory and the server entry point."""
+"""The Dash app factory, the WSGI entry point and the production server.
+
+Deployments behind a TLS proxy point any WSGI server at :func:`wsgi_app` (for example
+``waitress-serve --call 'dashboard.app:wsgi_app'`` with ``LINKREADY_DB`` set); ``linkready serve``
+runs :func:`serve`, which uses waitress (threads, timeouts, a connection limit), never Werkzeug's
+development server.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import dash
 from dash import Dash, dcc, html
 
 from dashboard.accounts import AccountStore
-from dashboard.auth import csrf_token, current_viewer, install_auth
+from dashboard.auth import asset_paths, csrf_token, current_viewer, install_auth, install_resource_guard
 from dashboard.context import DashboardContext, install
 from dashboard.downloads import install_downloads
-from dashboard.pages import audit, availability, linkage, outcomes, overview, site, synthesis
-from dashboard.pages.common import site_names
+from dashboard.pages import audit, availability, linkage, outcomes, overview, site, synthesis  # noqa: F401 - register
+from dashboard.pages.common import PAGES, Page, site_names
 from dashboard.settings import DashboardSettings
 from dashboard.tables import prewarm
 from warehouse.sites import SITE_IDS
@@ -26,7 +32,7 @@ from warehouse.store import Store
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).parent / "assets"
-PAGES: tuple[ModuleType, ...] = (overview, availability, linkage, outcomes, synthesis, site, audit)
+DB_ENV = "LINKREADY_DB"
 _INDEX = """<!DOCTYPE html>
 <html lang="en">
     <head>
@@ -55,10 +61,10 @@ def _header() -> html.Header:
         sid = viewer.sites[0]
         links.append(dcc.Link(f"{names[sid]} panel", href=f"/site/{sid}", className="nav-link"))
     else:
-        for mod in PAGES:
-            if mod is site or (mod is audit and viewer.role != "admin"):
+        for page in _pages():
+            if not page.in_nav or (page.admin_only and viewer.role != "admin"):
                 continue
-            links.append(dcc.Link(mod.NAME, href=mod.PATH, className="nav-link"))
+            links.append(dcc.Link(page.label, href=page.path, className="nav-link"))
         links += [dcc.Link(f"{names[s]} panel", href=f"/site/{s}", className="nav-link") for s in viewer.sites]
     signout = html.Form([
         html.Span(f"Signed in as {viewer.username} ({viewer.role})", className="who"),
@@ -100,21 +106,23 @@ def create_app(store: Store, settings: DashboardSettings | None = None) -> Dash:
         include_assets_files=True,
     )
     app.index_string = _INDEX
-    for order, mod in enumerate(PAGES):
-        kwargs: dict[str, Any] = {"name": mod.NAME, "title": f"{mod.TITLE} - linkready", "order": order,
-                                  "layout": mod.layout}
-        if "<" in mod.PATH:
-            kwargs["path_template"] = mod.PATH
-            kwargs["path"] = mod.PATH.split("<")[0].rstrip("/")
+    for page in _pages():
+        kwargs: dict[str, Any] = {"name": page.label, "title": f"{page.title} - linkready", "order": page.order,
+                                  "layout": page.layout}
+        if "<" in page.path:
+            kwargs["path_template"] = page.path
+            kwargs["path"] = page.path.split("<")[0].rstrip("/")
         else:
-            kwargs["path"] = mod.PATH
-        dash.register_page(mod.__name__, **kwargs)
-        mod.register_callbacks(app)
+            kwargs["path"] = page.path
+        dash.register_page(f"dashboard.pages.{page.name}", **kwargs)  # type: ignore[no-untyped-call]
+        page.register_callbacks(app)
     app.layout = _layout
     accounts = AccountStore(settings.auth_path(db), settings.max_failures, settings.lockout_minutes)
     ctx = DashboardContext(reader, settings, accounts)
     install(app.server, ctx)
-    install_auth(app.server, settings.resolve_secret(db), settings.cookies_secure(), settings.session_hours)
+    install_auth(app.server, settings.resolve_secret(db), settings.cookies_secure(), settings.session_hours,
+                 asset_paths(ASSETS))
+    install_resource_guard(app, settings.max_request_bytes)
     install_downloads(app.server)
     if settings.prewarm:
         threading.Thread(target=_prewarm, args=(ctx,), name="dashboard-prewarm", daemon=True).start()
@@ -131,11 +139,35 @@ def _prewarm(ctx: DashboardContext) -> None:
     log.info("pre-aggregated %d tables in %.1f s", built, time.perf_counter() - started)
 
 
-def serve(db: Path, host: str = "127.0.0.1", port: int = 8050, settings: DashboardSettings | None = None) -> None:
-    """Serve the dashboard for warehouse ``db`` (read-only) until interrupted.
+def _pages() -> list[Page]:
+    return sorted(PAGES.values(), key=lambda p: p.order)
 
-    Uses waitress when installed, else Werkzeug's threaded server; never Dash debug mode.
+
+def wsgi_app(db: str | Path | None = None, settings: DashboardSettings | None = None) -> Any:
+    """The WSGI application for warehouse ``db`` (default ``$LINKREADY_DB``), for a WSGI server behind a
+    TLS proxy: secure cookies on, the secret from ``$LINKREADY_DASHBOARD_SECRET`` or the key file.
+
+    Example:
+        ``LINKREADY_DB=/srv/study.duckdb waitress-serve --threads 8 --call dashboard.app:wsgi_app``
     """
+    path = Path(db or os.environ.get(DB_ENV) or "")
+    if not str(path) or str(path) == ".":
+        from warehouse.errors import ConfigError
+
+        raise ConfigError(f"no warehouse given: pass db= or set ${DB_ENV} to the warehouse file")
+    base = settings or DashboardSettings(host="0.0.0.0", secure_cookies=True, prewarm=True)  # noqa: S104 - behind a proxy
+    return create_app(Store(path, read_only=True), base).server
+
+
+def serve(db: Path, host: str = "127.0.0.1", port: int = 8050, settings: DashboardSettings | None = None) -> None:
+    """Serve the dashboard for warehouse ``db`` (read-only) under waitress until interrupted.
+
+    waitress runs ``settings.threads`` worker threads, closes idle or slow connections after
+    ``settings.channel_timeout`` seconds, accepts at most ``settings.connection_limit`` connections and
+    refuses request bodies over ``settings.max_request_bytes``.
+    """
+    import waitress
+
     base = settings or DashboardSettings(host=host, prewarm=True)
     if base.host != host:
         base = dataclasses.replace(base, host=host)
@@ -143,11 +175,7 @@ def serve(db: Path, host: str = "127.0.0.1", port: int = 8050, settings: Dashboa
     accounts = app.server.extensions["linkready_dashboard"].accounts
     if not accounts.list():
         log.warning("no dashboard accounts yet: add one with `linkready users add NAME --role researcher --db %s`", db)
-    from werkzeug.serving import make_server
-
-    server = make_server(host, port, app.server, threaded=True)
-    log.info("dashboard on http://%s:%s (warehouse opened read-only)", host, port)
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
+    log.info("dashboard on http://%s:%s (warehouse opened read-only; waitress, %d threads)", host, port, base.threads)
+    waitress.serve(app.server, host=host, port=port, threads=base.threads, channel_timeout=base.channel_timeout,
+                   connection_limit=base.connection_limit, max_request_body_size=base.max_request_bytes,
+                   ident="linkready", clear_untrusted_proxy_headers=True, _quiet=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warehouse.errors import ConfigError
+from warehouse.store import warn_if_shared
 
 SECRET_ENV = "LINKREADY_DASHBOARD_SECRET"
 
@@ -30,6 +31,9 @@ class DashboardSettings:
         host: the address the server will listen on (used by the secure-cookie auto rule).
         prewarm: pre-aggregate every table's default view (all sites, and each site) in a background
             thread when the app starts, so first views are served from memory.
+        threads / channel_timeout / connection_limit: waitress worker threads, seconds before an idle or
+            slow connection is closed, and the most connections accepted at once.
+        max_request_bytes: largest request body accepted (Dash callbacks are a few kilobytes).
 
     Example:
         >>> DashboardSettings(suppress_max=5).suppress_max
@@ -45,6 +49,10 @@ class DashboardSettings:
     session_hours: int = 8
     host: str = "127.0.0.1"
     prewarm: bool = False
+    threads: int = 8
+    channel_timeout: int = 60
+    connection_limit: int = 200
+    max_request_bytes: int = 1024 * 1024
 
     def __post_init__(self) -> None:
         problems = []
@@ -56,6 +64,9 @@ class DashboardSettings:
             problems.append(f"lockout_minutes={self.lockout_minutes}: must be >= 1")
         if self.session_hours < 1:
             problems.append(f"session_hours={self.session_hours}: must be >= 1")
+        for name in ("threads", "channel_timeout", "connection_limit", "max_request_bytes"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name}={getattr(self, name)}: must be >= 1")
         if problems:
             raise ConfigError("invalid dashboard settings: " + "; ".join(problems))
 
@@ -86,6 +97,7 @@ def auth_path_for(db: Path) -> Path:
 
 def _key_file_secret(path: Path) -> str:
     if path.exists():
+        warn_if_shared(path, "dashboard key file")
         text = path.read_text(encoding="utf-8").strip()
         if len(text) >= 32:
             return text

@@ -1,8 +1,16 @@
-"""The :class:`Store` owns DuckDB connections: read-write for loads, read-only for the dashboard."""
+"""The :class:`Store` owns DuckDB connections: read-write for loads, read-only for the dashboard.
+
+The warehouse holds the restricted zone (names, NHS numbers), so the file is created readable by its
+owner only (0600), and opening one that others can read logs a warning.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
+import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +19,50 @@ import duckdb
 from warehouse.errors import DataError
 from warehouse.schema import migrate
 from warehouse.sites import LOCAL_AUTHORITIES, SITES, site_for_la
+
+log = logging.getLogger(__name__)
+_UMASK_LOCK = threading.Lock()
+_UMASK_DEPTH = 0
+_UMASK_SAVED = 0
+
+
+@contextlib.contextmanager
+def private_files() -> Iterator[None]:
+    """Files created inside this block are readable by their owner only (umask 077).
+
+    The umask is process-wide, so nested and concurrent uses are counted and the old mask comes
+    back only when the last one ends. DuckDB creates the warehouse file and its write-ahead log
+    itself, so this is the only way to have them born 0600 rather than chmod-ed after the fact.
+    """
+    global _UMASK_DEPTH, _UMASK_SAVED
+    with _UMASK_LOCK:
+        if _UMASK_DEPTH == 0:
+            _UMASK_SAVED = os.umask(0o077)
+        _UMASK_DEPTH += 1
+    try:
+        yield
+    finally:
+        with _UMASK_LOCK:
+            _UMASK_DEPTH -= 1
+            if _UMASK_DEPTH == 0:
+                os.umask(_UMASK_SAVED)
+
+
+def warn_if_shared(path: Path, what: str) -> bool:
+    """Log a warning (and return True) when ``path`` can be read or written by group or others.
+
+    Example:
+        >>> warn_if_shared(Path("demo.duckdb"), "warehouse")   # doctest: +SKIP
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return False
+    if mode & 0o077:
+        log.warning("%s %s has mode %s: others on this machine can read it; run `chmod 600 %s`",
+                    what, path, oct(mode), path)
+        return True
+    return False
 
 
 class Store:
@@ -31,6 +83,7 @@ class Store:
         self.read_only = read_only
         if read_only and not self.path.exists():
             raise DataError(f"warehouse file {self.path} does not exist; create it with `linkready load DIR --db {self.path}`")
+        warn_if_shared(self.path, "warehouse file")
         if not read_only:
             with self.transaction():
                 pass  # applies migrations and reference data
@@ -48,13 +101,15 @@ class Store:
         """A read-write connection inside one transaction: all of it commits or none of it does."""
         if self.read_only:
             raise DataError(f"warehouse {self.path} is open read-only; writes are not allowed")
-        con = self.connect()
+        with private_files():  # the file (if new) and its write-ahead log are born 0600
+            con = self.connect()
         try:
             con.execute("BEGIN TRANSACTION")
             migrate(con)
             _seed_reference_data(con)
             yield con
-            con.execute("COMMIT")
+            with private_files():
+                con.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(Exception):
                 con.execute("ROLLBACK")

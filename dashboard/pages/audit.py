@@ -8,6 +8,7 @@ from dash import html
 
 from dashboard.auth import current_viewer
 from dashboard.context import current
+from dashboard.pages.common import PAGES, Page
 
 PATH = "/audit"
 NAME = "Audit log"
@@ -36,3 +37,7 @@ def layout(**_: Any) -> html.Main:
 
 def register_callbacks(app: Any) -> None:
     """No callbacks: the page is rendered per request."""
+
+
+PAGE = PAGES.register(Page("audit", NAME, PATH, TITLE, layout, register_callbacks, order=6, in_nav=True,
+                           admin_only=True))

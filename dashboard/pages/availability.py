@@ -10,6 +10,8 @@ from dashboard import components as c
 from dashboard import figures as fig
 from dashboard.auth import current_viewer
 from dashboard.pages.common import (
+    PAGES,
+    Page,
     choices,
     guarded,
     param_control,
@@ -66,3 +68,7 @@ def register_callbacks(app: Dash) -> None:
         state = {"sites": list(matrix.scope.sites), "dimension": matrix.params.get("dimension"),
                  "data_item": data_item}
         return body, c.permalink(PATH, state)
+
+
+PAGE = PAGES.register(Page("availability", NAME, PATH, TITLE, layout, register_callbacks, order=1, in_nav=True,
+                           admin_only=False))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from dash import dcc, html
@@ -15,9 +16,40 @@ from dashboard.auth import current_viewer
 from dashboard.context import current
 from dashboard.tables import TableResult, get_table, param_choices, produce
 from warehouse.errors import AccessDenied
+from warehouse.registry import Registry
 from warehouse.sites import SITES
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Page:
+    """One dashboard page: where it lives, what it is called, how it is drawn and wired.
+
+    Args:
+        name: registry name (``overview``); ``label`` is what the navigation shows.
+        path: URL path, or a template such as ``/site/<site_id>``.
+        title: the browser title.
+        layout: ``layout(**query)`` -> the page (evaluated per request).
+        register_callbacks: attaches the page's callbacks to the app.
+        order: position in the navigation.
+        in_nav: shown in the researchers' navigation (the site panel and audit log are reached otherwise).
+        admin_only: shown to administrators only.
+    """
+
+    name: str
+    label: str
+    path: str
+    title: str
+    layout: Callable[..., Any]
+    register_callbacks: Callable[[Any], None]
+    order: int
+    in_nav: bool = True
+    admin_only: bool = False
+
+
+#: Every page; the built-ins register themselves exactly as a new one would.
+PAGES: Registry[Page] = Registry("dashboard page")
 
 
 def guarded(fn: F) -> F:

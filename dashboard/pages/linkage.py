@@ -13,6 +13,8 @@ from dashboard import queries as q
 from dashboard.auth import current_viewer
 from dashboard.context import current
 from dashboard.pages.common import (
+    PAGES,
+    Page,
     choices,
     guarded,
     param_control,
@@ -128,3 +130,7 @@ def register_callbacks(app: Dash) -> None:
         body.append(explanation_panel(viewer, sites, sub.params.get("scenario"), pair))
         state = {"sites": list(sub.scope.sites), **sub.params, "pair": pair}
         return body, c.permalink(PATH, state)
+
+
+PAGE = PAGES.register(Page("linkage", NAME, PATH, TITLE, layout, register_callbacks, order=2, in_nav=True,
+                           admin_only=False))

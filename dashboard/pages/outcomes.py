@@ -10,6 +10,8 @@ from dashboard import components as c
 from dashboard import figures as fig
 from dashboard.auth import current_viewer
 from dashboard.pages.common import (
+    PAGES,
+    Page,
     choices,
     guarded,
     param_control,
@@ -67,3 +69,7 @@ def register_callbacks(app: Dash) -> None:
     def outcomes_view(sites: list[str] | None, measure: str | None) -> tuple[Any, str]:
         body, comp = outcomes_body(current_viewer(), sites, measure)
         return body, c.permalink(PATH, {"sites": list(comp.scope.sites), **comp.params})
+
+
+PAGE = PAGES.register(Page("outcomes", NAME, PATH, TITLE, layout, register_callbacks, order=3, in_nav=True,
+                           admin_only=False))

@@ -10,6 +10,8 @@ from dashboard import components as c
 from dashboard import figures as fig
 from dashboard.auth import current_viewer
 from dashboard.pages.common import (
+    PAGES,
+    Page,
     choices,
     guarded,
     param_control,
@@ -75,3 +77,7 @@ def register_callbacks(app: Dash) -> None:
         cards = html.Div([_card(r) for r in result.frame.iter_rows(named=True)], className="cards")
         body = [cards, c.panel(result, fig.overview_figure(result), "ov-figure")]
         return body, c.permalink(PATH, {"sites": list(result.scope.sites), **result.params})
+
+
+PAGE = PAGES.register(Page("overview", NAME, PATH, TITLE, layout, register_callbacks, order=0, in_nav=True,
+                           admin_only=False))

@@ -10,7 +10,7 @@ from dashboard import components as c
 from dashboard.auth import current_viewer
 from dashboard.context import current
 from dashboard.pages.availability import availability_body
-from dashboard.pages.common import choices, guarded, param_control, pick, site_names, table
+from dashboard.pages.common import PAGES, Page, choices, guarded, param_control, pick, site_names, table
 from dashboard.pages.linkage import linkage_body
 from dashboard.pages.outcomes import outcomes_body
 from dashboard.pages.overview import _card
@@ -87,3 +87,7 @@ def register_callbacks(app: Dash) -> None:
         body += link + outcomes + avail + synth
         state = {**sub.params, **comp.params, "dimension": matrix.params.get("dimension")}
         return body, c.permalink(f"/site/{over.scope.sites[0]}", state)
+
+
+PAGE = PAGES.register(Page("site", NAME, PATH, TITLE, layout, register_callbacks, order=5, in_nav=False,
+                           admin_only=False))

@@ -9,7 +9,16 @@ from dash import Dash, Input, Output, html
 from dashboard import components as c
 from dashboard import figures as fig
 from dashboard.auth import current_viewer
-from dashboard.pages.common import guarded, requested_sites, shell, site_control, site_user_notice, table
+from dashboard.pages.common import (
+    PAGES,
+    Page,
+    guarded,
+    requested_sites,
+    shell,
+    site_control,
+    site_user_notice,
+    table,
+)
 
 PATH = "/synthesis"
 NAME = "Synthesis"
@@ -52,3 +61,7 @@ def register_callbacks(app: Dash) -> None:
     def synthesis_view(sites: list[str] | None) -> tuple[Any, str]:
         body, framework = synthesis_body(current_viewer(), sites)
         return body, c.permalink(PATH, {"sites": list(framework.scope.sites)})
+
+
+PAGE = PAGES.register(Page("synthesis", NAME, PATH, TITLE, layout, register_callbacks, order=4, in_nav=True,
+                           admin_only=False))

@@ -60,17 +60,23 @@ def test_login_needs_csrf_token_and_right_password(app, passwords) -> None:
     assert client.get("/_dash-layout").status_code == 200
 
 
-def test_lockout_over_http(app) -> None:
+def test_lockout_over_http_answers_like_a_wrong_password(app) -> None:
     accounts = app.server.extensions["linkready_dashboard"].accounts
     accounts.add("lockme", "site", "sat", "a long enough passphrase", replace=True)
     client = app.server.test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    codes = [client.post("/login", data={"username": "lockme", "password": "wrong", "csrf_token": token}).status_code
-             for _ in range(5)]
-    assert codes == [401, 401, 401, 401, 429]
-    right = client.post("/login", data={"username": "lockme", "password": "a long enough passphrase",
-                                        "csrf_token": token})
-    assert right.status_code == 429 and "locked" in right.get_data(as_text=True)
+
+    def attempt(name: str, password: str) -> tuple[int, str]:
+        resp = client.post("/login", data={"username": name, "password": password, "csrf_token": token})
+        return resp.status_code, resp.get_data(as_text=True)
+
+    answers = [attempt("lockme", "wrong") for _ in range(5)]
+    right = attempt("lockme", "a long enough passphrase")
+    unknown = attempt("nobody-here", "wrong")
+    # locked, wrong and unknown: the same status and the same page
+    assert {a for a in [*answers, right, unknown]} == {answers[0]}
+    assert answers[0][0] == 401
+    assert accounts.authenticate("lockme", "a long enough passphrase").locked_minutes > 0
 
 
 def test_security_headers(login) -> None:
