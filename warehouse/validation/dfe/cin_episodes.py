@@ -96,9 +96,13 @@ def _8815(t: RuleInput) -> pl.DataFrame:
           ("details.CINreferralDate", "details.CINclosureDate", "details.ReferralNFA"),
           "An open episode that led to further action is not the child's latest referral.")
 def _8816(t: RuleInput) -> pl.DataFrame:
-    latest = _REF.max().over("_child")
-    stale = _CLOSE.is_null() & _ACTIVE & (_REF < latest)
-    return t.rows("details", (count_over(stale, ["_child"]) > 0) & (stale | (_REF == latest)))
+    details = t.table("details")
+    per_child = details.group_by("_child").agg(_REF.max().alias("__latest"))
+    details = details.join(per_child, on="_child", how="left")
+    stale = (_CLOSE.is_null() & _ACTIVE & (_REF < pl.col("__latest"))).fill_null(False)
+    children = details.filter(stale).select("_child").unique()
+    flagged = details.join(children, on="_child", how="semi")
+    return flagged.filter(stale | (_REF == pl.col("__latest")).fill_null(False)).select("_row", "child_id")
 
 
 @cin_rule("8820", "cin_episodes_overlap", ("details.CINreferralDate", "details.CINclosureDate", "details.ReferralNFA"),

@@ -251,8 +251,9 @@ def _status_runs(t: RuleInput, status: str, limit: int) -> pl.DataFrame:
     """Episodes in a run of consecutive ``status`` episodes (each starting when the last ended) lasting over ``limit`` days."""
     ep = episodes(t)
     joined = (_LS == status) & (prev("LS") == status) & (prev("DEC") == _DECOM)
-    ep = ep.with_columns((~joined.fill_null(False)).cast(pl.Int64).cum_sum().over("_child").alias("__run"))
-    run = ["_child", "__run"]
+    # the view is sorted by child and start; prev() is null across children, so one running count numbers runs
+    ep = ep.with_columns((~joined.fill_null(False)).cast(pl.Int64).cum_sum().alias("__run"))
+    run = ["__run"]
     length = (_DEC.fill_null(pl.lit(t.end)).max().over(run) - _DECOM.min().over(run)).dt.total_days()
     return ep.filter(((_LS == status) & (length > limit)).fill_null(False)).select("_row", "child_id")
 

@@ -90,10 +90,13 @@ def _626(t: RuleInput) -> pl.DataFrame:
 def _carried(t: RuleInput) -> pl.DataFrame:
     """This year's first episode of each child whose last year's final episode was open, with that episode's
     values suffixed ``__last``."""
+    if "carried" in t.cache:
+        return t.cache["carried"]
     last = episodes(t, "episodes_last").filter(pl.col("__last") & pl.col("DEC").is_null())
     columns = [c for c in last.columns if not c.startswith("_") and c != "child_id"]
     last = last.select("_child", *[pl.col(c).alias(f"{c}__last") for c in columns])
-    return first_in_year(t).join(last, on="_child", how="inner")
+    t.cache["carried"] = first_in_year(t).join(last, on="_child", how="inner")
+    return t.cache["carried"]
 
 
 def _open_episode_rule(code: str, column: str, words: str) -> None:

@@ -334,8 +334,8 @@ def _571(t: RuleInput) -> pl.DataFrame:
               field="MIS_START")
 def _574(t: RuleInput) -> pl.DataFrame:
     frame = t.table("missing").filter(_MIS_START.is_not_null()).sort(["_child", "MIS_START", "_row"])
-    prev_end = _MIS_END.shift(1).over("_child")
-    has_prev = pl.int_range(pl.len()).over("_child") > 0
+    prev_end = _MIS_END.shift(1)  # sorted by child: the row above is the previous period when the child matches
+    has_prev = pl.col("_child").eq_missing(pl.col("_child").shift(1))
     bad = has_prev & (prev_end.is_null() | (_MIS_START < prev_end))
     return frame.filter(bad.fill_null(False)).select("_row", "child_id")
 

@@ -68,13 +68,19 @@ def episodes(t: RuleInput, table: str = "episodes") -> pl.DataFrame:
         return t.cache[key]
     frame = t.table(table).sort(["_child", "DECOM", "_row"], nulls_last=False)
     shifted = [c for c in _SHIFTED if c in frame.columns]
-    by = pl.col("_child")
+    # rows are sorted by child, so a whole-column shift is the within-child shift wherever the child
+    # is the same (a per-group window over many small groups is far slower)
+    child = pl.col("_child")
+
+    def same(steps: int) -> pl.Expr:
+        return child.eq_missing(child.shift(steps))
+
     frame = frame.with_columns(
-        *[pl.col(c).shift(1).over(by).alias(f"__prev1_{c}") for c in shifted],
-        *[pl.col(c).shift(2).over(by).alias(f"__prev2_{c}") for c in shifted],
-        *[pl.col(c).shift(-1).over(by).alias(f"__next_{c}") for c in shifted],
-        (pl.int_range(pl.len()).over(by) == 0).alias("__first"),
-        (pl.int_range(pl.len()).over(by) == pl.len().over(by) - 1).alias("__last"),
+        *[pl.when(same(1)).then(pl.col(c).shift(1)).alias(f"__prev1_{c}") for c in shifted],
+        *[pl.when(same(2)).then(pl.col(c).shift(2)).alias(f"__prev2_{c}") for c in shifted],
+        *[pl.when(same(-1)).then(pl.col(c).shift(-1)).alias(f"__next_{c}") for c in shifted],
+        (~same(1)).alias("__first"),
+        (~same(-1)).alias("__last"),
     )
     source = "header" if table == "episodes" else "header_last"
     if source in t.tables:
