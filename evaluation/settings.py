@@ -141,6 +141,9 @@ class VerdictSettings:
         conditional_precision, conditional_recall_low, conditional_gap, conditional_clerical: the
             same limits for "feasible with conditions".
         max_interval_width: a recall interval wider than this gives "unknown: review a sample".
+        must_link_margin: how far the share of children who must link may sit from recall; its
+            interval is widened by this much each way [measured once on a synthetic world, issue 14:
+            within 0.033; a placeholder to confirm on more worlds].
         min_subgroup_records: subgroups smaller than this are left out of the worst gap.
         z: normal quantile of the intervals (1.96 = 95%).
     """
@@ -155,6 +158,7 @@ class VerdictSettings:
     conditional_gap: float = 0.20
     conditional_clerical: float = 0.25
     max_interval_width: float = 0.2
+    must_link_margin: float = 0.035
     min_subgroup_records: int = 20
     z: float = 1.96
 
@@ -169,6 +173,8 @@ class VerdictSettings:
                 out.append(f"verdict {name} {value}; give a proportion in [0, 1]")
         if not 0 < self.max_interval_width <= 1:
             out.append(f"verdict max_interval_width {self.max_interval_width}; give a width in (0, 1], e.g. 0.2")
+        if not 0 <= self.must_link_margin < 0.5:
+            out.append(f"verdict must_link_margin {self.must_link_margin}; give a value in [0, 0.5), e.g. 0.035")
         if self.min_subgroup_records < 1:
             out.append(f"verdict min_subgroup_records {self.min_subgroup_records}; give at least 1")
         if not 0 < self.z < 10:

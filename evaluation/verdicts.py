@@ -4,7 +4,8 @@ A verdict rests on the **lower end** of recall's interval, never on the point es
 its basis (measured against truth, estimated by the model, or from a clerical review) and the
 figure it rests on. Where the interval is wider than ``VerdictSettings.max_interval_width`` the
 verdict is "unknown: review a sample", with the number of records to review that would narrow
-it. Scenarios are ranked on the same conservative end.
+it, unless both ends of the interval give the same verdict (a review could not change it).
+Scenarios are ranked on the same conservative end.
 
 Where recall's interval comes from:
 
@@ -13,7 +14,8 @@ Where recall's interval comes from:
    measured; for a model estimate, the expected true positives (precision x links) out of the
    expected true matches (that / recall);
 3. for an estimate, the share of children who must link (referred by children's social care)
-   that did link is a check that needs no truth: its Wilson interval widens the envelope
+   that did link is a check that needs no truth: its Wilson interval, widened by
+   ``must_link_margin`` for the distance between that share and recall, widens the envelope
    downwards when it is lower.
 
 A model estimate with neither a stage interval nor a must-link check counts only the true pairs
@@ -140,11 +142,12 @@ def _num(row: Mapping[str, object], key: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not math.isnan(value) else None
 
 
-def _must_link_interval(row: Mapping[str, object], z: float) -> tuple[float, float] | None:
+def _must_link_interval(row: Mapping[str, object], z: float, margin: float) -> tuple[float, float] | None:
     n, rate = _num(row, "must_link_n"), _num(row, "must_link_rate")
     if n is None or rate is None or n <= 0:
         return None
-    return wilson(rate * n, n, z)
+    interval = wilson(rate * n, n, z)
+    return None if interval is None else (max(0.0, interval[0] - margin), min(1.0, interval[1] + margin))
 
 
 def _stage_or_count_interval(row: Mapping[str, object], basis: str, z: float) -> tuple[tuple[float, float] | None, str]:
@@ -161,7 +164,7 @@ def _stage_or_count_interval(row: Mapping[str, object], basis: str, z: float) ->
     return None, "no interval"
 
 
-def recall_figure(row: Mapping[str, object], z: float = 1.96) -> RecallFigure:
+def recall_figure(row: Mapping[str, object], z: float = 1.96, must_link_margin: float = 0.035) -> RecallFigure:
     """The recall figure of one ``linkage_metrics`` row (see the module docstring for the order).
 
     Example:
@@ -175,7 +178,7 @@ def recall_figure(row: Mapping[str, object], z: float = 1.96) -> RecallFigure:
         return RecallFigure(None, None, None, basis, "no recall in the linkage run")
     interval, method = _stage_or_count_interval(row, basis, z)
     had_stage = method == "interval from the linkage stage"
-    must = _must_link_interval(row, z) if basis == "estimated" else None
+    must = _must_link_interval(row, z, must_link_margin) if basis == "estimated" else None
     if must is not None and (interval is None or must[0] < interval[0]):
         lower = must[0] if interval is None else min(must[0], interval[0])
         upper = must[1] if interval is None else max(must[1], interval[1])
@@ -205,7 +208,7 @@ def scenario_evidence(linkage: pl.DataFrame, site: str, scenario: str,
     if overall.height == 0:
         return None
     row = overall.row(0, named=True)
-    figure = recall_figure(row, settings.z)
+    figure = recall_figure(row, settings.z, settings.must_link_margin)
     gap = _num(row, "largest_gap")
     if gap is None:
         gap = _worst_gap(mine.filter(pl.col("subgroup_type") != "all"), figure.value, settings.min_subgroup_records)
@@ -279,9 +282,24 @@ def judge(e: ScenarioEvidence | None, settings: VerdictSettings | None = None) -
         return _review(e, s, "a model estimate with no check on children who must link is an upper bound on "
                        "recall", basis, figure)
     width = e.recall.high - e.recall.low
-    if width > s.max_interval_width:
-        return _review(e, s, f"recall's interval is {width:.2f} wide, more than {s.max_interval_width:.2f}",
-                       basis, figure)
+    if width > s.max_interval_width and _band(e, e.recall.low, s) != _band(e, e.recall.high, s):
+        return _review(e, s, f"recall's interval is {width:.2f} wide, more than {s.max_interval_width:.2f}, and "
+                       "its two ends give different verdicts", basis, figure)
+    return _thresholds(e, s, basis, figure)
+
+
+def _band(e: ScenarioEvidence, recall: float, s: VerdictSettings) -> int:
+    """0 feasible, 1 with conditions, 2 not feasible, judging recall at ``recall``."""
+    assert e.precision is not None
+    feasible = (s.feasible_precision, s.feasible_recall_low, s.feasible_gap, s.feasible_clerical)
+    conditional = (s.conditional_precision, s.conditional_recall_low, s.conditional_gap, s.conditional_clerical)
+    if not _shortfalls(e, recall, e.precision, feasible, s.feasible_precision_low):
+        return 0
+    return 1 if not _shortfalls(e, recall, e.precision, conditional, None) else 2
+
+
+def _thresholds(e: ScenarioEvidence, s: VerdictSettings, basis: str, figure: str) -> Verdict:
+    assert e.recall.low is not None and e.precision is not None
     feasible = (s.feasible_precision, s.feasible_recall_low, s.feasible_gap, s.feasible_clerical)
     conditional = (s.conditional_precision, s.conditional_recall_low, s.conditional_gap, s.conditional_clerical)
     miss_f = _shortfalls(e, e.recall.low, e.precision, feasible, s.feasible_precision_low)
