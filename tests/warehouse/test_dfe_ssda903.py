@@ -36,6 +36,13 @@ def baseline() -> World:
                 DEC="20/12/2024", REC="E4A", HOME_POST="CD1 1AA", PL_POST="CD2 2BB", URN="SC111111",
                 PL_LA="E08000003", PL_LOCATION="OUT", PL_DISTANCE="30.1"),
     ]
+    for urn, places, providers, postcode, la in (("SC123456", "U4 U5", "PR1", "AB3 4EF", "E08000001"),
+                                                 ("SC654321", "u6", "PR4;PR5", "AB5 6GH", "E08000002"),
+                                                 ("SC111111", "K2", "PR4", "CD2 2BB", "E08000003")):
+        w.add("providers", URN=urn, PLACE_CODES=places, PROVIDER_CODES=providers, DEREG_DATE=None, POSTCODE=postcode,
+              LA=la)
+    for postcode in ("AB1 2CD", "AB3 4EF", "AB5 6GH", "CD1 1AA", "CD2 2BB"):
+        w.add("postcodes", POSTCODE=postcode)
     w.add("header_last", _row=1, CHILD="A1", SEX="2", DOB="01/06/2010", ETHNIC="WBRI", UPN=upn("380123456789"),
           MOTHER="0", MC_DOB=None, UASC="0")
     w.tables["episodes_last"] = [
@@ -239,7 +246,22 @@ CASES = [
     Case("ssda903_parents_provider_not_with_parents", lambda w: w.set("episodes", E3, PLACE_PROVIDER="PR0"), row=3),
     Case("ssda903_own_provision_outside_la", lambda w: w.set("episodes", E3, PLACE_PROVIDER="PR1"), row=3,
          la_code="E08000001", keep=lambda w: w.set("episodes", E3, PLACE_PROVIDER="PR1", PL_LA="E08000001")),
-    # 3.8 URN
+    # 3.8 URN and Ofsted's provider list
+    Case("ssda903_urn_not_in_ofsted_list", lambda w: w.set("episodes", E3, URN="SC000000"), row=3,
+         keep=lambda w: w.set("episodes", E3, URN="XXXXXXX")),
+    Case("ssda903_placement_not_offered_by_provider", lambda w: w.set("episodes", E3, PLACE="K1"), row=3),
+    Case("ssda903_provider_code_not_ofsted", lambda w: w.set("episodes", E2, PLACE_PROVIDER="PR2"), row=2,
+         keep=lambda w: w.set("episodes", E2, PLACE_PROVIDER="PR5")),
+    Case("ssda903_placement_postcode_not_provider", lambda w: w.set("episodes", E3, PL_POST="CD2 2BC"), row=3,
+         keep=lambda w: w.set("episodes", E3, PL_POST="cd22bb")),
+    Case("ssda903_episode_after_deregistration", lambda w: w.set("providers", 2, DEREG_DATE="10/04/2024"), row=3,
+         keep=lambda w: w.set("providers", 2, DEREG_DATE="11/04/2024")),
+    Case("ssda903_episode_ends_after_deregistration", lambda w: w.set("providers", 2, DEREG_DATE="19/12/2024"), row=3,
+         keep=lambda w: w.set("providers", 2, DEREG_DATE="20/12/2024")),
+    Case("ssda903_provider_la_mismatch", lambda w: w.set("providers", 0, LA="E08000009"), la_code="E08000001",
+         keep=lambda w: w.set("providers", 1, LA="E08000001")),
+    Case("ssda903_postcode_unknown", lambda w: w.set("episodes", E3, HOME_POST="ZZ9 9ZZ"), row=3,
+         keep=lambda w: w.set("episodes", E3, HOME_POST="cd11aa")),
     Case("ssda903_urn_missing", lambda w: w.set("episodes", E3, URN=None), row=3,
          keep=lambda w: w.set("episodes", E3, URN=None, PL_LA="W06000015")),
     Case("ssda903_urn_not_expected", lambda w: w.set("episodes", E3, PLACE="R1"), row=3,
@@ -349,5 +371,5 @@ def test_rule_fires_on_the_breaking_record_only(case: Case) -> None:
 def test_every_header_and_episode_rule_has_a_case() -> None:
     tested = {c.rule for c in CASES}
     declared = {r.name for r in DFE_RULES.values() if r.return_name == "903" and r.table in
-                ("header", "episodes", "header_last", "episodes_last")}
+                ("header", "episodes", "header_last", "episodes_last", "providers", "postcodes")}
     assert declared - tested == set()

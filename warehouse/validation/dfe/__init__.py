@@ -21,6 +21,7 @@ from warehouse.validation.dfe import (  # noqa: F401  (registering imports: each
     ssda903_header,
     ssda903_last_year,
     ssda903_location,
+    ssda903_ofsted,
     ssda903_outcomes,
 )
 from warehouse.validation.dfe.docs import rules_markdown

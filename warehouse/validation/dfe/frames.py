@@ -26,7 +26,8 @@ __all__ = ["CIN_TABLES", "SSDA903_TABLES", "RuleInput", "prepare"]
 
 CIN_TABLES = ("header", "child", "details", "assessments", "factors", "plans", "section47", "cpp", "reviews",
               "disabilities")
-SSDA903_TABLES = ("header", "episodes", "oc2", "missing", "oc3", "header_last", "episodes_last", "missing_last")
+SSDA903_TABLES = ("header", "episodes", "oc2", "missing", "oc3", "header_last", "episodes_last", "missing_last",
+                  "providers", "postcodes")
 
 _CIN_DATES = frozenset({
     "ReferenceDate", "PersonBirthDate", "ExpectedPersonBirthDate", "PersonDeathDate", "CINreferralDate",
@@ -40,7 +41,7 @@ _CIN_CODES = frozenset({
 })
 _CIN_BOOLEANS = frozenset({"ReferralNFA", "ICPCnotRequired"})
 _CIN_IDS = {"CINdetailsID": "cin_details_id", "AssessmentID": "assessment_id", "CPPID": "cpp_id"}
-_903_DATES = frozenset({"DOB", "MC_DOB", "DECOM", "DEC", "MIS_START", "MIS_END", "DUC"})
+_903_DATES = frozenset({"DOB", "MC_DOB", "DECOM", "DEC", "MIS_START", "MIS_END", "DUC", "DEREG_DATE"})
 _903_TEXT = frozenset({"CHILD"})
 
 _DATE_SHAPE = {"cin": r"^\d{4}-\d{2}-\d{2}$", "903": r"^\d{2}/\d{2}/\d{4}$"}

@@ -1,7 +1,7 @@
 """SSDA903 rules on Ofsted URNs, postcodes and the placement location derived from them (reference §3.7
 to 3.9). The derived columns PL_LA, PL_LOCATION and PL_DISTANCE are read when the loader supplies them
-(from a postcode lookup); rules on them are skipped otherwise. Rules needing Ofsted's provider list
-(219, 221, 224, 227, 228, 229, 1008) are not implemented."""
+(from a postcode lookup); rules on them are skipped otherwise. Rules needing Ofsted's provider list or
+the postcode list are in :mod:`~warehouse.validation.dfe.ssda903_ofsted`."""
 
 from __future__ import annotations
 
