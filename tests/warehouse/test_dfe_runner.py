@@ -133,6 +133,14 @@ def test_rules_markdown_lists_every_rule() -> None:
     for rule in DFE_RULES.values():
         assert f"| {rule.code} |" in text and f"`{rule.name}`" in text
     assert "error (assumed)" in text and "| 8555Q | CIN census | query |" in text
+    # the coverage figures are computed from the registry, so removing a rule changes them
+    assert "| CIN census | 2024-25 | 109 of 109 (100%) | none |" in text
+    rule = DFE_RULES.get("cin_referral_after_death")
+    DFE_RULES.unregister(rule.name)
+    try:
+        assert "| CIN census | 2024-25 | 108 of 109 (99%) | 8555Q |" in rules_markdown()
+    finally:
+        DFE_RULES.register(rule)
 
 
 def test_year_windows() -> None:

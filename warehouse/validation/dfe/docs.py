@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from warehouse.validation.dfe.catalogue import coverage, not_implemented
 from warehouse.validation.dfe.rule import DFE_RULES, DfeRule
 
 __all__ = ["rules_markdown"]
@@ -21,8 +22,25 @@ def _row(rule: DfeRule) -> str:
             f"{_cell(fields)} | {_cell(rule.message)} | `{rule.name}` |")
 
 
+_COVERED = (("cin", "census", "CIN census"), ("903", "Header/Episodes", "SSDA903 header and episodes"),
+            ("903", "OC2", "SSDA903 OC2 (12-month outcomes)"), ("903", "Missing", "SSDA903 missing periods"))
+
+
+def coverage_markdown(collection_years: tuple[int, ...] = (2023, 2024, 2025, 2026)) -> str:
+    """A markdown table: how many of DfE's rule codes each year's rules implement, and which are missing."""
+    lines = ["| Rules | Year | Implemented | Not implemented |", "|---|---|---|---|"]
+    for return_name, group, label in _COVERED:
+        for year in collection_years:
+            c = coverage(return_name, group, year)
+            missing = ", ".join(e.code for e in not_implemented(return_name, group, year)) or "none"
+            lines.append(f"| {label} | {year - 1}-{year % 100:02d} | {c.implemented} of {c.total} "
+                         f"({c.share:.0%}) | {missing} |")
+    return "\n".join(lines) + "\n"
+
+
 def rules_markdown() -> str:
-    """A markdown table of every DfE rule: DfE code, return, severity, years, fields, message, linkready name.
+    """A markdown table of every DfE rule: DfE code, return, severity, years, fields, message, linkready name,
+    followed by the coverage of DfE's rule lists by collection year.
 
     SSDA903 severities are marked "(assumed)": DfE does not publish which 903 rules are queries.
     """
@@ -34,5 +52,7 @@ def rules_markdown() -> str:
         lines += [_row(r) for r in DFE_RULES.values() if r.return_name == return_name]
     counts = {k: sum(1 for r in DFE_RULES.values() if r.return_name == k) for k in ("cin", "903")}
     lines += ["", f"{counts['cin']} CIN census rules and {counts['903']} SSDA903 rules. Years are collection years; "
-              "SSDA903 severities are linkready's (DfE does not publish the 903 error/query split)."]
-    return "\n".join(lines) + "\n"
+              "SSDA903 severities are linkready's (DfE does not publish the 903 error/query split).", "",
+              "Coverage of DfE's rule lists (measured against the codes in the DfE validation-rules reference):",
+              "", coverage_markdown()]
+    return "\n".join(lines)
