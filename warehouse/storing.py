@@ -35,9 +35,9 @@ NO_SITE = "none"
 
 
 def _age_band_expr(dob: str, at: str, edd: str | None = None) -> pl.Expr:
-    """Age band (the shared vocabulary's) at ``at``; no date of birth: unborn when an expected date is given
-    (or, with no expected-date column, always, as for the SSDA903 header), else not known."""
-    unborn = pl.col(edd).is_not_null() if edd else pl.lit(True)
+    """Age band (the shared vocabulary's) at ``at``; no date of birth: unborn when an expected date is given,
+    else not known (a file without expected dates, such as the SSDA903 header, has no unborn children)."""
+    unborn = pl.col(edd).is_not_null() if edd else pl.lit(False)
     return age_band_expr(pl.col(dob), pl.col(at), unborn)
 
 

@@ -226,28 +226,39 @@ def resolve(root: Path, files: list[DropFile], la: str | None, year: int | None)
     the folder's CIN year.
     """
     out: list[DropFile] = []
-    cin_facts: dict[str, tuple[str | None, int | None]] = {}
+    by_folder: dict[str, tuple[str | None, int | None]] = {}
+    by_la: dict[str, int] = {}
     for f in files:
         if f.kind != "cin_census":
             continue
         header = cin_header(root / f.file)
         lea = (header.get("LEA") or "").strip() or None
-        folder = str(Path(f.file).parent)
-        cin_facts.setdefault(folder, (lea, census_year_of(header)))
+        cin_year = census_year_of(header)
+        by_folder.setdefault(str(Path(f.file).parent), (lea, cin_year))
         code, source = (f.la_code, f.la_from) if f.la_code else ((la, "option") if la else (lea, "header"))
-        out.append(replace(f, la_code=code, la_from=source if code else None, header_lea=lea,
-                           year=census_year_of(header) or year))
+        if code and cin_year:
+            by_la.setdefault(code, cin_year)
+        out.append(replace(f, la_code=code, la_from=source if code else None, header_lea=lea, year=cin_year or year))
     for f in files:
         if f.kind == "cin_census":
             continue
         if f.kind in ("site_people", "site_outcomes", "truth_links", "unrecognised"):
             out.append(f)
             continue
-        lea, cin_year = cin_facts.get(str(Path(f.file).parent), (None, None))
+        lea, cin_year = _nearest(by_folder, Path(f.file).parent)
         code, source = (f.la_code, f.la_from) if f.la_code else ((la, "option") if la else (lea, "drop"))
-        out.append(replace(f, la_code=code, la_from=source if code else None, year=year or cin_year))
+        out.append(replace(f, la_code=code, la_from=source if code else None,
+                           year=year or (by_la.get(code) if code else None) or cin_year))
     position = {f.file: i for i, f in enumerate(files)}
     return sorted(out, key=lambda f: position[f.file])
+
+
+def _nearest(by_folder: dict[str, tuple[str | None, int | None]], folder: Path) -> tuple[str | None, int | None]:
+    """The LEA and year of the CIN census in ``folder`` or the nearest folder above it."""
+    for d in (folder, *folder.parents):
+        if str(d) in by_folder:
+            return by_folder[str(d)]
+    return None, None
 
 
 def la_code_known(code: str | None) -> bool:
