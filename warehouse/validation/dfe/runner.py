@@ -51,10 +51,13 @@ def run_rules(return_name: Literal["cin", "903"], tables: Mapping[str, pl.DataFr
         return_name: ``"cin"`` (tables as ``flatten_cin`` makes them: ``header``, ``child``, ``details``,
             ``assessments``, ``factors``, ``plans``, ``section47``, ``cpp``, plus ``reviews`` and
             ``disabilities`` when available) or ``"903"`` (``header``, ``episodes``, ``oc2``, ``missing``,
-            optionally last year's ``header_last`` / ``episodes_last``; DfE upper-case column names).
+            optionally ``oc3``, last year's ``header_last`` / ``episodes_last`` / ``missing_last``, Ofsted's
+            ``providers`` and the national ``postcodes``; DfE upper-case column names).
         tables: the frames; dates typed or as text in the return's DfE format, ``_row`` when known.
         collection_year: the ending year (2025 = 2024-25); picks the year's rules and the census period.
-        la_code: the submitting LA's 3-digit code, when known.
+        la_code: the submitting LA, when known. CIN rule 100 compares it with the header's LEA (give the
+            3-digit DfE code); SSDA903 rules 411, 1015 and 229 compare it with PL_LA and the Ofsted provider's
+            LA (give it in the same coding as those columns, usually the ONS code). None skips those checks.
         only: run just these rules (linkready names or DfE codes); None runs them all.
 
     Returns:
