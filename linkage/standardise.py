@@ -156,6 +156,17 @@ def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
         >>> out["forename"][0]
         'zoe ann'
     """
+    out = _cleaned(df, extras)
+    out = _name_keys(out)
+    if "dob_date" in out.columns:
+        out = _date_parts(out)
+    if "postcode" in out.columns:
+        out = _postcode_parts(out)
+    return out.drop("_dob_text", strict=False)
+
+
+def _cleaned(df: pl.DataFrame, extras: tuple[str, ...]) -> pl.DataFrame:
+    """Stage 1: each role cleaned (names, dates, sex, postcode, NHS number, extra text columns)."""
     cols: list[pl.Expr | pl.Series] = [pl.col("rid").cast(pl.Utf8)]
     present = set(df.columns)
     for role in ("forename", "surname"):
@@ -180,47 +191,54 @@ def standardise(df: pl.DataFrame, extras: tuple[str, ...] = ()) -> pl.DataFrame:
     for extra in extras:
         cleaned = clean_text(pl.col(extra))
         cols.append(pl.when(cleaned.str.len_chars() == 0).then(None).otherwise(cleaned).alias(f"x_{extra}"))
-    out = df.select(cols)
+    return df.select(cols)
 
+
+def _name_keys(out: pl.DataFrame) -> pl.DataFrame:
+    """Stage 2: canonical form, metaphone key and initial of each name (once per distinct value)."""
     derived: list[pl.Expr | pl.Series] = []
     for role in ("forename", "surname"):
         if role in out.columns:
             derived.append(_map_unique(out[role], canonical_name).alias(f"{role}_canon"))
             derived.append(_map_unique(out[role], phonetic).alias(f"{role}_mp"))
             derived.append(pl.col(role).str.slice(0, 1).alias(f"{role}_init"))
-    if derived:
-        out = out.with_columns(derived)
-    if "dob_date" in out.columns:
-        d = pl.col("dob_date")
-        text = pl.coalesce(d.dt.strftime("%Y-%m-%d"), pl.col("_dob_text"))
-        out = _derive_on_unique(out, ["dob_date", "_dob_text"], [
-            text.alias("dob"),
-            text.str.slice(0, 4).cast(pl.Int32, strict=False).alias("dob_year"),
-            text.str.slice(5, 2).cast(pl.Int8, strict=False).alias("dob_month"),
-            text.str.slice(8, 2).cast(pl.Int8, strict=False).alias("dob_day"),
-            pl.when((d.dt.day() <= 12) & (d.dt.day() != d.dt.month()))
-            .then(pl.format("{}-{}-{}", d.dt.year(), d.dt.day().cast(pl.Utf8).str.zfill(2),
-                            d.dt.month().cast(pl.Utf8).str.zfill(2)))
-            .otherwise(None)
-            .alias("dob_swap"),
-        ])
-    if "postcode" in out.columns:
-        pc = pl.col("postcode")
-        outward = pc.str.extract(_UK_POSTCODE, 1)
-        inward = pc.str.extract(_UK_POSTCODE, 2)
-        n = pc.str.len_chars()
-        out = _derive_on_unique(out, ["postcode"], [
-            pl.when(outward.is_not_null())
-            .then(outward + inward.str.slice(0, 1))
-            .otherwise(pc.str.slice(0, n - 1))
-            .alias("pc_sector"),
-            pl.when(outward.is_not_null()).then(outward).otherwise(pc.str.slice(0, n - 2)).alias("pc_district"),
-            pl.when(outward.is_not_null())
-            .then(outward.str.extract(r"^([A-Z]+)", 1))
-            .otherwise(pc.str.slice(0, 1))
-            .alias("pc_area"),
-        ])
-    return out.drop("_dob_text", strict=False)
+    return out.with_columns(derived) if derived else out
+
+
+def _date_parts(out: pl.DataFrame) -> pl.DataFrame:
+    """Stage 3: ISO text, year, month, day and the day/month-swapped form of the date of birth."""
+    d = pl.col("dob_date")
+    text = pl.coalesce(d.dt.strftime("%Y-%m-%d"), pl.col("_dob_text"))
+    return _derive_on_unique(out, ["dob_date", "_dob_text"], [
+        text.alias("dob"),
+        text.str.slice(0, 4).cast(pl.Int32, strict=False).alias("dob_year"),
+        text.str.slice(5, 2).cast(pl.Int8, strict=False).alias("dob_month"),
+        text.str.slice(8, 2).cast(pl.Int8, strict=False).alias("dob_day"),
+        pl.when((d.dt.day() <= 12) & (d.dt.day() != d.dt.month()))
+        .then(pl.format("{}-{}-{}", d.dt.year(), d.dt.day().cast(pl.Utf8).str.zfill(2),
+                        d.dt.month().cast(pl.Utf8).str.zfill(2)))
+        .otherwise(None)
+        .alias("dob_swap"),
+    ])
+
+
+def _postcode_parts(out: pl.DataFrame) -> pl.DataFrame:
+    """Stage 4: postcode sector, district and area."""
+    pc = pl.col("postcode")
+    outward = pc.str.extract(_UK_POSTCODE, 1)
+    inward = pc.str.extract(_UK_POSTCODE, 2)
+    n = pc.str.len_chars()
+    return _derive_on_unique(out, ["postcode"], [
+        pl.when(outward.is_not_null())
+        .then(outward + inward.str.slice(0, 1))
+        .otherwise(pc.str.slice(0, n - 1))
+        .alias("pc_sector"),
+        pl.when(outward.is_not_null()).then(outward).otherwise(pc.str.slice(0, n - 2)).alias("pc_district"),
+        pl.when(outward.is_not_null())
+        .then(outward.str.extract(r"^([A-Z]+)", 1))
+        .otherwise(pc.str.slice(0, 1))
+        .alias("pc_area"),
+    ])
 
 
 def _keyed(h: Callable[[str], str], role: str) -> Callable[[str], str | None]:
