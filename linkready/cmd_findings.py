@@ -1,4 +1,5 @@
-"""``linkready findings import|export|report|check|pseudonymise`` (thin calls into ``synthesis``)."""
+"""``linkready findings import|export|report|check|pseudonymise|codebook|acceptability`` (thin calls into
+``synthesis``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from warehouse.sites import SITE_IDS
 from warehouse.store import Store
 
 
@@ -111,8 +113,38 @@ def pseudonymise_cmd(files: tuple[Path, ...], roster: Path | None, out: Path) ->
         (out / f.name).write_text(p.apply(f.read_text(encoding="utf-8-sig"), f.name), encoding="utf-8")
     header = ["document_id", "token", "entity_type", "n_occurrences", "method"]
     write_csv_rows(out / "anonymisation_log.csv", header, [[r[h] for h in header] for r in p.log])
-    click.echo(f"pseudonymised {len(files)} file(s), {sum(int(r['n_occurrences']) for r in p.log)} replacement(s); "
+    replaced = sum(int(str(r["n_occurrences"])) for r in p.log)
+    click.echo(f"pseudonymised {len(files)} file(s), {replaced} replacement(s); "
                f"log: {out / 'anonymisation_log.csv'}")
+
+
+@findings.command("codebook")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.qdc")
+def codebook_cmd(out: Path) -> None:
+    """Write the acceptability codebook (Sekhon's seven constructs with directions, and the RQ codes) as .qdc."""
+    from synthesis import write_acceptability_qdc
+    from warehouse.errors import DataError
+
+    if out.suffix.lower() != ".qdc":
+        raise DataError(f"codebook file {out.name!r} must end in .qdc (a REFI-QDA codebook)")
+    click.echo(f"wrote {write_acceptability_qdc(out)}")
+
+
+@findings.command("acceptability")
+@click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", type=click.Choice(SITE_IDS), help="One site's view (small counts 1-5 suppressed).")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json", "xlsx"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (required for xlsx).")
+def acceptability_cmd(db: Path, site: str | None, fmt: str, out: Path | None) -> None:
+    """Acceptability matrix: site x construct x stakeholder group, with balance and exemplar quotes."""
+    from synthesis import acceptability_matrix, write_table
+
+    if fmt == "xlsx" and out is None:
+        raise click.UsageError("--format xlsx writes a binary workbook: give --out FILE.xlsx")
+    frame = acceptability_matrix(Store(db, read_only=True), site_view=site is not None,
+                                 sites=[site] if site else None)
+    result = write_table(frame, fmt, out, "Acceptability (Sekhon et al. 2017)")  # type: ignore[arg-type]
+    click.echo(f"wrote {result}" if out is not None else result, nl=out is not None)
 
 
 COMMANDS = [findings]

@@ -1,4 +1,4 @@
-"""``linkready toc import|export|versions`` (thin calls into ``synthesis`` and ``warehouse.toc``)."""
+"""``linkready toc import|export|versions|readiness`` (thin calls into ``synthesis`` and ``warehouse.toc``)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,33 @@ def versions_cmd(db: Path, site: str | None) -> None:
         click.echo(f"{site_id:<5} v{version}  {title}  (from {source or 'unknown'})")
     if not rows:
         click.echo("no theory of change stored; import one with `linkready toc import FILE --db DB --site S`")
+
+
+@toc.command("readiness")
+@click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", type=click.Choice(SITE_IDS), help="One site's view (small counts 1-5 suppressed).")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json", "xlsx"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (required for xlsx).")
+@click.option("--min-completeness", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Baseline completeness a measure needs to be ready now (default placeholder).")
+@click.option("--min-retention", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Follow-up retention a measure needs to be ready now (default placeholder).")
+@click.option("--min-held-rating", type=click.IntRange(0, 4), default=3, show_default=True,
+              help="Availability rating (0-4, 'held') a site data item needs to be ready now.")
+def readiness_cmd(db: Path, site: str | None, fmt: str, out: Path | None, min_completeness: float,
+                  min_retention: float, min_held_rating: int) -> None:
+    """Outcome readiness (RQ3a): each outcome of the theories of change against its evidence sources.
+
+    Needs theories of change (`toc import`) and evaluation readiness (`linkready readiness`) in the warehouse.
+    """
+    from synthesis import ReadinessRules, outcome_readiness, write_table
+
+    if fmt == "xlsx" and out is None:
+        raise click.UsageError("--format xlsx writes a binary workbook: give --out FILE.xlsx")
+    rules = ReadinessRules(min_completeness, min_retention, min_held_rating)
+    frame = outcome_readiness(Store(db, read_only=True), [site] if site else None, rules, site_view=site is not None)
+    result = write_table(frame, fmt, out, "Outcome readiness (RQ3a)")  # type: ignore[arg-type]
+    click.echo(f"wrote {result}" if out is not None else result, nl=out is not None)
 
 
 COMMANDS = [toc]

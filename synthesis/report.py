@@ -13,7 +13,7 @@ from typing import Literal
 import polars as pl
 
 from synthesis import outputs
-from synthesis.inert import write_csv_frame, write_xlsx_sheet
+from synthesis.inert import inert_frame, write_csv_frame, write_xlsx_sheet
 from warehouse.errors import ConfigError
 from warehouse.store import Store
 
@@ -95,4 +95,38 @@ def write_report(store: Store, fmt: Format = "md", out: Path | None = None,
         write_xlsx_sheet(wb.create_sheet(name[:31]), df.columns, df.iter_rows())
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
+    return str(out)
+
+
+TableFormat = Literal["md", "csv", "json", "xlsx"]
+
+
+def write_table(df: pl.DataFrame, fmt: TableFormat, out: Path | None = None, title: str = "") -> str:
+    """One table as Markdown, CSV, JSON (records) or XLSX; returns the text, or the path when ``out`` is given.
+
+    Formula-looking text is written inert in CSV and XLSX. XLSX needs ``out``.
+    """
+    if fmt not in ("md", "csv", "json", "xlsx"):
+        raise ConfigError(f"table format {fmt!r} is not supported; allowed: md, csv, json, xlsx")
+    flat = _flat(df)
+    if fmt == "xlsx":
+        if out is None:
+            raise ConfigError("--out is required for the xlsx format")
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        write_xlsx_sheet(wb.active, flat.columns, flat.iter_rows())
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        wb.save(out)
+        return str(out)
+    if fmt == "csv":
+        text = inert_frame(flat).write_csv()
+    elif fmt == "json":
+        text = df.write_json() + "\n"
+    else:
+        text = (f"## {title}\n\n" if title else "") + _markdown(flat, limit=10_000)
+    if out is None:
+        return text
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(text, encoding="utf-8")
     return str(out)
