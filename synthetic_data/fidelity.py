@@ -236,8 +236,10 @@ def _outcome_figures(drop: Path, settings: WorldSettings) -> list[Figure]:
             change = (wide["total_fu"] - wide["total"]).to_numpy()
             better = -change if m.higher_is_worse else change
             gen = float(better.mean()) if n else None
+            # a handful of pairs per site: only a clear deterioration (beyond 3 standard errors) is out
+            se = float(better.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf
             out.append(Figure(f"{SITES[p.site_id].name}: {m.name} improvement (points, its own direction)",
-                              "points", 0.0, 0.0, math.inf, gen, n,
+                              "points", 0.0, min(0.0, -3 * se), math.inf, gen, n,
                               "design: families improve; scored with warehouse.measures (direction, reverse items)",
                               False))
     return out

@@ -208,10 +208,14 @@ def _la_targets(rng: np.random.Generator, settings: WorldSettings, fam: Part, ki
     return {c: int(min(n_decoy, MIN_DECOYS_PER_LA) + e) for c, e in zip(codes, extra, strict=True)}
 
 
-def _draw_families(rng: np.random.Generator, settings: WorldSettings, cal: Calendar
-                   ) -> tuple[Part, Part, WorldSize]:
-    """Site families at their flows (fitted to the world when it is too small), then the decoys."""
-    fam_parts, kid_parts = _site_families(rng, settings, cal)
+def _draw_families(rng: np.random.Generator, site_rng: np.random.Generator, settings: WorldSettings,
+                   cal: Calendar) -> tuple[tuple[Part, Part], tuple[Part, Part], WorldSize]:
+    """Site families at their flows (fitted to the world when it is too small), then the decoys.
+
+    Site families draw from ``site_rng`` only, so the same seed gives the same site families
+    (and, downstream, the same site files) whatever the number of decoys.
+    """
+    fam_parts, kid_parts = _site_families(site_rng, settings, cal)
     flow_scale = 1.0
     if settings.scale == "children":
         budget = int(settings.max_site_share * settings.children)
@@ -221,10 +225,9 @@ def _draw_families(rng: np.random.Generator, settings: WorldSettings, cal: Calen
     n_decoy = sum(targets.values())
     weights = decoy_age_weights(cal, decoy_age_target(_known_site_children(site_fam, site_kids), n_decoy,
                                                       cal.reference))
-    decoy_fam, decoy_kids = draw_decoy_families(rng, targets, weights, cal)
-    fam, kids = concat_parts([site_fam, decoy_fam], [site_kids, decoy_kids])
+    decoys = draw_decoy_families(rng, targets, weights, cal)
     size = WorldSize(settings.scale, settings.children, flow_scale, targets)
-    return fam, kids, size
+    return (site_fam, site_kids), decoys, size
 
 
 # ------------------------------------------------------------------------------ people
@@ -339,27 +342,46 @@ def _la_child_ids(rng: np.random.Generator, F: Part, K: Part) -> None:
     K["la_child_id"], K["la_child_num"] = la_ids, la_num
 
 
-def _identifiers(rng: np.random.Generator, F: Part, K: Part, s: WorldSettings, R: int
-                 ) -> tuple[dict[str, np.ndarray], int]:
-    """NHS numbers (children, then site adults), UPNs and LAchildIDs; returns adult NHS numbers and the shortfall."""
-    nhs = _NhsAllocator(rng)
-    K["nhs"] = nhs.take(K["dob"] >= 0)
+def _identifiers(rng: np.random.Generator, F: Part, K: Part, s: WorldSettings, R: int,
+                 nhs_rng: np.random.Generator) -> tuple[dict[str, np.ndarray], int]:
+    """NHS numbers (site children, site adults, then the rest), UPNs and LAchildIDs; adult numbers and the shortfall."""
+    nhs = _NhsAllocator(nhs_rng)
     on_site = F["site_id"] != ""
+    born, site_child = K["dob"] >= 0, on_site[K["family"]]
+    # site people first (children, then adults), so their numbers do not depend on the number of decoys
+    kids_on_site = nhs.take(born & site_child)
     adult_nhs = {"mother": nhs.take(on_site),
                  "father": nhs.take(on_site & F["harm_parent_on_site"] | F["victim_is_father"])}
+    K["nhs"] = np.where(site_child, kids_on_site, nhs.take(born & ~site_child))
     K["in_la"] = F["known"][K["family"]]
     _upn_identifiers(rng, F, K, s, R)
     _la_child_ids(rng, F, K)
     return adult_nhs, nhs.shortfall
 
 
-def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePools) -> World:
-    """Draw the whole true world for ``settings``: families, people, identifiers."""
+def _people(rng: np.random.Generator, part: tuple[Part, Part], s: WorldSettings, names: NamePools
+            ) -> tuple[Part, Part]:
+    F, K = part
+    if len(F.get("la_code", ())):
+        _ethnicity_and_names(rng, F, K, s, names)
+        _parents_dates_of_birth(rng, F, K)
+    return F, K
+
+
+def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePools,
+                site_rng: np.random.Generator | None = None) -> World:
+    """Draw the whole true world for ``settings``: families, people, identifiers.
+
+    Site families and their people draw from ``site_rng`` (default: ``rng``), decoys and
+    identifiers from ``rng``.
+    """
     cal = calendar(settings)
-    F, K, size = _draw_families(rng, settings, cal)
-    _ethnicity_and_names(rng, F, K, settings, names)
-    _parents_dates_of_birth(rng, F, K)
-    adult_nhs, shortfall = _identifiers(rng, F, K, settings, cal.reference)
+    site_rng = rng if site_rng is None else site_rng
+    site, decoys, size = _draw_families(rng, site_rng, settings, cal)
+    site = _people(site_rng, site, settings, names)
+    decoys = _people(rng, decoys, settings, names)
+    F, K = concat_parts([p[0] for p in (site, decoys) if p[0]], [p[1] for p in (site, decoys) if p[0]])
+    adult_nhs, shortfall = _identifiers(rng, F, K, settings, cal.reference, site_rng)
     families = Families(**{k: F[k] for k in Families.__dataclass_fields__})
     children = Children(**{k: K[k] for k in Children.__dataclass_fields__})
     return World(settings, families, children, adult_nhs, shortfall, size)

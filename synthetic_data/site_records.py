@@ -92,18 +92,23 @@ def _family_facts(world: World, rng: np.random.Generator, names: NamePools, R: i
 def _episode_ends(world: World, rng: np.random.Generator, R: int) -> tuple[np.ndarray, np.ndarray]:
     """End day and reason of each site episode (open ones: -1 and "")."""
     F, s = world.families, world.settings
-    nf = len(F)
-    dur = np.zeros(nf)
+    sf = np.flatnonzero(F.site_id != "")  # draws are sized by site families only, never by the decoys
+    dur = np.zeros(len(sf))
     for p in s.sites:
-        m = F.site_id == p.site_id
+        m = F.site_id[sf] == p.site_id
         dur[m] = p.duration_days * rng.lognormal(0, 0.35, int(m.sum()))
-    end = F.referral + dur.astype(np.int64)
-    u = rng.random(nf)
+    referral = F.referral[sf]
+    u = rng.random(len(sf))
     reason = np.where(u < 0.62, "completed", np.where(u < 0.87, "disengaged", np.where(u < 0.95, "moved", "other")))
     early = (reason == "disengaged") | (reason == "moved")
-    end = np.where(early, F.referral + (dur * rng.uniform(0.2, 0.8, nf)).astype(np.int64) + 1, end)
-    closed = (F.site_id != "") & (end <= R)
-    return np.where(closed, end, -1), np.where(closed, reason, "").astype(object)
+    end = np.where(early, referral + (dur * rng.uniform(0.2, 0.8, len(sf))).astype(np.int64) + 1,
+                   referral + dur.astype(np.int64))
+    closed = end <= R
+    end_all = np.full(len(F), -1, dtype=np.int64)
+    reason_all = np.full(len(F), "", dtype=object)
+    end_all[sf] = np.where(closed, end, -1)
+    reason_all[sf] = np.where(closed, reason, "")
+    return end_all, reason_all
 
 
 def _referral_sources(world: World, rng: np.random.Generator) -> np.ndarray:

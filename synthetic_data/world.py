@@ -87,6 +87,7 @@ class Streams:
     site: np.random.Generator
     write: np.random.Generator
     defects: np.random.Generator
+    site_families: np.random.Generator  # site families and their people: the same whatever the world's size
 
     @classmethod
     def spawn(cls, seed: int) -> Streams:
@@ -179,7 +180,7 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
     names = NamePools(settings.seed)
     say("drawing families at the sites' yearly flows and the LAs' populations"
         + (" (real sizes)" if settings.scale == "real" else f" ({settings.children:,} children)"))
-    world = build_world(settings, rng.population, names)
+    world = build_world(settings, rng.population, names, rng.site_families)
     if world.size is not None and world.size.site_flow_scale < 1.0:
         say(world.size.note())
     # The LA side (CIN, CLA, their rendering) and the site side draw from separate seeded streams

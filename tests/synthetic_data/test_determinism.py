@@ -84,3 +84,16 @@ def test_calibration_file_problems_reported_together(tmp_path) -> None:
     f.write_text('[sites.sat.p_known_to_csc]\nvalue = 0.5\nsource_status = "unverified"\n')
     s = load_settings(f, seed=3)
     assert s.site("sat").p_known_to_csc == 0.5 and s.seed == 3 and s.site("fbs") == WorldSettings().site("fbs")
+
+
+def test_site_files_do_not_depend_on_world_size(tmp_path) -> None:
+    """The sites' flows are their own: quadrupling --children changes the LA files, not a site file."""
+    m1 = generate(tmp_path / "a", WorldSettings(seed=41, children=3000))
+    m2 = generate(tmp_path / "b", WorldSettings(seed=41, children=12000))
+    assert m1["world_size"]["site_flow_scale"] == m2["world_size"]["site_flow_scale"] == 1.0
+    h1 = {f["path"]: f["sha256"] for f in m1["files"]}
+    h2 = {f["path"]: f["sha256"] for f in m2["files"]}
+    sites = [p for p in h1 if p.startswith("sites/")]
+    assert sites and all(h1[p] == h2[p] for p in sites)
+    assert h1["la/380/identifiers.csv"] != h2["la/380/identifiers.csv"]
+    assert m2["counts"]["la_children"] > 3.5 * m1["counts"]["la_children"]

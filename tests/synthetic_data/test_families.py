@@ -61,7 +61,8 @@ def test_decoy_target_makes_room_for_site_children() -> None:
 
 def _world(**kw: object):
     s = WorldSettings(**kw)  # type: ignore[arg-type]
-    return build_world(s, Streams.spawn(s.seed).population, NamePools(s.seed))
+    streams = Streams.spawn(s.seed)
+    return build_world(s, streams.population, NamePools(s.seed), streams.site_families)
 
 
 def _site_referrals(world) -> dict[str, int]:
