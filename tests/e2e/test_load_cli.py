@@ -219,3 +219,51 @@ def test_purge_cli(world: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["purge", "--before", "soon", "--db", str(db)])
     assert exc.value.code == 2  # a usage error
+
+
+def _identifiers(path: Path, surname: str = "SN0001", nhs: str | None = None) -> None:
+    from tests.warehouse.drop_fixture import nhs_number
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = ["LAchildID,Forename,Surname,PersonBirthDate,ExpectedPersonBirthDate,Sex,Postcode,NHSNumber,UPN,"
+            "FormerUPN,Ethnicity"]
+    for i in range(1, 6):
+        rows.append(f"C{i:04d},FN{i:04d},{surname if i == 1 else f'SN{i:04d}'},2019-0{i}-01,,F,ZZ1 9ZZ,"
+                    f"{nhs if (nhs and i == 1) else nhs_number(i)},,,WBRI")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_exit_codes_say_what_happened(tmp_path: Path) -> None:
+    """0: nothing needs action (queries alone do not fail); 1: an error or a refused/quarantined file; 2: usage."""
+    drop = tmp_path / "real"
+    ids = drop / "la" / "380" / "identifiers.csv"
+    _identifiers(ids)
+    out = tmp_path / "v.json"
+    proc = run("validate", drop, "--json", out, code=0)
+    assert "Nothing needs action." in proc.stdout and json.loads(out.read_text())["needs_action"] is False
+    _identifiers(ids, surname="Ivan\u043e\u0432")  # look-alike letters: a query
+    run("validate", drop, "--json", out, code=0)
+    report = json.loads(out.read_text())
+    assert report["queries"] == 1 and report["problems"][0]["severity"] == "query"
+    assert report["problems"][0]["child_id"] == "C0001"
+    _identifiers(ids, nhs="9990000001")  # a bad check digit: an error
+    run("validate", drop, "--json", out, code=1)
+    run("validate", drop, "--year", "1", code=2)
+    run("validate", drop, "--la", "12", code=2)
+    db = tmp_path / "w.duckdb"
+    run("load", drop, "--db", db, "--json", tmp_path / "l1.json", code=1)  # the error, row kept
+    first = json.loads((tmp_path / "l1.json").read_text())
+    assert first["files"][0]["rows_loaded"] == 5 and first["reasons"] == ["1 error(s) flagged"]
+    _identifiers(ids)  # corrected: supersedes, nothing needs action
+    run("load", drop, "--db", db, "--json", tmp_path / "l2.json", code=0)
+    ids.write_text(ids.read_text(encoding="utf-8").splitlines()[0] + "\nC0001,FN,SN,2019-01-01,,F,,,,,WBRI\n",
+                   encoding="utf-8")  # a re-delivery with one child of five: quarantined
+    run("load", drop, "--db", db, "--json", tmp_path / "l3.json", code=1)
+    third = json.loads((tmp_path / "l3.json").read_text())
+    assert third["files"][0]["status"] == "quarantined"
+    assert any("quarantined" in r for r in third["reasons"])
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM restricted.la_identifiers").fetchone() == (5,)
+    finally:
+        con.close()

@@ -606,7 +606,7 @@ def _la_file_problems(ctx: DropContext, src: DropFile) -> tuple[list[Problem], b
         out.append(_problem(src.file, None, None, "unknown_la", "loaded under this code"))
     if src.header_lea and src.header_lea != src.la_code:
         out.append(_problem(src.file, None, None, "la_disagrees", f"folder or --la gives {src.la_code}"))
-    if src.year is None and not ctx.year_given:
+    if src.year is None and not ctx.year_given and FILE_KINDS.get(src.kind).yearly:
         return [*out, _problem(src.file, None, None, "no_year")], True
     if src.kind == "cin_census" and ctx.year_given and src.year is not None and src.year != ctx.year:
         out.append(_problem(src.file, None, None, "year_disagrees",
