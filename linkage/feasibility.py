@@ -184,12 +184,21 @@ def scenario_rows(scenario: str, res: LinkResult, left: pl.DataFrame, truth: pl.
     return rows
 
 
-def site_metrics(
-    site: str, left: pl.DataFrame, right: pl.DataFrame, truth: pl.DataFrame | None, settings: LinkageSettings,
-    secret: bytes, progress: Callable[[str], None] | None = None, labels: pl.DataFrame | None = None,
-) -> tuple[list[Metrics], dict[str, LinkResult]]:
-    """Link one site's children (``left``, with group columns) to its LAs' records under every
-    scenario; return the metrics rows and the results by scenario."""
+@dataclass(frozen=True)
+class SiteData:
+    """One site's children (with subgroup columns), its LAs' records, and its truth or labels."""
+
+    left: pl.DataFrame
+    right: pl.DataFrame
+    truth: pl.DataFrame | None
+    labels: pl.DataFrame | None
+
+
+def site_metrics(site: str, data: SiteData, settings: LinkageSettings, secret: bytes,
+                 progress: Callable[[str], None] | None = None) -> tuple[list[Metrics], dict[str, LinkResult]]:
+    """Link one site's children to its LAs' records under every scenario; return the metrics rows
+    and the results by scenario."""
+    left, right, truth, labels = data.left, data.right, data.truth, data.labels
     rows: list[Metrics] = []
     results: dict[str, LinkResult] = {}
     for scen in settings.scenarios:
@@ -236,15 +245,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-@dataclass(frozen=True)
-class _SiteData:
-    left: pl.DataFrame
-    right: pl.DataFrame
-    truth: pl.DataFrame | None
-    labels: pl.DataFrame | None
-
-
-def _site_data(site_id: str, la_codes: tuple[str, ...], tables: tuple[pl.DataFrame, ...]) -> _SiteData:
+def _site_data(site_id: str, la_codes: tuple[str, ...], tables: tuple[pl.DataFrame, ...]) -> SiteData:
     """One site's children (with subgroup columns), its LAs' records, its truth or its labels."""
     people, la, truth, labels = tables
     left = _groups(people.filter(pl.col("site_id") == site_id))
@@ -254,17 +255,17 @@ def _site_data(site_id: str, la_codes: tuple[str, ...], tables: tuple[pl.DataFra
             (pl.col("site_id") == site_id) & pl.col("l_rid").is_in(left["rid"].implode())
             & pl.col("r_rid").is_in(right["rid"].implode())
         )
-        return _SiteData(left, right, site_truth, None)
+        return SiteData(left, right, site_truth, None)
     site_labels = (
         labels.filter(pl.col("site_id") == site_id)
         .join(left.select(pl.col("person_key").alias("left_key"), pl.col("rid").alias("l_rid")), on="left_key")
         .join(right.select(pl.col("person_key").alias("right_key"), pl.col("rid").alias("r_rid")), on="right_key")
         .select("l_rid", "r_rid", "label")
     )
-    return _SiteData(left, right, None, site_labels)
+    return SiteData(left, right, None, site_labels)
 
 
-def _pair_rows(site_id: str, data: _SiteData, results: dict[str, LinkResult],
+def _pair_rows(site_id: str, data: SiteData, results: dict[str, LinkResult],
                settings: LinkageSettings) -> list[pl.DataFrame]:
     """Stored pairs (pseudonymous keys, explanations) of every scenario of one site."""
     lkeys = data.left.select(pl.col("rid").alias("l_rid"), pl.col("person_key").alias("left_key"))
@@ -365,8 +366,7 @@ def run_feasibility(
             if progress:
                 progress(f"{site_id}: nothing to link ({data.left.height} children, {data.right.height} LA records)")
             continue
-        rows, results = site_metrics(site_id, data.left, data.right, data.truth, settings, secret, progress,
-                                     data.labels)
+        rows, results = site_metrics(site_id, data, settings, secret, progress)
         out.rows += [{"site_id": site_id, **r.as_dict()} for r in rows]
         out.models.update({f"{site_id}/{scen}": _model_summary(res) for scen, res in results.items()})
         out.pairs += _pair_rows(site_id, data, results, settings)
