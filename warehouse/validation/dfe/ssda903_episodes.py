@@ -297,18 +297,20 @@ def _366(t: RuleInput) -> pl.DataFrame:
 @ssda903_rule("367", "ssda903_short_breaks_over_75_days", ("episodes.LS", "episodes.DECOM", "episodes.DEC"),
               "The child's short breaks (V3) add up to more than 75 days in the year.")
 def _367(t: RuleInput) -> pl.DataFrame:
+    breaks = t.table("episodes").filter((_LS == "V3").fill_null(False))
     start = pl.max_horizontal(_DECOM, pl.lit(t.start))
     end = pl.min_horizontal(_DEC.fill_null(pl.lit(t.end)), pl.lit(t.end))
-    days = pl.when(_LS == "V3").then((end - start).dt.total_days().clip(lower_bound=0)).otherwise(0)
-    return t.rows("episodes", (_LS == "V3") & (days.sum().over("_child") > 75))
+    days = (end - start).dt.total_days().clip(lower_bound=0).fill_null(0)
+    totals = breaks.group_by("_child").agg(days.sum().alias("__days")).filter(pl.col("__days") > 75)
+    return breaks.join(totals, on="_child", how="semi").select("_row", "child_id")
 
 
 @ssda903_rule("426", "ssda903_both_short_break_kinds", ("episodes.LS",),
               "The child has both kinds of short break (V3 and V4) in the same year.")
 def _426(t: RuleInput) -> pl.DataFrame:
-    v3 = (_LS == "V3").fill_null(False).any().over("_child")
-    v4 = (_LS == "V4").fill_null(False).any().over("_child")
-    return t.rows("episodes", _is(_LS, ("V3", "V4")) & v3 & v4)
+    breaks = t.table("episodes").filter(_is(_LS, ("V3", "V4")))
+    both = breaks.group_by("_child").agg(_LS.n_unique().alias("__kinds")).filter(pl.col("__kinds") > 1)
+    return breaks.join(both, on="_child", how="semi").select("_row", "child_id")
 
 
 @ssda903_rule("378", "ssda903_with_parents_under_section_20", ("episodes.PLACE", "episodes.LS"),
@@ -386,8 +388,9 @@ def _376(t: RuleInput) -> pl.DataFrame:
 @ssda903_rule("377", "ssda903_too_many_carer_holidays", ("episodes.PLACE",),
               "The child has more than two temporary placements while the foster carer is on holiday (T3).")
 def _377(t: RuleInput) -> pl.DataFrame:
-    t3 = (_PLACE == "T3").fill_null(False)
-    return t.rows("episodes", t3 & (t3.cast(pl.Int64).sum().over("_child") > 2))
+    holidays = t.table("episodes").filter((_PLACE == "T3").fill_null(False))
+    many = holidays.group_by("_child").len().filter(pl.col("len") > 2)
+    return holidays.join(many, on="_child", how="semi").select("_row", "child_id")
 
 
 @ssda903_rule("379", "ssda903_other_temporary_too_long", ("episodes.PLACE", "episodes.DECOM", "episodes.DEC"),

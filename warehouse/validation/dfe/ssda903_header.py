@@ -316,9 +316,11 @@ def _621(t: RuleInput) -> pl.DataFrame:
               "The first child's date of birth is after the year end or after the young woman's latest episode "
               "ended.")
 def _625(t: RuleInput) -> pl.DataFrame:
-    ended = episodes(t).filter(_DEC.is_not_null()).sort("DECOM").group_by("_child").agg(
-        pl.col("DEC").last().alias("__ended"))
-    h = t.table("header").join(ended, on="_child", how="left")
+    mothers = t.table("header").filter(_MC_DOB.is_not_null())
+    # episodes do not overlap (501 reports those that do), so the latest ended episode ends last
+    ended = t.table("episodes").join(mothers.select("_child"), on="_child", how="semi").group_by("_child").agg(
+        _DEC.max().alias("__ended"))
+    h = mothers.join(ended, on="_child", how="left")
     bad = (_MC_DOB > pl.lit(t.end)) | (_MC_DOB > pl.col("__ended"))
     return h.filter(bad.fill_null(False)).select("_row", "child_id")
 

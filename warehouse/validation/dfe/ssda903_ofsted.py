@@ -23,11 +23,18 @@ _URN = pl.col("URN")
 _REAL_URN = _URN.is_not_null() & (_URN != _PLACEHOLDER)
 
 
+_PROVIDER_COLUMNS = ("PLACE_CODES", "PROVIDER_CODES", "DEREG_DATE", "POSTCODE", "LA")
+
+
 def _with_provider(t: RuleInput, columns: tuple[str, ...]) -> pl.DataFrame:
-    """Episodes with a real URN found in the provider list, with the provider's ``columns`` as ``__<column>``."""
-    providers = t.table("providers").filter(_URN.is_not_null()).unique("URN", keep="first")
-    providers = providers.select("URN", *[pl.col(c).alias(f"__{c}") for c in columns])
-    return t.table("episodes").filter(_REAL_URN).join(providers, on="URN", how="inner")
+    """Episodes with a real URN found in the provider list, with the provider's columns as ``__<column>``
+    (the join is made once per run and shared by the rules; ``columns`` must be among them)."""
+    if "providers:joined" not in t.cache:
+        providers = t.table("providers").filter(_URN.is_not_null()).unique("URN", keep="first")
+        present = [c for c in _PROVIDER_COLUMNS if c in providers.columns]
+        providers = providers.select("URN", *[pl.col(c).alias(f"__{c}") for c in present])
+        t.cache["providers:joined"] = t.table("episodes").filter(_REAL_URN).join(providers, on="URN", how="inner")
+    return t.cache["providers:joined"]
 
 
 def _listed(codes: str, value: str) -> pl.Expr:
