@@ -16,7 +16,8 @@ balancing, XOR-folding and a keyed bit permutation. Defaults follow
 
 Keys: one 256-bit project secret per linkage project; every use gets its own key derived with
 HKDF-SHA256 (``linkready/1/<domain>``). Filters use HMAC-SHA256 (k independent positions sliced
-from one digest, or keyed double hashing); tokens use keyed BLAKE2b (a MAC, and one C call).
+from one digest, or keyed double hashing); tokens are the first 64 bits of HMAC-SHA256, computed
+column-wise by polars-hash.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
+import polars_hash  # noqa: F401  (registers the ``chash`` expression namespace)
 
 from warehouse.errors import ConfigError, did_you_mean
 
@@ -273,22 +275,30 @@ def bloom_filters(values: Iterable[Iterable[str]], key: EncodingKey, settings: B
     """Packed filters (rows x filter_bits/8, big-endian bit order) of token lists, hardened except BLIP.
 
     Each row's tokens (q-grams, possibly salted) are hashed with the key of ``domain``; positions
-    are computed once per distinct token.
+    are computed once per distinct token and set with one vectorised assignment per chunk.
     """
     dkey = key.derive(domain)
-    cache: dict[str, np.ndarray] = {}
+    ids: dict[str, int] = {}
+    table: list[np.ndarray] = []
     rows = [list(v) for v in values]
     out = np.zeros((len(rows), settings.filter_bits // 8), dtype=np.uint8)
     chunk = 50_000
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
-        bits = np.zeros((len(part), settings.length), dtype=bool)
+        row_of: list[int] = []
+        token_of: list[int] = []
         for i, tokens in enumerate(part):
             for t in tokens:
-                pos = cache.get(t)
-                if pos is None:
-                    pos = cache[t] = _positions(dkey, t, settings)
-                bits[i, pos] = True
+                j = ids.get(t)
+                if j is None:
+                    j = ids[t] = len(table)
+                    table.append(_positions(dkey, t, settings))
+                row_of.append(i)
+                token_of.append(j)
+        bits = np.zeros((len(part), settings.length), dtype=bool)
+        if token_of:
+            positions = np.stack(table)[np.asarray(token_of)]
+            bits[np.repeat(np.asarray(row_of), settings.k), positions.ravel()] = True
         out[start:start + len(part)] = np.packbits(_harden(bits, key, settings), axis=1, bitorder="big")
     return out
 
@@ -341,17 +351,15 @@ def dice(a: bytes, b: bytes) -> float:
 
 
 # ----------------------------------------------------------------------------- tokens
-def _token(key: bytes, value: str) -> int:
-    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), key=key, digest_size=TOKEN_BYTES).digest(), "big")
-
-
 def _tokens(values: pl.Series, key: EncodingKey, domain: str, tag: str) -> pl.Series:
-    """Keyed 64-bit token of each value (computed once per distinct value; null stays null)."""
-    dkey = key.derive(domain)
-    s = values.cast(pl.Utf8)
-    uniq = s.drop_nulls().unique()
-    mapped = pl.Series([_token(dkey, f"{tag}\x1f{v}") for v in uniq.to_list()], dtype=pl.UInt64)
-    return s.replace_strict(uniq, mapped, default=None, return_dtype=pl.UInt64)
+    """Keyed 64-bit token of each value: HMAC-SHA256 under the domain's key (its hex text as the
+    HMAC key) of ``tag \x1f value``, first 64 bits; computed column-wise in Rust (polars-hash);
+    null stays null."""
+    text_key = key.derive(domain).hex()
+    frame = pl.DataFrame({"v": values.cast(pl.Utf8)})
+    mac = (pl.lit(f"{tag}\x1f") + pl.col("v")).chash.hmac_sha256(key=text_key)  # type: ignore[attr-defined]
+    token = mac.str.slice(0, 2 * TOKEN_BYTES).str.to_integer(base=16, dtype=pl.UInt64)
+    return frame.select(pl.when(pl.col("v").is_not_null()).then(token).alias("v")).to_series()
 
 
 @dataclass(frozen=True)

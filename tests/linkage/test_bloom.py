@@ -181,3 +181,16 @@ def test_settings_report_every_problem_at_once() -> None:
     with pytest.raises(ConfigError, match="'lenght' \\(did you mean 'length'\\?\\)"):
         settings_from_mapping({"encode": {"lenght": 512}})
     assert settings_from_mapping({"encode": {"length": 512, "salt": "birth_year"}}).filter_bits == 512
+
+
+def test_tokens_are_truncated_hmac_sha256_under_the_derived_key() -> None:
+    import hashlib
+    import hmac
+
+    from linkage.bloom import _tokens
+
+    got = _tokens(pl.Series(["2012-03-04", None]), KEY, "dob", "date").to_list()
+    text_key = KEY.derive("dob").hex().encode()
+    expected = int(hmac.new(text_key, b"date\x1f2012-03-04", hashlib.sha256).hexdigest()[:16], 16)
+    assert got == [expected, None]
+    assert _tokens(pl.Series(["2012-03-04"]), KEY, "postcode", "date")[0] != expected   # domains separate

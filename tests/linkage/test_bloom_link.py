@@ -61,7 +61,7 @@ def test_explanations_read_the_encoded_weights(world: tuple[pl.DataFrame, ...]) 
     res = link_encoded_frames(sl, sr, FAST, bytes(32))
     l_rid, r_rid = truth.row(0)
     ex = explain_pair(res, l_rid, r_rid)
-    total = ex["prior_weight"] + sum(c["weight"] for c in ex["comparisons"].values())  # type: ignore[union-attr]
+    total = ex["prior_weight"] + sum(c["weight"] for c in ex["comparisons"].values())  # type: ignore[operator, attr-defined]
     assert total == pytest.approx(ex["match_weight"], abs=1e-6)
     assert ex["comparisons"]["forename"]["level"].startswith("dice_")  # type: ignore[index]
 
