@@ -363,7 +363,8 @@ def test_rule_fires_on_the_breaking_record_only(case: Case) -> None:
     table = broken_world.tables[declared.table]
     expected_children = {r.get("CHILD") for r in table if r.get("_row") == case.row}
     assert set(broken.filter(pl.col("row") == case.row).get_column("child_id")) <= expected_children
-    assert _hits(_problems(base, case.year, case.la_code, case.rule), case.rule).height == 0
+    if (case.year, case.la_code) != (2025, None):  # the default baseline is checked whole, once
+        assert _hits(_problems(base, case.year, case.la_code, case.rule), case.rule).height == 0
     if case.keep is not None:
         assert _hits(_problems(case.keep(base.copy()), case.year, case.la_code, case.rule), case.rule).height == 0
 

@@ -136,7 +136,8 @@ def test_rule_fires_on_the_breaking_record_only(case: Case) -> None:
     assert case.row in broken.get_column("row").to_list()
     expected_children = {r.get("CHILD") for r in broken_world.tables[declared.table] if r.get("_row") == case.row}
     assert set(broken.filter(pl.col("row") == case.row).get_column("child_id")) <= expected_children
-    assert _hits(_problems(base, case.year, case.rule), case.rule).height == 0
+    if case.year != 2025:  # the default baseline is checked whole, once
+        assert _hits(_problems(base, case.year, case.rule), case.rule).height == 0
     if case.keep is not None:
         assert _hits(_problems(case.keep(base.copy()), case.year, case.rule), case.rule).height == 0
 
