@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from warehouse.adapters import SiteAdapter
 from warehouse.errors import ConfigError
 from warehouse.validation.problems import Outcome, Problem
 
@@ -54,6 +55,17 @@ def _usage(exc: ConfigError) -> click.UsageError:
     return click.UsageError(str(exc))
 
 
+_layout_option = click.option(
+    "--layout", "layout_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A site layout TOML (e.g. from `linkready layout infer`): read that site's files with it. Repeatable.")
+
+
+def _layouts(files: tuple[Path, ...]) -> list[SiteAdapter]:
+    from warehouse.adapters import load_layout
+
+    return [load_layout(f) for f in files]
+
+
 _la_option = click.option("--la", help="The LA's 3-digit DfE code, for files whose folder and header do not give it.")
 _year_option = click.option("--year", type=int,
                             help="Collection year (the year it ends: 2025 = 2024-25) for SSDA903 CSVs without a "
@@ -66,7 +78,9 @@ _year_option = click.option("--year", type=int,
               help="Write every problem as JSON to this file.")
 @_la_option
 @_year_option
-def validate_cmd(directory: Path, json_out: Path | None, la: str | None, year: int | None) -> None:
+@_layout_option
+def validate_cmd(directory: Path, json_out: Path | None, la: str | None, year: int | None,
+                 layout_files: tuple[Path, ...]) -> None:
     """Check an extract drop DIRECTORY without loading it (exit 0: nothing needs action; 1: errors).
 
     A manifest is optional: real CIN and SSDA903 files are recognised by content. Problems name the
@@ -76,7 +90,7 @@ def validate_cmd(directory: Path, json_out: Path | None, la: str | None, year: i
     from warehouse.validation import validate_drop
 
     try:
-        report = validate_drop(directory, la=la, year=year)
+        report = validate_drop(directory, la=la, year=year, layouts=_layouts(layout_files))
     except ConfigError as exc:
         raise _usage(exc) from None
     click.echo(f"Checked {len(report.files)} files, {report.rows_checked} rows: "
@@ -94,12 +108,13 @@ def validate_cmd(directory: Path, json_out: Path | None, la: str | None, year: i
               help="Write per-file counts and every problem as JSON to this file.")
 @_la_option
 @_year_option
+@_layout_option
 @click.option("--min-rows-kept", type=float, default=0.9, show_default=True,
               help="Share of its rows a re-delivered file must store to replace the current batch.")
 @click.option("--min-children-kept", type=float, default=0.9, show_default=True,
               help="Share of the current batch's children a re-delivered file must keep to replace it.")
 def load_cmd(directory: Path, db: Path, json_out: Path | None, la: str | None, year: int | None,
-             min_rows_kept: float, min_children_kept: float) -> None:
+             layout_files: tuple[Path, ...], min_rows_kept: float, min_children_kept: float) -> None:
     """Validate and load an extract drop DIRECTORY into the warehouse --db in one transaction.
 
     Every row that can be stored loads (a bad value is withheld, the row kept); problems and the
@@ -113,7 +128,7 @@ def load_cmd(directory: Path, db: Path, json_out: Path | None, la: str | None, y
     try:
         settings = LoadSettings(min_rows_kept=min_rows_kept, min_children_kept=min_children_kept)
         report = load_drop(directory, Store(db), progress=lambda line: click.echo(f"  {line}"), settings=settings,
-                           la=la, year=year)
+                           la=la, year=year, layouts=_layouts(layout_files))
     except ConfigError as exc:
         raise _usage(exc) from None
     loaded = sum(f.rows_loaded for f in report.files)

@@ -1,8 +1,10 @@
-"""Site adapters: each site's own file layout, declared as data, mapped to the canonical schema.
+"""Site adapters: each site's own file layout, declared as data (a TOML file), mapped to the canonical schema.
 
 One declaration serves both directions: ``synthetic_data`` writes a site's files with it and the
-loader reads them back with it. A new site or a changed export is a new declaration, not new code.
-Adapters register themselves in :data:`ADAPTERS` exactly as a new one would (``register``).
+loader reads them back with it. A new site or a changed export is a new TOML layout, not new code: the
+four built-in layouts are ``warehouse/layouts/<site>.toml`` and register themselves in :data:`ADAPTERS`
+exactly as a new one would (:func:`load_layout`, :func:`register`); ``linkready validate/load --layout
+FILE`` reads a site's files with another layout, and ``linkready layout infer FILE`` proposes one.
 
 Canonical *service person* fields (one row per person the service works with):
 
@@ -31,8 +33,12 @@ timepoint column (mapped to ``baseline`` / ``followup``), a date column and item
 
 from __future__ import annotations
 
+import json
+import tomllib
 from dataclasses import dataclass, field
-from typing import Literal
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, cast, get_args
 
 from warehouse.errors import ConfigError, did_you_mean
 
@@ -81,6 +87,8 @@ class OutcomeLayout:
     item_prefix: str
     timepoint_labels: dict[str, str]  # site label -> baseline|followup
     measures: tuple[str, ...]
+    encoding: Encoding | None = None  # None: the people file's
+    delimiter: str | None = None  # None: the people file's
 
     def filename(self, measure: str) -> str:
         return f"outcomes_{measure}.csv"
@@ -98,12 +106,6 @@ class SiteAdapter:
 ADAPTERS: dict[str, SiteAdapter] = {}
 
 
-def register(adapter: SiteAdapter) -> SiteAdapter:
-    """Register a site adapter (built-ins use this too)."""
-    ADAPTERS[adapter.site_id] = adapter
-    return adapter
-
-
 def get_adapter(site_id: str) -> SiteAdapter:
     """Return the registered adapter for a site or raise :class:`ConfigError`."""
     try:
@@ -114,117 +116,139 @@ def get_adapter(site_id: str) -> SiteAdapter:
         ) from None
 
 
-_ETHNICITY_LABELS = {
-    "White British": "WBRI", "White Irish": "WIRI", "Traveller of Irish heritage": "WIRT",
-    "Any other White background": "WOTH", "Gypsy/Roma": "WROM",
-    "White and Black Caribbean": "MWBC", "White and Black African": "MWBA", "White and Asian": "MWAS",
-    "Any other mixed background": "MOTH", "Indian": "AIND", "Pakistani": "APKN", "Bangladeshi": "ABAN",
-    "Any other Asian background": "AOTH", "Caribbean": "BCRB", "African": "BAFR",
-    "Any other Black background": "BOTH", "Chinese": "CHNE", "Any other ethnic group": "OOTH",
-    "Refused": "REFU", "Not yet obtained": "NOBT",
-}
+def register(adapter: SiteAdapter, *, replace: bool = False) -> SiteAdapter:
+    """Register a site adapter (built-ins use this too); a second one for a site needs ``replace=True``."""
+    if adapter.site_id in ADAPTERS and not replace and ADAPTERS[adapter.site_id] != adapter:
+        raise ConfigError(f"a layout for site {adapter.site_id!r} is already registered; pass replace=True")
+    ADAPTERS[adapter.site_id] = adapter
+    return adapter
 
-register(SiteAdapter(
-    site_id="fbs",
-    people=PeopleLayout(
-        filename="fbs_referrals.csv", encoding="utf-8", delimiter=",", date_format="%Y-%m-%d",
-        columns={
-            "record_id": "FBS_ID", "family_id": "Family_ID", "role": "Role", "forename": "First_Name",
-            "surname": "Last_Name", "dob": "DOB", "expected_dob": "EDD", "sex": "Gender", "postcode": "Postcode",
-            "nhs_number": "NHS_No", "ethnicity": "Ethnicity", "referral_date": "Referral_Date",
-            "referral_source": "Referral_Source", "la_code": "LA_Code", "end_date": "Discharge_Date",
-            "end_reason": "Discharge_Reason",
-        },
-        value_maps={
-            "role": {"Baby": "child", "Parent (victim-survivor)": "victim_parent", "Parent (harm)": "harm_parent"},
-            "sex": {"Male": "M", "Female": "F", "Unknown": "U"},
-            "referral_source": {"Children's Social Care": "csc", "Self": "self", "Health": "health",
-                                "Police": "police", "School": "school", "Voluntary sector": "voluntary",
-                                "Other": "other"},
-            "end_reason": {"Completed": "completed", "Disengaged": "disengaged", "Moved away": "moved",
-                           "Other": "other"},
-        },
-        extra_columns=("Birth_Weight_g", "Gestation_Weeks"),
-    ),
-    outcomes=OutcomeLayout(
-        id_column="FBS_ID", timepoint_column="Timepoint", date_column="Date_Completed", item_prefix="Item_",
-        timepoint_labels={"Baseline": "baseline", "Follow-up": "followup"},
-        measures=("asq3", "asqse2", "phq9", "gad7"),
-    ),
-))
 
-register(SiteAdapter(
-    site_id="sat",
-    people=PeopleLayout(
-        filename="client_list.csv", encoding="utf-8-sig", delimiter=",", date_format="%d/%m/%Y",
-        columns={
-            "record_id": "Client Ref", "family_id": "Family Ref", "role": "Client Type", "forename": "Forename",
-            "surname": "Surname", "dob": "Date of Birth", "expected_dob": "Expected DOB", "sex": "Sex",
-            "postcode": "Post Code", "nhs_number": "NHS Number", "ethnicity": "Ethnic Group",
-            "referral_date": "Date Referred", "referral_source": "Referred By", "la_code": "LA",
-            "end_date": "Date Closed", "end_reason": "Closure Reason",
-        },
-        value_maps={
-            "role": {"Child": "child", "Parent": "victim_parent", "Other Parent": "harm_parent"},
-            "ethnicity": _ETHNICITY_LABELS,
-            "referral_source": {"CSC": "csc", "Self-referral": "self", "Health": "health", "Police": "police",
-                                "School": "school", "Voluntary": "voluntary", "Other": "other"},
-            "end_reason": {"Completed": "completed", "Disengaged": "disengaged", "Moved": "moved", "Other": "other"},
-        },
-    ),
-    outcomes=OutcomeLayout(
-        id_column="Client Ref", timepoint_column="Stage", date_column="Date", item_prefix="Q",
-        timepoint_labels={"Start": "baseline", "End": "followup"},
-        measures=("cries13", "iesr", "score15", "mors"),
-    ),
-))
+# ----------------------------------------------------------------------------- TOML layouts
 
-register(SiteAdapter(
-    site_id="leap",
-    people=PeopleLayout(
-        filename="leap_cases.csv", encoding="cp1252", delimiter=";", date_format="%d/%m/%Y",
-        columns={
-            "record_id": "case_person_id", "family_id": "case_id", "role": "role", "forename": "given_name",
-            "surname": "family_name", "dob": "birth_date", "expected_dob": "due_date", "sex": "gender",
-            "postcode": "postcode", "nhs_number": "nhs_no", "ethnicity": "ethnicity",
-            "referral_date": "referral_date", "referral_source": "referral_route", "la_code": "la",
-            "end_date": "closed_on", "end_reason": "closure_reason",
-        },
-        value_maps={
-            "role": {"child": "child", "parent": "victim_parent", "other parent": "harm_parent"},
-            "sex": {"male": "M", "female": "F", "unknown": "U"},
-            "referral_source": {"social care": "csc", "self": "self", "health visitor/midwife": "health",
-                                "police": "police", "school/nursery": "school", "outreach": "voluntary",
-                                "other": "other"},
-        },
-    ),
-    outcomes=OutcomeLayout(
-        id_column="case_person_id", timepoint_column="wave", date_column="completed_on", item_prefix="item",
-        timepoint_labels={"1": "baseline", "2": "followup"},
-        measures=("dash", "core10"),
-    ),
-))
+_PEOPLE_KEYS = {"filename", "encoding", "delimiter", "date_format", "extra_columns", "columns", "value_maps"}
+_OUTCOME_KEYS = {"id_column", "timepoint_column", "date_column", "item_prefix", "timepoint_labels", "measures",
+                 "encoding", "delimiter"}
 
-register(SiteAdapter(
-    site_id="coda",
-    people=PeopleLayout(
-        filename="coda_participants.csv", encoding="utf-8", delimiter=",", date_format="%d/%m/%Y",
-        columns={
-            "record_id": "ParticipantID", "family_id": "FamilyID", "role": "Type", "forename": "FirstName",
-            "surname": "LastName", "dob": "DateOfBirth", "expected_dob": "ExpectedDOB", "sex": "Sex",
-            "postcode": "Postcode", "nhs_number": "NHSNumber", "ethnicity": "Ethnicity",
-            "referral_date": "ReferralDate", "referral_source": "ReferralSource", "la_code": "LACode",
-            "end_date": "EndDate", "end_reason": "EndReason",
-        },
-        value_maps={
-            "role": {"Child": "child", "Mother": "victim_parent", "Father": "harm_parent"},
-            "referral_source": {"Social care": "csc", "Self": "self", "Health": "health", "Police": "police",
-                                "School": "school", "Voluntary": "voluntary", "Other": "other"},
-        },
-    ),
-    outcomes=OutcomeLayout(
-        id_column="ParticipantID", timepoint_column="Session", date_column="Date", item_prefix="Q",
-        timepoint_labels={"Pre": "baseline", "Post": "followup"},
-        measures=("coda_child", "coda_mother"),
-    ),
-))
+
+def _strings(value: object, where: str, problems: list[str]) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        problems.append(f"{where} must be a table of text values")
+        return {}
+    return dict(value)
+
+
+def _text(table: dict[str, Any], key: str, where: str, problems: list[str]) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value:
+        problems.append(f"{where}.{key} is missing or not text")
+        return ""
+    return value
+
+
+def _people(t: dict[str, Any], problems: list[str]) -> PeopleLayout:
+    problems += [f"people.{k} is not a layout setting (allowed: {', '.join(sorted(_PEOPLE_KEYS))})"
+                 f"{did_you_mean(k, _PEOPLE_KEYS)}" for k in t if k not in _PEOPLE_KEYS]
+    encoding = t.get("encoding", "utf-8")
+    if encoding not in get_args(Encoding):
+        problems.append(f"people.encoding {encoding!r} is not one of {', '.join(get_args(Encoding))}")
+    columns = _strings(t.get("columns", {}), "people.columns", problems)
+    unknown = [c for c in columns if c not in CANONICAL_PERSON_FIELDS]
+    missing = [c for c in CANONICAL_PERSON_FIELDS if c not in columns]
+    problems += [f"people.columns.{c} is not a canonical field{did_you_mean(c, CANONICAL_PERSON_FIELDS)}"
+                 for c in unknown]
+    if missing:
+        problems.append(f"people.columns lacks {', '.join(missing)} (every canonical field needs the site's column)")
+    maps_raw = t.get("value_maps", {})
+    maps = {f: _strings(m, f"people.value_maps.{f}", problems) for f, m in maps_raw.items()} \
+        if isinstance(maps_raw, dict) else {}
+    extra = t.get("extra_columns", [])
+    if not isinstance(extra, list) or not all(isinstance(c, str) for c in extra):
+        problems.append("people.extra_columns must be a list of column names")
+        extra = []
+    delimiter = _text(t, "delimiter", "people", problems)
+    if delimiter and len(delimiter) != 1:
+        problems.append(f"people.delimiter {delimiter!r} must be one character")
+    return PeopleLayout(_text(t, "filename", "people", problems), cast(Encoding, encoding), delimiter,
+                        _text(t, "date_format", "people", problems), columns, maps, tuple(extra))
+
+
+def _outcomes(t: dict[str, Any], problems: list[str]) -> OutcomeLayout:
+    problems += [f"outcomes.{k} is not a layout setting{did_you_mean(k, _OUTCOME_KEYS)}" for k in t
+                 if k not in _OUTCOME_KEYS]
+    measures = t.get("measures", [])
+    if not isinstance(measures, list) or not all(isinstance(m, str) for m in measures):
+        problems.append("outcomes.measures must be a list of measure codes")
+        measures = []
+    labels = _strings(t.get("timepoint_labels", {}), "outcomes.timepoint_labels", problems)
+    problems += [f"outcomes.timepoint_labels maps to {v!r}; allowed: {', '.join(TIMEPOINTS)}"
+                 for v in labels.values() if v not in TIMEPOINTS]
+    encoding = t.get("encoding")
+    if encoding is not None and encoding not in get_args(Encoding):
+        problems.append(f"outcomes.encoding {encoding!r} is not one of {', '.join(get_args(Encoding))}")
+    delimiter = t.get("delimiter")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        problems.append(f"outcomes.delimiter {delimiter!r} must be one character")
+    return OutcomeLayout(_text(t, "id_column", "outcomes", problems), _text(t, "timepoint_column", "outcomes", problems),
+                         _text(t, "date_column", "outcomes", problems), _text(t, "item_prefix", "outcomes", problems),
+                         labels, tuple(measures), cast(Encoding | None, encoding), delimiter)
+
+
+def layout_from_toml(text: str, source: str = "<layout>") -> SiteAdapter:
+    """Parse a TOML layout; ConfigError lists every problem at once (what was given, what is allowed)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    problems: list[str] = []
+    site_id = data.get("site_id")
+    if not isinstance(site_id, str) or not site_id:
+        problems.append("site_id is missing (the site whose files this layout reads)")
+    people = _people(data.get("people", {}) if isinstance(data.get("people"), dict) else {}, problems)
+    outcomes = _outcomes(data.get("outcomes", {}) if isinstance(data.get("outcomes"), dict) else {}, problems)
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+    return SiteAdapter(str(site_id), people, outcomes)
+
+
+def load_layout(path: Path) -> SiteAdapter:
+    """Read a layout TOML file (see ``warehouse/layouts/*.toml``)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read layout {path}: {exc.strerror}; give a TOML file") from None
+    return layout_from_toml(text, str(path))
+
+
+def _q(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def layout_toml(a: SiteAdapter, note: str = "") -> str:
+    """A layout as TOML text (the format :func:`layout_from_toml` reads)."""
+    p, o = a.people, a.outcomes
+    out = [f"# Site layout: {a.site_id}. Read by warehouse.adapters; see docs/extract-drop.md.",
+           *(f"# {line}" for line in note.splitlines()),
+           f"site_id = {_q(a.site_id)}", "", "[people]", f"filename = {_q(p.filename)}",
+           f"encoding = {_q(p.encoding)}", f"delimiter = {_q(p.delimiter)}", f"date_format = {_q(p.date_format)}",
+           f"extra_columns = [{', '.join(_q(c) for c in p.extra_columns)}]", "", "[people.columns]",
+           "# canonical field = the site's column header"]
+    out += [f"{k} = {_q(v)}" for k, v in p.columns.items()]
+    for fld, mapping in p.value_maps.items():
+        out += ["", f"[people.value_maps.{fld}]", "# the site's label = canonical code"]
+        out += [f"{_q(k)} = {_q(v)}" for k, v in mapping.items()]
+    out += ["", "[outcomes]", f"id_column = {_q(o.id_column)}", f"timepoint_column = {_q(o.timepoint_column)}",
+            f"date_column = {_q(o.date_column)}", f"item_prefix = {_q(o.item_prefix)}",
+            f"measures = [{', '.join(_q(m) for m in o.measures)}]"]
+    out += [f"{k} = {_q(v)}" for k, v in (("encoding", o.encoding), ("delimiter", o.delimiter)) if v is not None]
+    out += ["", "[outcomes.timepoint_labels]"]
+    out += [f"{_q(k)} = {_q(v)}" for k, v in o.timepoint_labels.items()]
+    return "\n".join(out) + "\n"
+
+
+BUILTIN_LAYOUTS: tuple[str, ...] = ("fbs", "sat", "leap", "coda")
+"""The built-in layouts (``warehouse/layouts/<site>.toml``), registered at import like any other."""
+
+for _site in BUILTIN_LAYOUTS:
+    _file = resources.files("warehouse.layouts").joinpath(f"{_site}.toml")
+    register(layout_from_toml(_file.read_text(encoding="utf-8"), f"warehouse/layouts/{_site}.toml"))

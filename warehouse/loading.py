@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse.adapters import SiteAdapter
 from warehouse.batches import (
     TABLES_BY_KIND,
     archive_batch,
@@ -383,7 +384,8 @@ def _reference_date(ctx: DropContext, files: list[DropFile]) -> date:
 
 
 def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None = None,
-              settings: LoadSettings | None = None, *, la: str | None = None, year: int | None = None) -> LoadReport:
+              settings: LoadSettings | None = None, *, la: str | None = None, year: int | None = None,
+              layouts: list[SiteAdapter] | None = None) -> LoadReport:
     """Validate and load the drop at ``root`` into ``store`` in one transaction.
 
     Args:
@@ -393,6 +395,7 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
         settings: :class:`LoadSettings` (retention, supersession thresholds).
         la: the LA's DfE code for files whose folder and header do not give it.
         year: the collection year for files that do not give it (SSDA903 CSVs).
+        layouts: site layouts to read those sites' files with (``--layout FILE``).
 
     Returns:
         A :class:`LoadReport` with one entry per file (``status`` loaded, unchanged, quarantined or
@@ -410,7 +413,7 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
     t0 = time.perf_counter()
     settings = settings or LoadSettings()
     root = Path(root)
-    ctx, manifest, files, problems = open_drop(root, hash_files=False, la=la, year=year)
+    ctx, manifest, files, problems = open_drop(root, hash_files=False, la=la, year=year, layouts=layouts)
     report = LoadReport(str(root), problems=list(problems))
     ref = _reference_date(ctx, files)
     retain = _retain_until(ref, settings.retention_years)

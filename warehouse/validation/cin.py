@@ -47,6 +47,8 @@ class CinTables:
     plans: pl.DataFrame | None = None
     section47: pl.DataFrame | None = None
     cpp: pl.DataFrame | None = None
+    disabilities: pl.DataFrame | None = None  # ChildCharacteristics/Disabilities/Disability, one row per code
+    reviews: pl.DataFrame | None = None  # ChildProtectionPlans/Reviews/CPPreviewDate, one row per review
     originals: dict[int, str] = field(default_factory=dict)
     malformed: str | None = None  # position of the XML error, no content
     children: int = 0
@@ -192,6 +194,8 @@ def flatten_cin(path: Path) -> CinTables:
     plan_rows: list[dict[str, object]] = []
     s47_rows: list[dict[str, object]] = []
     cpp_rows: list[dict[str, object]] = []
+    disability_rows: list[dict[str, object]] = []
+    review_rows: list[dict[str, object]] = []
     n = 0
     source, out.encoding = _source(path)
     try:
@@ -216,6 +220,9 @@ def flatten_cin(path: Path) -> CinTables:
                     src = chars if f == "Ethnicity" else ids
                     row[f] = _text(src, f)
                 child_rows.append(row)
+                dis = _find(chars, "Disabilities") if chars is not None else None
+                for code in _findall(dis, "Disability") if dis is not None else []:
+                    disability_rows.append({"_row": n, "Disability": (code.text or "").strip() or None})
                 for d_id, det in enumerate(_findall(el, "CINdetails"), start=1):
                     drow: dict[str, object] = {"_row": n, "cin_details_id": d_id}
                     for f in DETAIL_FIELDS:
@@ -246,6 +253,10 @@ def flatten_cin(path: Path) -> CinTables:
                         for f in CPP_FIELDS:
                             crow[f] = _text(cpp, f)
                         cpp_rows.append(crow)
+                        for rev in _findall(cpp, "Reviews"):
+                            for date_el in _findall(rev, "CPPreviewDate"):
+                                review_rows.append({"_row": n, "cin_details_id": d_id, "cpp_id": c_id,
+                                                    "CPPreviewDate": (date_el.text or "").strip() or None})
                 el.clear()
     except ET.ParseError as exc:
         line, col = getattr(exc, "position", ("?", "?"))
@@ -262,4 +273,6 @@ def flatten_cin(path: Path) -> CinTables:
     out.plans = _frame(plan_rows, PLAN_FIELDS, ("cin_details_id",))
     out.section47 = _frame(s47_rows, S47_FIELDS, ("cin_details_id",))
     out.cpp = _frame(cpp_rows, CPP_FIELDS, ("cin_details_id", "cpp_id"))
+    out.disabilities = _frame(disability_rows, ("Disability",), ())
+    out.reviews = _frame(review_rows, ("CPPreviewDate",), ("cin_details_id", "cpp_id"))
     return out

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from warehouse import drop
-from warehouse.adapters import ADAPTERS
+from warehouse.adapters import ADAPTERS, SiteAdapter
 from warehouse.la_codes import is_english_la
 from warehouse.validation.cin import cin_header, xml_encoding
 
@@ -60,6 +60,11 @@ class DropContext:
     year_given: bool = True  # the year came from the manifest or --year (not the default)
     # typed SSDA903 tables of the drop by (LA, year) and table, for the DfE rules across header and episodes
     ssda903_tables: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
+    layouts: dict[str, SiteAdapter] = field(default_factory=dict)  # --layout: a site's files read this way
+
+    def adapter(self, site_id: str) -> SiteAdapter:
+        """The layout a site's files are read with: one given for this run, else the registered one."""
+        return self.layouts.get(site_id) or ADAPTERS[site_id]
 
     def file_year(self, src: DropFile) -> int:
         return src.year if src.year is not None else self.year
@@ -169,18 +174,19 @@ def _la_files(root: Path, folder: Path, code: str | None) -> list[DropFile]:
     return sorted(found, key=lambda f: (_ORDER[f.kind], f.file))
 
 
-def _site_files(root: Path) -> list[DropFile]:
+def _site_files(root: Path, layouts: dict[str, SiteAdapter]) -> list[DropFile]:
     found: list[DropFile] = []
     site_root = root / "sites"
     if not site_root.is_dir():
         return found
-    folders = sorted(p for p in site_root.iterdir() if p.is_dir() and p.name in ADAPTERS)
+    known = {**ADAPTERS, **layouts}
+    folders = sorted(p for p in site_root.iterdir() if p.is_dir() and p.name in known)
     for d in folders:
-        people = ADAPTERS[d.name].people.filename
+        people = known[d.name].people.filename
         if (d / people).is_file():
             found.append(DropFile(f"sites/{d.name}/{people}", "site_people", site_id=d.name))
     for d in folders:
-        out = ADAPTERS[d.name].outcomes
+        out = known[d.name].outcomes
         for m in out.measures:
             if (d / out.filename(m)).is_file():
                 found.append(DropFile(f"sites/{d.name}/{out.filename(m)}", "site_outcomes", site_id=d.name,
@@ -188,7 +194,7 @@ def _site_files(root: Path) -> list[DropFile]:
     return found
 
 
-def discover(root: Path) -> list[DropFile]:
+def discover(root: Path, layouts: dict[str, SiteAdapter] | None = None) -> list[DropFile]:
     """The drop's files in load order: LA files (identifiers, CIN, SSDA903), site people, site outcomes, truth.
 
     LA files are found under ``la/<code>/``, under a top-level folder named by a 3-digit code, or loose
@@ -206,7 +212,7 @@ def discover(root: Path) -> list[DropFile]:
     loose = [p for p in sorted(root.iterdir()) if p.is_file() and p.name != drop.MANIFEST]
     if loose:
         found += [f for f in _la_loose(root, loose)]
-    found += _site_files(root)
+    found += _site_files(root, layouts or {})
     if (root / drop.TRUTH_LINKS).is_file():
         found.append(DropFile(drop.TRUTH_LINKS, "truth_links"))
     return found

@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from warehouse import drop
-from warehouse.adapters import ADAPTERS, SiteAdapter
+from warehouse.adapters import SiteAdapter
 from warehouse.measures import get_measure
 from warehouse.registry import Registry
 from warehouse.sites import SITES
@@ -442,6 +442,8 @@ def _check_cin(ctx: DropContext, src: DropFile) -> CheckedFile:
                          issues.filter(pl.col("rule") == "duplicate_row").get_column("_row")])
     header = pl.DataFrame({k: [v] for k, v in tables.header.items()}) if tables.header else pl.DataFrame()
     dfe_tables = {_CIN_DFE_NAMES[n]: r.typed for n, r in results.items()} | {"header": header}
+    dfe_tables |= {name: frame for name, frame in (("disabilities", tables.disabilities), ("reviews", tables.reviews))
+                   if frame is not None}
     assert tables.child is not None
     _collect(checked, _Found(
         RawTable(originals, ["xml"], tables.children), issues, _cin_storable(results, refused), refused,
@@ -463,7 +465,7 @@ def _canonical_people(raw: RawTable, adapter: SiteAdapter) -> pl.DataFrame:
 def _check_site_people(ctx: DropContext, src: DropFile) -> CheckedFile:
     checked = CheckedFile(src, year=ctx.file_year(src))
     assert src.site_id is not None
-    adapter = ADAPTERS[src.site_id]
+    adapter = ctx.adapter(src.site_id)
     layout = adapter.people
     raw = read_delimited(ctx.root / src.file, encoding=layout.encoding, delimiter=layout.delimiter,
                          required_columns=list(layout.columns.values()))
@@ -512,13 +514,13 @@ def _outcome_items(frame: pl.DataFrame, item_cols: list[str], allowed: list[str]
 def _check_site_outcomes(ctx: DropContext, src: DropFile) -> CheckedFile:
     checked = CheckedFile(src, year=ctx.file_year(src))
     assert src.site_id is not None and src.measure is not None
-    adapter = ADAPTERS[src.site_id]
+    adapter = ctx.adapter(src.site_id)
     layout = adapter.outcomes
     measure = get_measure(src.measure)
     item_cols = [f"{layout.item_prefix}{i}" for i in range(1, measure.n_items + 1)]
     people = adapter.people
-    raw = read_delimited(ctx.root / src.file, encoding=people.encoding, delimiter=people.delimiter,
-                         required_columns=[layout.id_column, layout.timepoint_column, layout.date_column, *item_cols])
+    raw = read_delimited(ctx.root / src.file, encoding=layout.encoding or people.encoding,
+                         delimiter=layout.delimiter or people.delimiter, required_columns=[layout.id_column, layout.timepoint_column, layout.date_column, *item_cols])
     checked.rows_read = raw.rows_read
     if _file_fatal(checked, raw):
         checked.fatal = True

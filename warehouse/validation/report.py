@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from warehouse.adapters import SiteAdapter
 from warehouse.codelists import year_of
 from warehouse.drop import MANIFEST, read_manifest
 from warehouse.errors import ConfigError, DataError
@@ -55,8 +56,8 @@ def _check_options(la: str | None, year: int | None) -> None:
         raise ConfigError("; ".join(problems))
 
 
-def open_drop(root: Path, hash_files: bool = True, *, la: str | None = None,
-              year: int | None = None) -> tuple[DropContext, dict[str, Any], list[DropFile], list[Problem]]:
+def open_drop(root: Path, hash_files: bool = True, *, la: str | None = None, year: int | None = None,
+              layouts: list[SiteAdapter] | None = None) -> tuple[DropContext, dict[str, Any], list[DropFile], list[Problem]]:
     """Read the manifest (when there is one) and list the drop's files with their LA and year.
 
     A real drop needs no manifest: the collection year comes from the CIN header's ReferenceDate (or
@@ -64,6 +65,7 @@ def open_drop(root: Path, hash_files: bool = True, *, la: str | None = None,
     With ``hash_files`` the files the manifest lists are hashed and compared with it now (problems
     ``manifest_hash``, hashes kept in ``ctx.hashes``); without it only missing files are reported and
     the caller hashes (the loader does so while it checks, see :class:`warehouse.loading.FileHashes`).
+    ``layouts`` read the named sites' files with these layouts instead of the registered ones.
 
     Raises:
         ConfigError: ``la`` or ``year`` is not a valid value.
@@ -77,8 +79,9 @@ def open_drop(root: Path, hash_files: bool = True, *, la: str | None = None,
     manifest = read_manifest(root) if has_manifest else {}
     manifest_year, extract = _manifest_facts(root, manifest)
     given = year if year is not None else manifest_year
-    ctx = DropContext(root, given or DEFAULT_YEAR, extract, has_manifest=has_manifest, year_given=given is not None)
-    files = resolve(root, discover(root), la.strip() if la else None, given)
+    ctx = DropContext(root, given or DEFAULT_YEAR, extract, has_manifest=has_manifest, year_given=given is not None,
+                      layouts={a.site_id: a for a in layouts or []})
+    files = resolve(root, discover(root, ctx.layouts), la.strip() if la else None, given)
     if not files:
         raise DataError(
             f"{root}: no extract files found; expected a CIN census XML, SSDA903 header or episodes CSVs, "
@@ -92,7 +95,7 @@ def open_drop(root: Path, hash_files: bool = True, *, la: str | None = None,
 
 
 def validate_drop(root: Path, progress: Callable[[str], None] | None = None, *, la: str | None = None,
-                  year: int | None = None) -> ValidationReport:
+                  year: int | None = None, layouts: list[SiteAdapter] | None = None) -> ValidationReport:
     """Check every file of the drop at ``root`` and return all problems found.
 
     Args:
@@ -100,6 +103,7 @@ def validate_drop(root: Path, progress: Callable[[str], None] | None = None, *, 
         progress: called with a short line per file (counts only).
         la: the LA's 3-digit DfE code for files whose folder and header do not give it.
         year: the collection year (ending year) for files that do not give it (SSDA903 CSVs).
+        layouts: site layouts to read those sites' files with (``--layout FILE``).
 
     Returns:
         A :class:`ValidationReport`; ``report.outcome.exit_code == 0`` means nothing needs action.
@@ -112,7 +116,7 @@ def validate_drop(root: Path, progress: Callable[[str], None] | None = None, *, 
         >>> report.errors                               # doctest: +SKIP
         0
     """
-    ctx, _manifest, files, problems = open_drop(root, la=la, year=year)
+    ctx, _manifest, files, problems = open_drop(root, la=la, year=year, layouts=layouts)
     report = ValidationReport(str(root), list(problems), [f.file for f in files])
     for src in files:
         checked = check_file(ctx, src)

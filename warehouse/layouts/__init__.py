@@ -1,0 +1,1 @@
+"""Site layouts as TOML files (one per site), read by :mod:`warehouse.adapters`."""
