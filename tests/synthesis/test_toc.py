@@ -17,6 +17,9 @@ from warehouse.errors import DataError
 from warehouse.store import Store
 from warehouse.toc import NODE_KINDS, TheoryOfChange, TocLink, TocNode, load_toc, toc_versions
 
+# pydot 4 still calls pyparsing's camelCase names, which pyparsing 3.3 reports as deprecated
+pytestmark = pytest.mark.filterwarnings("ignore:'\\w+' deprecated:DeprecationWarning")
+
 # A note-taker's template as Excel saves it: BOM, CRLF, quotes, commas, a line break inside a cell,
 # an emoji, and labels that look like formulas (stored exactly, written inert).
 TEMPLATE_ROWS = [
