@@ -154,22 +154,14 @@ def _flags(rows: pl.DataFrame, timepoint: str, prefix: str) -> pl.DataFrame:
     )
 
 
-def _person_frame(
-    site: str, code: str, people: pl.DataFrame, scored: pl.DataFrame, settings: ReadinessSettings, as_of: date,
-    interval_days: int,
-) -> pl.DataFrame:
-    """One row per eligible person for (site, measure) with baseline/follow-up flags.
+def _person_frame(measure: Measure, pool: pl.DataFrame, people: pl.DataFrame, rows: pl.DataFrame,
+                  last_anchor: date) -> pl.DataFrame:
+    """One row per eligible person for one site and measure with baseline/follow-up flags.
 
-    A person is due a follow-up when the window after it (baseline date, else referral date,
-    plus the interval and ``followup_window_days``) has closed by ``as_of``.
+    ``pool``: the site's people whose role and age the measure may fit; ``rows``: its scored rows.
+    A person is due a follow-up when the anchor (baseline date, else referral date) is on or
+    before ``last_anchor`` (``as_of`` minus the interval and the follow-up window).
     """
-    measure = configured_measure(code, site, settings)
-    grace = settings.followup_due_months + 12
-    pool = people.filter((pl.col("site_id") == site) & pl.col("role").is_in(list(measure.subject_roles)))
-    if pool.height:
-        keep = [_age_may_apply(measure, b, grace) for b in pool["age_band"].to_list()]
-        pool = pool.filter(pl.Series(keep, dtype=pl.Boolean))
-    rows = scored.filter((pl.col("site_id") == site) & (pl.col("measure") == code))
     keys = pl.concat([pool.select("person_key"), rows.select("person_key")]).unique()
     demo = keys.join(
         people.select("person_key", "referral_date", "sex", "ethnicity", "age_band"), on="person_key", how="left"
@@ -177,7 +169,6 @@ def _person_frame(
     frame = demo.join(_flags(rows, "baseline", "base"), on="person_key", how="left").join(
         _flags(rows, "followup", "fu"), on="person_key", how="left")
     flags = ["base_recorded", "base_scored", "base_prorated", "fu_recorded", "fu_scored", "fu_prorated"]
-    last_anchor = as_of - timedelta(days=interval_days + settings.followup_window_days)
     anchor = pl.coalesce(pl.col("base_date"), pl.col("referral_date"))
     return frame.with_columns([pl.col(c).fill_null(False) for c in flags]).with_columns(
         (anchor.is_null() | (anchor <= last_anchor)).alias("fu_due"),
@@ -188,11 +179,21 @@ def _person_frame(
     )
 
 
+def _eligible_pool(measure: Measure, site: str, people: pl.DataFrame, settings: ReadinessSettings) -> pl.DataFrame:
+    """The site's people whose role the measure is about and whose age band does not rule it out."""
+    grace = settings.followup_due_months + 12
+    pool = people.filter((pl.col("site_id") == site) & pl.col("role").is_in(list(measure.subject_roles)))
+    if pool.height:
+        keep = [_age_may_apply(measure, b, grace) for b in pool["age_band"].to_list()]
+        pool = pool.filter(pl.Series(keep, dtype=pl.Boolean))
+    return pool
+
+
 _COMPLETENESS_SCHEMA: dict[str, pl.DataType] = {
-    "site_id": pl.Utf8(), "measure": pl.Utf8(), "timepoint": pl.Utf8(), "subgroup_type": pl.Utf8(), "subgroup": pl.Utf8(),
-    "eligible": pl.Int64(), "recorded": pl.Int64(), "scored": pl.Int64(), "prorated": pl.Int64(), "missing": pl.Int64(),
-    "completeness": pl.Float64(), "baseline_scored": pl.Int64(), "retained": pl.Int64(), "retention": pl.Float64(),
-    "small_count": pl.Boolean(),
+    "site_id": pl.Utf8(), "measure": pl.Utf8(), "timepoint": pl.Utf8(), "subgroup_type": pl.Utf8(),
+    "subgroup": pl.Utf8(), "eligible": pl.Int64(), "recorded": pl.Int64(), "scored": pl.Int64(),
+    "prorated": pl.Int64(), "missing": pl.Int64(), "completeness": pl.Float64(), "baseline_scored": pl.Int64(),
+    "retained": pl.Int64(), "retention": pl.Float64(), "small_count": pl.Boolean(),
 }
 
 
@@ -247,7 +248,11 @@ def completeness_table(
     for site, codes in site_measures.items():
         for code in codes:
             days = intervals.get((site, code), (settings.followup_interval_days_by_site.get(site, fallback), ""))[0]
-            persons = _person_frame(site, code, people, scored, settings, as_of, days)
+            measure = configured_measure(code, site, settings)
+            rows = scored.filter((pl.col("site_id") == site) & (pl.col("measure") == code))
+            last_anchor = as_of - timedelta(days=days + settings.followup_window_days)
+            persons = _person_frame(measure, _eligible_pool(measure, site, people, settings), people, rows,
+                                    last_anchor)
             for sg in SUBGROUP_TYPES:
                 frames += [part.with_columns(pl.lit(site).alias("site_id"), pl.lit(code).alias("measure"))
                            for part in _subgroup_counts(persons, sg)]

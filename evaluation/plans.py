@@ -23,8 +23,10 @@ from evaluation.power import SampleSizeTarget
 from evaluation.settings import ReadinessSettings
 from evaluation.timeline import Projection, Step, project, referral_flow, years
 from evaluation.verdicts import ScenarioEvidence, rank_scenarios, scenario_evidence
+from warehouse.disclosure import DEFAULT_POLICY, DisclosurePolicy
 
-__all__ = ["CSC_OUTCOME", "Plan", "ReadinessInputs", "best_linkage", "csc_plan", "load_inputs", "measure_plan"]
+__all__ = ["CSC_OUTCOME", "Plan", "ReadinessInputs", "RunContext", "best_linkage", "csc_plan", "load_inputs",
+           "measure_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,19 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> ReadinessInputs:
 
 # ---------------------------------------------------------------------------- plans
 @dataclass(frozen=True)
+class RunContext:
+    """What every plan and summary row of one run reads: the inputs, settings, target, the data's
+    "today", the completeness table and the disclosure policy."""
+
+    inputs: ReadinessInputs
+    settings: ReadinessSettings
+    target: SampleSizeTarget
+    as_of: date
+    completeness: pl.DataFrame
+    policy: DisclosurePolicy = DEFAULT_POLICY
+
+
+@dataclass(frozen=True)
 class Plan:
     """One outcome's projection at one site, with where each input came from."""
 
@@ -168,14 +183,14 @@ def _flow_extra(flow: _Flow, people: int) -> dict[str, object]:
             "people_per_family": flow.per_family, "target_people": people}
 
 
-def measure_plan(site: str, code: str, inputs: ReadinessInputs, completeness: pl.DataFrame,
-                 settings: ReadinessSettings, target: SampleSizeTarget, as_of: date) -> Plan:
+def measure_plan(site: str, code: str, ctx: RunContext) -> Plan:
     """The plan for a questionnaire outcome: consent, baseline scored, followed up (people due only)."""
+    settings = ctx.settings
     m = configured_measure(code, site, settings)
-    refs = inputs.people.filter((pl.col("site_id") == site) & pl.col("role").is_in(list(m.subject_roles)))
-    flow = _family_flow(refs, as_of, settings)
-    base = _overall(completeness, site, code, "baseline")
-    fu = _overall(completeness, site, code, "followup")
+    refs = ctx.inputs.people.filter((pl.col("site_id") == site) & pl.col("role").is_in(list(m.subject_roles)))
+    flow = _family_flow(refs, ctx.as_of, settings)
+    base = _overall(ctx.completeness, site, code, "baseline")
+    fu = _overall(ctx.completeness, site, code, "followup")
     baseline_rate = float(base["completeness"]) if base and isinstance(base["completeness"], float) else 0.0
     retention, retention_basis = _retention(site, fu, settings)
     basis = {"referrals": "observed", "consent": "setting" if site in settings.consent_rate_by_site else "default",
@@ -183,7 +198,7 @@ def measure_plan(site: str, code: str, inputs: ReadinessInputs, completeness: pl
     steps = (Step("consented", settings.consent_for(site), basis["consent"]),
              Step("baseline_scored", baseline_rate, "observed"),
              Step("followed_up", retention, retention_basis))
-    projection, people = _project(target, flow, steps)
+    projection, people = _project(ctx.target, flow, steps)
     extra = {"baseline_rate": baseline_rate, "retention": retention, "linkage_recall": None, "linkage_scenario": None,
              **_flow_extra(flow, people), "linkage_recall_low": None, "linkage_recall_high": None,
              "linkage_basis": None}
@@ -203,14 +218,14 @@ def best_linkage(linkage: pl.DataFrame, site: str, settings: ReadinessSettings |
     return ranked[0] if ranked else None
 
 
-def csc_plan(site: str, inputs: ReadinessInputs, settings: ReadinessSettings, target: SampleSizeTarget,
-             as_of: date) -> Plan:
+def csc_plan(site: str, ctx: RunContext) -> Plan:
     """The plan for CSC involvement from linked records: consent, then linked (recall's lower bound)."""
-    refs = inputs.people.filter((pl.col("site_id") == site) & (pl.col("role") == "child"))
-    flow = _family_flow(refs, as_of, settings)
+    settings = ctx.settings
+    refs = ctx.inputs.people.filter((pl.col("site_id") == site) & (pl.col("role") == "child"))
+    flow = _family_flow(refs, ctx.as_of, settings)
     basis = {"referrals": "observed", "consent": "setting" if site in settings.consent_rate_by_site else "default",
              "family": flow.note}
-    best = best_linkage(inputs.linkage, site, settings)
+    best = best_linkage(ctx.inputs.linkage, site, settings)
     low = high = scenario = linkage_basis = None
     if site in settings.linkage_recall_by_site:
         recall, basis["linkage"] = settings.linkage_recall_by_site[site], "setting"
@@ -221,7 +236,7 @@ def csc_plan(site: str, inputs: ReadinessInputs, settings: ReadinessSettings, ta
     else:
         recall, basis["linkage"] = settings.default_linkage_recall, "default"
     steps = (Step("consented", settings.consent_for(site), basis["consent"]), Step("linked", recall, basis["linkage"]))
-    projection, people = _project(target, flow, steps)
+    projection, people = _project(ctx.target, flow, steps)
     extra = {"baseline_rate": None, "retention": None, "linkage_recall": recall, "linkage_scenario": scenario,
              **_flow_extra(flow, people), "linkage_recall_low": low, "linkage_recall_high": high,
              "linkage_basis": linkage_basis}

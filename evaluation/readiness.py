@@ -16,7 +16,15 @@ from datetime import date
 import polars as pl
 
 from evaluation.completeness import change_table, completeness_table, score_measurements
-from evaluation.plans import CSC_OUTCOME, Plan, ReadinessInputs, csc_plan, measure_plan, timeline_row
+from evaluation.plans import (
+    CSC_OUTCOME,
+    Plan,
+    ReadinessInputs,
+    RunContext,
+    csc_plan,
+    measure_plan,
+    timeline_row,
+)
 from evaluation.power import SampleSizeTarget, required_sample
 from evaluation.settings import ReadinessSettings
 from evaluation.summary import summary_row
@@ -154,17 +162,18 @@ def compute(inputs: ReadinessInputs, settings: ReadinessSettings | None = None,
     site_measures = _site_measures(inputs)
     scored = score_measurements(inputs.measurements, settings)
     completeness = completeness_table(inputs.people, scored, site_measures, settings, today, policy)
+    ctx = RunContext(inputs, settings, target, today, completeness, policy)
     timeline: list[dict[str, object]] = []
     funnel: list[dict[str, object]] = []
     summary: list[dict[str, object]] = []
     cscs: list[Plan] = []
     for site in SITE_IDS:
-        plans = [measure_plan(site, c, inputs, completeness, settings, target, today) for c in site_measures[site]]
-        csc = csc_plan(site, inputs, settings, target, today) if settings.include_csc_outcome else None
+        plans = [measure_plan(site, c, ctx) for c in site_measures[site]]
+        csc = csc_plan(site, ctx) if settings.include_csc_outcome else None
         for plan in [*plans, *([csc] if csc else [])]:
             timeline.append(timeline_row(plan, target, settings))
             funnel += _plan_funnel(plan, settings)
-        summary.append(summary_row(site, plans, csc, inputs, completeness, target, settings, policy))
+        summary.append(summary_row(site, plans, csc, ctx))
         cscs += [csc] if csc else []
     if cscs:
         row, rows = _pooled_csc(cscs, target, settings)

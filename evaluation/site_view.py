@@ -19,7 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from evaluation.readiness import CSC_OUTCOME, ReadinessReport
-from evaluation.summary import safe_completeness
+from evaluation.summary import hidden_rates, safe_completeness
 from warehouse.disclosure import DEFAULT_POLICY, Disclosure, DisclosurePolicy, Nested, Rate, Series, Sum
 
 __all__ = ["CHANGE_DISCLOSURE", "FUNNEL_DISCLOSURE", "site_tables"]
@@ -45,16 +45,6 @@ _DERIVED = ("analysable_per_month", "months_to_target", "months_to_target_whole"
 _TIMELINE_INTERNAL = ("referrals_counted", "flow_months", "people_per_family")
 _STEP_DEPENDS = {"referred": "flow", "consented": "flow", "linked": "flow", "baseline_scored": "baseline",
                  "followed_up": "followup"}
-
-
-def _hidden_rates(safe: pl.DataFrame, symbol: str) -> dict[tuple[str, str, str], bool]:
-    """(site, measure, timepoint) -> whether the overall row's rate is hidden in the site view."""
-    rows = safe.filter(pl.col("subgroup_type") == "all")
-    out = {}
-    for r in rows.iter_rows(named=True):
-        column = "completeness" if r["timepoint"] == "baseline" else "retention"
-        out[(r["site_id"], r["measure"], r["timepoint"])] = str(r[column]) == symbol
-    return out
 
 
 def _mask(frame: pl.DataFrame, columns: tuple[str, ...], hide: list[bool], symbol: str) -> pl.DataFrame:
@@ -134,7 +124,7 @@ def site_tables(report: ReadinessReport, policy: DisclosurePolicy = DEFAULT_POLI
         ['12', '[c]', '[c]', ...]
     """
     completeness = safe_completeness(report.completeness, policy)
-    hidden = _hidden_rates(completeness, policy.symbol)
+    hidden = hidden_rates(completeness, policy.symbol)
     sites = set(report.summary["site_id"].to_list())
     timeline_rows = report.timeline.filter(pl.col("site_id").is_in(list(sites)))
     timeline, flags = _safe_timeline(timeline_rows, hidden, policy)

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from evaluation.plans import Plan, ReadinessInputs, best_linkage
-from evaluation.power import SampleSizeTarget
+from evaluation.plans import Plan, ReadinessInputs, RunContext, best_linkage
 from evaluation.settings import ReadinessSettings
 from evaluation.timeline import years
 from evaluation.verdicts import judge
@@ -19,7 +18,8 @@ from warehouse.disclosure import DEFAULT_POLICY, Disclosure, DisclosurePolicy, N
 from warehouse.measures import get_measure
 from warehouse.scenarios import scenario_label
 
-__all__ = ["COMPLETENESS_DISCLOSURE", "PRIMARY_RULE", "choose_primary", "safe_completeness", "summary_row"]
+__all__ = ["COMPLETENESS_DISCLOSURE", "PRIMARY_RULE", "choose_primary", "hidden_rates", "safe_completeness",
+           "summary_row"]
 
 PRIMARY_RULE = ("the trial outcome (a risk checklist such as DASH is never one) that reaches the target soonest "
                 "at this site, counting one measure alone, never a sum of instruments; ties: higher baseline "
@@ -95,23 +95,28 @@ def choose_primary(site: str, plans: Sequence[Plan], settings: ReadinessSettings
     return by_code[best.code], PRIMARY_RULE
 
 
-def _hidden(safe: pl.DataFrame, site: str, code: str, timepoint: str, column: str, symbol: str) -> bool:
-    rows = safe.filter((pl.col("site_id") == site) & (pl.col("measure") == code) & (pl.col("timepoint") == timepoint)
-                       & (pl.col("subgroup_type") == "all"))
-    return rows.height > 0 and rows[column].cast(pl.Utf8)[0] == symbol
+def hidden_rates(safe: pl.DataFrame, symbol: str = DEFAULT_POLICY.symbol) -> dict[tuple[str, str, str], bool]:
+    """(site, measure, timepoint) -> whether the overall row's rate (completeness at baseline,
+    retention at follow-up) is hidden in a site-safe completeness table."""
+    out = {}
+    for r in safe.filter(pl.col("subgroup_type") == "all").iter_rows(named=True):
+        column = "completeness" if r["timepoint"] == "baseline" else "retention"
+        out[(r["site_id"], r["measure"], r["timepoint"])] = str(r[column]) == symbol
+    return out
 
 
-def _measure_gaps(site: str, c: _Candidate, safe: pl.DataFrame, policy: DisclosurePolicy) -> list[str]:
+def _measure_gaps(site: str, c: _Candidate, hidden: dict[tuple[str, str, str], bool],
+                  policy: DisclosurePolicy) -> list[str]:
     """Gap sentences for one measure; a figure hidden in the site's tables is named as hidden
     whatever its value, so the sentence itself reveals nothing."""
     gaps = []
-    if _hidden(safe, site, c.code, "baseline", "completeness", policy.symbol):
+    if hidden.get((site, c.code, "baseline"), False):
         gaps.append(f"{c.name}: baseline completeness not shown (it rests on a count of 1-{policy.suppress_max})")
     elif not c.baseline_completeness:
         gaps.append(f"{c.name}: no scored baseline")
     elif c.baseline_completeness < 0.5:
         gaps.append(f"{c.name}: baseline scored for {c.baseline_completeness:.0%} of eligible")
-    if _hidden(safe, site, c.code, "followup", "retention", policy.symbol):
+    if hidden.get((site, c.code, "followup"), False):
         gaps.append(f"{c.name}: follow-up retention not shown (it rests on a count of 1-{policy.suppress_max})")
     elif c.retention is not None and c.retention < 0.5 and c.baseline_completeness:
         gaps.append(f"{c.name}: follow-up retention {c.retention:.0%} (people due a follow-up only)")
@@ -159,19 +164,25 @@ def _availability_gaps(availability: pl.DataFrame | None, site: str, max_rating:
     return [text for _, text in sorted(set(gaps))]
 
 
-def _gaps(site: str, plans: Sequence[Plan], inputs: ReadinessInputs, safe: pl.DataFrame, has_best: bool,
-          settings: ReadinessSettings, policy: DisclosurePolicy) -> list[str]:
+def _linkage_gap(site: str, inputs: ReadinessInputs) -> list[str]:
+    ran = inputs.linkage.height > 0 and inputs.linkage.filter(pl.col("site_id") == site).height > 0
+    return ["linkage recall not measured for this site: CSC outcomes use the default recall" if ran
+            else "no linkage run: CSC outcomes use the default recall"]
+
+
+def _gaps(site: str, plans: Sequence[Plan], has_best: bool, ctx: RunContext) -> list[str]:
+    """Data-gap sentences, built from figures already suppressed for the site's view."""
+    hidden = hidden_rates(safe_completeness(ctx.completeness.filter(pl.col("site_id") == site), ctx.policy),
+                          ctx.policy.symbol)
     gaps: list[str] = []
     for c in _candidates(plans):
-        gaps += _measure_gaps(site, c, safe, policy)
+        gaps += _measure_gaps(site, c, hidden, ctx.policy)
     if not plans:
         gaps.append("no outcome measures held")
-    if not has_best:
-        ran = inputs.linkage.height > 0 and inputs.linkage.filter(pl.col("site_id") == site).height > 0
-        gaps.append("linkage recall not measured for this site: CSC outcomes use the default recall" if ran
-                    else "no linkage run: CSC outcomes use the default recall")
-    gaps += _nhs_gap(inputs.nhs_counts.get(site), policy)
-    return gaps + _availability_gaps(inputs.availability, site, settings.gap_rating_max)[: settings.max_gaps_listed]
+    gaps += [] if has_best else _linkage_gap(site, ctx.inputs)
+    gaps += _nhs_gap(ctx.inputs.nhs_counts.get(site), ctx.policy)
+    settings = ctx.settings
+    return gaps + _availability_gaps(ctx.inputs.availability, site, settings.gap_rating_max)[: settings.max_gaps_listed]
 
 
 def _candidates_json(plans: Sequence[Plan]) -> str:
@@ -199,13 +210,11 @@ def _linkage_fields(site: str, inputs: ReadinessInputs, settings: ReadinessSetti
     }
 
 
-def summary_row(site: str, plans: Sequence[Plan], csc: Plan | None, inputs: ReadinessInputs,
-                completeness: pl.DataFrame, target: SampleSizeTarget, settings: ReadinessSettings,
-                policy: DisclosurePolicy = DEFAULT_POLICY) -> dict[str, object]:
+def summary_row(site: str, plans: Sequence[Plan], csc: Plan | None, ctx: RunContext) -> dict[str, object]:
     """The ``readiness_summary`` row for one site (with in-memory extras: rules, intervals, years)."""
+    settings = ctx.settings
     primary, rule = choose_primary(site, plans, settings)
-    linkage = _linkage_fields(site, inputs, settings)
-    safe = safe_completeness(completeness.filter(pl.col("site_id") == site), policy)
+    linkage = _linkage_fields(site, ctx.inputs, settings)
     months = primary.projection.months_to_target if primary else None
     csc_months = csc.projection.months_to_target if csc else None
     return {
@@ -221,10 +230,9 @@ def summary_row(site: str, plans: Sequence[Plan], csc: Plan | None, inputs: Read
         "csc_years_to_target": years(csc_months),
         "csc_reachable_in_study": csc_months is not None and csc_months <= settings.study_period_months,
         "study_period_months": settings.study_period_months,
-        "target_n": target.target_n,
+        "target_n": ctx.target.target_n,
         **linkage,
-        "data_gaps": "; ".join(_gaps(site, plans, inputs, safe, linkage["best_linkage_scenario"] is not None,
-                                     settings, policy)),
+        "data_gaps": "; ".join(_gaps(site, plans, linkage["best_linkage_scenario"] is not None, ctx)),
         "candidates": _candidates_json(plans),
     }
 
