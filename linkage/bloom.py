@@ -356,10 +356,11 @@ def _tokens(values: pl.Series, key: EncodingKey, domain: str, tag: str) -> pl.Se
     HMAC key) of ``tag \x1f value``, first 64 bits; computed column-wise in Rust (polars-hash);
     null stays null."""
     text_key = key.derive(domain).hex()
-    frame = pl.DataFrame({"v": values.cast(pl.Utf8)})
+    s = values.cast(pl.Utf8)
+    uniq = pl.DataFrame({"v": s.drop_nulls().unique()})
     mac = (pl.lit(f"{tag}\x1f") + pl.col("v")).chash.hmac_sha256(key=text_key)  # type: ignore[attr-defined]
-    token = mac.str.slice(0, 2 * TOKEN_BYTES).str.to_integer(base=16, dtype=pl.UInt64)
-    return frame.select(pl.when(pl.col("v").is_not_null()).then(token).alias("v")).to_series()
+    tokens = uniq.select(mac.str.slice(0, 2 * TOKEN_BYTES).str.to_integer(base=16, dtype=pl.UInt64)).to_series()
+    return s.replace_strict(uniq["v"], tokens, default=None, return_dtype=pl.UInt64)
 
 
 @dataclass(frozen=True)
