@@ -10,21 +10,33 @@ sites (the site panel as that researcher on one site): "cold" clears the table c
 request and is the headline figure; "cached" does not (what a viewer gets after the start-up
 pre-aggregation of default views, or on a repeat view).
 
-    python bench/dashboard.py [--children N] [--repeats R] [--keep DIR]
+    python bench/dashboard.py [--children N] [--repeats R] [--keep DIR] [--users 50] [--load 60] [--load-only]
 
 Prints p50/p95 per page and the ratio of the cold p95 to the bare-query p95. Target: p95 < 250 ms.
+
+Then a bounded load test over loopback HTTP against the production server (waitress, as
+``linkready serve`` runs it): ``--users`` signed-in users (default 50, each its own account and
+session) request page callbacks and CSV downloads in a loop for ``--load`` seconds (default 60;
+``--load 0`` skips it). Reported: requests, errors, p50/p95/max latency, and the ratio of the
+p95 under load to the p95 of one user alone, measured first in the same process.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import random
+import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 # Run as `python bench/dashboard.py`, this folder is first on sys.path and this file would shadow the package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
@@ -220,11 +232,129 @@ def measure(db: Path, repeats: int) -> list[tuple[str, float, float, float, floa
     return rows
 
 
+# ---------------------------------------------------------------- load test
+class _User:
+    """One signed-in user over plain HTTP on loopback (its own cookie)."""
+
+    def __init__(self, port: int, name: str, password: str) -> None:
+        self.port, self.cookie = port, ""
+        page = self.call("GET", "/login")[1]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        form = urlencode({"username": name, "password": password, "csrf_token": token.group(1) if token else ""})
+        status, _ = self.call("POST", "/login", form.encode(), "application/x-www-form-urlencoded")
+        if status != 302:
+            raise RuntimeError(f"bench user {name} could not sign in (HTTP {status})")
+
+    def call(self, method: str, path: str, body: bytes | None = None, kind: str = "") -> tuple[int, str]:
+        con = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if kind:
+            headers["Content-Type"] = kind
+        con.request(method, path, body=body, headers=headers)
+        resp = con.getresponse()
+        text = resp.read().decode("utf-8", "replace")
+        for key, value in resp.getheaders():
+            if key.lower() == "set-cookie" and value.startswith("linkready_session="):
+                self.cookie = value.split(";", 1)[0]
+        con.close()
+        return resp.status, text
+
+
+def _requests(deps: list[dict[str, object]]) -> list[tuple[str, str, bytes | None]]:
+    """The request mix: every page's main callback (all sites) and a few CSV downloads."""
+    mix: list[tuple[str, str, bytes | None]] = []
+    for dep in deps:
+        output = str(dep["output"])
+        outs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in output.strip(".").split("...")]
+        inputs = [{"id": i["id"], "property": i["property"],
+                   "value": ("fbs" if i["id"] == "sp-site" else list(SITE_IDS)) if i["id"].endswith(("-sites", "sp-site"))
+                   else None} for i in dep["inputs"]]  # type: ignore[attr-defined]
+        body = {"output": output, "outputs": outs, "inputs": inputs, "state": [],
+                "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+        mix.append(("POST", "/_dash-update-component", json.dumps(body).encode()))
+    mix += [("GET", f"/download/{t}.csv", None) for t in ("overview", "linkage_scenarios", "outcome_completeness")]
+    return mix
+
+
+def _drive(users: list[_User], mix: list[tuple[str, str, bytes | None]], seconds: float,
+           seed: int) -> tuple[list[float], int]:
+    """Each user requests from the mix in a loop until ``seconds`` pass; latencies and error count."""
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors = [0]
+
+    def run(i: int) -> None:
+        rng = random.Random(seed + i)
+        user = users[i]
+        while time.perf_counter() < stop:
+            method, path, body = mix[rng.randrange(len(mix))]
+            t = time.perf_counter()
+            try:
+                status, _ = user.call(method, path, body, "application/json" if body else "")
+                ok = status in (200, 204)
+            except OSError:
+                ok = False
+            took = time.perf_counter() - t
+            with lock:
+                latencies.append(took)
+                errors[0] += 0 if ok else 1
+
+    with ThreadPoolExecutor(max_workers=len(users)) as pool:
+        list(pool.map(run, range(len(users))))
+    return latencies, errors[0]
+
+
+def load_test(db: Path, users: int, seconds: float) -> None:
+    """``users`` signed-in users against waitress on loopback for ``seconds``; prints p95 and errors."""
+    import waitress
+
+    settings = DashboardSettings(secret_key="b" * 40, secure_cookies=False, prewarm=False)
+    accounts = AccountStore(auth_path_for(db))
+    for i in range(users):
+        accounts.add(f"load{i:02d}", "researcher", None, "load test passphrase", replace=True)
+    app = create_app(Store(db, read_only=True), settings)
+    prewarm(app.server.extensions["linkready_dashboard"], [SITE_IDS])
+    base = DashboardSettings()
+    server = waitress.create_server(app.server, host="127.0.0.1", port=0, threads=base.threads,
+                                    channel_timeout=base.channel_timeout, connection_limit=base.connection_limit)
+    threading.Thread(target=server.run, daemon=True).start()
+    port = int(server.effective_port)  # type: ignore[union-attr]
+    try:
+        signed = [_User(port, f"load{i:02d}", "load test passphrase") for i in range(users)]
+        deps = json.loads(signed[0].call("GET", "/_dash-dependencies")[1])
+        mix = _requests([d for d in deps if any(i["id"].endswith(("-sites", "sp-site")) for i in d["inputs"])
+                         and "body" in d["output"]])
+        alone, alone_errors = _drive(signed[:1], mix, min(10.0, seconds), seed=1)
+        loaded, errors = _drive(signed, mix, seconds, seed=2)
+    finally:
+        server.close()
+    p95_alone, p95 = _pct(alone, .95), _pct(loaded, .95)
+    print(f"\nload test: waitress ({base.threads} threads), loopback, {users} signed-in users, {seconds:.0f} s")
+    print(f"  one user alone: {len(alone)} requests, {alone_errors} errors, p95 {p95_alone:.0f} ms")
+    print(f"  {users} users: {len(loaded)} requests ({len(loaded) / seconds:.1f}/s), {errors} errors, "
+          f"p50 {_pct(loaded, .5):.0f} ms, p95 {p95:.0f} ms, max {max(loaded) * 1000:.0f} ms")
+    print(f"  ratio of p95 under load to p95 alone: {p95 / p95_alone:.1f}")
+
+
+def _page_timings(db: Path, repeats: int) -> None:
+    print(f"\n{'page callback':<10} {'cold p50':>9} {'cold p95':>9} {'cached p50':>10} {'cached p95':>10} "
+          f"{'bare p50':>9} {'bare p95':>9} {'p95 ratio':>10}   (ms; ratio = cold / bare)")
+    worst = 0.0
+    for key, c50, c95, w50, w95, b50, b95 in measure(db, repeats):
+        worst = max(worst, c95)
+        print(f"{key:<10} {c50:9.1f} {c95:9.1f} {w50:10.1f} {w95:10.1f} {b50:9.1f} {b95:9.1f} {c95 / b95:10.2f}")
+    print(f"\nworst cold p95: {worst:.0f} ms (target < 250 ms) -> {'OK' if worst < 250 else 'OVER TARGET'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--keep", type=Path, default=None, help="build the warehouse here and keep it")
+    parser.add_argument("--users", type=int, default=50, help="signed-in users in the load test")
+    parser.add_argument("--load", type=float, default=60.0, help="load test seconds (0 skips it)")
+    parser.add_argument("--load-only", action="store_true", help="skip the per-page timings")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-dash-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -238,13 +368,10 @@ def main() -> None:
                   for t in ("children", "service_episodes", "outcome_measurements", "linkage_pairs")}
         con.close()
         print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-        print(f"\n{'page callback':<10} {'cold p50':>9} {'cold p95':>9} {'cached p50':>10} {'cached p95':>10} "
-              f"{'bare p50':>9} {'bare p95':>9} {'p95 ratio':>10}   (ms; ratio = cold / bare)")
-        worst = 0.0
-        for key, c50, c95, w50, w95, b50, b95 in measure(db, args.repeats):
-            worst = max(worst, c95)
-            print(f"{key:<10} {c50:9.1f} {c95:9.1f} {w50:10.1f} {w95:10.1f} {b50:9.1f} {b95:9.1f} {c95 / b95:10.2f}")
-        print(f"\nworst cold p95: {worst:.0f} ms (target < 250 ms) -> {'OK' if worst < 250 else 'OVER TARGET'}")
+        if not args.load_only:
+            _page_timings(db, args.repeats)
+        if args.load > 0:
+            load_test(db, args.users, args.load)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -103,6 +103,8 @@ def download_links(result: TableResult) -> html.P:
         html.A(f"{result.spec.title} (CSV)", href=f"{base}.csv?{query}", className="dl", download=""),
         " · ",
         html.A(f"{result.spec.title} (XLSX)", href=f"{base}.xlsx?{query}", className="dl", download=""),
+        " · ",
+        html.A("about this table (CSV)", href=f"{base}.metadata.csv?{query}", className="dl-meta", download=""),
     ], className="downloads")
 
 

@@ -2,9 +2,11 @@
 
 ``GET /download/<table>.<csv|xlsx>?sites=fbs&scenario=...`` goes through
 :func:`dashboard.tables.produce` like a page does, so a link shared with (or crafted by) someone
-who may not see those sites returns 403 and nothing of them. Files carry the title, the extract
-date, the notes and the symbols legend: the CSV as ``#`` comment lines above a plain header
-(read it with ``pandas.read_csv(path, comment="#")``), the XLSX as Cover, Notes and Table sheets.
+who may not see those sites returns 403 and nothing of them. The CSV is the table alone (a header
+row and data rows, as EES publishes them: ``pandas.read_csv(url)`` needs no options); its metadata
+(title, sites, extract date, parameters, notes, symbols legend) is a second file,
+``GET /download/<table>.metadata.csv``. The XLSX holds Cover, Notes and Table sheets.
+Every text cell is made inert for spreadsheets (:func:`warehouse.disclosure.neutralise_formula`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from typing import Any
 
 import flask
 from openpyxl import Workbook
@@ -21,10 +24,10 @@ from dashboard import queries as q
 from dashboard.auth import current_viewer
 from dashboard.context import current
 from dashboard.tables import REGISTRY, TableResult, produce
-from warehouse.disclosure import legend_rows
+from warehouse.disclosure import legend_rows, neutralise_formula
 from warehouse.errors import AccessDenied
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "metadata.csv")
 
 
 def _meta(result: TableResult, extract: str | None, as_of: str | None = None) -> list[tuple[str, str]]:
@@ -42,57 +45,98 @@ def _meta(result: TableResult, extract: str | None, as_of: str | None = None) ->
 
 
 def _cell(value: object) -> object:
+    """One value as a file cell: lists joined, text made inert for spreadsheets (a leading = + - @ tab or CR
+    gets an apostrophe), numbers left as numbers."""
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return str(value)
+        value = ", ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = str(value)
+    if isinstance(value, str):
+        return neutralise_formula(value)
     return value
 
 
-def to_csv(result: TableResult, extract: str | None, as_of: str | None = None) -> bytes:
-    """The table as CSV with ``#`` metadata lines (title, extract date, notes, legend) first."""
+def _typed(value: object, numeric: bool) -> object:
+    """A cell for XLSX: numbers (also a count or rate that suppression turned into text) as numbers."""
+    if numeric and isinstance(value, str) and not value.startswith("["):
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            return _cell(value)
+        return int(number) if number.is_integer() and "." not in value else number
+    return _cell(value)
+
+
+def to_csv(result: TableResult) -> bytes:
+    """The table alone as CSV: one header row of column labels, then the rows (CRLF, UTF-8)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    for key, value in _meta(result, extract, as_of):
-        buf.write(f"# {key}: {value}\n")
-    writer.writerow([result.spec.label(c) for c in result.frame.columns])
+    writer = csv.writer(buf, lineterminator="\r\n")  # fields holding a CR or LF are quoted
+    writer.writerow([_cell(result.spec.label(c)) for c in result.frame.columns])
     for row in result.frame.iter_rows():
         writer.writerow(["" if v is None else _cell(v) for v in row])
     return buf.getvalue().encode("utf-8")
 
 
+def metadata_csv(result: TableResult, extract: str | None, as_of: str | None = None) -> bytes:
+    """The table's metadata as a two-column CSV (item, text): title, sites, dates, parameters, notes, legend."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(["item", "text"])
+    for key, value in _meta(result, extract, as_of):
+        writer.writerow([_cell(key), _cell(str(value))])
+    return buf.getvalue().encode("utf-8")
+
+
 def to_xlsx(result: TableResult, extract: str | None, as_of: str | None = None) -> bytes:
-    """The table as a workbook: Cover (title, extract date), Notes (notes + legend), Table."""
+    """The table as a workbook: Cover (title, extract date), Notes (notes + legend), Table.
+
+    Text cells are stored with the string type (never as formulas); counts and rates are numbers."""
     wb = Workbook()
     cover = wb.active
     cover.title = "Cover"
-    cover["A1"] = result.spec.title
-    cover["A1"].font = Font(bold=True, size=14)
+    _put(cover, 1, 1, result.spec.title).font = Font(bold=True, size=14)
     meta = _meta(result, extract, as_of)
     for i, (key, value) in enumerate(meta[1:5], start=3):
-        cover.cell(row=i, column=1, value=key)
-        cover.cell(row=i, column=2, value=value)
-    cover.cell(row=9, column=1, value="This workbook has a Notes sheet and a Table sheet.")
+        _put(cover, i, 1, key)
+        _put(cover, i, 2, value)
+    _put(cover, 9, 1, "This workbook has a Notes sheet and a Table sheet.")
     notes = wb.create_sheet("Notes")
-    notes.append(["Item", "Text"])
-    for key, value in meta[5:]:
-        notes.append([key, value])
+    _put(notes, 1, 1, "Item")
+    _put(notes, 1, 2, "Text")
+    for i, (key, value) in enumerate(meta[5:], start=2):
+        _put(notes, i, 1, key)
+        _put(notes, i, 2, value)
     table = wb.create_sheet("Table")
-    table.append([result.spec.label(c) for c in result.frame.columns])
-    for cell in table[1]:
-        cell.font = Font(bold=True)
-    for row in result.frame.iter_rows():
-        table.append([_cell(v) for v in row])
+    numeric = set(result.count_columns) | set(result.spec.percent) | {
+        c for c, t in result.frame.schema.items() if t.is_numeric()}
+    for j, col in enumerate(result.frame.columns, start=1):
+        _put(table, 1, j, result.spec.label(col)).font = Font(bold=True)
+    for i, row in enumerate(result.frame.iter_rows(), start=2):
+        for j, (col, value) in enumerate(zip(result.frame.columns, row, strict=True), start=1):
+            cell = _put(table, i, j, _typed(value, col in numeric))
+            if col in result.spec.percent and isinstance(cell.value, int | float):
+                cell.number_format = "0.0%"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
+def _put(sheet: Any, row: int, col: int, value: object) -> Any:
+    """Write one cell; text is neutralised and typed as a string, so no cell is ever a formula."""
+    cell = sheet.cell(row=row, column=col)
+    value = _cell(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def install_downloads(server: flask.Flask) -> None:
     """Register ``/download/<table>.<fmt>`` on the Flask server."""
 
-    @server.route("/download/<table_id>.<fmt>")
-    def download(table_id: str, fmt: str) -> flask.Response:
+    @server.route("/download/<name>")
+    def download(name: str) -> flask.Response:
+        table_id, _, fmt = name.partition(".")
         if table_id not in REGISTRY or fmt not in FORMATS:
             return flask.Response("unknown download", status=404, mimetype="text/plain")
         ctx = current()
@@ -105,12 +149,14 @@ def install_downloads(server: flask.Flask) -> None:
             return flask.Response("not permitted", status=403, mimetype="text/plain")
         cur = ctx.cursor()
         extract, as_of = q.data_loaded(cur), q.data_as_of(cur)
-        name = f"{table_id}_{'-'.join(result.scope.sites)}.{fmt}"
+        filename = f"{table_id}_{'-'.join(result.scope.sites)}.{fmt}"
         if fmt == "csv":
-            body, mime = to_csv(result, extract, as_of), "text/csv"
+            body, mime = to_csv(result), "text/csv"
+        elif fmt == "metadata.csv":
+            body, mime = metadata_csv(result, extract, as_of), "text/csv"
         else:
             body = to_xlsx(result, extract, as_of)
             mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         resp = flask.Response(body, mimetype=mime)
-        resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         return resp

@@ -10,6 +10,7 @@ import io
 import json
 import re
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -154,9 +155,16 @@ def test_downloads_recheck_permissions_and_carry_legend(login) -> None:
     own = client.get("/download/overview.csv?sites=fbs")
     assert own.status_code == 200 and own.headers["Content-Disposition"].endswith('overview_fbs.csv"')
     text = own.get_data(as_text=True)
-    assert "# Title: Sites side by side" in text and "# Symbol [c]:" in text and "# Data extract loaded: 2026-03-31" in text
-    assert re.search(r"# Data as of: \d{4}-\d{2}-\d{2}", text)
+    assert text.startswith("Site id,Site,")  # the table alone: loads with no options
+    frame = pd.read_csv(io.BytesIO(own.data))
+    assert set(frame["Site id"]) == {"fbs"} and frame["Programme children"].dtype.kind == "i"
+    meta = client.get("/download/overview.metadata.csv?sites=fbs")
+    assert meta.status_code == 200 and meta.headers["Content-Disposition"].endswith('overview_fbs.metadata.csv"')
+    items = dict(pd.read_csv(io.BytesIO(meta.data)).itertuples(index=False, name=None))
+    assert items["Title"] == "Sites side by side" and items["Data extract loaded"] == "2026-03-31"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", items["Data as of"]) and "confidential" in items["Symbol [c]"]
     assert {r["Site id"] for r in _csv_rows(text)} == {"fbs"}
+    assert client.get("/download/overview.metadata.csv?sites=sat").status_code == 403
     assert client.get("/download/overview.csv?sites=sat").status_code == 403
     mixed = client.get("/download/linkage_subgroups.csv?sites=fbs,sat,coda").get_data(as_text=True)
     assert {r["Site id"] for r in _csv_rows(mixed)} == {"fbs"}
@@ -169,6 +177,13 @@ def test_downloads_recheck_permissions_and_carry_legend(login) -> None:
     assert any("confidential" in str(n) for n in notes)
     sites = {r[0] for r in wb["Table"].iter_rows(min_row=2, values_only=True)}
     assert sites == {"fbs"}
+    header = [c.value for c in wb["Table"][1]]
+    eligible = [r[header.index("Eligible")] for r in wb["Table"].iter_rows(min_row=2, values_only=True)]
+    assert all(isinstance(v, int) or v == "[c]" for v in eligible) and any(isinstance(v, int) for v in eligible)
+    comp = header.index("Completeness") + 1
+    typed = [c for c in wb["Table"].iter_cols(min_col=comp, max_col=comp, min_row=2).__next__()
+             if isinstance(c.value, float)]
+    assert typed and all(c.number_format == "0.0%" for c in typed)
 
 
 def test_every_download_as_site_user_has_no_small_counts(login) -> None:

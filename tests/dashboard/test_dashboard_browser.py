@@ -128,7 +128,9 @@ def test_site_user_sees_only_own_site_everywhere(browser: Browser, base_url: str
     text = Path(dl.value.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#")))))
     assert rows and {r["Site id"] for r in rows} == {site}
-    assert "# Symbol [c]:" in text
+    assert text.startswith("Site id,")
+    meta = page.request.get(f"/download/linkage_scenarios.metadata.csv?sites={site}")
+    assert meta.status == 200 and "Symbol [c]" in meta.text()
     # another site's panel is refused, also when reached by a permalink; so is a crafted download
     for other in SITE_IDS:
         if other != site:

@@ -77,8 +77,8 @@ def test_serve_logs_in_and_answers(tmp_path: Path) -> None:
         assert home.status == 200 and home.url == base + "/"
         layout = opener.open(base + "/_dash-layout", timeout=10).read().decode()  # noqa: S310
         assert "Signed in as rita" in layout
-        csv_text = opener.open(base + "/download/overview.csv", timeout=10).read().decode()  # noqa: S310
-        assert csv_text.startswith("# Title: Sites side by side")
+        meta = opener.open(base + "/download/overview.metadata.csv", timeout=10).read().decode()  # noqa: S310
+        assert "Title,Sites side by side" in meta
     finally:
         proc.send_signal(signal.SIGINT)
         try:
