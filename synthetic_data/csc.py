@@ -79,7 +79,7 @@ class _Frame:
 
     @property
     def dob(self) -> np.ndarray:
-        return self.world.children.dob[self.child]
+        return np.asarray(self.world.children.dob[self.child])
 
     @property
     def born(self) -> np.ndarray:
@@ -87,7 +87,7 @@ class _Frame:
 
     @property
     def site_family(self) -> np.ndarray:
-        return self.world.families.site_id[self.world.children.family[self.child]] != ""
+        return np.asarray(self.world.families.site_id[self.world.children.family[self.child]] != "")
 
     @property
     def age(self) -> np.ndarray:
@@ -102,13 +102,13 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     r = _referral_dates(fr, rng)
     nfa = (~fr.site_family) & (r >= fr.C0) & (rng.random(fr.n) < 0.06)
     source = _choice(rng, ref.REFERRAL_SOURCES_CIN, fr.n)
-    prev = _previous_episode(fr, r, rng)
+    prev: dict[str, Any] = _previous_episode(fr, r, rng)
     a_start, a_auth = _assessment_dates(fr, r, nfa, rng)
     authorised = a_auth >= 0
     factors, da, any_factor = _assessment_factors(fr, authorised, int((prev["prev_assess_auth"] >= 0).sum()), rng)
     need = np.where(nfa, "", np.where(da, "N1", _choice(rng, ref.PRIMARY_NEED, fr.n))).astype(object)
     cpp = _child_protection(fr, a_start, authorised & any_factor, rng)
-    plan = _cin_plan(fr, a_auth, authorised & (cpp["cpp_start"] < 0), rng)
+    plan: dict[str, Any] = _cin_plan(fr, a_auth, authorised & (cpp["cpp_start"] < 0), rng)
     closure, reason = _closure(fr, r, nfa, authorised, a_start, a_auth, cpp, plan, rng)
     return CinEpisodes(
         child=fr.child, referral=r, source=source, need=need, closure=closure, closure_reason=reason, nfa=nfa,
@@ -130,7 +130,7 @@ def _referral_dates(fr: _Frame, rng: np.random.Generator) -> np.ndarray:
     lower = np.maximum(np.where(fr.born & ~born_after_site_ref, fr.dob, birth - 270), fr.R - int(4 * YEAR))
     r = np.clip(r, lower, fr.R)
     # unborn children (no DOB yet): referral within 40 weeks of the expected date (rule 8606)
-    return np.where(~fr.born, np.clip(r, np.maximum(edd - 270, fr.R - 250), fr.R), r)
+    return np.asarray(np.where(~fr.born, np.clip(r, np.maximum(edd - 270, fr.R - 250), fr.R), r))
 
 
 def _assessment_dates(fr: _Frame, r: np.ndarray, nfa: np.ndarray, rng: np.random.Generator

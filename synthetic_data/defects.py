@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -30,6 +31,9 @@ from warehouse.adapters import get_adapter
 from warehouse.drop import DEFECT_COLUMNS
 from warehouse.identifiers import UPN_ALPHABET
 from warehouse.measures import get_measure
+
+if TYPE_CHECKING:
+    from synthetic_data.world import DropFile
 
 Row = list[str]
 
@@ -63,10 +67,10 @@ def _shift(row: Row, start: int) -> Row:
 
 def _future(extract_day: np.datetime64, rng: np.random.Generator, fmt: str) -> str:
     d = extract_day + np.timedelta64(int(rng.integers(10, 400)), "D")
-    return pl.select(pl.lit(str(d)).str.to_date().dt.strftime(fmt)).item()
+    return str(pl.select(pl.lit(str(d)).str.to_date().dt.strftime(fmt)).item())
 
 
-def inject_defects(files: list, settings: WorldSettings, rng: np.random.Generator) -> pl.DataFrame:
+def inject_defects(files: list[DropFile], settings: WorldSettings, rng: np.random.Generator) -> pl.DataFrame:
     """Alter ``files`` (``world.DropFile`` objects) in place and return the defects table.
 
     ``rng`` is the drop's own defects stream (``world.Streams.defects``): the injector draws from
@@ -75,7 +79,7 @@ def inject_defects(files: list, settings: WorldSettings, rng: np.random.Generato
     extract = np.datetime64(settings.extract_date.isoformat())
     out: list[Defect] = []
     # ids that outcome files refer to: a people row that cannot be parsed would orphan them
-    ctx: dict = {"referenced": {}}
+    ctx: dict[str, Any] = {"referenced": {}}
     for f in files:
         if f.kind == "site_outcomes" and f.table is not None and f.table.height:
             ctx["referenced"].setdefault(f.site_id, set()).update(f.table.to_series(0).to_list())
@@ -86,7 +90,7 @@ def inject_defects(files: list, settings: WorldSettings, rng: np.random.Generato
             out.extend(_cin(f, settings.dirty, rng))
             continue
         injector = _INJECTORS.get(f.kind)
-        if injector is None:
+        if injector is None or f.table is None:
             continue
         header = f.table.columns
         rows = _set(f.table)
@@ -133,7 +137,8 @@ def _pick(rng: np.random.Generator, options: list[str]) -> str:
     return options[int(rng.integers(0, len(options)))]
 
 
-def _identifiers(f, header: list[str], row: Row, rng: np.random.Generator, extract, ctx: dict) -> tuple[str, str] | None:
+def _identifiers(f: DropFile, header: list[str], row: Row, rng: np.random.Generator, extract: np.datetime64,
+    ctx: dict[str, Any]) -> tuple[str, str] | None:
     col = {c: i for i, c in enumerate(header)}
     opts = ["invalid_code", "missing_required", "duplicate_row", "shifted_columns"]
     if row[col["NHSNumber"]] or row[col["UPN"]]:
@@ -163,7 +168,8 @@ def _identifiers(f, header: list[str], row: Row, rng: np.random.Generator, extra
     return kind, ""
 
 
-def _ssda_header(f, header: list[str], row: Row, rng: np.random.Generator, extract, ctx: dict) -> tuple[str, str] | None:
+def _ssda_header(f: DropFile, header: list[str], row: Row, rng: np.random.Generator, extract: np.datetime64,
+    ctx: dict[str, Any]) -> tuple[str, str] | None:
     col = {c: i for i, c in enumerate(header)}
     # no shifted_columns here: an unparseable header row would orphan the child's episodes
     opts = ["invalid_code", "missing_required", "duplicate_row"]
@@ -186,7 +192,8 @@ def _ssda_header(f, header: list[str], row: Row, rng: np.random.Generator, extra
     return kind, ""
 
 
-def _ssda_episodes(f, header: list[str], row: Row, rng: np.random.Generator, extract, ctx: dict) -> tuple[str, str] | None:
+def _ssda_episodes(f: DropFile, header: list[str], row: Row, rng: np.random.Generator, extract: np.datetime64,
+    ctx: dict[str, Any]) -> tuple[str, str] | None:
     col = {c: i for i, c in enumerate(header)}
     opts = ["invalid_code", "missing_required"]
     if row[col["DEC"]] and row[col["REC"]] != "X1":
@@ -204,7 +211,8 @@ def _ssda_episodes(f, header: list[str], row: Row, rng: np.random.Generator, ext
     return kind, "DEC"
 
 
-def _site_people(f, header: list[str], row: Row, rng: np.random.Generator, extract, ctx: dict) -> tuple[str, str] | None:
+def _site_people(f: DropFile, header: list[str], row: Row, rng: np.random.Generator, extract: np.datetime64,
+    ctx: dict[str, Any]) -> tuple[str, str] | None:
     lay = get_adapter(f.site_id).people
     col = {c: i for i, c in enumerate(header)}
     c = lay.columns
@@ -241,7 +249,8 @@ def _site_people(f, header: list[str], row: Row, rng: np.random.Generator, extra
     return kind, ""
 
 
-def _site_outcomes(f, header: list[str], row: Row, rng: np.random.Generator, extract, ctx: dict) -> tuple[str, str] | None:
+def _site_outcomes(f: DropFile, header: list[str], row: Row, rng: np.random.Generator, extract: np.datetime64,
+    ctx: dict[str, Any]) -> tuple[str, str] | None:
     adapter = get_adapter(f.site_id)
     lay = adapter.outcomes
     m = get_measure(f.measure)
@@ -280,7 +289,9 @@ _INJECTORS: dict[str, Injector] = {
 }
 
 
-def _cin(f, rate: float, rng: np.random.Generator) -> list[Defect]:
+def _cin(f: DropFile, rate: float, rng: np.random.Generator) -> list[Defect]:
+    # the writer rendered RowSubset fragments before injection (world._generate)
+    assert isinstance(f.fragments, pl.Series | list), "CIN fragments must be rendered before defects"
     frags: list[str] = f.fragments.to_list() if isinstance(f.fragments, pl.Series) else list(f.fragments)
     f.fragments = frags
     n = len(frags)

@@ -57,7 +57,7 @@ def sample_index_age(rng: np.random.Generator, n: int, weights: np.ndarray) -> n
     b = rng.choice(len(bands), size=n, p=weights / weights.sum())
     lo = np.array([x[0] for x in bands])[b]
     hi = np.array([x[1] for x in bands])[b]
-    return lo + rng.random(n) * (hi - lo)
+    return np.asarray(lo + rng.random(n) * (hi - lo))
 
 
 def _index_child(rng: np.random.Generator, age0: np.ndarray, at: np.ndarray, cal: Calendar
@@ -121,7 +121,7 @@ def _site_in_range(profile: SiteProfile, kids: Part, referral: np.ndarray) -> np
     age_at_ref = np.where(kids["dob"] >= 0, (referral[f] - kids["dob"]) / YEAR, -1.0)
     lo = max(profile.min_age_years, 0.0)
     in_range = (age_at_ref >= lo) & (age_at_ref <= profile.max_age_years)
-    return in_range | ((kids["_offset"] == 0) & (kids["edd"] >= 0) & (profile.min_age_years < 0))
+    return np.asarray(in_range | ((kids["_offset"] == 0) & (kids["edd"] >= 0) & (profile.min_age_years < 0)))
 
 
 def site_referrals_expected(profile: SiteProfile, settings: WorldSettings) -> float:
@@ -169,7 +169,7 @@ def keep_first_families(fam: Part, kids: Part, n_keep: int) -> tuple[Part, Part]
 
 def _band_shares(kids: Part, reference: int) -> np.ndarray:
     counts = np.bincount(age_band_index(kids["dob"], reference), minlength=len(ref.CIN_AGE_BANDS))
-    return counts / max(counts.sum(), 1)
+    return np.asarray(counts / max(counts.sum(), 1))
 
 
 @functools.lru_cache(maxsize=32)
@@ -188,7 +188,7 @@ def decoy_age_weights(cal: Calendar, target: tuple[float, ...]) -> np.ndarray:
         kids = families_from_index(np.random.default_rng(_PILOT_SEED + 2), sizes, age0, cal)
         w = w * goal / np.maximum(_band_shares(kids, cal.reference), 1e-6)
         w = np.clip(w / w.sum(), 1e-4, None)
-    return w / w.sum()
+    return np.asarray(w / w.sum())
 
 
 def decoy_age_target(known_site_kids: Part, n_decoy: int, reference: int) -> tuple[float, ...]:

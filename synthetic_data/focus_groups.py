@@ -21,13 +21,16 @@ import io
 import json
 import uuid
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 from faker import Faker
 
+from warehouse.identifiers import nhs_check_digit
 from warehouse.sites import SITE_IDS
 
 ITEMS = {"nhs_number": "NHS number", "csc_status": "CSC status", "police_notification": "police notification",
@@ -115,8 +118,8 @@ def _days(rng: np.random.Generator, rating: int, planted: bool) -> float | None:
     return None
 
 
-def _ground_truth(rng: np.random.Generator) -> dict[str, dict]:
-    ratings: dict[tuple[str, str, str], dict] = {}
+def _ground_truth(rng: np.random.Generator) -> dict[str, dict[Any, Any]]:
+    ratings: dict[tuple[str, str, str], dict[str, Any]] = {}
     for site in SITE_IDS:
         for item in ITEMS:
             for dim in DIMENSIONS:
@@ -160,7 +163,7 @@ def _code_guids(ids: _Ids) -> dict[str, str]:
     return g
 
 
-def _build(seed: int) -> tuple[list[_Doc], dict, dict, dict[str, list[tuple[str, str, str]]]]:
+def _build(seed: int) -> tuple[list[_Doc], dict[str, Any], dict[str, Any], dict[str, list[tuple[str, str, str]]]]:
     rng = np.random.default_rng(seed)
     ids = _Ids(seed)
     codes = _code_guids(ids)
@@ -222,7 +225,7 @@ def _build(seed: int) -> tuple[list[_Doc], dict, dict, dict[str, list[tuple[str,
                          "codes": codes, "users": (coder_a, coder_b), "ids": ids}, {}
 
 
-def _qde(docs: list[_Doc], meta: dict) -> bytes:
+def _qde(docs: list[_Doc], meta: dict[str, Any]) -> bytes:
     ids, codes = meta["ids"], meta["codes"]
     coder_a, coder_b = meta["users"]
     var = {n: ids("var", n) for n in ("Site", "Activity", "Role", "Agency")}
@@ -282,7 +285,7 @@ def _qde(docs: list[_Doc], meta: dict) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+def _write_csv(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> Path:
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
     wr.writerow(header)
@@ -291,7 +294,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     return path
 
 
-def _framework_truth(truth: dict, workarounds: dict[str, list[str]]) -> dict[str, dict[str, str | None]]:
+def _framework_truth(truth: dict[str, Any], workarounds: dict[str, list[str]]) -> dict[str, dict[str, str | None]]:
     out: dict[str, dict[str, str | None]] = {}
     for site in SITE_IDS:
         cells: dict[str, str | None] = {}
@@ -313,7 +316,7 @@ def _planted_transcripts(seed: int, truth_dir: Path) -> None:
     raw_dir = truth_dir / "raw"
     raw_dir.mkdir(parents=True, exist_ok=True)
     for site in SITE_IDS:
-        names = []
+        names: list[str] = []
         while len(names) < 3:
             n = fake.first_name()
             if n.lower() not in vocabulary and n not in names and n not in roster and n.isalpha() and len(n) > 3:
@@ -344,12 +347,12 @@ def _planted_transcripts(seed: int, truth_dir: Path) -> None:
 
 
 def _nhs_number(rng: np.random.Generator) -> str:
+    """A valid-looking NHS number (check digit from ``warehouse.identifiers``, the one home of the rule)."""
     while True:
-        digits = [int(d) for d in rng.integers(0, 10, 9)]
-        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
-        check = 0 if check == 11 else check
-        if check != 10 and digits[0] != 0:
-            return "".join(map(str, digits)) + str(check)
+        body = "".join(str(d) for d in rng.integers(0, 10, 9))
+        check = nhs_check_digit(body)
+        if check is not None and body[0] != "0":
+            return body + str(check)
 
 
 def write_focus_groups(out_dir: Path, seed: int) -> list[Path]:

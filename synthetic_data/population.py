@@ -314,7 +314,8 @@ def unique_numbers(rng: np.random.Generator, n: int, digits: int) -> np.ndarray:
     while 9 * 10 ** (digits - 1) < 60 * n:  # sparse enough for numpy to draw without a full permutation
         digits += 1
     low = 10 ** (digits - 1)
-    return np.asarray(rng.choice(9 * low, size=n, replace=False), dtype=np.int64) + low
+    out: np.ndarray = np.asarray(rng.choice(9 * low, size=n, replace=False), dtype=np.int64) + low
+    return out
 
 
 def _upn_identifiers(rng: np.random.Generator, F: Part, K: Part, s: WorldSettings, R: int) -> None:

@@ -16,8 +16,9 @@ import polars as pl
 
 from synthetic_data import corruption as cx
 from synthetic_data import reference as ref
+from synthetic_data.dates import YEAR, day
 from synthetic_data.names import NamePools
-from synthetic_data.population import YEAR, World, choice, day, random_postcodes, unique_numbers
+from synthetic_data.population import World, choice, random_postcodes, unique_numbers
 from synthetic_data.settings import WorldSettings
 from warehouse.measures import Measure, MeasureSettings, get_measure
 from warehouse.sites import LOCAL_AUTHORITIES
@@ -146,6 +147,13 @@ def _surname_changes(world: World, rng: np.random.Generator, names: NamePools) -
     return change, victim
 
 
+def _blank_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (as objects) with ``None`` where ``mask``."""
+    out = np.asarray(values, dtype=object).copy()
+    out[mask] = None
+    return out
+
+
 def _name_groups(ethnicity: np.ndarray, which: int) -> np.ndarray:
     """Forename (0) or surname (1) name group of each ethnicity code."""
     return np.array([ref.NAME_GROUPS[e][which] for e in ethnicity], dtype=object)
@@ -172,7 +180,7 @@ def _child_rows(world: World, facts: _FamilyFacts, rng: np.random.Generator, R: 
         "site_id": F.site_id[f], "family": f, "role": np.full(n, "child", dtype=object), "forename": fore,
         "surname": sur, "dob": dob, "expected_dob": np.where(baby, K.edd[kid], -1),
         "sex": np.where(baby, "U", K.sex[kid]).astype(object), "postcode": facts.postcode[f],
-        "nhs_number": np.where(baby | nhs_missing, None, K.nhs[kid]), "ethnicity": F.ethnicity[f], "true_child": kid,
+        "nhs_number": _blank_where(baby | nhs_missing, K.nhs[kid]), "ethnicity": F.ethnicity[f], "true_child": kid,
     }
 
 
@@ -232,7 +240,7 @@ def _parent_rows(world: World, facts: _FamilyFacts, rng: np.random.Generator, ro
         "site_id": F.site_id[fm], "family": fm, "role": np.full(m, role, dtype=object), "forename": forename,
         "surname": surname, "dob": np.where(is_father, F.father_dob[fm], F.mother_dob[fm]).astype(np.int64),
         "expected_dob": np.full(m, -1, dtype=np.int64), "sex": np.where(is_father, "M", "F").astype(object),
-        "postcode": postcode, "nhs_number": np.where(missing, None, nhs), "ethnicity": F.ethnicity[fm],
+        "postcode": postcode, "nhs_number": _blank_where(missing, nhs), "ethnicity": F.ethnicity[fm],
         "true_child": np.full(m, -1, dtype=np.int64),
     }
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -118,7 +119,8 @@ def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator
     cla = build_cla(world, cin, rng_cla)
     files: list[DropFile] = []
     la_missing_nhs = rng_write.random(len(world.children)) < settings.p_la_nhs_missing
-    nhs = np.where(la_missing_nhs, None, world.children.nhs)
+    nhs = world.children.nhs.astype(object).copy()
+    nhs[la_missing_nhs] = None
     say("rendering identifier rows")
     all_identifiers = identifier_rows(world, cin, np.arange(len(cin.child)), nhs)
     for code, order in orders.items():
@@ -224,7 +226,7 @@ def _write_file(path: Path, f: DropFile, settings: WorldSettings) -> None:
         write_csv(path, f.table, f.delimiter, f.encoding, f.short_rows)
 
 
-def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None] | None = None) -> dict:
+def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Write a complete extract drop for ``settings`` into ``out`` and return the manifest dict.
 
     Same settings -> byte-identical files. With ``settings.dirty > 0`` defects are injected and
@@ -246,7 +248,7 @@ def generate(out: Path, settings: WorldSettings, progress: Callable[[str], None]
             gc.enable()
 
 
-def _size_entry(world: World) -> dict:
+def _size_entry(world: World) -> dict[str, Any]:
     """The world's size and the basis of the sites' flows, for the manifest."""
     size = world.size
     if size is None:
@@ -256,7 +258,7 @@ def _size_entry(world: World) -> dict:
             "site_flows": size.note(), "decoy_children_per_la": dict(sorted(size.la_targets.items()))}
 
 
-def _write(out: Path, f: DropFile, settings: WorldSettings) -> dict:
+def _write(out: Path, f: DropFile, settings: WorldSettings) -> dict[str, Any]:
     """Serialise one file into ``out`` and hash it back from the page cache; its manifest entry."""
     path = out / f.path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -284,7 +286,7 @@ def _clear_previous_drop(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) -> dict:
+def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) -> dict[str, Any]:
     _clear_previous_drop(out)
     # Serialising, hashing and writing release the GIL (polars, hashlib, file writes), so two
     # writer threads keep both cores busy. A clean drop is written file by file while the rest
@@ -292,7 +294,7 @@ def _generate(out: Path, settings: WorldSettings, say: Callable[[str], None]) ->
     # after injection, biggest files first. Each file's bytes depend only on its content, and
     # the manifest lists the entries in path order, so the output is byte-identical either way.
     with ThreadPoolExecutor(max_workers=2) as writers:
-        jobs: dict[str, Future[dict]] = {}
+        jobs: dict[str, Future[dict[str, Any]]] = {}
 
         def write(f: DropFile) -> None:
             jobs[f.path] = writers.submit(_write, out, f, settings)

@@ -30,10 +30,6 @@ SSDA903_EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE
 GENDER_CURRENT = {"M": "1", "F": "2", "U": "0"}
 
 
-def _s(v: object) -> str:
-    return "" if v is None else str(v)
-
-
 # ------------------------------------------------------------------------------ LA files
 
 
@@ -47,11 +43,6 @@ def la_children_orders(world: World, cin: CinEpisodes) -> dict[str, np.ndarray]:
 
 def _by_la_child_id(world: World, cin: CinEpisodes, pos: np.ndarray) -> np.ndarray:
     return pos[np.argsort(world.children.la_child_num[cin.child[pos]], kind="stable")]
-
-
-def la_nhs(world: World, rng_mask: np.ndarray) -> np.ndarray:
-    """NHS numbers as the LA case system holds them (``rng_mask`` = missing)."""
-    return np.where(rng_mask, None, world.children.nhs)
 
 
 def identifier_rows(world: World, cin: CinEpisodes, order: np.ndarray, nhs: np.ndarray) -> pl.DataFrame:

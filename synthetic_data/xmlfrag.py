@@ -18,7 +18,7 @@ import polars as pl
 from synthetic_data.dates import LUT_END, LUT_START, date_index, date_lut
 
 
-def el(tag: str, col: pl.Expr) -> pl.Expr:
+def el(tag: str, col: pl.Expr | pl.Series) -> pl.Expr:
     """``<tag>value</tag>`` where ``col`` is not null, else null (so ``concat_str(ignore_nulls=True)`` skips it)."""
     return pl.concat_str([pl.lit(f"<{tag}>"), col, pl.lit(f"</{tag}>")])  # null in -> null out
 

@@ -16,7 +16,7 @@ from synthetic_data.families import (
     sample_index_age,
 )
 from synthetic_data.names import NamePools
-from synthetic_data.population import build_world, calendar, real_world_children, unique_numbers
+from synthetic_data.population import World, build_world, calendar, real_world_children, unique_numbers
 from synthetic_data.settings import WorldSettings
 from synthetic_data.world import Streams
 from warehouse.sites import LOCAL_AUTHORITIES
@@ -59,13 +59,13 @@ def test_decoy_target_makes_room_for_site_children() -> None:
     assert abs(sum(target) - 1) < 1e-3
 
 
-def _world(**kw: object):
+def _world(**kw: object) -> World:
     s = WorldSettings(**kw)  # type: ignore[arg-type]
     streams = Streams.spawn(s.seed)
     return build_world(s, streams.population, NamePools(s.seed), streams.site_families)
 
 
-def _site_referrals(world) -> dict[str, int]:
+def _site_referrals(world: World) -> dict[str, int]:
     F = world.families
     return {site: int((F.site_id == site).sum()) for site in ("fbs", "sat", "leap", "coda")}
 
