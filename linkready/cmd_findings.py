@@ -49,11 +49,14 @@ def import_cmd(files: tuple[Path, ...], db: Path, site: str | None, roster: Path
 @findings.command("export")
 @click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.qdpx")
-def export_cmd(db: Path, out: Path) -> None:
+@click.option("--offsets", type=click.Choice(["refi", "nvivo", "atlas.ti"]), default="refi", show_default=True,
+              help="Count selection offsets as the REFI standard does (code points) or as the tool that will "
+                   "import the file does (nvivo: UTF-16 units, an emoji counts twice).")
+def export_cmd(db: Path, out: Path, offsets: str) -> None:
     """Export the codebook, documents and coded segments as a REFI-QDA .qdpx project."""
     from synthesis import export_qdpx
 
-    path = export_qdpx(Store(db, read_only=True), out)
+    path = export_qdpx(Store(db, read_only=True), out, offsets)
     click.echo(f"wrote {path}")
 
 

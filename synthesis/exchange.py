@@ -8,6 +8,7 @@ from pathlib import Path
 
 from synthesis import refi
 from synthesis.catalogue import seed_catalogue
+from synthesis.offsets import OFFSET_CONVENTIONS, code_point_to_convention
 from synthesis.projects import ImportReport, build_project, store_project, variable_guids
 from synthesis.spreadsheet import import_spreadsheet
 from warehouse.errors import DataError
@@ -51,12 +52,28 @@ def import_file(path: Path, store: Store, site: str | None = None, roster: Itera
         return import_spreadsheet(con, path, site, roster)
 
 
-def export_qdpx(store: Store, out: Path) -> Path:
-    """Write the warehouse's codebook, documents, coded segments, participants, memos and themes as a ``.qdpx``."""
+def export_qdpx(store: Store, out: Path, offsets: str = "refi") -> Path:
+    """Write the warehouse's codebook, documents, coded segments, participants, memos and themes as a ``.qdpx``.
+
+    Args:
+        store: the warehouse.
+        out: the ``.qdpx`` file.
+        offsets: how selection offsets are counted: ``refi`` (code points, the standard) or a tool's own
+            convention from ``synthesis.offsets.OFFSET_CONVENTIONS`` (``nvivo``: UTF-16 units, so quotes
+            after an emoji land where NVivo expects them). The project's origin names the convention, so
+            linkready reads its own export back exactly.
+    """
     out = Path(out)
     if out.suffix.lower() != ".qdpx":
         raise DataError(f"export file {out.name!r} must end in .qdpx")
+    convention = OFFSET_CONVENTIONS.get(offsets)
     with store.reader() as con:
         project = build_project(con)
+    if convention.name != "refi":
+        project.origin = f"linkready (offsets as {convention.label} counts them)"
+        for src in project.sources:
+            for sel in src.selections:
+                sel.start = code_point_to_convention(src.text, sel.start, convention)
+                sel.end = code_point_to_convention(src.text, sel.end, convention)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return refi.write_qdpx(project, out, variable_guids(project), stamp)

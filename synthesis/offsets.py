@@ -33,7 +33,8 @@ from typing import Literal
 
 from warehouse.registry import Registry
 
-__all__ = ["OFFSET_CONVENTIONS", "DeliveredText", "OffsetConvention", "convention_for", "utf16_to_code_point"]
+__all__ = ["OFFSET_CONVENTIONS", "DeliveredText", "OffsetConvention", "code_point_to_convention", "convention_for",
+           "utf16_to_code_point"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,16 @@ class DeliveredText:
     def _remap(self, raw_index: int) -> int:
         # each CRLF whose CR lies before the index lost one character in the stored text
         return raw_index - bisect_left(self.crlf_at, raw_index)
+
+
+def code_point_to_convention(text: str, offset: int, convention: OffsetConvention) -> int:
+    """Express a code-point offset of a stored (``\\n``-only) text the way ``convention`` counts it.
+
+    The inverse of :meth:`DeliveredText.to_stored` for stored text, which has no CR to count.
+    """
+    if convention.unit == "utf16":
+        return offset + sum(1 for ch in text[:offset] if ord(ch) > 0xFFFF)
+    return offset
 
 
 def utf16_to_code_point(text: str, offset: int) -> int:

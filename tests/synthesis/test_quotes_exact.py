@@ -7,6 +7,7 @@ after re-importing that export.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -120,6 +121,20 @@ def test_every_quote_is_exact_after_import_export_and_reimport(tool: str, tmp_pa
     assert _exported_quotes(exported) == EXPECTED
     again = Store(tmp_path / "again.duckdb")
     import_file(exported, again)
+    assert _quotes(again) == EXPECTED
+
+
+def test_export_for_nvivo_counts_utf16_units_and_reads_back_exactly(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.duckdb")
+    import_file(_project(tmp_path, "refi"), store)
+    out = export_qdpx(store, tmp_path / "for-nvivo.qdpx", offsets="nvivo")
+    with zipfile.ZipFile(out) as zf:
+        qde = zf.read("project.qde").decode("utf-8")
+    starts = sorted(int(x) for x in re.findall(r'startPosition="(\d+)"', qde))
+    assert starts == sorted(_units(STORED[:STORED.index(q)]) for q in EXPECTED)   # UTF-16 units, as NVivo counts
+    assert 'origin="linkready (offsets as NVivo counts them)"' in qde
+    again = Store(tmp_path / "again.duckdb")
+    import_file(out, again)
     assert _quotes(again) == EXPECTED
 
 
