@@ -8,7 +8,7 @@ import polars as pl
 from warehouse.codelists import get_codelist
 from warehouse.validation.dfe.calendar import working_days_before
 from warehouse.validation.dfe.frames import RuleInput
-from warehouse.validation.dfe.patterns import count_over, exists_in, outside, overlaps, weekend
+from warehouse.validation.dfe.patterns import exists_in, mixed, outside, overlaps, repeated, weekend
 from warehouse.validation.dfe.rule import cin_rule
 
 _EPISODE = ["_child", "cin_details_id"]
@@ -93,13 +93,13 @@ def _8867(t: RuleInput) -> pl.DataFrame:
           "Factor 21 (no factors identified) is recorded together with another factor on the same assessment.")
 def _8869(t: RuleInput) -> pl.DataFrame:
     is21 = _FACTOR == "21"
-    return t.rows("factors", (count_over(is21, _ASSESSMENT) > 0) & (count_over(~is21, _ASSESSMENT) > 0))
+    return mixed(t.table("factors"), _ASSESSMENT, is21, ~is21)
 
 
 @cin_rule("8896", "cin_more_than_one_open_assessment", ("assessments.AssessmentAuthorisationDate",),
           "The episode has more than one assessment without an authorisation date.")
 def _8896(t: RuleInput) -> pl.DataFrame:
-    return t.rows("assessments", _AUTH.is_null() & (count_over(_AUTH.is_null(), _EPISODE) > 1))
+    return repeated(t.table("assessments"), _EPISODE, _AUTH.is_null())
 
 
 @cin_rule("8897Q", "cin_authorised_assessment_factors", ("assessments.AssessmentAuthorisationDate",
@@ -117,7 +117,7 @@ def _8897q(t: RuleInput) -> pl.DataFrame:
 @cin_rule("8898", "cin_factor_repeated", ("factors.AssessmentFactors",),
           "The same factor is recorded twice on one assessment.")
 def _8898(t: RuleInput) -> pl.DataFrame:
-    return t.rows("factors", _FACTOR.is_not_null() & (pl.len().over([*_ASSESSMENT, "AssessmentFactors"]) > 1))
+    return repeated(t.table("factors"), [*_ASSESSMENT, "AssessmentFactors"], _FACTOR.is_not_null())
 
 
 @cin_rule("8945Q", "cin_factor_18a_retired", ("factors.AssessmentFactors",),
@@ -196,7 +196,7 @@ def _8740(t: RuleInput) -> pl.DataFrame:
 @cin_rule("8839", "cin_more_than_one_open_enquiry", ("section47.DateOfInitialCPC", "section47.ICPCnotRequired"),
           "The episode has more than one section 47 enquiry still waiting for its conference.")
 def _8839(t: RuleInput) -> pl.DataFrame:
-    return t.rows("section47", _AWAITING & (count_over(_AWAITING, _EPISODE) > 1))
+    return repeated(t.table("section47"), _EPISODE, _AWAITING)
 
 
 @cin_rule("8868", "cin_closed_episode_open_enquiry", ("details.CINclosureDate", "section47.DateOfInitialCPC",

@@ -10,7 +10,15 @@ import polars as pl
 from warehouse.codelists import get_codelist
 from warehouse.identifiers import UPN_ALPHABET, upn_la_codes, upn_valid_mask
 from warehouse.validation.dfe.frames import RuleInput
-from warehouse.validation.dfe.patterns import NO_ROWS, count_over, exists_in, in_codes, outside
+from warehouse.validation.dfe.patterns import (
+    NO_ROWS,
+    exists_in,
+    held_by_several,
+    in_codes,
+    mixed,
+    outside,
+    repeated,
+)
 from warehouse.validation.dfe.rule import cin_rule
 
 _UPN = pl.col("UPN")
@@ -37,7 +45,7 @@ def _1510(t: RuleInput) -> pl.DataFrame:
 
 @cin_rule("1520", "cin_upn_shared_by_children", ("child.UPN",), "The same UPN is held by more than one child.")
 def _1520(t: RuleInput) -> pl.DataFrame:
-    return t.rows("child", _UPN.is_not_null() & (pl.col("_child").n_unique().over("UPN") > 1))
+    return held_by_several(t.table("child"), _UPN)
 
 
 @cin_rule("1530", "cin_upn_la_code", ("child.UPN",),
@@ -88,7 +96,7 @@ def _8500(t: RuleInput) -> pl.DataFrame:
           "The same LA child ID appears on more than one child.")
 def _8510(t: RuleInput) -> pl.DataFrame:
     c = pl.col("LAchildID")
-    return t.rows("child", c.is_not_null() & (pl.len().over("LAchildID") > 1))
+    return repeated(t.table("child"), ["LAchildID"], c.is_not_null())
 
 
 def _school_age_cutoff(t: RuleInput) -> date:
@@ -204,13 +212,13 @@ def _8540(t: RuleInput) -> pl.DataFrame:
           "NONE is recorded together with another disability code.")
 def _8790(t: RuleInput) -> pl.DataFrame:
     none = pl.col("Disability") == "NONE"
-    return t.rows("disabilities", (count_over(none, ["_child"]) > 0) & (count_over(~none, ["_child"]) > 0))
+    return mixed(t.table("disabilities"), ["_child"], none, ~none)
 
 
 @cin_rule("8794", "cin_disability_repeated", ("disabilities.Disability",),
           "The same disability code is recorded twice for the child.")
 def _8794(t: RuleInput) -> pl.DataFrame:
-    return t.rows("disabilities", pl.col("Disability").is_not_null() & (pl.len().over(["_child", "Disability"]) > 1))
+    return repeated(t.table("disabilities"), ["_child", "Disability"], pl.col("Disability").is_not_null())
 
 
 @cin_rule("2887Q", "cin_disability_few_codes", ("disabilities.Disability",),

@@ -10,7 +10,7 @@ import polars as pl
 from warehouse.codelists import get_codelist
 from warehouse.validation.dfe.calendar import working_days_before
 from warehouse.validation.dfe.frames import RuleInput
-from warehouse.validation.dfe.patterns import NO_ROWS, count_over, exists_in, in_codes, outside, overlaps
+from warehouse.validation.dfe.patterns import NO_ROWS, exists_in, in_codes, outside, overlaps, repeated
 from warehouse.validation.dfe.rule import cin_rule
 
 _EPISODE = ["_child", "cin_details_id"]
@@ -89,7 +89,7 @@ def _8866(t: RuleInput) -> pl.DataFrame:
           "The child has more than one open episode that led to further action.")
 def _8815(t: RuleInput) -> pl.DataFrame:
     open_active = _CLOSE.is_null() & _ACTIVE
-    return t.rows("details", open_active & (count_over(open_active, ["_child"]) > 1))
+    return repeated(t.table("details"), ["_child"], open_active)
 
 
 @cin_rule("8816", "cin_open_episode_not_latest",

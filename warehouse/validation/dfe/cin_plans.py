@@ -7,7 +7,7 @@ import polars as pl
 
 from warehouse.codelists import get_codelist
 from warehouse.validation.dfe.frames import RuleInput
-from warehouse.validation.dfe.patterns import NO_ROWS, count_over, in_codes, outside, overlaps
+from warehouse.validation.dfe.patterns import NO_ROWS, in_codes, outside, overlaps, repeated
 from warehouse.validation.dfe.rule import cin_rule
 
 _EPISODE = ["_child", "cin_details_id"]
@@ -140,7 +140,7 @@ def _8930(t: RuleInput) -> pl.DataFrame:
 @cin_rule("8935", "cin_more_than_one_open_plan", ("cpp.CPPendDate",),
           "The child has more than one protection plan with no end date.")
 def _8935(t: RuleInput) -> pl.DataFrame:
-    return t.rows("cpp", _CPP_END.is_null() & (count_over(_CPP_END.is_null(), ["_child"]) > 1))
+    return repeated(t.table("cpp"), ["_child"], _CPP_END.is_null())
 
 
 @cin_rule("8940", "cin_protection_plans_overlap", ("cpp.CPPstartDate", "cpp.CPPendDate"),
@@ -186,7 +186,7 @@ def _4013(t: RuleInput) -> pl.DataFrame:
 @cin_rule("4004", "cin_more_than_one_open_cin_plan", ("plans.CINPlanEndDate",),
           "The episode has more than one CIN plan with no end date.")
 def _4004(t: RuleInput) -> pl.DataFrame:
-    return t.rows("plans", _PLAN_END.is_null() & (count_over(_PLAN_END.is_null(), _EPISODE) > 1))
+    return repeated(t.table("plans"), _EPISODE, _PLAN_END.is_null())
 
 
 @cin_rule("4014", "cin_cin_plans_overlap", ("plans.CINPlanStartDate", "plans.CINPlanEndDate"),

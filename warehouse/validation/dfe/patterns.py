@@ -8,7 +8,8 @@ from datetime import date
 import polars as pl
 
 __all__ = [
-    "NO_ROWS", "count_over", "exists_in", "in_codes", "outside", "overlaps", "weekend",
+    "NO_ROWS", "count_over", "exists_in", "held_by_several", "in_codes", "mixed", "outside", "overlaps", "repeated",
+    "weekend",
 ]
 
 NO_ROWS = pl.DataFrame(schema={"_row": pl.Int64, "child_id": pl.String})
@@ -33,6 +34,27 @@ def weekend(column: str) -> pl.Expr:
 def count_over(condition: pl.Expr, keys: list[str]) -> pl.Expr:
     """How many rows of the same ``keys`` group satisfy ``condition``."""
     return condition.fill_null(False).cast(pl.Int64).sum().over(keys)
+
+
+def repeated(frame: pl.DataFrame, keys: list[str], condition: pl.Expr | None = None) -> pl.DataFrame:
+    """Rows (of those matching ``condition``) whose ``keys`` appear on more than one such row."""
+    rows = frame if condition is None else frame.filter(condition.fill_null(False))
+    return rows.filter(pl.struct(keys).is_duplicated()).select("_row", "child_id")
+
+
+def mixed(frame: pl.DataFrame, keys: list[str], one: pl.Expr, other: pl.Expr) -> pl.DataFrame:
+    """Rows of the ``keys`` groups that hold both a row matching ``one`` and a row matching ``other``."""
+    groups = frame.group_by(keys).agg(one.fill_null(False).any().alias("__one"),
+                                      other.fill_null(False).any().alias("__other"))
+    both = groups.filter(pl.col("__one") & pl.col("__other")).select(keys)
+    return frame.join(both, on=keys, how="semi").select("_row", "child_id")
+
+
+def held_by_several(frame: pl.DataFrame, value: pl.Expr) -> pl.DataFrame:
+    """Rows whose non-null ``value`` is held by more than one child (``_child``)."""
+    rows = frame.with_columns(value.alias("__value")).filter(pl.col("__value").is_not_null())
+    shared = rows.group_by("__value").agg(pl.col("_child").n_unique().alias("__n")).filter(pl.col("__n") > 1)
+    return rows.join(shared, on="__value", how="semi").select("_row", "child_id")
 
 
 def exists_in(frame: pl.DataFrame, other: pl.DataFrame, keys: list[str], name: str,

@@ -9,7 +9,7 @@ import polars as pl
 
 from warehouse.codelists import get_codelist
 from warehouse.validation.dfe.frames import RuleInput
-from warehouse.validation.dfe.patterns import NO_ROWS
+from warehouse.validation.dfe.patterns import NO_ROWS, held_by_several, repeated
 from warehouse.validation.dfe.rule import ssda903_rule
 from warehouse.validation.dfe.ssda903_view import ADOPTED, birthday, episodes, header, short_break
 
@@ -63,7 +63,7 @@ def _442(t: RuleInput) -> pl.DataFrame:
               "The same UPN is held by more than one child.", first_year=2026)
 def _444(t: RuleInput) -> pl.DataFrame:
     real = _UPN.is_not_null() & ~_is(_UPN, _UN_CODES)
-    return t.rows("header", real & (pl.col("_child").n_unique().over("UPN") > 1))
+    return held_by_several(t.table("header"), pl.when(real).then(_UPN))
 
 
 @ssda903_rule("209", "ssda903_un1_at_school_age", ("header.UPN", "header.DOB"),
@@ -86,7 +86,7 @@ def _210(t: RuleInput) -> pl.DataFrame:
 @ssda903_rule("INT32", "ssda903_child_repeated_in_header", ("header.CHILD",),
               "The same child appears on more than one header row.")
 def _int32(t: RuleInput) -> pl.DataFrame:
-    return t.rows("header", pl.col("_child").is_not_null() & (pl.len().over("_child") > 1))
+    return repeated(t.table("header"), ["_child"], pl.col("_child").is_not_null())
 
 
 @ssda903_rule("INT03", "ssda903_episode_without_header", ("episodes.CHILD", "header.CHILD"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from warehouse.validation.dfe.frames import RuleInput
-from warehouse.validation.dfe.patterns import NO_ROWS
+from warehouse.validation.dfe.patterns import NO_ROWS, repeated
 from warehouse.validation.dfe.rule import ssda903_rule
 from warehouse.validation.dfe.ssda903_view import age_at, episodes, header, short_break
 
@@ -265,7 +265,7 @@ def _int14(t: RuleInput) -> pl.DataFrame:
 @ssda903_rule("INT33", "ssda903_oc2_child_repeated", ("oc2.CHILD",),
               "The child appears more than once in the 12-month outcomes table.")
 def _int33(t: RuleInput) -> pl.DataFrame:
-    return t.rows("oc2", pl.col("_child").is_not_null() & (pl.len().over("_child") > 1))
+    return repeated(t.table("oc2"), ["_child"], pl.col("_child").is_not_null())
 
 
 # --------------------------------------------------------------------------- Missing
