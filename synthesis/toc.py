@@ -138,8 +138,10 @@ def _s(r: Mapping[str, str | None], column: str) -> str:
 
 # ---------------------------------------------------------------- reading files
 
-def read_toc(path: Path, site_id: str) -> TheoryOfChange:
+def read_toc(path: Path, site_id: str | None) -> TheoryOfChange:
     """Read a ToC from a template CSV, an XLSX workbook (sheet ``theory_of_change``) or JSON.
+
+    ``site_id`` may be None for JSON, which names its site; a template needs it.
 
     Raises:
         DataError: unsupported file type, unreadable file, wrong site in JSON, or template problems
@@ -149,6 +151,8 @@ def read_toc(path: Path, site_id: str) -> TheoryOfChange:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return _read_json(path, site_id)
+    if site_id is None:
+        raise DataError(f"{path.name}: a template does not name its site; give the site (--site)")
     if suffix == ".csv":
         return toc_from_rows(_csv_rows(path), site_id, path.name)
     if suffix == ".xlsx":
@@ -202,7 +206,7 @@ def _xlsx_rows(path: Path) -> list[tuple[int, dict[str, str | None]]]:
         wb.close()
 
 
-def _read_json(path: Path, site_id: str) -> TheoryOfChange:
+def _read_json(path: Path, site_id: str | None) -> TheoryOfChange:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -210,7 +214,12 @@ def _read_json(path: Path, site_id: str) -> TheoryOfChange:
                         "`linkready toc export --format json`") from None
     if not isinstance(data, dict) or data.get("format") != JSON_FORMAT:
         raise DataError(f"{path.name}: not a theory-of-change file (expected \"format\": \"{JSON_FORMAT}\")")
-    if data.get("site_id") not in (None, site_id):
+    if site_id is None:
+        site_id = data.get("site_id")
+        if not isinstance(site_id, str):
+            raise DataError(f"{path.name} names no site_id; give the site (--site)")
+        get_site(site_id)
+    elif data.get("site_id") not in (None, site_id):
         raise DataError(f"{path.name} is the theory of change of site {data['site_id']!r}, not {site_id!r}; "
                         "pass that --site or edit site_id")
     rows: list[tuple[int, dict[str, str | None]]] = [(0, _row("title", label=data.get("title")))]
@@ -359,8 +368,11 @@ def dot(toc: TheoryOfChange) -> str:
 
 # ---------------------------------------------------------------- warehouse
 
-def import_toc(path: Path, store: Store, site_id: str, roster: Iterable[str] = ()) -> tuple[TheoryOfChange, bool]:
+def import_toc(path: Path, store: Store, site_id: str | None = None, roster: Iterable[str] = ()
+               ) -> tuple[TheoryOfChange, bool]:
     """Read a ToC file and store it as the site's next version (unless it equals the current one).
+
+    ``site_id`` may be None for a JSON file (it names its site); a template needs it.
 
     Beyond the model's own checks, site data items must be in the synthesis catalogue, coded
     segments cited as evidence must already be imported, and free text must be pseudonymised.
@@ -369,7 +381,8 @@ def import_toc(path: Path, store: Store, site_id: str, roster: Iterable[str] = (
     Example:
         >>> import_toc(Path("leap_toc.csv"), Store("demo.duckdb"), "leap")   # doctest: +SKIP
     """
-    get_site(site_id)
+    if site_id is not None:
+        get_site(site_id)
     toc = read_toc(path, site_id)
     with store.transaction() as con:
         problems = _warehouse_problems(con, toc) + _identifier_problems(toc, tuple(roster))

@@ -146,10 +146,13 @@ def test_warehouse_checks_data_items_segments_and_identifiers(tmp_path: Path) ->
     assert "node O3 holds identifiers (phone" in msg and "07700" not in msg
 
 
-def test_json_of_another_site_is_refused(tmp_path: Path) -> None:
+def test_json_of_another_site_is_refused_and_names_its_own(tmp_path: Path) -> None:
     path = write_tocs(tmp_path, seed=1)[0]          # fbs
     with pytest.raises(DataError, match="site 'fbs', not 'sat'"):
         read_toc(path, "sat")
+    assert read_toc(path, None).site_id == "fbs"     # the demo imports the files without a site
+    with pytest.raises(DataError, match="a template does not name its site"):
+        read_toc(_template(tmp_path / "leap.csv"), None)
 
 
 # ---------------------------------------------------------------- diagrams
