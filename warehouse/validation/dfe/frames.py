@@ -6,7 +6,8 @@
   ``YYYY-MM-DD``, SSDA903 ``DD/MM/YYYY``); unparseable text, two-digit years and years before 1900
   become null, and ``__bad_<column>`` marks a value that was given but is not a date.
 - Codes are trimmed and upper-cased (DfE's 903 validator does the same; CIN codes compare
-  case-insensitively here, see the reference §5.1.3); the raw value stays in ``__raw_<column>``.
+  case-insensitively here, see the reference §5.1.3). LAchildID and CHILD keep their case (a padded
+  LAchildID is CIN 1580's business).
 - CIN booleans (``ReferralNFA``, ``ICPCnotRequired``) become ``pl.Boolean`` from every spelling the
   schema allows (true/false/1/0 in any case); anything else is null.
 """
@@ -66,14 +67,14 @@ def _date_exprs(name: str, dtype: pl.DataType, return_name: ReturnName) -> list[
 
 def _code_expr(name: str) -> list[pl.Expr]:
     c = pl.col(name).cast(pl.String)
-    return [c.alias(f"__raw_{name}"), c.str.strip_chars().str.to_uppercase().replace("", None).alias(name)]
+    return [c.str.strip_chars().str.to_uppercase().replace("", None).alias(name)]
 
 
 def _bool_expr(name: str) -> list[pl.Expr]:
     text = pl.col(name).cast(pl.String).str.strip_chars().str.to_lowercase()
     value = (pl.when(text.is_in(["true", "1"])).then(pl.lit(True))
              .when(text.is_in(["false", "0"])).then(pl.lit(False)).otherwise(pl.lit(None, dtype=pl.Boolean)))
-    return [pl.col(name).cast(pl.String).alias(f"__raw_{name}"), value.alias(name)]
+    return [value.alias(name)]
 
 
 def _typed(frame: pl.DataFrame, return_name: ReturnName) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 
 __all__ = [
-    "NO_ROWS", "count_over", "exists_in", "held_by_several", "in_codes", "mixed", "outside", "overlaps", "repeated",
+    "NO_ROWS", "exists_in", "held_by_several", "in_codes", "mixed", "outside", "overlaps", "repeated",
     "weekend",
 ]
 
@@ -29,11 +29,6 @@ def in_codes(column: str, codes: frozenset[str] | set[str] | tuple[str, ...]) ->
 def weekend(column: str) -> pl.Expr:
     """True where the date in ``column`` is a Saturday or Sunday."""
     return (pl.col(column).dt.weekday() >= 6).fill_null(False)
-
-
-def count_over(condition: pl.Expr, keys: list[str]) -> pl.Expr:
-    """How many rows of the same ``keys`` group satisfy ``condition``."""
-    return condition.fill_null(False).cast(pl.Int64).sum().over(keys)
 
 
 def repeated(frame: pl.DataFrame, keys: list[str], condition: pl.Expr | None = None) -> pl.DataFrame:
