@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import os
 import secrets
@@ -39,9 +40,11 @@ import polars_hash  # noqa: F401  (registers the ``chash`` expression namespace)
 
 from warehouse.errors import ConfigError, did_you_mean
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "BLOCKING_KEYS", "BloomSettings", "BlockingKey", "EncodingKey", "bloom_filters", "dice", "encode",
-    "new_key_file", "qgrams", "read_key_file", "settings_from_mapping",
+    "key_file_warning", "new_key_file", "qgrams", "read_key_file", "settings_from_mapping",
 ]
 
 SCHEMA_VERSION = 1
@@ -199,25 +202,37 @@ def new_key_file(path: Path) -> EncodingKey:
     return EncodingKey(secret)
 
 
+def key_file_warning(path: Path) -> str | None:
+    """A warning when a key file is readable by others than its owner (None when it is 0600 or stricter)."""
+    mode = stat.S_IMODE(Path(path).stat().st_mode)
+    if mode & 0o077:
+        return f"key file {path} is readable by others (mode {mode:o}); run `chmod 600 {path}`"
+    return None
+
+
 def read_key_file(path: Path) -> EncodingKey:
-    """Read a key file written by :func:`new_key_file`.
+    """Read a key file: the hexadecimal text :func:`new_key_file` writes, or any file of at least 16
+    bytes (its bytes are the secret, a trailing line break aside).
 
     Raises:
-        ConfigError: missing file, readable by others than its owner, or not a key.
+        ConfigError: missing file or too short to be a key.
     """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"key file {path} does not exist; create one with `linkready encode --new-key {path}` "
                           "and share it with the other data owner only")
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise ConfigError(f"key file {path} is readable by others (mode {mode:o}); run `chmod 600 {path}`")
-    text = path.read_text(encoding="ascii", errors="replace").strip()
+    raw = path.read_bytes()
+    text = raw.strip()
     try:
-        secret = bytes.fromhex(text)
-    except ValueError:
-        raise ConfigError(f"key file {path} does not hold a hexadecimal key; "
-                          "create one with `linkready encode --new-key FILE`") from None
+        secret = bytes.fromhex(text.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        secret = raw.removesuffix(b"\n").removesuffix(b"\r")
+    if len(secret) < 16:
+        raise ConfigError(f"key file {path} holds {len(secret)} bytes; a key needs at least 16: "
+                          "create one with `linkready encode --new-key FILE`")
+    warning = key_file_warning(path)
+    if warning:
+        log.warning(warning)
     return EncodingKey(secret)
 
 

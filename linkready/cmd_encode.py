@@ -52,7 +52,7 @@ def encode_cmd(file: Path | None, key_file: Path | None, out: Path | None, layou
     linkready encode --new-key project.key
     linkready encode children.csv --key-file project.key --out children.parquet --keep ethnicity
     """
-    from linkage.bloom import new_key_file, read_key_file
+    from linkage.bloom import key_file_warning, new_key_file, read_key_file
     from linkage.files import EncodeOptions, encode_file
 
     if new_key is not None:
@@ -67,7 +67,11 @@ def encode_cmd(file: Path | None, key_file: Path | None, out: Path | None, layou
         raise click.UsageError(f"missing {', '.join(missing)}: linkready encode FILE --key-file KEY --out ENCODED "
                                "(or linkready encode --new-key KEY)")
     assert file is not None and key_file is not None and out is not None
-    report = encode_file(file, out, read_key_file(key_file), _settings(config, layout),
+    key = read_key_file(key_file)
+    warning = key_file_warning(key_file)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    report = encode_file(file, out, key, _settings(config, layout),
                          EncodeOptions(keep=keep, id_column=id_column, text=text))
     click.echo(f"{report.rows} records encoded ({', '.join(report.roles)}; filters of {report.filter_bits} bits) "
                f"to {report.out} in {report.seconds:.1f} s")

@@ -20,6 +20,7 @@ from linkage.bloom import (
     bloom_filters,
     dice,
     encode,
+    key_file_warning,
     new_key_file,
     popcount,
     qgrams,
@@ -161,11 +162,16 @@ def test_key_file_created_0600_never_overwritten(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="already exists"):
         new_key_file(path)
     os.chmod(path, 0o644)
-    with pytest.raises(ConfigError, match="chmod 600"):
-        read_key_file(path)
+    assert "chmod 600" in str(key_file_warning(path))            # read, with a warning
+    assert read_key_file(path).fingerprint() == key.fingerprint()
+    own = tmp_path / "own.key"                                   # any file of 16+ bytes is a key of one's own
+    own.write_bytes(os.urandom(32))
+    assert read_key_file(own).fingerprint() not in (key.fingerprint(), read_key_file(path).fingerprint())
+    phrase = tmp_path / "phrase.key"
+    phrase.write_text("a long shared passphrase for this project\n")
+    assert read_key_file(phrase).secret == b"a long shared passphrase for this project"
     bad = tmp_path / "bad.key"
-    bad.write_text("not hex\n")
-    os.chmod(bad, 0o600)
+    bad.write_text("short\n")
     with pytest.raises(ConfigError, match="--new-key"):
         read_key_file(bad)
     with pytest.raises(ConfigError, match="does not exist"):
