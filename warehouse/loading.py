@@ -319,10 +319,10 @@ def _load_file(run: _Run, src: DropFile) -> None:
     if checked.fatal:
         batch = run.batches.new(src, key, sha, checked, "failed")
         run.batches.record_problems(checked, batch, run.writer)
-        reason = checked.problems[-1].rule if checked.problems else "unreadable"
+        why = checked.problems[-1].rule if checked.problems else "unreadable"
         run.report.files.append(FileLoad(src.file, src.kind, checked.rows_read, 0, checked.rows_read, "failed",
-                                         batch, reason=f"refused: {reason}", batch_key=key))
-        run.say(f"{src.file}: refused ({reason})")
+                                         batch, reason=f"refused: {why}", batch_key=key))
+        run.say(f"{src.file}: refused ({why})")
         return
     current = run.batches.current(key)
     batch = run.batches.new(src, key, sha, checked, "current")

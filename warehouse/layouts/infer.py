@@ -90,17 +90,16 @@ def _frame(text: str, delimiter: str) -> pl.DataFrame:
 # ----------------------------------------------------------------------------- profiles
 
 
+def _mean(mask: pl.Series) -> float:
+    return float(mask.fill_null(False).sum()) / mask.len() if mask.len() else 0.0
+
+
 def _share(col: pl.Series, pattern: str) -> float:
-    values = col.drop_nulls()
-    return float(values.str.contains(pattern).mean() or 0.0) if values.len() else 0.0
+    return _mean(col.drop_nulls().str.contains(pattern))
 
 
 def _date_share(col: pl.Series, fmt: str) -> float:
-    values = col.drop_nulls()
-    if not values.len():
-        return 0.0
-    parsed = values.str.strptime(pl.Date, fmt, strict=False, exact=True)
-    return float(parsed.is_not_null().mean() or 0.0)
+    return _mean(col.drop_nulls().str.strptime(pl.Date, fmt, strict=False, exact=True).is_not_null())
 
 
 def _known_labels() -> dict[str, dict[str, str]]:
@@ -121,8 +120,7 @@ def _known_labels() -> dict[str, dict[str, str]]:
 
 
 def _label_share(col: pl.Series, labels: dict[str, str]) -> float:
-    values = col.drop_nulls()
-    return float(values.str.to_lowercase().is_in(list(labels)).mean() or 0.0) if values.len() else 0.0
+    return _mean(col.drop_nulls().str.to_lowercase().is_in(list(labels)))
 
 
 def _value_score(fld: str, col: pl.Series, fmt: str, labels: dict[str, dict[str, str]]) -> float:
@@ -134,7 +132,7 @@ def _value_score(fld: str, col: pl.Series, fmt: str, labels: dict[str, dict[str,
     if fld == "postcode":
         return _share(col.str.to_uppercase(), r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
     if fld == "la_code":
-        return float(present.is_in(list(ENGLISH_LA_CODES)).mean() or 0.0) if present.len() else 0.0
+        return _mean(present.is_in(list(ENGLISH_LA_CODES)))
     if fld in _DATE_FIELDS:
         return _date_share(col, fmt)
     if fld in _CODED:

@@ -235,15 +235,17 @@ def _date_format_ok(frame: pl.DataFrame, cols: list[str], fmt: str) -> str | Non
     ).head(2000)
     if values.len() < 3:
         return None
-    share = values.str.strptime(pl.Date, fmt, strict=False, exact=True).is_not_null().mean() or 0.0
-    if share >= 0.5:
+    if _parsed_share(values, fmt) >= 0.5:
         return None
     for alt in _ALT_DATE_FORMATS:
-        if alt != fmt:
-            s = values.str.strptime(pl.Date, alt, strict=False, exact=True).is_not_null().mean() or 0.0
-            if s >= 0.9:
-                return alt
+        if alt != fmt and _parsed_share(values, alt) >= 0.9:
+            return alt
     return None
+
+
+def _parsed_share(values: pl.Series, fmt: str) -> float:
+    parsed = values.str.strptime(pl.Date, fmt, strict=False, exact=True).is_not_null()
+    return float(parsed.sum()) / max(parsed.len(), 1)
 
 
 def _date_format(checked: CheckedFile, frame: pl.DataFrame, cols: list[str], declared: str) -> str:

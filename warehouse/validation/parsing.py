@@ -482,7 +482,8 @@ QUOTED_FAST_MAX_BYTES = 256 << 20
 
 def _outside(positions: np.ndarray, quotes: np.ndarray) -> np.ndarray:
     """The positions that lie outside quoted values (an even number of quotes before them)."""
-    return positions[(np.searchsorted(quotes, positions) & 1) == 0]
+    out: np.ndarray = positions[(np.searchsorted(quotes, positions) & 1) == 0]
+    return out
 
 
 def _quotes_well_placed(arr: np.ndarray, quotes: np.ndarray, dbyte: int) -> bool:
