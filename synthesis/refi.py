@@ -312,7 +312,7 @@ def read_qdpx(path: Path) -> RefiProject:
         convention = convention_for(project.origin)
         sources_el = _child(root, "Sources")
         for s in _children(sources_el, "TextSource") if sources_el is not None else []:
-            project.sources.append(_read_source(zf, s, var_names, path.name, convention, project))
+            project.sources.append(_read_source(_Reading(zf, path.name, convention, var_names, project), s))
         notes_el = _child(root, "Notes")
         for n in _children(notes_el, "Note") if notes_el is not None else []:
             project.notes.append(
@@ -322,45 +322,49 @@ def read_qdpx(path: Path) -> RefiProject:
     return project
 
 
-def _read_source(
-    zf: zipfile.ZipFile, s: ET.Element, var_names: dict[str, str], qdpx_name: str, convention: OffsetConvention,
-    project: RefiProject,
-) -> RefiSource:
-    delivered = _source_text(zf, s, qdpx_name)
+@dataclass(frozen=True)
+class _Reading:
+    """What reading the sources of one ``.qdpx`` shares."""
+
+    zf: zipfile.ZipFile
+    name: str                       # the file's name, for messages
+    convention: OffsetConvention    # how the writing tool counts offsets
+    var_names: dict[str, str]       # variable guid -> name
+    project: RefiProject
+
+
+def _read_source(rd: _Reading, s: ET.Element) -> RefiSource:
+    delivered = _source_text(rd.zf, s, rd.name)
     guid = norm_guid(s.get("guid"), "TextSource guid") or ""
     source = RefiSource(guid, s.get("name") or guid, delivered.text, _text_of(_child(s, "Description")),
                         norm_guid(s.get("creatingUser"), "creatingUser"))
     for sel in _children(s, "PlainTextSelection"):
-        source.selections.append(_read_selection(sel, source, delivered, convention, qdpx_name, project))
-    source.values = _variable_values(s, var_names)
+        source.selections.append(_read_selection(rd, sel, source, delivered))
+    source.values = _variable_values(s, rd.var_names)
     return source
 
 
-def _selection_span(
-    sel: ET.Element, source: RefiSource, delivered: DeliveredText, convention: OffsetConvention, qdpx_name: str
-) -> tuple[int, int]:
+def _selection_span(rd: _Reading, sel: ET.Element, source: RefiSource, delivered: DeliveredText) -> tuple[int, int]:
     """The selection's span on the stored text, from offsets counted the writing tool's way."""
     try:
         start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
     except ValueError:
         raise DataError(
-            f"{qdpx_name}: selection {sel.get('guid')} in {source.name!r} has non-integer positions"
+            f"{rd.name}: selection {sel.get('guid')} in {source.name!r} has non-integer positions"
         ) from None
-    limit = delivered.length(convention)
+    limit = delivered.length(rd.convention)
     if not 0 <= start < end <= limit:
         raise DataError(
-            f"{qdpx_name}: selection {sel.get('guid')} in {source.name!r} spans {start}-{end} but the text has "
-            f"{limit} characters as {convention.label} counts them; allowed: 0 <= start < end <= {limit} "
+            f"{rd.name}: selection {sel.get('guid')} in {source.name!r} spans {start}-{end} but the text has "
+            f"{limit} characters as {rd.convention.label} counts them; allowed: 0 <= start < end <= {limit} "
             "(code points, end-exclusive); check the tool's offset unit or re-export the project"
         )
-    return delivered.span_to_stored(start, end, convention)
+    return delivered.span_to_stored(start, end, rd.convention)
 
 
-def _read_selection(
-    sel: ET.Element, source: RefiSource, delivered: DeliveredText, convention: OffsetConvention, qdpx_name: str,
-    project: RefiProject,
-) -> RefiSelection:
-    start, end = _selection_span(sel, source, delivered, convention, qdpx_name)
+def _read_selection(rd: _Reading, sel: ET.Element, source: RefiSource, delivered: DeliveredText) -> RefiSelection:
+    start, end = _selection_span(rd, sel, source, delivered)
+    project = rd.project
     sel_guid = norm_guid(sel.get("guid"), "PlainTextSelection guid") or ""
     selection = RefiSelection(
         sel_guid, start, end, sel.get("name"), norm_guid(sel.get("creatingUser"), "creatingUser"),
