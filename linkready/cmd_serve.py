@@ -17,17 +17,27 @@ DB_OPTION = click.option(
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-def serve(db: Path, host: str, port: int) -> None:
-    """Serve the comparison dashboard for a warehouse (opened read-only).
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Worker threads of the waitress server.")
+@click.option("--timeout", "channel_timeout", default=60, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds before an idle or slow connection is closed.")
+@click.option("--connection-limit", default=200, show_default=True, type=click.IntRange(1, 10000),
+              help="Most connections accepted at once.")
+def serve(db: Path, host: str, port: int, threads: int, channel_timeout: int, connection_limit: int) -> None:
+    """Serve the comparison dashboard for a warehouse (opened read-only) under waitress.
 
     The session cookie is marked Secure unless HOST is a loopback address; put a TLS proxy in front
-    for any other address. The session secret comes from $LINKREADY_DASHBOARD_SECRET or a key file
-    <db>.dashboard.key created on first use.
+    for any other address (or point any WSGI server at `dashboard.app:wsgi_app`, see docs/dashboard.md).
+    The session secret comes from $LINKREADY_DASHBOARD_SECRET or a key file <db>.dashboard.key
+    created on first use.
     """
     import dashboard
 
-    click.echo(f"Dashboard: http://{host}:{port}/  (warehouse {db}, read-only; Ctrl+C to stop)")
-    dashboard.serve(db, host=host, port=port)
+    settings = dashboard.DashboardSettings(host=host, prewarm=True, threads=threads, channel_timeout=channel_timeout,
+                                           connection_limit=connection_limit)
+    click.echo(f"Dashboard: http://{host}:{port}/  (warehouse {db}, read-only; waitress, {threads} threads; "
+               "Ctrl+C to stop)")
+    dashboard.serve(db, host=host, port=port, settings=settings)
 
 
 @click.group()

@@ -54,6 +54,7 @@ def _free_port() -> int:
 def test_serve_logs_in_and_answers(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     Store(db)  # an empty, migrated warehouse: pages must say "no data yet"
+    assert oct(os.stat(db).st_mode & 0o777) == "0o600"  # the warehouse holds the restricted zone
     assert run("users", "add", "rita", "--role", "researcher", "--db", str(db), stdin="a long passphrase 2\n").returncode == 0
     port = _free_port()
     env = {**os.environ, "LINKREADY_DASHBOARD_SECRET": "e2e-secret-" + "y" * 32}
@@ -71,6 +72,8 @@ def test_serve_logs_in_and_answers(tmp_path: Path) -> None:
             except OSError:
                 assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
                 time.sleep(0.5)
+        with opener.open(base + "/login", timeout=5) as first:  # noqa: S310 (loopback)
+            assert first.headers["Server"] == "linkready"  # waitress (ident), not Werkzeug's development server
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         data = urllib.parse.urlencode({"username": "rita", "password": "a long passphrase 2", "csrf_token": token})
         home = opener.open(base + "/login", data=data.encode(), timeout=10)  # noqa: S310
