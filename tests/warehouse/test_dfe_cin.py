@@ -60,6 +60,24 @@ def baseline_2024() -> World:
     return w
 
 
+def baseline_2027() -> World:
+    """The return as a 2026-27 census (dates 104 weeks later) with a pre-proceedings block (draft rules)."""
+    w = baseline()
+    for rows in w.tables.values():
+        for row in rows:
+            for k, v in row.items():
+                if isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[:4].isdigit():
+                    row[k] = (date.fromisoformat(v) + timedelta(weeks=104)).isoformat()
+    w.set("header", 0, Year="2027", ReferenceDate="2027-03-31")
+    w.add("preproceedings", _row=1, cin_details_id=1, PPStartDate="2026-06-01", LBPSentDate="2026-06-05",
+          FGDMMeetingOffer="1", FGDMMeetingFac="1", InitialPPMeetingDate="2026-06-20", ReviewMeetingsCount="2",
+          StepDecisionDate="2026-09-01", PPOutcome="A", CourtAppDate="2026-09-10", LetterInitCPDate="2026-09-15")
+    return w
+
+
+_BASELINES = {2024: baseline_2024, 2025: baseline, 2027: baseline_2027}
+
+
 def _problems(world: World, year: int = 2025, la_code: str | None = None, only: str | None = None
               ) -> pl.DataFrame:
     return run_rules("cin", world.frames(), year, la_code, only=None if only is None else {only})
@@ -69,6 +87,7 @@ def test_baseline_breaks_no_rule() -> None:
     assert _problems(baseline()).height == 0
     assert _problems(baseline_2024(), 2024).height == 0
     assert _problems(baseline(), la_code="380").height == 0
+    assert _problems(baseline_2027(), 2027).height == 0
 
 
 CASES = [
@@ -328,13 +347,36 @@ CASES_2024 = [
 ]
 
 
+CASES_2027 = [
+    Case("cin_no_preproceedings", lambda w: w.drop("preproceedings"), row=None, year=2027),
+    Case("cin_no_preproceedings_start", lambda w: w.set("preproceedings", 0, PPStartDate=None), row=None, year=2027),
+    Case("cin_preproceedings_start_outside_period", lambda w: w.set("preproceedings", 0, PPStartDate="2026-03-31"),
+         year=2027, keep=lambda w: w.set("preproceedings", 0, PPStartDate="2026-04-01")),
+    Case("cin_letter_before_proceedings_date", lambda w: w.set("preproceedings", 0, LBPSentDate="2026-05-31"),
+         year=2027),
+    Case("cin_letter_without_fgdm_offer", lambda w: w.set("preproceedings", 0, FGDMMeetingOffer=None,
+                                                         FGDMMeetingFac=None), year=2027),
+    Case("cin_initial_pp_meeting_outside_period",
+         lambda w: w.set("preproceedings", 0, InitialPPMeetingDate="2027-04-01"), year=2027),
+    Case("cin_step_decision_date", lambda w: w.set("preproceedings", 0, StepDecisionDate="2026-05-01"), year=2027),
+    Case("cin_fgdm_offered_not_facilitated", lambda w: w.set("preproceedings", 0, FGDMMeetingFac=None), year=2027,
+         keep=lambda w: w.set("preproceedings", 0, FGDMMeetingFac=None, FGDMMeetingOffer="0")),
+    Case("cin_preproceedings_outcome_invalid", lambda w: w.set("preproceedings", 0, PPOutcome="D"), year=2027,
+         keep=lambda w: w.set("preproceedings", 0, PPOutcome=None)),
+    Case("cin_court_application_date", lambda w: w.set("preproceedings", 0, CourtAppDate="2026-08-31"), year=2027),
+    Case("cin_care_proceedings_letter_date", lambda w: w.set("preproceedings", 0, LetterInitCPDate="2026-09-09"),
+         year=2027),
+    Case("cin_review_meetings_missing", lambda w: w.set("preproceedings", 0, ReviewMeetingsCount=None), year=2027),
+]
+
+
 def _hits(problems: pl.DataFrame, rule: str) -> pl.DataFrame:
     return problems.filter(pl.col("rule") == rule)
 
 
-@pytest.mark.parametrize("case", CASES + CASES_2024, ids=str)
+@pytest.mark.parametrize("case", CASES + CASES_2024 + CASES_2027, ids=str)
 def test_rule_fires_on_the_breaking_record_only(case: Case) -> None:
-    base = baseline() if case.year == 2025 else baseline_2024()
+    base = _BASELINES[case.year]()
     declared = DFE_RULES.get(case.rule)
     broken = _hits(_problems(case.breaks(base.copy()), case.year, case.la_code, case.rule), case.rule)
     assert broken.height >= 1, f"{case.rule} did not fire"
@@ -352,6 +394,6 @@ def test_rule_fires_on_the_breaking_record_only(case: Case) -> None:
 
 
 def test_every_cin_rule_has_a_case() -> None:
-    tested = {c.rule for c in CASES + CASES_2024}
+    tested = {c.rule for c in CASES + CASES_2024 + CASES_2027}
     declared = {r.name for r in DFE_RULES.values() if r.return_name == "cin"}
     assert declared - tested == set()

@@ -17,6 +17,7 @@ from warehouse.validation.dfe import (  # noqa: F401  (registering imports: each
     cin_child,
     cin_episodes,
     cin_plans,
+    cin_preproceedings,
     ssda903_episodes,
     ssda903_header,
     ssda903_last_year,

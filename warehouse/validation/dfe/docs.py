@@ -22,16 +22,18 @@ def _row(rule: DfeRule) -> str:
             f"{_cell(fields)} | {_cell(rule.message)} | `{rule.name}` |")
 
 
-_COVERED = (("cin", "census", "CIN census"), ("903", "Header/Episodes", "SSDA903 header and episodes"),
+_COVERED = (("cin", "census", "CIN census"), ("cin", "draft-2026-27", "CIN census draft 2026-27 additions"), ("903", "Header/Episodes", "SSDA903 header and episodes"),
             ("903", "OC2", "SSDA903 OC2 (12-month outcomes)"), ("903", "Missing", "SSDA903 missing periods"))
 
 
-def coverage_markdown(collection_years: tuple[int, ...] = (2023, 2024, 2025, 2026)) -> str:
+def coverage_markdown(collection_years: tuple[int, ...] = (2023, 2024, 2025, 2026, 2027)) -> str:
     """A markdown table: how many of DfE's rule codes each year's rules implement, and which are missing."""
     lines = ["| Rules | Year | Implemented | Not implemented |", "|---|---|---|---|"]
     for return_name, group, label in _COVERED:
         for year in collection_years:
             c = coverage(return_name, group, year)
+            if c.total == 0:
+                continue
             missing = ", ".join(e.code for e in not_implemented(return_name, group, year)) or "none"
             lines.append(f"| {label} | {year - 1}-{year % 100:02d} | {c.implemented} of {c.total} "
                          f"({c.share:.0%}) | {missing} |")

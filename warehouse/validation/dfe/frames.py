@@ -26,7 +26,7 @@ from warehouse.validation.dfe.rule import ReturnName
 __all__ = ["CIN_TABLES", "SSDA903_TABLES", "RuleInput", "prepare"]
 
 CIN_TABLES = ("header", "child", "details", "assessments", "factors", "plans", "section47", "cpp", "reviews",
-              "disabilities")
+              "disabilities", "preproceedings")
 SSDA903_TABLES = ("header", "episodes", "oc2", "missing", "oc3", "header_last", "episodes_last", "missing_last",
                   "providers", "postcodes")
 
@@ -34,11 +34,13 @@ _CIN_DATES = frozenset({
     "ReferenceDate", "PersonBirthDate", "ExpectedPersonBirthDate", "PersonDeathDate", "CINreferralDate",
     "CINclosureDate", "DateOfInitialCPC", "AssessmentActualStartDate", "AssessmentInternalReviewDate",
     "AssessmentAuthorisationDate", "CINPlanStartDate", "CINPlanEndDate", "S47ActualStartDate", "InitialCPCtarget",
-    "CPPstartDate", "CPPendDate", "CPPreviewDate",
+    "CPPstartDate", "CPPendDate", "CPPreviewDate", "PPStartDate", "LBPSentDate", "InitialPPMeetingDate",
+    "StepDecisionDate", "CourtAppDate", "LetterInitCPDate",
 })
 _CIN_CODES = frozenset({
     "UPN", "FormerUPN", "UPNunknown", "Sex", "GenderCurrent", "Ethnicity", "ReferralSource", "PrimaryNeedCode",
     "ReasonForClosure", "InitialCategoryOfAbuse", "LatestCategoryOfAbuse", "AssessmentFactors", "Disability",
+    "PPOutcome",
 })
 _CIN_BOOLEANS = frozenset({"ReferralNFA", "ICPCnotRequired"})
 _CIN_IDS = {"CINdetailsID": "cin_details_id", "AssessmentID": "assessment_id", "CPPID": "cpp_id"}

@@ -49,9 +49,9 @@ def run_rules(return_name: Literal["cin", "903"], tables: Mapping[str, pl.DataFr
 
     Args:
         return_name: ``"cin"`` (tables as ``flatten_cin`` makes them: ``header``, ``child``, ``details``,
-            ``assessments``, ``factors``, ``plans``, ``section47``, ``cpp``, plus ``reviews`` and
-            ``disabilities`` when available) or ``"903"`` (``header``, ``episodes``, ``oc2``, ``missing``,
-            optionally ``oc3``, last year's ``header_last`` / ``episodes_last`` / ``missing_last``, Ofsted's
+            ``assessments``, ``factors``, ``plans``, ``section47``, ``cpp``, plus ``reviews``,
+            ``disabilities`` and (2026-27 drafts) ``preproceedings`` when available) or ``"903"``
+            (``header``, ``episodes``, ``oc2``, ``missing``, optionally ``oc3``, last year's ``header_last`` / ``episodes_last`` / ``missing_last``, Ofsted's
             ``providers`` and the national ``postcodes``; DfE upper-case column names).
         tables: the frames; dates typed or as text in the return's DfE format, ``_row`` when known.
         collection_year: the ending year (2025 = 2024-25); picks the year's rules and the census period.
