@@ -297,6 +297,121 @@ def _uniform_lines(path: Path, delimiter: str, n_fields: int, max_line: int) -> 
     return lines > 1 and delims == lines * (n_fields - 1)
 
 
+@dataclass(frozen=True)
+class _Declared:
+    """What a delimited file is declared to be (by its layout or the drop's)."""
+
+    encoding: str
+    delimiter: str
+    required: list[str]
+    max_line: int
+    any_case: bool
+
+    @property
+    def codec(self) -> str:
+        return "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+
+    @property
+    def dbyte(self) -> int:
+        raw = self.delimiter.encode()
+        return raw[0] if len(raw) == 1 else -1
+
+
+def _refused(rule: str, detail: str) -> RawTable:
+    table = RawTable(pl.DataFrame({"_row": pl.Series([], dtype=pl.Int64)}), [], 0)
+    table.file_issues.append((rule, detail))
+    return table
+
+
+def _check_encoding(path: Path, d: _Declared) -> RawTable | None:
+    """Stage 1: the file is text in its declared encoding (a refusal when it is not)."""
+    size = path.stat().st_size
+    if size == 0:
+        return _refused("empty_file", "0 bytes")
+    with path.open("rb") as fh:
+        sample = fh.read(64 * 1024)
+    detected = detect_encoding(sample, complete=len(sample) >= size)
+    if detected is None:
+        return _refused("not_text", "the file contains NUL bytes or undecodable binary data")
+    if not _compatible(d.encoding, detected, sample):
+        return _refused("encoding_mismatch", f"declared {d.encoding}, but the content looks like {detected}")
+    return None
+
+
+def _read_header(raw: bytes | None, d: _Declared) -> list[str] | RawTable:
+    """Stage 2: the header's field names (spelt as required when ``any_case``), or a refusal."""
+    if raw is None:
+        return _refused("line_too_long", "the header line is longer than the limit")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        header_text = raw.decode(d.codec)
+    except UnicodeDecodeError:
+        return _refused("encoding_mismatch", f"the header is not valid {d.encoding}")
+    fields = [c.strip() for c in _split(header_text, d.delimiter) or []]
+    if d.any_case:
+        fields = canonical_header(fields, d.required)
+    missing = [c for c in d.required if c not in fields]
+    if not missing:
+        return fields
+    guessed = _guess_delimiter(header_text, d.required)
+    if guessed is not None and guessed != d.delimiter:
+        return _refused("delimiter_mismatch", f"declared {d.delimiter!r}, but the header splits on {guessed!r}")
+    return _refused("missing_columns", "missing: " + ", ".join(missing))
+
+
+@dataclass
+class _Rows:
+    """Rows read line by line: values per column, their numbers, and the rows left out."""
+
+    columns: list[list[str]]
+    numbers: list[int] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)
+    read: int = 0
+
+
+def _read_row(rows: _Rows, row: int, raw: bytes | None, d: _Declared) -> None:
+    """Stage 3 (per record): split one record into the columns, or record why it was left out."""
+    if raw is None:
+        rows.read += 1
+        rows.issues.append(RowIssue(row, "line_too_long"))
+        return
+    if not raw.strip():
+        return  # blank lines are not rows
+    rows.read += 1
+    if b"\x00" in raw:
+        rows.issues.append(RowIssue(row, "encoding", None))
+        return
+    try:
+        text = raw.decode(d.codec)
+    except UnicodeDecodeError:
+        rows.issues.append(RowIssue(row, "encoding", raw.decode(d.codec, errors="replace")))
+        return
+    if _ends_inside_quotes(raw, d.dbyte):
+        rows.issues.append(RowIssue(row, "unterminated_quote", text))
+        return
+    values = _split(text, d.delimiter)
+    if values is None or len(values) != len(rows.columns):
+        rows.issues.append(RowIssue(row, "field_count", text))
+        return
+    for col, v in zip(rows.columns, values, strict=True):
+        col.append(v)
+    rows.numbers.append(row)
+
+
+def _table(header: list[str], rows: _Rows) -> RawTable:
+    """Stage 4: the rows as a frame of strings (duplicate or blank header names: the first copy wins)."""
+    data: dict[str, pl.Series] = {"_row": pl.Series("_row", rows.numbers, dtype=pl.Int64)}
+    for name, col in zip(header, rows.columns, strict=True):
+        if name in data or not name:
+            continue
+        data[name] = pl.Series(name, col, dtype=pl.String)
+    table = RawTable(pl.DataFrame(data), header, rows.read, rows.issues)
+    if rows.read == 0:
+        table.file_issues.append(("header_only", "no data rows"))
+    return table
+
+
 def read_delimited(
     path: Path,
     *,
@@ -307,6 +422,9 @@ def read_delimited(
     any_case: bool = False,
 ) -> RawTable:
     """Read a delimited text file as strings, verifying encoding, delimiter and header.
+
+    Stages: the encoding is checked -> the header read -> a plain or well-quoted file goes to polars'
+    reader whole, any other is read record by record -> the rows become a frame.
 
     Args:
         path: the file.
@@ -322,104 +440,25 @@ def read_delimited(
         binary, wrong encoding or delimiter, missing columns); ``row_issues`` rows that were left
         out (undecodable, too long, wrong field count).
     """
-    empty = RawTable(pl.DataFrame({"_row": pl.Series([], dtype=pl.Int64)}), [], 0)
-    size = path.stat().st_size
-    if size == 0:
-        empty.file_issues.append(("empty_file", "0 bytes"))
-        return empty
-    with path.open("rb") as fh:
-        sample = fh.read(64 * 1024)
-    detected = detect_encoding(sample, complete=len(sample) >= size)
-    if detected is None:
-        empty.file_issues.append(("not_text", "the file contains NUL bytes or undecodable binary data"))
-        return empty
-    if not _compatible(encoding, detected, sample):
-        empty.file_issues.append(
-            ("encoding_mismatch", f"declared {encoding}, but the content looks like {detected}")
-        )
-        return empty
-    codec = "utf-8" if encoding == "utf-8-sig" else encoding
-
-    lines = iter_records(iter_lines(path, max_line), delimiter, max_line)
-    dbyte = delimiter.encode()[0] if len(delimiter.encode()) == 1 else -1
-    header_fields: list[str] | None = None
-    header_len = 0
-    columns: list[list[str]] = []
-    row_numbers: list[int] = []
-    row_issues: list[RowIssue] = []
-    rows_read = 0
-    for lineno, raw in lines:
-        if header_fields is None:
-            if raw is None:
-                empty.file_issues.append(("line_too_long", "the header line is longer than the limit"))
-                return empty
-            if raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                header_text = raw.decode(codec)
-            except UnicodeDecodeError:
-                empty.file_issues.append(("encoding_mismatch", f"the header is not valid {encoding}"))
-                return empty
-            header_fields = [c.strip() for c in _split(header_text, delimiter) or []]
-            if any_case:
-                header_fields = canonical_header(header_fields, required_columns)
-            missing = [c for c in required_columns if c not in header_fields]
-            if missing:
-                guessed = _guess_delimiter(header_text, required_columns)
-                if guessed is not None and guessed != delimiter:
-                    empty.file_issues.append(
-                        ("delimiter_mismatch", f"declared {delimiter!r}, but the header splits on {guessed!r}")
-                    )
-                else:
-                    empty.file_issues.append(("missing_columns", "missing: " + ", ".join(missing)))
-                return empty
-            header_len = len(header_fields)
-            columns = [[] for _ in range(header_len)]
-            if codec == "utf-8" and len(set(header_fields)) == header_len and all(header_fields):
-                fast = _try_fast(path, delimiter, header_fields, max_line)
-                if fast is not None:
-                    return fast
-            continue
-        row = lineno - 1
-        if raw is None:
-            rows_read += 1
-            row_issues.append(RowIssue(row, "line_too_long"))
-            continue
-        if not raw.strip():
-            continue  # blank lines are not rows
-        rows_read += 1
-        if b"\x00" in raw:
-            row_issues.append(RowIssue(row, "encoding", None))
-            continue
-        try:
-            text = raw.decode(codec)
-        except UnicodeDecodeError:
-            row_issues.append(RowIssue(row, "encoding", raw.decode(codec, errors="replace")))
-            continue
-        if _ends_inside_quotes(raw, dbyte):
-            row_issues.append(RowIssue(row, "unterminated_quote", text))
-            continue
-        values = _split(text, delimiter)
-        if values is None or len(values) != header_len:
-            row_issues.append(RowIssue(row, "field_count", text))
-            continue
-        for col, v in zip(columns, values, strict=True):
-            col.append(v)
-        row_numbers.append(row)
-    if header_fields is None:
-        empty.file_issues.append(("empty_file", "no header line"))
-        return empty
-    data: dict[str, pl.Series] = {"_row": pl.Series("_row", row_numbers, dtype=pl.Int64)}
-    seen: set[str] = set()
-    for name, col in zip(header_fields, columns, strict=True):
-        if name in seen or name == "_row" or not name:
-            continue  # duplicate / blank header fields are not addressable; the first copy wins
-        seen.add(name)
-        data[name] = pl.Series(name, col, dtype=pl.String)
-    table = RawTable(pl.DataFrame(data), header_fields, rows_read, row_issues)
-    if rows_read == 0:
-        table.file_issues.append(("header_only", "no data rows"))
-    return table
+    d = _Declared(encoding, delimiter, required_columns, max_line, any_case)
+    refused = _check_encoding(path, d)
+    if refused is not None:
+        return refused
+    records = iter_records(iter_lines(path, max_line), delimiter, max_line)
+    first = next(records, None)
+    if first is None:
+        return _refused("empty_file", "no header line")
+    header = _read_header(first[1], d)
+    if isinstance(header, RawTable):
+        return header
+    if d.codec == "utf-8" and len(set(header)) == len(header) and all(header):
+        fast = _try_fast(path, delimiter, header, max_line)
+        if fast is not None:
+            return fast
+    rows = _Rows([[] for _ in header])
+    for lineno, raw in records:
+        _read_row(rows, lineno - 1, raw, d)
+    return _table(header, rows)
 
 
 def canonical_header(header: list[str], wanted: list[str]) -> list[str]:
