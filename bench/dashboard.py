@@ -307,8 +307,11 @@ def _drive(users: list[_User], mix: list[tuple[str, str, bytes | None]], seconds
 
 def load_test(db: Path, users: int, seconds: float) -> None:
     """``users`` signed-in users against waitress on loopback for ``seconds``; prints p95 and errors."""
+    import logging
+
     import waitress
 
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # queueing is what this test provokes
     settings = DashboardSettings(secret_key="b" * 40, secure_cookies=False, prewarm=False)
     accounts = AccountStore(auth_path_for(db))
     for i in range(users):

@@ -7,6 +7,7 @@ Passwords are hashed with scrypt (a slow, memory-hard KDF); no account has a def
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import json
@@ -15,7 +16,7 @@ import re
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -280,8 +281,8 @@ class AccountStore:
             return con.execute("DELETE FROM sessions WHERE name = ?", [name]).rowcount
 
     # ---------------------------------------------------------------- audit
-    def audit(self, username: str, action: str, what: str, sites: tuple[str, ...] | list[str],
-              detail: dict[str, object] | None = None) -> None:
+    def audit(self, username: str, action: str, what: str, sites: tuple[str, ...] | builtins.list[str],
+              detail: Mapping[str, object] | None = None) -> None:
         """Append one line to the audit log: who, what, which sites, when."""
         with self._lock, self._connect() as con:
             con.execute(
@@ -290,7 +291,8 @@ class AccountStore:
                  json.dumps(detail, sort_keys=True, default=str) if detail else None],
             )
 
-    def audit_many(self, entries: list[tuple[str, str, str, tuple[str, ...], dict[str, object] | None]]) -> None:
+    def audit_many(self, entries: builtins.list[tuple[str, str, str, tuple[str, ...], Mapping[str, object] | None]],
+                   ) -> None:
         """Append several audit lines in one transaction (one request's views)."""
         if not entries:
             return
@@ -302,10 +304,10 @@ class AccountStore:
                 "INSERT INTO audit_log (at, username, action, what, sites, detail) VALUES (?, ?, ?, ?, ?, ?)", rows
             )
 
-    def audit_entries(self, limit: int = 500, username: str | None = None) -> list[dict[str, str]]:
+    def audit_entries(self, limit: int = 500, username: str | None = None) -> builtins.list[dict[str, str]]:
         """The most recent audit lines (newest first)."""
         sql = "SELECT at, username, action, what, sites, coalesce(detail, '') FROM audit_log"
-        args: list[object] = []
+        args: builtins.list[object] = []
         if username:
             sql += " WHERE username = ?"
             args.append(username)
@@ -321,7 +323,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_demo_accounts(db: Path) -> list[Account]:
+def create_demo_accounts(db: Path) -> builtins.list[Account]:
     """Create (or reset) one researcher, one admin and one site user per site for warehouse ``db``.
 
     Returns the accounts with their random passwords: the only time they are shown.
@@ -332,7 +334,7 @@ def create_demo_accounts(db: Path) -> list[Account]:
     from dashboard.settings import auth_path_for
 
     store = AccountStore(auth_path_for(Path(db)))
-    specs: list[tuple[str, str, str | None]] = [("researcher", "researcher", None), ("admin", "admin", None)]
+    specs: builtins.list[tuple[str, str, str | None]] = [("researcher", "researcher", None), ("admin", "admin", None)]
     specs += [(f"{s}_user", "site", s) for s in SITE_IDS]
     out = []
     for name, role, site in specs:

@@ -21,6 +21,7 @@ from dash import Dash, dcc, html
 
 from dashboard.accounts import AccountStore
 from dashboard.auth import asset_paths, csrf_token, current_viewer, install_auth, install_resource_guard
+from dashboard.components import attrs
 from dashboard.context import DashboardContext, install
 from dashboard.downloads import install_downloads
 from dashboard.pages import audit, availability, linkage, outcomes, overview, site, synthesis  # noqa: F401 - register
@@ -75,7 +76,7 @@ def _header() -> html.Header:
         html.Div([html.P("linkready", className="brand"),
                   html.P("Site comparison dashboard (synthetic data)", className="tagline"), signout],
                  className="masthead"),
-        html.Nav(links, className="nav", **{"aria-label": "Main"}),
+        html.Nav(links, className="nav", **attrs(aria_label="Main")),
     ])
 
 
@@ -102,7 +103,7 @@ def create_app(store: Store, settings: DashboardSettings | None = None) -> Dash:
     reader = store if store.read_only else Store(db, read_only=True)
     app = Dash(
         __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS), title="linkready: site comparison",
-        suppress_callback_exceptions=True, serve_locally=True, update_title=None,
+        suppress_callback_exceptions=True, serve_locally=True, update_title=None,  # type: ignore[arg-type]
         include_assets_files=True,
     )
     app.index_string = _INDEX

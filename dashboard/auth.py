@@ -128,10 +128,11 @@ def install_auth(server: flask.Flask, secret: str, secure: bool, session_hours: 
     manager = LoginManager(server)
     manager.session_protection = None  # the server-side session is the protection; "strong" did nothing here
 
-    @manager.user_loader
     def load_user(token: str) -> User | None:
         account = current().accounts.session_account(token)
         return User(account, token) if account else None
+
+    manager.user_loader(load_user)
 
     server.add_url_rule("/login", "login", lambda: _login(session_hours), methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", _logout, methods=["POST"])
@@ -210,7 +211,6 @@ def install_resource_guard(app: Any, max_request_bytes: int) -> None:
     """404 (not 500) for component-suite paths Dash never registered, and a request-size limit."""
     app.server.config["MAX_CONTENT_LENGTH"] = max_request_bytes
 
-    @app.server.before_request
     def known_component_suite() -> flask.Response | None:
         path = flask.request.path
         if not path.startswith("/_dash-component-suites/"):
@@ -219,7 +219,9 @@ def install_resource_guard(app: Any, max_request_bytes: int) -> None:
 
         parts = path.split("/", 3)
         package, rest = (parts[2], parts[3]) if len(parts) == 4 else ("", "")
-        in_package, _ = check_fingerprint(rest)
+        in_package, _ = check_fingerprint(rest)  # type: ignore[no-untyped-call]
         if in_package not in app.registered_paths.get(package, ()):
             return flask.Response("not found", status=404, mimetype="text/plain")
         return None
+
+    app.server.before_request(known_component_suite)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 from urllib.parse import urlencode
 
-import polars as pl
 from dash import dcc, html
 
 from dashboard.tables import TableResult
@@ -113,14 +113,19 @@ def notes(result: TableResult) -> html.Ul:
     return html.Ul([html.Li(n) for n in result.spec.notes], className="notes")
 
 
+def attrs(**values: str) -> dict[str, Any]:
+    """HTML attributes whose names have hyphens (``aria_label`` -> ``aria-label``) for Dash components."""
+    return {k.replace("_", "-"): v for k, v in values.items()}
+
+
 def panel(result: TableResult, figure: object | None = None, figure_id: str | None = None,
           columns: Sequence[str] | None = None) -> html.Section:
     """A chart (optional) with its table alternative, notes and downloads."""
     title_id = f"h-{result.spec.table_id}"
-    parts: list[object] = [html.H2(result.spec.title, id=title_id)]
+    parts: list[Any] = [html.H2(result.spec.title, id=title_id)]
     if result.empty:
         parts.append(no_data(result.spec.title, f"tbl-{result.spec.table_id}"))
-        return html.Section(parts, className="panel", **{"aria-labelledby": title_id})
+        return html.Section(parts, className="panel", **attrs(aria_labelledby=title_id))
     if figure is not None:
         parts.append(dcc.Graph(figure=figure, id=figure_id or f"fig-{result.spec.table_id}",
                                config={"displaylogo": False, "responsive": True}))
@@ -129,10 +134,10 @@ def panel(result: TableResult, figure: object | None = None, figure_id: str | No
     else:
         parts.append(data_table(result, columns=columns))
     parts += [notes(result), download_links(result)]
-    return html.Section(parts, className="panel", **{"aria-labelledby": title_id})
+    return html.Section(parts, className="panel", **attrs(aria_labelledby=title_id))
 
 
-def labelled_dropdown(dom_id: str, label: str, options: Sequence[object], value: object,
+def labelled_dropdown(dom_id: str, label: str, options: Sequence[object], value: Any,
                       multi: bool = False) -> html.Div:
     """A dcc.Dropdown with a visible label bound to it."""
     return html.Div([
@@ -152,7 +157,3 @@ def permalink(path: str, state: dict[str, object]) -> str:
     clean = {k: (",".join(v) if isinstance(v, list | tuple) else v) for k, v in state.items() if v not in (None, "", [])}
     return path + ("?" + urlencode(clean) if clean else "")
 
-
-def frame_height(frame: pl.DataFrame) -> int:
-    """Rows in a frame (0 for None)."""
-    return 0 if frame is None else frame.height

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -60,7 +60,7 @@ class DashboardContext:
         return value
 
     def audit(self, username: str, action: str, what: str, sites: tuple[str, ...],
-              detail: dict[str, object] | None = None) -> None:
+              detail: Mapping[str, object] | None = None) -> None:
         """Record a view: buffered for the current request (written once when it ends), else written now."""
         if flask.has_request_context():
             pending = flask.g.setdefault("linkready_audit", [])
@@ -98,4 +98,5 @@ def install(app: flask.Flask, ctx: DashboardContext) -> None:
 
 def current() -> DashboardContext:
     """The context of the app handling this request."""
-    return flask.current_app.extensions[_KEY]
+    ctx: DashboardContext = flask.current_app.extensions[_KEY]
+    return ctx

@@ -9,6 +9,7 @@ schema is never read.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import duckdb
 import polars as pl
@@ -40,7 +41,8 @@ def _sites(scope: Scope) -> list[str]:
 
 
 def _pl(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object] | dict[str, object]) -> pl.DataFrame:
-    return cur.sql(sql, params=params).pl()
+    frame: pl.DataFrame = cur.sql(sql, params=params).pl()
+    return frame
 
 
 def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> tuple[object, ...] | None:
@@ -60,11 +62,6 @@ def relation_columns(cur: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     ).fetchall()
     return [r[0] for r in rows]
 
-
-def site_names(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    """site_id, name, provider for the scope's sites."""
-    return _pl(cur, "SELECT site_id, name, provider FROM sites WHERE list_contains(?, site_id) ORDER BY site_id",
-               [_sites(scope)])
 
 
 def records_held(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
@@ -89,11 +86,6 @@ def records_held(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
         ORDER BY s.site_id
     """, {"sites": _sites(scope)})
 
-
-def latest_run(cur: duckdb.DuckDBPyConnection) -> int | None:
-    """The newest linkage run that has metrics, or None."""
-    row = _one(cur, "SELECT max(run_id) FROM linkage_metrics")
-    return int(row[0]) if row and row[0] is not None else None
 
 
 def linkage_overall(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str | None = None) -> pl.DataFrame:
@@ -170,7 +162,7 @@ def linkage_pair_explanation(
     if row is None:
         return None, pl.DataFrame({"comparison": [], "weight": []}, schema={"comparison": pl.Utf8, "weight": pl.Float64})
     pair = {"site_id": row[0], "match_weight": row[1], "probability": row[2], "is_link": row[3]}
-    return pair, explanation_frame(row[4])
+    return pair, explanation_frame(None if row[4] is None else str(row[4]))
 
 
 def explanation_frame(text: str | None) -> pl.DataFrame:
@@ -294,7 +286,7 @@ def recruitment_timeline(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.Dat
 
 
 def relation_rows(cur: duckdb.DuckDBPyConnection, scope: Scope, name: str,
-                  where: dict[str, object] | None = None, columns: list[str] | None = None) -> pl.DataFrame:
+                  where: Mapping[str, object] | None = None, columns: list[str] | None = None) -> pl.DataFrame:
     """Rows of an allow-listed view/table for the scope's sites (empty frame when it does not exist).
 
     Cross-site rows (site NULL) are returned only to a caller who may see every site, since they

@@ -7,6 +7,7 @@ from typing import Any
 from dash import html
 
 from dashboard.auth import current_viewer
+from dashboard.components import attrs
 from dashboard.context import current
 from dashboard.pages.common import PAGES, Page
 
@@ -31,7 +32,7 @@ def layout(**_: Any) -> html.Main:
             html.Thead(html.Tr([html.Th(col.capitalize(), scope="col") for col in cols])),
             html.Tbody([html.Tr([html.Td(r[col]) for col in cols]) for r in rows]),
         ], className="data-table", id="audit-table"), className="table-wrap", tabIndex="0", role="region",
-            **{"aria-label": "Audit log"}),
+            **attrs(aria_label="Audit log")),
     ], id="main")
 
 

@@ -13,6 +13,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import components as c
 from dashboard.access import Viewer
 from dashboard.auth import current_viewer
+from dashboard.components import attrs
 from dashboard.context import current
 from dashboard.tables import TableResult, get_table, param_choices, produce
 from warehouse.errors import AccessDenied
@@ -126,9 +127,9 @@ def shell(title: str, intro: str, controls: list[Any], body_id: str, notice: str
     parts: list[Any] = [html.H1(title, id="page-title"), html.P(intro, className="intro")]
     if notice:
         parts.append(html.P(notice, className="notice", role="status"))
-    parts.append(html.Div(controls, className="controls", role="group", **{"aria-label": "Choose what to show"}))
+    parts.append(html.Div(controls, className="controls", role="group", **attrs(aria_label="Choose what to show")))
     parts.append(html.P(html.A("Permalink to this view", id=f"{body_id}-permalink", href="#"), className="permalink"))
-    parts.append(dcc.Loading(html.Div(id=body_id, **{"aria-live": "polite"}), type="default"))
+    parts.append(dcc.Loading(html.Div(id=body_id, **attrs(aria_live="polite")), type="default"))
     parts += extra or []
     parts.append(c.legend())
     return html.Main(parts, id="main")

@@ -77,7 +77,7 @@ def explanation_panel(viewer: Any, sites: object, scenario: str | None, pair: st
     pair_row, frame = q.linkage_pair_explanation(current().cursor(), scope, chosen, left, right)
     if pair_row is None:
         return html.Section([heading, c.no_data("Pair explanation", "explain-table")], className="panel")
-    current().audit(viewer.username, "view", "linkage_pair_explanation", (pair_row["site_id"],),
+    current().audit(viewer.username, "view", "linkage_pair_explanation", (str(pair_row["site_id"]),),
                              {"scenario": chosen})
     title = f"Weights for a {'linked' if pair_row['is_link'] else 'non-linked'} pair at {pair_row['site_id']}"
     rows = [html.Tr([html.Th(r["comparison"], scope="row"), html.Td(r["level"] or ""),

@@ -8,6 +8,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboard import components as c
 from dashboard.auth import current_viewer
+from dashboard.components import attrs
 from dashboard.context import current
 from dashboard.pages.availability import availability_body
 from dashboard.pages.common import PAGES, Page, choices, guarded, param_control, pick, site_names, table
@@ -49,9 +50,9 @@ def layout(site_id: str | None = None, scenario: str | None = None, subgroup_typ
             param_control("sp-subgroup", "Subgroup", kinds, pick(subgroup_type, kinds, "ethnic_group")),
             param_control("sp-measure", "Outcome measure", measures, pick(measure, measures, "all")),
             param_control("sp-dimension", "Availability dimension", dims, pick(dimension, dims, "held")),
-        ], className="controls", role="group", **{"aria-label": "Choose what to show"}),
+        ], className="controls", role="group", **attrs(aria_label="Choose what to show")),
         html.P(html.A("Permalink to this view", id="sp-body-permalink", href="#"), className="permalink"),
-        dcc.Loading(html.Div(id="sp-body", **{"aria-live": "polite"}), type="default"),
+        dcc.Loading(html.Div(id="sp-body", **attrs(aria_live="polite")), type="default"),
         c.legend(),
     ], id="main")
 
