@@ -9,8 +9,7 @@ import polars as pl
 from warehouse.validation.dfe.frames import RuleInput
 from warehouse.validation.dfe.rule import ssda903_rule
 from warehouse.validation.dfe.ssda903_view import episodes, first_in_year, header
-
-_SEX_ACROSS_YEARS = {"1": "M", "2": "F", "0": "U", "9": "U"}  # 2023-24 codes as 2024-25 ones (reference §5.1.9)
+from warehouse.vocabulary import normalise_sex_expr
 
 
 def _with_last(t: RuleInput, columns: tuple[str, ...]) -> pl.DataFrame:
@@ -21,9 +20,8 @@ def _with_last(t: RuleInput, columns: tuple[str, ...]) -> pl.DataFrame:
 def _differs(t: RuleInput, column: str, condition: pl.Expr | None = None) -> pl.DataFrame:
     frame = _with_last(t, (column,))
     now, before = pl.col(column), pl.col(f"{column}__last")
-    if column == "SEX":
-        now = now.replace(_SEX_ACROSS_YEARS)
-        before = before.replace(_SEX_ACROSS_YEARS)
+    if column == "SEX":  # 2023-24's 1/2 and 2024-25's M/F name the same sex (reference §5.1.9)
+        now, before = normalise_sex_expr(now), normalise_sex_expr(before)
     bad = now.ne_missing(before) if condition is None else condition
     return frame.filter(bad.fill_null(False)).select("_row", "child_id")
 
