@@ -7,6 +7,7 @@ never become live formulas in the CSV or XLSX outputs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -15,24 +16,39 @@ import polars as pl
 from synthesis import outputs
 from synthesis.inert import inert_frame, write_csv_frame, write_xlsx_sheet
 from warehouse.errors import ConfigError
+from warehouse.registry import Registry
 from warehouse.store import Store
 
 Format = Literal["md", "xlsx", "csv"]
 
-SECTIONS: dict[str, tuple[str, Callable[[Store], pl.DataFrame]]] = {
-    "availability": ("Data-availability matrix (0-4; columns are dimensions)",
-                     lambda s: outputs.availability_matrix(s, wide=True)),
-    "maturity": ("Per-site data maturity profile", outputs.maturity_profile),
-    "framework": ("Framework matrix (sites x themes)", outputs.framework_matrix),
-    "triangulation": ("Triangulation matrix", outputs.triangulation_matrix),
-    "code_frequency": ("Code frequency by site (prevalence, not importance)", outputs.code_frequency_by_site),
-    "code_by_site": ("Code x site (segments)", lambda s: outputs.code_by_case(s, "site")),
-    "cooccurrence": ("Code co-occurrence", outputs.cooccurrence),
-    "agreement_char": ("Inter-coder agreement per code (unit: character)",
-                       lambda s: outputs.intercoder_agreement(s, "char", save=False)),
-    "agreement_turn": ("Inter-coder agreement per code (unit: speaker turn)",
-                       lambda s: outputs.intercoder_agreement(s, "turn", save=False)),
-}
+@dataclass(frozen=True)
+class ReportSection:
+    """One section of the findings report: its sheet / file name, its title and the frame it shows."""
+
+    name: str
+    title: str
+    build: Callable[[Store], pl.DataFrame]
+
+
+SECTIONS: Registry[ReportSection] = Registry("findings report section")
+"""The report's sections in order; a new one registers exactly as these do."""
+
+for _section in (
+    ReportSection("availability", "Data-availability matrix (0-4; columns are dimensions)",
+                  lambda s: outputs.availability_matrix(s, wide=True)),
+    ReportSection("maturity", "Per-site data maturity profile", outputs.maturity_profile),
+    ReportSection("framework", "Framework matrix (sites x themes)", outputs.framework_matrix),
+    ReportSection("triangulation", "Triangulation matrix", outputs.triangulation_matrix),
+    ReportSection("code_frequency", "Code frequency by site (prevalence, not importance)",
+                  outputs.code_frequency_by_site),
+    ReportSection("code_by_site", "Code x site (segments)", lambda s: outputs.code_by_case(s, "site")),
+    ReportSection("cooccurrence", "Code co-occurrence", outputs.cooccurrence),
+    ReportSection("agreement_char", "Inter-coder agreement per code (unit: character)",
+                  lambda s: outputs.intercoder_agreement(s, "char", save=False)),
+    ReportSection("agreement_turn", "Inter-coder agreement per code (unit: speaker turn)",
+                  lambda s: outputs.intercoder_agreement(s, "turn", save=False)),
+):
+    SECTIONS.register(_section)
 
 
 def _flat(df: pl.DataFrame) -> pl.DataFrame:
@@ -59,7 +75,7 @@ def _markdown(df: pl.DataFrame, limit: int = 200) -> str:
 
 def report_frames(store: Store) -> dict[str, pl.DataFrame]:
     """Every report section as a flat polars frame, keyed by section name."""
-    return {name: _flat(fn(store)) for name, (_, fn) in SECTIONS.items()}
+    return {section.name: _flat(section.build(store)) for section in SECTIONS.values()}
 
 
 def write_report(store: Store, fmt: Format = "md", out: Path | None = None,
@@ -75,8 +91,8 @@ def write_report(store: Store, fmt: Format = "md", out: Path | None = None,
     frames = frames if frames is not None else report_frames(store)
     if fmt == "md":
         parts = ["# linkready findings report\n"]
-        for name, (title, _) in SECTIONS.items():
-            parts.append(f"## {title}\n\n{_markdown(frames[name])}")
+        for section in SECTIONS.values():
+            parts.append(f"## {section.title}\n\n{_markdown(frames[section.name])}")
         text = "\n".join(parts)
         if out is not None:
             Path(out).write_text(text, encoding="utf-8")
