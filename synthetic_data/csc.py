@@ -104,12 +104,13 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     source = _choice(rng, ref.REFERRAL_SOURCES_CIN, fr.n)
     prev: dict[str, Any] = _previous_episode(fr, r, rng)
     a_start, a_auth = _assessment_dates(fr, r, nfa, rng)
-    authorised = a_auth >= 0
+    ep = _Episode(r, nfa, a_start, a_auth)
+    authorised = ep.authorised
     factors, da, any_factor = _assessment_factors(fr, authorised, int((prev["prev_assess_auth"] >= 0).sum()), rng)
     need = np.where(nfa, "", np.where(da, "N1", _choice(rng, ref.PRIMARY_NEED, fr.n))).astype(object)
     cpp = _child_protection(fr, a_start, authorised & any_factor, rng)
     plan: dict[str, Any] = _cin_plan(fr, a_auth, authorised & (cpp["cpp_start"] < 0), rng)
-    closure, reason = _closure(fr, r, nfa, authorised, a_start, a_auth, cpp, plan, rng)
+    closure, reason = _closure(fr, ep, cpp, plan, rng)
     return CinEpisodes(
         child=fr.child, referral=r, source=source, need=need, closure=closure, closure_reason=reason, nfa=nfa,
         assess_start=a_start, assess_auth=a_auth, factors_xml=factors, **plan, **cpp,
@@ -240,11 +241,25 @@ def _cin_plan(fr: _Frame, a_auth: np.ndarray, eligible: np.ndarray, rng: np.rand
     return {"plan_start": start, "plan_end": np.where(closed, start + length, -1)}
 
 
-def _closure(fr: _Frame, r: np.ndarray, nfa: np.ndarray, authorised: np.ndarray, a_start: np.ndarray,
-             a_auth: np.ndarray, cpp: dict[str, Any], plan: dict[str, np.ndarray], rng: np.random.Generator
+@dataclass(frozen=True)
+class _Episode:
+    """The current episode's referral and assessment days (-1 = none)."""
+
+    referral: np.ndarray
+    nfa: np.ndarray
+    assess_start: np.ndarray
+    assess_auth: np.ndarray
+
+    @property
+    def authorised(self) -> np.ndarray:
+        return np.asarray(self.assess_auth >= 0)
+
+
+def _closure(fr: _Frame, ep: _Episode, cpp: dict[str, Any], plan: dict[str, np.ndarray], rng: np.random.Generator
              ) -> tuple[np.ndarray, np.ndarray]:
     """Closure only when nothing is open, inside the census year, after every activity; its reason."""
     n = fr.n
+    r, nfa, a_start, a_auth, authorised = ep.referral, ep.nfa, ep.assess_start, ep.assess_auth, ep.authorised
     on_cpp, on_plan = cpp["cpp_start"] >= 0, plan["plan_start"] >= 0
     still_open = (on_cpp & (cpp["cpp_end"] < 0)) | (on_plan & (plan["plan_end"] < 0)) | (~nfa & ~authorised)
     last = np.maximum.reduce([r, a_start, a_auth, cpp["s47_start"], cpp["s47_target"], cpp["icpc"],
@@ -323,6 +338,31 @@ _PLACE_P_UNDER16 = np.array([0.08, 0.08, 0.22, 0.25, 0.11, 0.06, 0.0])
 _PLACE_P_16PLUS = np.array([0.08, 0.08, 0.22, 0.25, 0.11, 0.06, 0.10])
 
 
+def _care_periods(c_dob: np.ndarray, R: int, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One care period per child cut into 1-3 episodes chained on the same day, each at least a day.
+
+    Returns episode starts and ends (m x 3), the number of episodes and whether the period ended.
+    """
+    m = len(c_dob)
+    lo = np.maximum(c_dob + 1, R - int(4 * YEAR))
+    hi = np.minimum(R - 2, c_dob + int(17.5 * YEAR))
+    start = lo + (rng.random(m) * np.maximum(hi - lo, 0)).astype(np.int64)
+    closed = rng.random(m) < 0.35
+    period_end = np.where(closed, start + 2 + (rng.random(m) * (R - start - 2)).astype(np.int64), R)
+    span = period_end - start
+    n_ep = rng.choice([1, 2, 3], size=m, p=[0.6, 0.28, 0.12])
+    n_ep = np.minimum(n_ep, np.maximum(1, span - 1))
+    # interior cut points (distinct, strictly inside the period): every episode is at least a day
+    ca = 1 + (rng.random(m) * np.maximum(span - 2, 1)).astype(np.int64)
+    ca = np.where(n_ep == 2, 1 + (rng.random(m) * (span - 1)).astype(np.int64), ca)
+    cb = ca + 1 + (rng.random(m) * np.maximum(span - 1 - ca, 0)).astype(np.int64)
+    starts = np.stack([start, start + ca, start + cb], axis=1)
+    ends = np.stack([np.where(n_ep == 1, period_end, start + ca), np.where(n_ep == 2, period_end, start + cb),
+                     period_end], axis=1)
+    return starts, ends, n_ep, closed
+
+
 def build_cla(world: World, cin: CinEpisodes, rng: np.random.Generator) -> ClaEpisodes:
     """Looked-after episodes for a share of born, non-NFA CIN children (calibration §4, §11.1)."""
     s = world.settings
@@ -343,24 +383,9 @@ def build_cla(world: World, cin: CinEpisodes, rng: np.random.Generator) -> ClaEp
         if len(in_la) and not cla[in_la].any():
             cla[in_la[0]] = True
     idx = np.flatnonzero(cla)
+    starts, ends, n_ep, closed = _care_periods(dob[idx], R, rng)
     m = len(idx)
     c_dob = dob[idx]
-    lo = np.maximum(c_dob + 1, R - int(4 * YEAR))
-    hi = np.minimum(R - 2, c_dob + int(17.5 * YEAR))
-    start = lo + (rng.random(m) * np.maximum(hi - lo, 0)).astype(np.int64)
-    closed = rng.random(m) < 0.35
-    period_end = np.where(closed, start + 2 + (rng.random(m) * (R - start - 2)).astype(np.int64), R)
-    span = period_end - start
-    n_ep = rng.choice([1, 2, 3], size=m, p=[0.6, 0.28, 0.12])
-    n_ep = np.minimum(n_ep, np.maximum(1, span - 1))
-    # interior cut points (distinct, strictly inside the period): every episode is at least a day
-    ca = 1 + (rng.random(m) * np.maximum(span - 2, 1)).astype(np.int64)
-    ca = np.where(n_ep == 2, 1 + (rng.random(m) * (span - 1)).astype(np.int64), ca)
-    cb = ca + 1 + (rng.random(m) * np.maximum(span - 1 - ca, 0)).astype(np.int64)
-    starts = np.stack([start, start + ca, start + cb], axis=1)
-    ends = np.stack([np.where(n_ep == 1, period_end, start + ca), np.where(n_ep == 2, period_end, start + cb),
-                     period_end], axis=1)
-
     rep = np.repeat(np.arange(m), n_ep)
     e = np.arange(len(rep)) - np.repeat(np.cumsum(n_ep) - n_ep, n_ep)
     d0 = starts[rep, e]

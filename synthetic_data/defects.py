@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -36,6 +36,15 @@ if TYPE_CHECKING:
     from synthetic_data.world import DropFile
 
 Row = list[str]
+
+
+@dataclass
+class _Context:
+    """What every injector draws from: the defects stream, the extract date, ids outcome files refer to."""
+
+    rng: np.random.Generator
+    extract: np.datetime64
+    referenced: dict[str, set[str]]
 
 
 @dataclass(frozen=True)
@@ -79,10 +88,10 @@ def inject_defects(files: list[DropFile], settings: WorldSettings, rng: np.rando
     extract = np.datetime64(settings.extract_date.isoformat())
     out: list[Defect] = []
     # ids that outcome files refer to: a people row that cannot be parsed would orphan them
-    ctx: dict[str, Any] = {"referenced": {}}
+    ctx = _Context(rng, extract, {})
     for f in files:
         if f.kind == "site_outcomes" and f.table is not None and f.table.height:
-            ctx["referenced"].setdefault(f.site_id, set()).update(f.table.to_series(0).to_list())
+            ctx.referenced.setdefault(f.site_id, set()).update(f.table.to_series(0).to_list())
     for f in sorted(files, key=lambda x: x.path):
         if f.kind in ("truth_links", "truth_defects"):
             continue
@@ -102,7 +111,7 @@ def inject_defects(files: list[DropFile], settings: WorldSettings, rng: np.rando
         plan: dict[int, tuple[str, str]] = {}
         dupes: set[int] = set()
         for t in targets:
-            res = injector(f, header, rows[t], rng, extract, ctx)
+            res = injector(f, header, rows[t], ctx)
             if res is None:
                 continue
             kind, field = res
@@ -137,8 +146,8 @@ def _pick(rng: np.random.Generator, options: list[str]) -> str:
     return options[int(rng.integers(0, len(options)))]
 
 
-def _identifiers(f: DropFile, header: list[str], row: Row, rng: np.random.Generator, extract: np.datetime64,
-    ctx: dict[str, Any]) -> tuple[str, str] | None:
+def _identifiers(f: DropFile, header: list[str], row: Row, ctx: _Context) -> tuple[str, str] | None:
+    rng, extract = ctx.rng, ctx.extract
     col = {c: i for i, c in enumerate(header)}
     opts = ["invalid_code", "missing_required", "duplicate_row", "shifted_columns"]
     if row[col["NHSNumber"]] or row[col["UPN"]]:
@@ -168,8 +177,8 @@ def _identifiers(f: DropFile, header: list[str], row: Row, rng: np.random.Genera
     return kind, ""
 
 
-def _ssda_header(f: DropFile, header: list[str], row: Row, rng: np.random.Generator, extract: np.datetime64,
-    ctx: dict[str, Any]) -> tuple[str, str] | None:
+def _ssda_header(f: DropFile, header: list[str], row: Row, ctx: _Context) -> tuple[str, str] | None:
+    rng = ctx.rng
     col = {c: i for i, c in enumerate(header)}
     # no shifted_columns here: an unparseable header row would orphan the child's episodes
     opts = ["invalid_code", "missing_required", "duplicate_row"]
@@ -192,8 +201,8 @@ def _ssda_header(f: DropFile, header: list[str], row: Row, rng: np.random.Genera
     return kind, ""
 
 
-def _ssda_episodes(f: DropFile, header: list[str], row: Row, rng: np.random.Generator, extract: np.datetime64,
-    ctx: dict[str, Any]) -> tuple[str, str] | None:
+def _ssda_episodes(f: DropFile, header: list[str], row: Row, ctx: _Context) -> tuple[str, str] | None:
+    rng = ctx.rng
     col = {c: i for i, c in enumerate(header)}
     opts = ["invalid_code", "missing_required"]
     if row[col["DEC"]] and row[col["REC"]] != "X1":
@@ -211,13 +220,13 @@ def _ssda_episodes(f: DropFile, header: list[str], row: Row, rng: np.random.Gene
     return kind, "DEC"
 
 
-def _site_people(f: DropFile, header: list[str], row: Row, rng: np.random.Generator, extract: np.datetime64,
-    ctx: dict[str, Any]) -> tuple[str, str] | None:
+def _site_people(f: DropFile, header: list[str], row: Row, ctx: _Context) -> tuple[str, str] | None:
+    rng, extract = ctx.rng, ctx.extract
     lay = get_adapter(f.site_id).people
     col = {c: i for i, c in enumerate(header)}
     c = lay.columns
     opts = ["invalid_code", "missing_required", "duplicate_row"]
-    if row[col[c["record_id"]]] not in ctx["referenced"].get(f.site_id, set()):
+    if row[col[c["record_id"]]] not in ctx.referenced.get(f.site_id, set()):
         opts.append("shifted_columns")
     if row[col[c["nhs_number"]]]:
         opts.append("bad_check_digit")
@@ -249,8 +258,8 @@ def _site_people(f: DropFile, header: list[str], row: Row, rng: np.random.Genera
     return kind, ""
 
 
-def _site_outcomes(f: DropFile, header: list[str], row: Row, rng: np.random.Generator, extract: np.datetime64,
-    ctx: dict[str, Any]) -> tuple[str, str] | None:
+def _site_outcomes(f: DropFile, header: list[str], row: Row, ctx: _Context) -> tuple[str, str] | None:
+    rng, extract = ctx.rng, ctx.extract
     adapter = get_adapter(f.site_id)
     lay = adapter.outcomes
     m = get_measure(f.measure)

@@ -366,25 +366,41 @@ def write_focus_groups(out_dir: Path, seed: int) -> list[Path]:
     truth_dir = out_dir / "truth"
     truth_dir.mkdir(parents=True, exist_ok=True)
     docs, truth, meta, _ = _build(seed)
-    qdpx = out_dir / "project.qdpx"
-    with zipfile.ZipFile(qdpx, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    qdpx = _write_qdpx(out_dir / "project.qdpx", docs, meta)
+    ratings = _write_ratings(out_dir / "ratings.csv", truth, meta)
+    framework_truth = _framework_truth(truth, meta["workarounds"])
+    framework = _write_framework(out_dir / "framework.csv", framework_truth, meta)
+    findings = _write_findings(out_dir / "findings.csv", truth, meta)
+    (truth_dir / "ground_truth.json").write_text(
+        json.dumps(_ground_truth_json(seed, truth, framework_truth), indent=1, sort_keys=True), encoding="utf-8")
+    _planted_transcripts(seed, truth_dir)
+    return [qdpx, ratings, framework, findings]
+
+
+def _write_qdpx(path: Path, docs: list[_Doc], meta: dict[str, Any]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in [("project.qde", _qde(docs, meta))] + [(f"sources/{d.guid}.txt", d.text.encode("utf-8"))
                                                                   for d in docs]:
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 15, 10, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
-    rating_rows = []
+    return path
+
+
+def _write_ratings(path: Path, truth: dict[str, Any], meta: dict[str, Any]) -> Path:
+    rows: list[list[object]] = []
     for (site, item, dim), r in truth["ratings"].items():
-        rating_rows.append([site, item, dim, r["rating"], r["time_to_access_days"], None,
-                            meta["evidence"][(site, item, dim, "focus_group")], "focus_group", "R1", "2026-01-15", None])
+        rows.append([site, item, dim, r["rating"], r["time_to_access_days"], None,
+                     meta["evidence"][(site, item, dim, "focus_group")], "focus_group", "R1", "2026-01-15", None])
     for (site, item, dim), rating in truth["interview"].items():
-        rating_rows.append([site, item, dim, rating, truth["ratings"][(site, item, dim)]["time_to_access_days"], None,
-                            meta["evidence"][(site, item, dim, "interview")], "interview", "R1", "2026-01-15", None])
-    ratings = _write_csv(out_dir / "ratings.csv", ["site_id", "data_item", "dimension", "rating", "time_to_access_days",
-                                                   "system_name", "evidence", "source", "rater", "rated_at", "note"],
-                         rating_rows)
-    framework_truth = _framework_truth(truth, meta["workarounds"])
-    fw_rows = []
+        rows.append([site, item, dim, rating, truth["ratings"][(site, item, dim)]["time_to_access_days"], None,
+                     meta["evidence"][(site, item, dim, "interview")], "interview", "R1", "2026-01-15", None])
+    return _write_csv(path, ["site_id", "data_item", "dimension", "rating", "time_to_access_days", "system_name",
+                             "evidence", "source", "rater", "rated_at", "note"], rows)
+
+
+def _write_framework(path: Path, framework_truth: dict[str, dict[str, str | None]], meta: dict[str, Any]) -> Path:
+    rows: list[list[object]] = []
     for site, cells in framework_truth.items():
         for theme, summary in cells.items():
             if summary is None:
@@ -394,17 +410,24 @@ def write_focus_groups(out_dir: Path, seed: int) -> list[Path]:
             else:
                 dim = next(d for d, t in DIMENSIONS.items() if t == theme)
                 support = [meta["evidence"][(site, i, dim, "focus_group")] for i in ITEMS]
-            fw_rows.append([site, theme, summary, ";".join(support), "R1"])
-    framework = _write_csv(out_dir / "framework.csv", ["site_id", "theme", "summary", "supporting", "analyst"], fw_rows)
-    f_rows = []
+            rows.append([site, theme, summary, ";".join(support), "R1"])
+    return _write_csv(path, ["site_id", "theme", "summary", "supporting", "analyst"], rows)
+
+
+def _write_findings(path: Path, truth: dict[str, Any], meta: dict[str, Any]) -> Path:
+    rows: list[list[object]] = []
     for n, site in enumerate(SITE_IDS, start=1):
         r = truth["ratings"][(site, "nhs_number", "held")]["rating"]
-        f_rows.append([f"F{n:02d}", site, "RQ1", DIMENSIONS["held"],
-                       f"NHS numbers are held at level {r} of 4 at this site.", "moderate", "draft",
-                       meta["evidence"][(site, "nhs_number", "held", "focus_group")]])
-    findings = _write_csv(out_dir / "findings.csv", ["finding_id", "site_id", "rq_id", "theme", "statement",
-                                                     "confidence", "status", "evidence"], f_rows)
-    ground = {
+        rows.append([f"F{n:02d}", site, "RQ1", DIMENSIONS["held"],
+                     f"NHS numbers are held at level {r} of 4 at this site.", "moderate", "draft",
+                     meta["evidence"][(site, "nhs_number", "held", "focus_group")]])
+    return _write_csv(path, ["finding_id", "site_id", "rq_id", "theme", "statement", "confidence", "status",
+                             "evidence"], rows)
+
+
+def _ground_truth_json(seed: int, truth: dict[str, Any], framework_truth: dict[str, dict[str, str | None]]
+                       ) -> dict[str, Any]:
+    return {
         "seed": seed,
         "availability": [{"site_id": s, "data_item": i, "dimension": d, **r}
                          for (s, i, d), r in truth["ratings"].items()],
@@ -420,9 +443,6 @@ def write_focus_groups(out_dir: Path, seed: int) -> list[Path]:
             item=ITEMS[i], days=int(r["time_to_access_days"]) if r["time_to_access_days"] else "")
             for (s, i, d), r in truth["ratings"].items()},
     }
-    (truth_dir / "ground_truth.json").write_text(json.dumps(ground, indent=1, sort_keys=True), encoding="utf-8")
-    _planted_transcripts(seed, truth_dir)
-    return [qdpx, ratings, framework, findings]
 
 
 def _convergence(a: int, b: int | None) -> str:

@@ -343,8 +343,8 @@ def _la_child_ids(rng: np.random.Generator, F: Part, K: Part) -> None:
     K["la_child_id"], K["la_child_num"] = la_ids, la_num
 
 
-def _identifiers(rng: np.random.Generator, F: Part, K: Part, s: WorldSettings, R: int,
-                 nhs_rng: np.random.Generator) -> tuple[dict[str, np.ndarray], int]:
+def _identifiers(rng: np.random.Generator, F: Part, K: Part, s: WorldSettings, nhs_rng: np.random.Generator
+                 ) -> tuple[dict[str, np.ndarray], int]:
     """NHS numbers (site children, site adults, then the rest), UPNs and LAchildIDs; adult numbers and the shortfall."""
     nhs = _NhsAllocator(nhs_rng)
     on_site = F["site_id"] != ""
@@ -355,7 +355,7 @@ def _identifiers(rng: np.random.Generator, F: Part, K: Part, s: WorldSettings, R
                  "father": nhs.take(on_site & F["harm_parent_on_site"] | F["victim_is_father"])}
     K["nhs"] = np.where(site_child, kids_on_site, nhs.take(born & ~site_child))
     K["in_la"] = F["known"][K["family"]]
-    _upn_identifiers(rng, F, K, s, R)
+    _upn_identifiers(rng, F, K, s, day(s.reference_date))
     _la_child_ids(rng, F, K)
     return adult_nhs, nhs.shortfall
 
@@ -382,7 +382,7 @@ def build_world(settings: WorldSettings, rng: np.random.Generator, names: NamePo
     site = _people(site_rng, site, settings, names)
     decoys = _people(rng, decoys, settings, names)
     F, K = concat_parts([p[0] for p in (site, decoys) if p[0]], [p[1] for p in (site, decoys) if p[0]])
-    adult_nhs, shortfall = _identifiers(rng, F, K, settings, cal.reference, site_rng)
+    adult_nhs, shortfall = _identifiers(rng, F, K, settings, site_rng)
     families = Families(**{k: F[k] for k in Families.__dataclass_fields__})
     children = Children(**{k: K[k] for k in Children.__dataclass_fields__})
     return World(settings, families, children, adult_nhs, shortfall, size)

@@ -69,7 +69,7 @@ def build_site_records(world: World, rng: np.random.Generator, names: NamePools)
     _add_birth_details(cols, world, rng)
     people = _with_record_ids(cols, s, rng)
     links = _truth_links(people, world)
-    outcomes = _build_outcomes(people, s, rng, R)
+    outcomes = _build_outcomes(people, s, rng)
     counts = {
         "site_people": people.height,
         "site_children": int((people["role"] == "child").sum()),
@@ -312,7 +312,7 @@ def _corrupt_forenames(fore: np.ndarray, groups: np.ndarray, s: WorldSettings, r
 _OUTCOME_SCHEMA = {"record_id": pl.Utf8, "timepoint": pl.Utf8, "date": pl.Int64}
 
 
-def _build_outcomes(people: pl.DataFrame, s: WorldSettings, rng: np.random.Generator, R: int
+def _build_outcomes(people: pl.DataFrame, s: WorldSettings, rng: np.random.Generator
                     ) -> dict[tuple[str, str], pl.DataFrame]:
     from warehouse.adapters import get_adapter
 
@@ -322,7 +322,7 @@ def _build_outcomes(people: pl.DataFrame, s: WorldSettings, rng: np.random.Gener
         for code in get_adapter(p.site_id).outcomes.measures:
             m = get_measure(code).configured(MeasureSettings(), p.site_id)
             who = sp.filter(pl.col("role").is_in(list(m.subject_roles)))
-            out[(p.site_id, code)] = _measure_rows(who, m, s, p.followup_days, rng, R)
+            out[(p.site_id, code)] = _measure_rows(who, m, s, p.followup_days, rng)
     return out
 
 
@@ -332,9 +332,10 @@ def _age_limits_days(m: Measure) -> tuple[float, float]:
     return lo / 12 * YEAR, (hi + 1) / 12 * YEAR
 
 
-def _measure_rows(who: pl.DataFrame, m: Measure, s: WorldSettings, followup_days: int, rng: np.random.Generator,
-                  R: int) -> pl.DataFrame:
+def _measure_rows(who: pl.DataFrame, m: Measure, s: WorldSettings, followup_days: int, rng: np.random.Generator
+                  ) -> pl.DataFrame:
     """Baseline and follow-up rows of one measure at one site (who answers, when, and the items)."""
+    R = day(s.reference_date)
     rid, dob = who["record_id"].to_numpy(), who["dob"].to_numpy()
     refd, endd, reason = who["referral_date"].to_numpy(), who["end_date"].to_numpy(), who["end_reason"].to_numpy()
     k = len(rid)
@@ -349,7 +350,7 @@ def _measure_rows(who: pl.DataFrame, m: Measure, s: WorldSettings, followup_days
     has_fu = has_base & (fu <= R) & (rng.random(k) < p_fu)
     z = rng.normal(0, 1, k)  # difficulty at baseline (higher = worse); the programme lowers it
     z_fu = 0.7 * z - 0.4 + rng.normal(0, 0.5, k)
-    blocks = [_item_block(m, rid[idx], tp, when[idx], zz[idx], s, rng)
+    blocks = [_item_block(m, _Answers(rid[idx], tp, when[idx], zz[idx]), s.p_item_missing, rng)
               for tp, mask, when, zz in (("baseline", has_base, base, z), ("followup", has_fu, fu, z_fu))
               if len(idx := np.flatnonzero(mask))]
     schema = {**_OUTCOME_SCHEMA, **{f"item{j + 1}": pl.Int64 for j in range(m.n_items)}}
@@ -374,12 +375,22 @@ def item_positions(m: Measure, difficulty: np.ndarray, rng: np.random.Generator)
     return pos
 
 
-def _item_block(m: Measure, rid: np.ndarray, timepoint: str, when: np.ndarray, difficulty: np.ndarray,
-                s: WorldSettings, rng: np.random.Generator) -> pl.DataFrame:
-    items = np.array(m.item_values)[item_positions(m, difficulty, rng)].astype(np.int64)
-    missing = rng.random(items.shape) < s.p_item_missing
-    block = {"record_id": pl.Series(rid, dtype=pl.Utf8), "timepoint": pl.repeat(timepoint, len(rid), eager=True),
-             "date": pl.Series(when, dtype=pl.Int64)}
+@dataclass(frozen=True)
+class _Answers:
+    """Who answers at one timepoint, on which day, and how much difficulty they have."""
+
+    record_id: np.ndarray
+    timepoint: str
+    day: np.ndarray
+    difficulty: np.ndarray
+
+
+def _item_block(m: Measure, a: _Answers, p_item_missing: float, rng: np.random.Generator) -> pl.DataFrame:
+    items = np.array(m.item_values)[item_positions(m, a.difficulty, rng)].astype(np.int64)
+    missing = rng.random(items.shape) < p_item_missing
+    n = len(a.record_id)
+    block = {"record_id": pl.Series(a.record_id, dtype=pl.Utf8), "timepoint": pl.repeat(a.timepoint, n, eager=True),
+             "date": pl.Series(a.day, dtype=pl.Int64)}
     for j in range(m.n_items):
         block[f"item{j + 1}"] = pl.Series(np.where(missing[:, j], 0, items[:, j])).set(pl.Series(missing[:, j]), None)
     return pl.DataFrame(block)

@@ -100,9 +100,9 @@ class Streams:
 Ready = Callable[[DropFile], None]  # told about each file once its content is final
 
 
-def _la_side(settings: WorldSettings, world: World, rng_cin: np.random.Generator, rng_cla: np.random.Generator,
-             rng_write: np.random.Generator, say: Callable[[str], None], ready: Ready
+def _la_side(settings: WorldSettings, world: World, streams: Streams, say: Callable[[str], None], ready: Ready
              ) -> tuple[CinEpisodes, ClaEpisodes, list[DropFile]]:
+    rng_cin, rng_cla, rng_write = streams.cin, streams.cla, streams.write
     say("drawing children-in-need episodes")
     cin = build_cin(world, rng_cin)
     # The CIN census (most of the drop's bytes) goes first: once its rows are prepared, each LA's
@@ -191,7 +191,7 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
     # are listed in the same order, so the output is byte-identical.
     with ThreadPoolExecutor(max_workers=1) as pool:
         site_job = pool.submit(_site_side, world, rng.site, names, say, tell)
-        cin, cla, files = _la_side(settings, world, rng.cin, rng.cla, rng.write, say, tell)
+        cin, cla, files = _la_side(settings, world, rng, say, tell)
         records, site_files = site_job.result()
     files.extend(site_files)
     files.append(DropFile(TRUTH_LINKS, "truth_links", table=truth_link_rows(records)))
