@@ -41,6 +41,8 @@ __all__ = [
     "normalise_nhs_number",
     "upn_check_letter",
     "upn_check_letters_vec",
+    "upn_other_letter",
+    "upn_temporary_check_letters_vec",
     "upn_is_valid",
     "upn_la_codes",
     "upn_letters_ok",
@@ -226,6 +228,36 @@ def upn_check_letters_vec(la_code: np.ndarray, establishment: np.ndarray, year2:
     idx = weighted_digit_sum(body, 12, _UPN_WEIGHTS) % 23
     letters: np.ndarray = np.asarray(list(UPN_ALPHABET))[idx]
     return letters
+
+
+def upn_temporary_check_letters_vec(la_code: np.ndarray, establishment: np.ndarray, year2: np.ndarray,
+                                    serial2: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Vectorised check letters for temporary UPNs: 11 digits then a letter (UPN guide 1.2).
+
+    ``la_code`` (0-999), ``establishment`` (0-9999), ``year2`` (0-99) and ``serial2`` (0-99) are the
+    digits; ``last`` (0-22) is the index in :data:`UPN_ALPHABET` of the final letter, which counts as
+    that index with weight 13. Returns single-letter strings.
+    """
+    body11 = (
+        np.asarray(la_code, dtype=np.int64) * 10**8
+        + np.asarray(establishment, dtype=np.int64) * 10**4
+        + np.asarray(year2, dtype=np.int64) * 100
+        + np.asarray(serial2, dtype=np.int64)
+    )
+    total = weighted_digit_sum(body11, 11, _UPN_WEIGHTS[:11]) + np.asarray(last, dtype=np.int64) * 13
+    letters: np.ndarray = np.asarray(list(UPN_ALPHABET))[total % 23]
+    return letters
+
+
+def upn_other_letter(letter: str, step: int = 7) -> str:
+    """A UPN check letter other than ``letter`` (``step`` places on, 1-22): makes a UPN that fails its check.
+
+    Raises ``ValueError`` if ``letter`` is not a UPN letter or ``step`` would return the same letter.
+    """
+    if letter.upper() not in UPN_ALPHABET or step % len(UPN_ALPHABET) == 0:
+        raise ValueError(f"expected a UPN letter (one of {UPN_ALPHABET}) and a step of 1 to 22; "
+                         f"got {letter!r} and {step}")
+    return UPN_ALPHABET[(UPN_ALPHABET.index(letter.upper()) + step) % len(UPN_ALPHABET)]
 
 
 # --------------------------------------------------------------------------- column-wise (polars / Arrow)

@@ -232,3 +232,36 @@ def test_nhs_mask_is_column_speed() -> None:
     loop = time.perf_counter() - t0
     assert mask.to_list() == scalar
     assert column * 3 < loop
+
+
+def test_temporary_upn_letters_match_scalar() -> None:
+    from warehouse.identifiers import upn_temporary_check_letters_vec
+
+    rng = np.random.default_rng(7)
+    n = 300
+    la, est = rng.choice([380, 208, 942], size=n), rng.integers(0, 10000, size=n)
+    yr, ser, last = rng.integers(0, 100, size=n), rng.integers(0, 100, size=n), rng.integers(0, 23, size=n)
+    letters = upn_temporary_check_letters_vec(la, est, yr, ser, last)
+    for i in range(n):
+        body = f"{la[i]:03d}{est[i]:04d}{yr[i]:02d}{ser[i]:02d}{UPN_ALPHABET[last[i]]}"
+        assert letters[i] == upn_check_letter(body)
+        assert upn_is_valid(letters[i] + body, VALID_UPN_LA_CODES)
+
+
+@given(st.sampled_from(list(UPN_ALPHABET)), st.integers(min_value=1, max_value=22))
+def test_upn_other_letter_breaks_the_check(letter: str, step: int) -> None:
+    from warehouse.identifiers import upn_other_letter
+
+    body = "380123456789"
+    upn = upn_check_letter(body) + body
+    assert not upn_is_valid(upn_other_letter(upn[0], step) + body)
+    assert upn_other_letter(letter, step) != letter
+
+
+def test_upn_other_letter_refuses_a_non_letter() -> None:
+    from warehouse.identifiers import upn_other_letter
+
+    with pytest.raises(ValueError, match="step of 1 to 22"):
+        upn_other_letter("I")
+    with pytest.raises(ValueError):
+        upn_other_letter("A", 23)
