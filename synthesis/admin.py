@@ -15,6 +15,7 @@ import polars as pl
 
 from synthesis.bulk import insert_rows
 from synthesis.catalogue import seed_catalogue
+from warehouse.registry import Registry
 from warehouse.store import Store
 
 RATER = "linkready"
@@ -28,15 +29,22 @@ class AdminMeasure:
     dimension: str
     sql: str          # returns site_id, n, n_present
 
+    @property
+    def name(self) -> str:
+        """Registry name: ``<data item>.<dimension>``."""
+        return f"{self.data_item}.{self.dimension}"
 
-ADMIN_MEASURES: tuple[AdminMeasure, ...] = (
-    AdminMeasure("nhs_number", "held",
-                 "SELECT site_id, count(*), count(*) FILTER (WHERE has_nhs_number) FROM service_episodes "
-                 "WHERE role = 'child' AND has_nhs_number IS NOT NULL GROUP BY site_id"),
-    AdminMeasure("ethnicity", "held",
-                 "SELECT site_id, count(*), count(*) FILTER (WHERE ethnicity IS NOT NULL AND ethnicity NOT IN "
-                 "('NOBT', 'REFU', '')) FROM service_episodes WHERE role = 'child' GROUP BY site_id"),
-)
+
+ADMIN_MEASURES: Registry[AdminMeasure] = Registry("admin-data availability measure")
+"""Availability cells measured from the loaded service records; a new one registers as these do."""
+ADMIN_MEASURES.register(AdminMeasure(
+    "nhs_number", "held",
+    "SELECT site_id, count(*), count(*) FILTER (WHERE has_nhs_number) FROM service_episodes "
+    "WHERE role = 'child' AND has_nhs_number IS NOT NULL GROUP BY site_id"))
+ADMIN_MEASURES.register(AdminMeasure(
+    "ethnicity", "held",
+    "SELECT site_id, count(*), count(*) FILTER (WHERE ethnicity IS NOT NULL AND ethnicity NOT IN "
+    "('NOBT', 'REFU', '')) FROM service_episodes WHERE role = 'child' GROUP BY site_id"))
 
 # share of records holding the item -> 0-4 'held' rating
 BINS: tuple[tuple[float, int], ...] = ((0.85, 4), (0.5, 3), (0.3, 2), (0.0, 1))
@@ -58,7 +66,7 @@ def rate_from_admin(store: Store, min_records: int = 10) -> pl.DataFrame:
     today = date.today()
     with store.transaction() as con:
         seed_catalogue(con)
-        for m in ADMIN_MEASURES:
+        for m in ADMIN_MEASURES.values():
             for site_id, n, present in con.execute(m.sql).fetchall():
                 if n < min_records:
                     continue
