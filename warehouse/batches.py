@@ -34,13 +34,16 @@ TABLES_BY_KIND: dict[str, tuple[str, ...]] = {
     "cin_census": ("cin_episodes", "child_protection_plans", "children"),
     "ssda903_header": ("looked_after_children", "children"),
     "ssda903_episodes": ("looked_after_episodes",),
+    "ssda903_oc2": ("looked_after_outcomes",),
+    "ssda903_missing": ("looked_after_missing",),
     "site_people": ("restricted.service_people", "children", "adults", "service_episodes"),
     "site_outcomes": ("outcome_measurements",),
     "truth_links": ("restricted.truth_links",),
 }
 
 #: Statutory returns: a batch per collection year (the other kinds are snapshots).
-YEARLY_KINDS: frozenset[str] = frozenset({"cin_census", "ssda903_header", "ssda903_episodes"})
+YEARLY_KINDS: frozenset[str] = frozenset({"cin_census", "ssda903_header", "ssda903_episodes", "ssda903_oc2",
+                                          "ssda903_missing"})
 
 # live table -> its archive (migration 0011); the truth links (synthetic drops only) are not archived
 ARCHIVE_TABLES: dict[str, str] = {

@@ -151,6 +151,12 @@ for _cl in (
              _codes("X1 E11 E12 E2 E3 E4A E4B E13 E41 E45 E46 E47 E48 E5 E6 E7 E9 E14 E15 E16 E17 E8"),
              "SSDA903 REC reason episode ceased", _903),
     CodeList("mother", 0, _codes("0 1"), "SSDA903 MOTHER flag", "csc-data-standards §4.1"),
+    CodeList("flag01", 0, _codes("0 1"), "SSDA903 yes/no items (OC2 health, conviction, substance misuse)",
+             "dfe-validation-rules §4.2.10"),
+    CodeList("sdq_reason", 0, _codes("SDQ1 SDQ2 SDQ3 SDQ4 SDQ5"), "SSDA903 OC2 SDQ_REASON",
+             "dfe-validation-rules §4.2.10"),
+    CodeList("missing_type", 0, _codes("M A"), "SSDA903 Missing MISSING (M missing, A away without authorisation)",
+             "dfe-validation-rules §4.2.10"),
     # --- site records (canonical values after the site adapter's label mapping)
     CodeList("site_role", 0, frozenset(ROLES), "Service person role", "warehouse/adapters.py"),
     CodeList("site_referral_source", 0, frozenset(REFERRAL_SOURCES), "Service referral source",

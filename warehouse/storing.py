@@ -30,6 +30,9 @@ from warehouse.vocabulary import AGE_NOT_KNOWN, age_band_expr, age_band_sql, nor
 
 __all__ = ["NO_SITE", "TableWriter", "site_of"]
 
+_OC2_FLAGS = ("CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE",
+              "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED")
+
 NO_SITE = "none"
 """``site_id`` of rows from an LA outside the study's sites (the site-to-LA mapping is configuration)."""
 
@@ -303,6 +306,30 @@ class TableWriter:
             "person_key", pl.lit(la).alias("la_code"), "episode_no", pl.col("DECOM").alias("start_date"),
             pl.col("RNE").alias("rne"), pl.col("LS").alias("legal_status"), pl.col("CIN").alias("cin_code"),
             pl.col("PLACE").alias("placement"), pl.col("DEC").alias("end_date"), pl.col("REC").alias("reason_end"),
+            pl.lit(batch).alias("batch_id"), pl.lit(self.year, dtype=pl.Int32).alias("collection_year"),
+        ))
+
+    def _load_ssda903_oc2(self, c: CheckedFile, batch: int) -> None:
+        la = c.source.la_code
+        assert la is not None
+        t = c.tables["ssda903_oc2"]
+        t = t.with_columns(self._la_person_keys(la, t.get_column("CHILD")).alias("person_key"))
+        flags = [pl.col(f).cast(pl.String).replace_strict({"1": True, "0": False}, default=None,
+                                                          return_dtype=pl.Boolean).alias(f.lower()) for f in _OC2_FLAGS]
+        self.insert("looked_after_outcomes", t.select(
+            "person_key", pl.lit(la).alias("la_code"), pl.col("SDQ_SCORE").cast(pl.Int32).alias("sdq_score"),
+            pl.col("SDQ_REASON").alias("sdq_reason"), *flags, pl.lit(batch).alias("batch_id"),
+            pl.lit(self.year, dtype=pl.Int32).alias("collection_year"),
+        ))
+
+    def _load_ssda903_missing(self, c: CheckedFile, batch: int) -> None:
+        la = c.source.la_code
+        assert la is not None
+        t = c.tables["ssda903_missing"]
+        t = t.with_columns(self._la_person_keys(la, t.get_column("CHILD")).alias("person_key"))
+        self.insert("looked_after_missing", t.select(
+            "person_key", pl.lit(la).alias("la_code"), pl.col("MISSING").alias("missing_type"),
+            pl.col("MIS_START").alias("start_date"), pl.col("MIS_END").alias("end_date"),
             pl.lit(batch).alias("batch_id"), pl.lit(self.year, dtype=pl.Int32).alias("collection_year"),
         ))
 

@@ -182,3 +182,35 @@ def test_refused_rows_are_only_those_that_cannot_be_stored(tmp_path: Path) -> No
     assert (2, "bad_date", True) in kept and (3, "date_year", True) in kept
     assert _q(db, "SELECT count(*) FROM children") == [(3,)]
     assert _q(db, "SELECT count(*) FROM cin_episodes") == [(2,)]  # child 2 kept without its dateless episode
+
+
+def test_ssda903_oc2_and_missing_tables_load_with_their_values(tmp_path: Path) -> None:
+    folder = tmp_path / "drop" / "la" / "380"
+    ssda903(folder, "380", 3)
+    oc2_cols = ["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS",
+                "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"]
+    write_csv(folder / "oc2.csv", [c.lower() for c in oc2_cols], [
+        ["L3800001", "20/02/2012", "14", "", "0", "1", "1", "1", "1", "0", "", ""],
+        ["L3800002", "11/04/2012", "", "sdq2", "2", "1", "0", "1", "1", "0", "", ""],  # CONVICTED 2: withheld
+    ])
+    write_csv(folder / "missing.csv", ["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"], [
+        ["L3800001", "20/02/2012", "M", "01/06/2024", "03/06/2024"],
+        ["L3800001", "20/02/2012", "a", "01/08/2024", ""],
+        ["L3800003", "31/05/2012", "M", "", ""],  # no start: cannot be stored
+    ])
+    db = tmp_path / "w.duckdb"
+    report = load_drop(tmp_path / "drop", Store(db), year=2025)
+    files = {f.file: (f.kind, f.status, f.rows_loaded, f.rows_rejected) for f in report.files}
+    assert files["la/380/oc2.csv"] == ("ssda903_oc2", "loaded", 2, 0)
+    assert files["la/380/missing.csv"] == ("ssda903_missing", "loaded", 2, 1)
+    assert _own(report) == {("la/380/oc2.csv", 2, "CONVICTED", "code_list"),
+                            ("la/380/missing.csv", 3, "MIS_START", "required")}
+    oc2 = _q(db, "SELECT sdq_score, sdq_reason, convicted, health_check, immunisations, collection_year "
+                 "FROM looked_after_outcomes ORDER BY sdq_score NULLS LAST")
+    assert oc2 == [(14, None, False, True, True, 2025), (None, "SDQ2", None, True, False, 2025)]
+    missing = _q(db, "SELECT missing_type, start_date, end_date FROM looked_after_missing ORDER BY start_date")
+    assert [(m, s.isoformat(), e.isoformat() if e else None) for m, s, e in missing] == [
+        ("M", "2024-06-01", "2024-06-03"), ("A", "2024-08-01", None)]
+    # the same child is one person across the return's tables
+    assert _q(db, "SELECT count(DISTINCT person_key) FROM (SELECT person_key FROM looked_after_missing "
+                  "UNION ALL SELECT person_key FROM looked_after_children WHERE birth_year = 2012)") == [(3,)]

@@ -197,6 +197,33 @@ register_spec(TableSpec(
     date_format=_UK, key=("CHILD", "DECOM"),
 ))
 
+_OC2_FLAGS = ("CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE",
+              "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED")
+register_spec(TableSpec(
+    "ssda903_oc2", "SSDA903 OC2: children looked after continuously for 12 months at 31 March (outcomes)",
+    (
+        Field("CHILD", required=True, identifier=True),
+        Field("DOB", "date", identifier=True),
+        Field("SDQ_SCORE", "int", description="0-40"),
+        Field("SDQ_REASON", "code", codelist="sdq_reason"),
+        *(Field(f, "code", codelist="flag01") for f in _OC2_FLAGS),
+    ),
+    (Unique(("CHILD",)),),
+    date_format=_UK, key=("CHILD",),
+))
+register_spec(TableSpec(
+    "ssda903_missing", "SSDA903 Missing: periods missing or away from placement without authorisation",
+    (
+        Field("CHILD", required=True, identifier=True),
+        Field("DOB", "date", identifier=True),
+        Field("MISSING", "code", required=True, codelist="missing_type"),
+        Field("MIS_START", "date", required=True),
+        Field("MIS_END", "date"),
+    ),
+    (DateOrder("MIS_START", "MIS_END"), Unique(("CHILD", "MIS_START"))),
+    date_format=_UK, key=("CHILD", "MIS_START"),
+))
+
 # ----------------------------------------------------------------- CIN census (flattened)
 register_spec(TableSpec(
     "cin_child", "CIN census: ChildIdentifiers and ChildCharacteristics (one row per Child)",

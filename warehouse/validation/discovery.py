@@ -81,6 +81,8 @@ class DropContext:
 # Columns that identify each CSV kind (compared case-insensitively); the first match wins.
 _CSV_SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
     ("la_identifiers", frozenset({"LACHILDID", "FORENAME", "SURNAME"})),
+    ("ssda903_oc2", frozenset({"CHILD", "SDQ_SCORE", "CONVICTED", "HEALTH_CHECK"})),
+    ("ssda903_missing", frozenset({"CHILD", "MISSING", "MIS_START"})),
     ("ssda903_episodes", frozenset({"CHILD", "DECOM", "RNE", "LS"})),
     ("ssda903_header", frozenset({"CHILD", "SEX", "DOB", "ETHNIC"})),
 )
@@ -145,7 +147,8 @@ def census_year_of(header: dict[str, str | None]) -> int | None:
 # the documented names (warehouse.drop): a file there is that kind even when it is empty or unreadable
 _NAMED = {drop.LA_IDENTIFIERS: "la_identifiers", drop.CIN_CENSUS: "cin_census",
           drop.SSDA903_HEADER: "ssda903_header", drop.SSDA903_EPISODES: "ssda903_episodes"}
-_ORDER = {"la_identifiers": 0, "cin_census": 1, "ssda903_header": 2, "ssda903_episodes": 3, "unrecognised": 4}
+_ORDER = {"la_identifiers": 0, "cin_census": 1, "ssda903_header": 2, "ssda903_episodes": 3, "ssda903_oc2": 4,
+          "ssda903_missing": 5, "unrecognised": 6}
 
 
 def _kind_of(path: Path, folder: Path) -> str | None:

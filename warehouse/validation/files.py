@@ -41,7 +41,7 @@ __all__ = [
 _ALT_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
 _FORMAT_WORDS = {"%Y-%m-%d": "YYYY-MM-DD", "%d/%m/%Y": "DD/MM/YYYY", "%m/%d/%Y": "MM/DD/YYYY",
                  "%d-%m-%Y": "DD-MM-YYYY", "%d.%m.%Y": "DD.MM.YYYY", "%Y/%m/%d": "YYYY/MM/DD"}
-LA_KINDS = ("la_identifiers", "cin_census", "ssda903_header", "ssda903_episodes")
+LA_KINDS = ("la_identifiers", "cin_census", "ssda903_header", "ssda903_episodes", "ssda903_oc2", "ssda903_missing")
 
 REJECT_SCHEMA = {
     "_row": pl.Int64, "field": pl.String, "rule": pl.String, "message": pl.String, "original": pl.String,
@@ -333,8 +333,9 @@ def _child_ids(frame: pl.DataFrame, column: str) -> pl.DataFrame:
 
 
 _LA_CSV_KEYS = {"la_identifiers": "LAchildID", "ssda903_header": "CHILD", "ssda903_episodes": "CHILD",
-                "truth_links": "la_child_id"}
-_DFE_903_TABLES = {"ssda903_header": "header", "ssda903_episodes": "episodes"}
+                "ssda903_oc2": "CHILD", "ssda903_missing": "CHILD", "truth_links": "la_child_id"}
+_DFE_903_TABLES = {"ssda903_header": "header", "ssda903_episodes": "episodes", "ssda903_oc2": "oc2",
+                   "ssda903_missing": "missing"}
 
 
 def _check_la_csv(ctx: DropContext, src: DropFile, spec_name: str, codelists: dict[str, frozenset[str]]) -> CheckedFile:
@@ -588,6 +589,10 @@ for _kind in (
              yearly=True, description="SSDA903 header"),
     FileKind("ssda903_episodes", lambda ctx, src: _check_la_csv(ctx, src, "ssda903_episodes", {}), la_file=True,
              yearly=True, description="SSDA903 episodes"),
+    FileKind("ssda903_oc2", lambda ctx, src: _check_la_csv(ctx, src, "ssda903_oc2", {}), la_file=True,
+             yearly=True, description="SSDA903 OC2 (outcomes of children looked after 12 months)"),
+    FileKind("ssda903_missing", lambda ctx, src: _check_la_csv(ctx, src, "ssda903_missing", {}), la_file=True,
+             yearly=True, description="SSDA903 missing episodes"),
     FileKind("site_people", _check_site_people, description="site service records"),
     FileKind("site_outcomes", _check_site_outcomes, description="site outcome measure"),
     FileKind("truth_links", lambda ctx, src: _check_la_csv(ctx, src, "truth_links", {}),
