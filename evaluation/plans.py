@@ -148,13 +148,16 @@ def _family_flow(refs: pl.DataFrame, as_of: date, settings: ReadinessSettings) -
     per_family = float(fams["_n"].mean()) if fams.height else 1.0  # type: ignore[arg-type]
     if settings.family_clustering == "one_per_family":
         counted, months = referral_flow(fams["referral_date"], as_of, settings.flow_window_months)
-        note = f"one respondent per family ({per_family:.2f} eligible people per family observed)"
-        return _Flow(counted / months, counted, months, 1.0, per_family, note)
+        return _Flow(counted / months, counted, months, 1.0, per_family, "one respondent per family")
     counted, months = referral_flow(refs["referral_date"], as_of, settings.flow_window_months)
     de = 1.0 + (per_family - 1.0) * settings.family_icc
-    note = (f"everyone eligible; family design effect {de:.2f} = 1 + ({per_family:.2f} - 1) x ICC "
-            f"{settings.family_icc} (ICC a placeholder)")
+    note = f"everyone eligible, with a family design effect 1 + (m - 1) x ICC {settings.family_icc} (ICC a placeholder)"
     return _Flow(counted / months, counted, months, de, per_family, note)
+
+
+def _family_basis(flow: _Flow) -> dict[str, str]:
+    """How families were counted, and the observed family size (m) it used."""
+    return {"family": flow.note, "family_size": f"{flow.per_family:.2f} eligible people per family observed"}
 
 
 def _overall(completeness: pl.DataFrame, site: str, code: str, timepoint: str) -> dict[str, object] | None:
@@ -194,7 +197,7 @@ def measure_plan(site: str, code: str, ctx: RunContext) -> Plan:
     baseline_rate = float(base["completeness"]) if base and isinstance(base["completeness"], float) else 0.0
     retention, retention_basis = _retention(site, fu, settings)
     basis = {"referrals": "observed", "consent": "setting" if site in settings.consent_rate_by_site else "default",
-             "baseline": "observed", "retention": retention_basis, "family": flow.note}
+             "baseline": "observed", "retention": retention_basis, **_family_basis(flow)}
     steps = (Step("consented", settings.consent_for(site), basis["consent"]),
              Step("baseline_scored", baseline_rate, "observed"),
              Step("followed_up", retention, retention_basis))
@@ -224,7 +227,7 @@ def csc_plan(site: str, ctx: RunContext) -> Plan:
     refs = ctx.inputs.people.filter((pl.col("site_id") == site) & (pl.col("role") == "child"))
     flow = _family_flow(refs, ctx.as_of, settings)
     basis = {"referrals": "observed", "consent": "setting" if site in settings.consent_rate_by_site else "default",
-             "family": flow.note}
+             **_family_basis(flow)}
     best = best_linkage(ctx.inputs.linkage, site, settings)
     low = high = scenario = linkage_basis = None
     if site in settings.linkage_recall_by_site:

@@ -79,7 +79,8 @@ def test_family_clustering_one_respondent_per_family_or_a_design_effect():
     assert b["family_design_effect"] == pytest.approx(1.5)
     assert b["target_people"] == math.ceil(b["target_n"] * 1.5)
     assert b["months_to_target"] == pytest.approx(a["months_to_target"] * 1.5 / 2, rel=0.01)
-    assert "one respondent per family" in json.loads(a["basis"])["family"]
+    assert json.loads(a["basis"])["family"] == "one respondent per family"
+    assert json.loads(a["basis"])["family_size"] == "2.00 eligible people per family observed"
 
 
 def test_retention_counts_only_people_whose_follow_up_is_due():
