@@ -97,3 +97,25 @@ def test_site_files_do_not_depend_on_world_size(tmp_path) -> None:
     assert sites and all(h1[p] == h2[p] for p in sites)
     assert h1["la/380/identifiers.csv"] != h2["la/380/identifiers.csv"]
     assert m2["counts"]["la_children"] > 3.5 * m1["counts"]["la_children"]
+
+
+def test_verified_only_with_a_source_and_a_figure() -> None:
+    """A default is marked verified only when its source names a section and a figure read there."""
+    import re
+    import tomllib
+
+    from synthetic_data.calibration import DEFAULTS_FILE
+
+    data = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    entries = [(f"rates.{k}", v) for k, v in data["rates"].items()]
+    entries += [(f"sites.{s}.{k}", v) for s, f in data["sites"].items() for k, v in f.items()]
+    verified = [(name, v["source"]) for name, v in entries if v["source_status"] == "verified"]
+    assert verified
+    for name, source in verified:
+        assert re.search(r"[CS]§\d", source), name
+        figures = re.sub(r"[CS]?§[\d.]+(/§[\d.]+)*", "", source)
+        assert re.search(r"\d", figures), (name, source)
+    statuses = dict((n, v["source_status"]) for n, v in entries)
+    # issue 16: these were marked verified without a source for the number
+    assert statuses["sites.sat.min_age_years"] == statuses["sites.sat.max_age_years"] == "unverified"
+    assert statuses["sites.fbs.max_age_years"] == "unverified"
