@@ -288,6 +288,7 @@ CASES = [
     Case("ssda903_distance_out_of_range", lambda w: w.set("episodes", E3, PL_DISTANCE="1000.0"), row=3,
          keep=lambda w: w.set("episodes", E3, PL_DISTANCE="999.9")),
     Case("ssda903_distance_for_uasc", lambda w: w.set("header", 1, UASC="1"), row=3),
+    Case("ssda903_distance_for_uasc", lambda w: w.set("header_last", 0, UASC="1")),
     Case("ssda903_distance_over_350", lambda w: w.set("episodes", E3, PL_DISTANCE="350.5"), row=3, year=2026,
          keep=lambda w: w.set("episodes", E3, PL_DISTANCE="999.9")),
     # 3.10 codes

@@ -36,10 +36,10 @@ def _no_urn_places(year: int) -> tuple[str, ...]:
 
 
 def _uasc(t: RuleInput) -> pl.Expr:
-    """True for a child flagged UASC in this year's header (the XML UASC flag, when supplied)."""
+    """True for a child flagged UASC this year or last year (the header's UASC flag, where supplied)."""
     ep = episodes(t)
-    this_year = (pl.col("UASC") == "1").fill_null(False) if "UASC" in ep.columns else pl.lit(False)
-    return this_year
+    flags = [(pl.col(c) == "1").fill_null(False) for c in ("UASC", "__UASC_last") if c in ep.columns]
+    return pl.any_horizontal(flags) if flags else pl.lit(False)
 
 
 def _in_england(t: RuleInput) -> pl.Expr:

@@ -86,6 +86,9 @@ def episodes(t: RuleInput, table: str = "episodes") -> pl.DataFrame:
     if source in t.tables:
         columns = [c for c in _FROM_HEADER if c in t.table(source).columns and c not in frame.columns]
         frame = frame.join(header(t, source).select("_child", *columns), on="_child", how="left")
+    if table == "episodes" and "header_last" in t.tables and "UASC" in t.table("header_last").columns:
+        last = header(t, "header_last").select("_child", pl.col("UASC").alias("__UASC_last"))
+        frame = frame.join(last, on="_child", how="left")
     t.cache[key] = frame
     return frame
 
