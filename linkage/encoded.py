@@ -1,12 +1,13 @@
 """Linkage of Bloom-filter encodings in the same Fellegi-Sunter model as clear-text linkage.
 
-The stages are the clear-text pipeline's: block (equality joins on the keyed blocking tokens,
-through :func:`linkage.blocking.candidates_sql`), compare (Dice bands on the name filters, token
-agreement for the other identifiers: comparison classes registered in the same comparison
-registry), estimate u on random pairs, fit m by EM per blocking rule (:func:`linkage.model.fit`),
-score, and decide (:func:`linkage.pipeline.one_to_one` for two files, connected components for
-one). Dice is computed in DuckDB on ``BIT`` columns (``bit_count(l & r)`` with popcounts
-precomputed at load), never per pair in Python.
+The stages are the clear-text pipeline's own functions (:mod:`linkage.pipeline`: ``block``,
+``compare``, ``count_agreement_patterns``, ``train``, ``score``, ``assign``), fed with what this
+module plans: blocking rules that join on the keyed blocking tokens, and comparison classes
+registered in the same comparison registry (Dice bands on the name filters, token agreement for
+the other identifiers). Two stages differ: the load casts filters to DuckDB ``BIT`` once with
+their popcounts, and u takes the exact agreement of tokens from token frequencies (a filter's
+exact repeats mean nothing under BLIP). Dice is computed in DuckDB (``bit_count(l & r)``), never
+per pair in Python.
 
 The linkage unit runs this on two encoded files; it never needs the key.
 :func:`link_encoded_frames` is the entry for the feasibility runner, which holds both sides'
