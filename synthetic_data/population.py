@@ -31,12 +31,10 @@ from synthetic_data.families import (
 )
 from synthetic_data.names import NamePools, group_index
 from synthetic_data.settings import WorldSettings
-from warehouse.identifiers import UPN_ALPHABET, nhs_check_digits_vec, upn_check_letters_vec
+from warehouse.identifiers import UPN_ALPHABET, nhs_check_digits_vec, upn_check_letter, upn_check_letters_vec
 from warehouse.sites import LOCAL_AUTHORITIES
 
-MIN_DECOYS_PER_LA = 3
-_UPN_LETTER_INDEX = np.full(128, -1, dtype=np.int64)
-_UPN_LETTER_INDEX[[ord(c) for c in UPN_ALPHABET]] = np.arange(len(UPN_ALPHABET))  # so even a 100-child world has CSC files for every LA
+MIN_DECOYS_PER_LA = 3  # so even a 100-child world has CSC files for every LA
 
 
 @dataclass
@@ -410,14 +408,12 @@ def _make_upns(rng: np.random.Generator, la: np.ndarray, dob: np.ndarray, mask: 
     la_int = la[idx].astype(np.int64)
     letters = np.array(list(UPN_ALPHABET), dtype=object)
     if temporary:
-        # 11 digits then a letter (value = its index, weight 13): the check over the digits with a 0 in
-        # the last place, plus 13 x the letter's index (the arithmetic lives in warehouse.identifiers)
-        last = rng.integers(0, 23, len(idx))
-        digits_only = upn_check_letters_vec(la_int, est, year2, (serial % 100) * 10)
-        partial = _UPN_LETTER_INDEX[np.asarray(digits_only, dtype="U1").view(np.uint32)]
-        check = letters[(partial + last * 13) % 23]
+        # 11 digits then a letter; few children have one, so the check letter is computed per UPN
+        # by warehouse.identifiers (the one home of the arithmetic)
+        last = rng.integers(0, len(UPN_ALPHABET), len(idx))
         body11 = la_int * 10**8 + est * 10**4 + year2 * 100 + serial % 100
-        out[idx] = int_strings(body11, 11, prefix=check, suffix=letters[last])
+        bodies = int_strings(body11, 11, suffix=letters[last])
+        out[idx] = np.array([upn_check_letter(b) + b for b in bodies], dtype=object)
     else:
         check = upn_check_letters_vec(la_int, est, year2, serial).astype(object)
         body12 = la_int * 10**9 + est * 10**5 + year2 * 10**3 + serial
