@@ -169,3 +169,36 @@ def test_outcome_file_with_too_many_items_is_refused(mini_drop: Path) -> None:
     rows = [r + (["item11"] if i == 0 else ["1"]) for i, r in enumerate(rows)]
     _write(path, rows, "cp1252", ";")
     assert ("sites/leap/outcomes_core10.csv", None, None, "item_count") in _found(mini_drop)
+
+
+def test_every_problem_names_its_rule_severity_and_record(mini_drop: Path) -> None:
+    _set(mini_drop / IDS, 2, "UPN", "A380100022001")  # wrong check letter
+    report = validate_drop(mini_drop)
+    for p in report.to_dict()["problems"]:  # type: ignore[union-attr]
+        assert {"file", "row", "field", "rule", "dfe_rule", "severity", "child_id", "message", "hint"} <= set(p)
+        assert p["severity"] in ("error", "query")
+    hit = next(p for p in report.problems if p.rule == "upn_check")
+    assert (hit.dfe_rule, hit.severity, hit.field, hit.child_id) == (None, "error", "UPN", _rows(mini_drop / IDS)[2][0])
+
+
+def test_a_new_field_type_is_one_registration() -> None:
+    """The engine dispatches on the field type through FIELD_KINDS: a toy type needs no engine change."""
+    from datetime import date
+
+    import polars as pl
+
+    from warehouse.validation.checks import FIELD_KINDS, CheckContext, FieldCheck, FieldKind, check_table
+    from warehouse.validation.declarations import Field, TableSpec
+
+    FIELD_KINDS.register(FieldKind(
+        "even", lambda f, fmt, ctx: pl.col(f.name).cast(pl.Int64, strict=False),
+        lambda env: [FieldCheck(env.field.name, env.label, "bad_integer", (env.typed % 2 == 1).fill_null(False))]))
+    try:
+        spec = TableSpec("toy", "toy", (Field("id", required=True), Field("n", "even")), key=("id",))  # type: ignore[arg-type]
+        frame = pl.DataFrame({"_row": [1, 2, 3], "id": ["a", "b", ""], "n": ["2", "3", "4"]})
+        out = check_table(frame, spec, CheckContext(2025, date(2025, 3, 31)))
+        assert sorted(out.issues.iter_rows()) == [(2, "n", "bad_integer"), (3, "id", "required")]
+        assert out.typed.get_column("n").to_list() == [2, None, 4]  # the odd value withheld, its row kept
+        assert out.refused.to_list() == [False, False, True]  # no key: the row cannot be stored
+    finally:
+        FIELD_KINDS.unregister("even")
