@@ -164,10 +164,15 @@ def _link_clear(left: Path, right: Path, report_by: str | None, settings: Linkag
     return _Linked(res, a, lid, roles, dedupe)
 
 
-def _link_encoded_files(left: Path, right: Path, report_by: str | None, settings: LinkageSettings) -> _Linked:
+def _link_encoded_files(left: Path, right: Path, report_by: str | None, settings: LinkageSettings,
+                        ids: tuple[str | None, str | None]) -> _Linked:
     """Read two encoded files, check they share key and settings, and link their encodings."""
     a, b = read_encoded(left), read_encoded(right)
     check_compatible(a, b)
+    for side, given, enc in (("left", ids[0], a), ("right", ids[1], b)):
+        if given is not None and given != enc.id_column:
+            raise ConfigError(f"--{side}-id {given!r} does not apply to an encoded file: its record id is "
+                              f"{enc.id_column!r}, fixed when it was encoded (linkready encode --id)")
     raw = a.frame.rename({"rid": a.id_column})
     if report_by is not None and report_by not in a.keep:
         raise ConfigError(f"--report-by {report_by!r} is not a kept column of the encoded left file; kept: "
@@ -328,7 +333,7 @@ def link_files(
         raise ConfigError(f"the {which} file is encoded and the {other} is not; encode the {other} file with "
                           "`linkready encode FILE --key-file KEY --out ENCODED` using the same key file")
     if enc[0]:
-        done = _link_encoded_files(left, right, report_by, settings)
+        done = _link_encoded_files(left, right, report_by, settings, (left_id, right_id))
     else:
         done = _link_clear(left, right, report_by, settings, columns, (left_id, right_id))
     links = done.result.links.select("l_rid", "r_rid", "probability")

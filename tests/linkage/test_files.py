@@ -94,6 +94,8 @@ def test_encoded_files_refused_when_they_cannot_compare(encoded_pair: dict[str, 
         link_files(encoded_pair["a"], encoded_pair["a_csv"], settings=FAST)
     with pytest.raises(ConfigError, match="not a kept column"):
         link_files(encoded_pair["b"], encoded_pair["a"], report_by="sex", settings=FAST)
+    with pytest.raises(ConfigError, match="record id is 'case_ref'"):
+        link_files(encoded_pair["a"], encoded_pair["b"], settings=FAST, left_id="ref")
 
 
 def test_encode_refuses_to_keep_an_identifier(encoded_pair: dict[str, Path], tmp_path: Path) -> None:
