@@ -26,6 +26,7 @@ formulas are written with a leading ``'`` and read back without it; XLSX cells a
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -39,7 +40,8 @@ import duckdb
 from synthesis import pseudonymise
 from synthesis.catalogue import DATA_ITEMS
 from synthesis.inert import inert_csv_value, looks_like_formula, write_xlsx_sheet
-from warehouse.errors import DataError, did_you_mean
+from warehouse.errors import ConfigError, DataError, did_you_mean
+from warehouse.measures import get_measure
 from warehouse.sites import get_site
 from warehouse.store import Store
 from warehouse.toc import (
@@ -93,10 +95,10 @@ def toc_from_rows(rows: Iterable[tuple[int, Mapping[str, str | None]]], site_id:
     title: str | None = None
     nodes, links, evidence, sources = [], [], [], []
     for number, raw in rows:
-        r = {k: (v if v not in ("", None) else None) for k, v in raw.items()}
+        r = _normalised(raw)
         if not any(r.values()):
             continue
-        record = (r.get("record") or "").lower()
+        record = r.get("record") or ""
         if record not in RECORDS:
             errors.append(f"row {number}, column 'record': {r.get('record')!r} is not allowed; allowed: "
                           f"{', '.join(RECORDS)}{did_you_mean(record, RECORDS)}")
@@ -124,6 +126,44 @@ def toc_from_rows(rows: Iterable[tuple[int, Mapping[str, str | None]]], site_id:
         raise DataError(f"{file}: {len(errors)} problem(s), nothing imported: " + "; ".join(errors[:25])
                         + (f"; ... {len(errors) - 25} more" if len(errors) > 25 else ""))
     return toc
+
+
+_CODE_COLUMNS = ("record", "id", "kind", "from", "to", "target", "reference", "strength")
+
+
+def _kind_words() -> dict[str, str]:
+    """Every kind's name and label, as a note-taker may write them, -> the kind's name."""
+    words: dict[str, str] = {}
+    for registry in (NODE_KINDS, EVIDENCE_KINDS, SOURCE_KINDS):
+        for kind in registry.values():
+            for word in (kind.name, kind.label):
+                words.setdefault(_word(word), kind.name)
+    return words
+
+
+def _word(text: str) -> str:
+    return "_".join(text.strip().lower().replace("-", " ").split())
+
+
+def _normalised(raw: Mapping[str, str | None]) -> dict[str, str | None]:
+    """Empty cells as None; code-like cells stripped; kinds written as labels ("Short-term outcome") or in
+    any case mapped to their names; measure codes to the catalogue's spelling ("PHQ-9" -> phq9). Free text
+    (label, description, assumption, note) is kept exactly as written."""
+    r = {k: (v if v not in ("", None) else None) for k, v in raw.items()}
+    for col in _CODE_COLUMNS:
+        value = r.get(col)
+        r[col] = (value.strip() or None) if value is not None else None
+    record, kind, strength, reference = (r.get(c) for c in ("record", "kind", "strength", "reference"))
+    if record:
+        r["record"] = record.lower()
+    if kind:
+        r["kind"] = _kind_words().get(_word(kind), kind)
+    if strength:
+        r["strength"] = strength.lower()
+    if r["record"] == "source" and r["kind"] == "measure" and reference:
+        with contextlib.suppress(ConfigError):      # an unknown measure is reported by the model's checks
+            r["reference"] = get_measure(reference).code
+    return r
 
 
 _REQUIRED: dict[str, tuple[str, ...]] = {

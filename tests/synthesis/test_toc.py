@@ -90,6 +90,26 @@ def test_xlsx_round_trip_keeps_text_cells_text(tmp_path: Path) -> None:
     assert read_toc(book, "leap") == original
 
 
+def test_template_written_the_way_people_write_it_is_understood(tmp_path: Path) -> None:
+    # kinds as labels in any case, spaces around codes, a measure by its display name, strength in capitals
+    rows = [TEMPLATE_ROWS[0],
+            [" Title ", "", "", "  LEAP  ", "", "", "", "", "", "", "", ""],
+            ["Node", " A1 ", "Activity", "Casework", "", "", "", "", "", "", "", ""],
+            ["node", "O1", "Short-term outcome", "Parents are safer", "", "", "", "", "", "", "", ""],
+            ["LINK", "L1", "", "", "", "A1 ", " O1", "Trust", "", "", "", ""],
+            ["evidence", "E1", "Desk research", "", "", "", "", "", "L1", "Review (2021)", "Moderate", ""],
+            ["source", "", "Standardised measure", "", "", "", "", "", "O1", "CORE-10", "", ""]]
+    path = tmp_path / "people.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    toc = read_toc(path, "leap")
+    assert toc.title == "  LEAP  "                                   # free text kept exactly
+    assert [(n.node_id, n.kind) for n in toc.nodes] == [("A1", "activity"), ("O1", "short_term_outcome")]
+    assert (toc.links[0].from_id, toc.links[0].to_id) == ("A1", "O1")
+    assert (toc.evidence[0].kind, toc.evidence[0].strength) == ("desk_research", "moderate")
+    assert (toc.sources[0].kind, toc.sources[0].reference) == ("measure", "core10")
+
+
 def test_versions_accumulate_only_when_the_model_changes(tmp_path: Path) -> None:
     store = Store(tmp_path / "w.duckdb")
     path = _template(tmp_path / "leap.csv")
