@@ -74,10 +74,16 @@ def _header() -> html.Header:
     ], method="POST", action="/logout", className="signout")
     return html.Header([
         html.Div([html.P("linkready", className="brand"),
-                  html.P("Site comparison dashboard (synthetic data)", className="tagline"), signout],
+                  html.P(_tagline(viewer, names), className="tagline"), signout],
                  className="masthead"),
         html.Nav(links, className="nav", **attrs(aria_label="Main")),
     ])
+
+
+def _tagline(viewer: Any, names: dict[str, str]) -> str:
+    if viewer.is_site_user and viewer.sites:
+        return f"{names.get(viewer.sites[0], viewer.sites[0])}: your site's panel (synthetic data)"
+    return "Site comparison dashboard (synthetic data)"
 
 
 def _layout() -> html.Div:

@@ -153,6 +153,8 @@ def _login(session_hours: int) -> flask.Response:
     if result.account is None:  # unknown, locked and wrong: one answer
         return _login_page(LOGIN_REFUSED, 401)
     target = safe_next(flask.request.form.get("next"))
+    if target == "/" and result.account.role == "site" and result.account.site:
+        target = f"/site/{result.account.site}"  # a site user lands on their own panel
     flask.session.clear()  # no session fixation: a fresh session (and CSRF token) after login
     flask.session.permanent = True
     csrf_token()  # issued now, so concurrent Dash requests all carry the same token in the cookie

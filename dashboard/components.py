@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
+from dashboard.labels import CODE_COLUMNS, plain
 from dashboard.tables import TableResult
 from warehouse.disclosure import legend_rows
 
@@ -64,7 +65,10 @@ def data_table(result: TableResult, table_id: str | None = None, max_rows: int =
         cells = []
         for i, c in enumerate(cols):
             tag, scope = ("th", ' scope="row"') if i == 0 else ("td", "")
-            text = fmt(row[c], c in spec.percent)
+            value = row[c]
+            if c in CODE_COLUMNS and isinstance(value, str) and not value.startswith("["):
+                value = plain(CODE_COLUMNS[c], value)
+            text = fmt(value, c in spec.percent)
             if i == 0 and not text.strip():
                 text = "(none)"  # a row header needs text
             cells.append(f"<{tag}{scope}{cls(c)}>{escape(text)}</{tag}>")

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from dashboard.labels import ordered, plain
 from dashboard.tables import TableResult
 
 CATEGORICAL = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
@@ -42,8 +43,9 @@ def _figure(data: list[dict[str, Any]], title: str, y_title: str = "", percent: 
         "font": {"family": FONT, "color": "#0b0c0c"},
         "paper_bgcolor": "white", "plot_bgcolor": "white",
         "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
-        "legend": {"orientation": "h", "y": -0.2}, "height": 380,
-        "yaxis": {"title": {"text": y_title}, "gridcolor": "#e0e0e0", "rangemode": "tozero",
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.25}, "height": 380,
+        "xaxis": {"automargin": True},  # margins grow to fit long labels: nothing is cut
+        "yaxis": {"title": {"text": y_title}, "gridcolor": "#e0e0e0", "rangemode": "tozero", "automargin": True,
                   **({"tickformat": ".0%"} if percent else {})},
     }
     for key, value in layout.items():
@@ -71,7 +73,7 @@ def overview_figure(result: TableResult) -> Figure:
         ys = numbers(f, col)
         data.append({"type": "bar", "x": sites, "y": ys, "name": name, "text": _labels(ys), "textposition": "outside",
                      "marker": {"color": DUO[i], "pattern": {"shape": PATTERNS[i * 2]}}})
-    scenario = result.params.get("scenario", "")
+    scenario = plain("scenario", result.params.get("scenario", ""))
     return _figure(data, f"Match rate and expected CSC contact by site ({scenario})", "Share of programme children",
                    percent=True, barmode="group")
 
@@ -82,7 +84,8 @@ def scenario_figure(result: TableResult) -> Figure:
     data = []
     for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("site_id") == site)
-        data.append({"type": "bar", "x": part["scenario"].to_list(), "y": numbers(part, "recall"),
+        data.append({"type": "bar", "x": [plain("scenario", s) for s in part["scenario"].to_list()],
+                     "y": numbers(part, "recall"),
                      "name": _site_label(part, site),
                      "marker": {"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}}})
     return _figure(data, "Recall falls as identifiers are withheld", "Recall", percent=True, barmode="group")
@@ -91,6 +94,11 @@ def scenario_figure(result: TableResult) -> Figure:
 def subgroup_figure(result: TableResult) -> Figure:
     """Subgroup match rates with 95% intervals, one marker shape per site."""
     f = result.frame
+    kind_code = result.params.get("subgroup_type", "")
+    if "subgroup" in f.columns and f.height:
+        rank = {v: i for i, v in enumerate(ordered(kind_code, [str(x) for x in f["subgroup"].unique().to_list()]))}
+        f = f.with_columns(pl.col("subgroup").cast(pl.Utf8).replace_strict(rank, default=len(rank)).alias("_o")).sort(
+            "_o", maintain_order=True).drop("_o")
     data = []
     for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("site_id") == site)
@@ -102,8 +110,9 @@ def subgroup_figure(result: TableResult) -> Figure:
                      "name": _site_label(part, site),
                      "marker": {"color": CATEGORICAL[i % 6], "symbol": SYMBOLS[i % 6], "size": 10},
                      "error_y": {"type": "data", "array": plus, "arrayminus": minus, "visible": True}})
-    kind = result.params.get("subgroup_type", "").replace("_", " ")
-    return _figure(data, f"Match rate by {kind}, with 95% intervals", "Match rate", percent=True)
+    kind = plain("subgroup_type", kind_code).lower()
+    return _figure(data, f"Match rate by {kind}, with 95% intervals", "Match rate", percent=True,
+                   xaxis={"type": "category"})
 
 
 def explanation_figure(frame: pl.DataFrame, title: str) -> Figure:
@@ -122,11 +131,13 @@ def completeness_figure(result: TableResult) -> Figure:
     data = []
     for i, tp in enumerate(f["timepoint"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("timepoint") == tp)
-        xs = [f"{s} · {m}" for s, m in zip(part["site_id"].to_list(), part["measure"].to_list(), strict=True)]
+        sites = part["site"].to_list() if "site" in part.columns else part["site_id"].to_list()
+        xs = [f"{s} · {plain('measure', m)}" for s, m in zip(sites, part["measure"].to_list(), strict=True)]
         ys = numbers(part, "completeness")
-        data.append({"type": "bar", "x": xs, "y": ys, "name": str(tp), "text": _labels(ys), "textposition": "outside",
+        data.append({"type": "bar", "x": xs, "y": ys, "name": plain("timepoint", tp), "text": _labels(ys),
+                     "textposition": "outside",
                      "marker": {"color": DUO[i % 2], "pattern": {"shape": PATTERNS[(i * 2) % 6]}}})
-    measure = result.params.get("measure", "all")
+    measure = plain("measure", result.params.get("measure", "all"))
     return _figure(data, f"Outcome completeness by site and timepoint ({measure})", "Scored / eligible",
                    percent=True, barmode="group")
 
@@ -152,11 +163,11 @@ def months_figure(result: TableResult) -> Figure:
     for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("site_id") == site)
         ys = numbers(part, "months_to_target_whole")
-        data.append({"type": "bar", "x": [str(o) for o in part["outcome"].to_list()], "y": ys,
+        data.append({"type": "bar", "x": [plain("outcome", o) for o in part["outcome"].to_list()], "y": ys,
                      "name": _site_label(part, site), "textposition": "outside",
                      "text": ["never" if y is None else f"{y:.0f}" for y in ys],
                      "marker": {"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}}})
-    design = str(f["design"][0]).replace("_", " ") if "design" in f.columns and f.height else ""
+    design = plain("design", f["design"][0]) if "design" in f.columns and f.height else ""
     return _figure(data, f"Months to reach the target sample ({design})", "Months", barmode="group")
 
 
@@ -183,7 +194,7 @@ def heatmap_figure(result: TableResult, value: str = "rating") -> Figure:
              "texttemplate": "%{text}", "hoverongaps": False, "showscale": numeric,
              "colorscale": [[i / 3, c] for i, c in enumerate(SEQUENTIAL)],
              **({"zmin": 0, "zmax": 4} if numeric else {})}]
-    dim = result.params.get("dimension", "")
+    dim = plain("dimension", result.params.get("dimension", ""))
     return _figure(data, f"Data availability: {dim}", "", height=max(300, 80 * len(sites) + 160),
                    yaxis={"autorange": "reversed", "rangemode": "normal"})
 

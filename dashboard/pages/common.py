@@ -11,6 +11,7 @@ from dash import dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import components as c
+from dashboard import labels
 from dashboard.access import Viewer
 from dashboard.auth import current_viewer
 from dashboard.components import attrs
@@ -115,10 +116,14 @@ def site_control(dom_id: str, viewer: Viewer, selected: list[str]) -> html.Div:
     return c.labelled_dropdown(dom_id, "Sites", c.site_options(viewer.sites, site_names()), selected, multi=True)
 
 
+_KIND = {"scenario": "scenario", "subgroup": "subgroup_type", "measure": "measure", "dimension": "dimension",
+         "item": "data_item"}
+
+
 def param_control(dom_id: str, label: str, options: Sequence[str], value: str | None) -> html.Div:
-    """A single-choice dropdown for a table parameter."""
-    opts = [{"label": o.replace("_", " "), "value": o} for o in options]
-    return c.labelled_dropdown(dom_id, label, opts, value)
+    """A single-choice dropdown for a table parameter, its options in plain words (values stay codes)."""
+    kind = _KIND.get(dom_id.split("-", 1)[-1], "")
+    return c.labelled_dropdown(dom_id, label, labels.options(kind, list(options)), value)
 
 
 def shell(title: str, intro: str, controls: list[Any], body_id: str, notice: str | None = None,

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from dashboard.tables import REGISTRY
 from warehouse.disclosure import is_revealing_count
+from warehouse.scenarios import scenario_label
 from warehouse.sites import SITE_IDS, SITES
 
 pytestmark = pytest.mark.browser
@@ -47,9 +48,9 @@ def test_overview_shows_all_four_sites(browser: Browser, base_url: str, pipeline
     for site in SITE_IDS:
         expect(page.locator(f"#card-link-{site}")).to_have_text(NAMES[site])
     # main control: the identifier scenario changes the figures and the permalink
-    choose(page, "ov-scenario", "names dob")
+    choose(page, "ov-scenario", scenario_label("names_dob"))
     expect(page.locator("#ov-body-permalink")).to_have_attribute("href", re.compile(r"scenario=names_dob"))
-    expect(page.locator("#ov-figure .gtitle")).to_contain_text("names_dob")
+    expect(page.locator("#ov-figure .gtitle")).to_contain_text(scenario_label("names_dob"))
     page.screenshot(path=str(artifacts / "overview_researcher.png"), full_page=True)
     # each card opens its site's panel
     page.locator("#card-link-leap").click()
@@ -61,20 +62,20 @@ def test_overview_shows_all_four_sites(browser: Browser, base_url: str, pipeline
 def test_each_page_main_control(browser: Browser, base_url: str, pipeline_passwords, artifacts: Path) -> None:
     page = open_as(browser, base_url, "researcher", pipeline_passwords["researcher"])
     page.goto("/availability")
-    expect(page.locator("#av-heatmap .gtitle")).to_contain_text("held")
-    choose(page, "av-dimension", "accuracy")
-    expect(page.locator("#av-heatmap .gtitle")).to_contain_text("accuracy")
+    expect(page.locator("#av-heatmap .gtitle")).to_contain_text("Held")
+    choose(page, "av-dimension", "Accuracy")
+    expect(page.locator("#av-heatmap .gtitle")).to_contain_text("Accuracy")
     page.screenshot(path=str(artifacts / "availability.png"), full_page=True)
 
     page.goto("/linkage")
     expect(page.locator("#lk-subgroup-figure .gtitle")).to_contain_text("ethnic group")
-    choose(page, "lk-scenario", "dob postcode sex")
+    choose(page, "lk-scenario", scenario_label("dob_postcode_sex"))
     expect(page.locator("#lk-body-permalink")).to_have_attribute("href", re.compile("scenario=dob_postcode_sex"))
     expect(page.locator("#explain-table")).to_contain_text("postcode")
     page.screenshot(path=str(artifacts / "linkage.png"), full_page=True)
 
     page.goto("/outcomes")
-    expect(page.locator("#oc-completeness-figure .gtitle")).to_contain_text("(all)")
+    expect(page.locator("#oc-completeness-figure .gtitle")).to_contain_text("(All measures)")
     page.locator("#oc-measure").click()
     second = page.get_by_role("option").nth(1)
     measure = second.inner_text().strip()
@@ -93,7 +94,7 @@ def test_each_page_main_control(browser: Browser, base_url: str, pipeline_passwo
 
     page.goto("/site/sat?scenario=no_nhs_number")
     expect(page.locator("#sp-body-permalink")).to_have_attribute("href", re.compile("scenario=no_nhs_number"))
-    choose(page, "sp-subgroup", "sex")
+    choose(page, "sp-subgroup", "Sex")
     expect(page.locator("#lk-subgroup-figure .gtitle")).to_contain_text("Match rate by sex")
     page.screenshot(path=str(artifacts / "site_panel_researcher.png"), full_page=True)
     assert page.console_errors == []  # type: ignore[attr-defined]
@@ -109,6 +110,8 @@ def _download_rows(page: Page, href: str) -> list[dict[str, str]]:
 def test_site_user_sees_only_own_site_everywhere(browser: Browser, base_url: str, pipeline_passwords, artifacts: Path) -> None:
     site = "sat"
     page = open_as(browser, base_url, f"{site}_user", pipeline_passwords[f"{site}_user"])
+    expect(page).to_have_url(re.compile(rf"/site/{site}$"))  # a site user lands on their own panel
+    expect(page.locator(".tagline")).to_contain_text(NAMES[site])
     others = [NAMES[s] for s in SITE_IDS if s != site]
     # every cross-site page points a site user to their own panel
     for path in PAGES[:-1]:
@@ -218,3 +221,28 @@ def test_axe_finds_no_serious_or_critical_violations(browser: Browser, base_url:
     expect(site_page.locator("#main .panel").first).to_be_visible()
     scan(site_page, "site_user_panel")
     assert found == {}
+
+
+RAW_CODES = ("all_identifiers", "no_nhs_number", "names_dob", "dob_postcode_sex", "pseudonymised_tokens",
+             "linkage_appetite", "ethnic_group", "subgroup_type", "followup", "individual_rct")
+
+
+def test_no_raw_code_is_shown_and_chart_labels_fit(browser: Browser, base_url: str, pipeline_passwords) -> None:
+    page = open_as(browser, base_url, "researcher", pipeline_passwords["researcher"])
+    for path in ("/", "/linkage", "/outcomes", "/availability"):
+        page.goto(path)
+        expect(page.locator("#main .panel").first).to_be_visible()
+        page.wait_for_timeout(500)
+        for details in page.locator("details.table-alt").all():
+            details.locator("summary").click()
+        text = page.locator("#main").inner_text()
+        assert not [code for code in RAW_CODES if code in text], (path, [c for c in RAW_CODES if c in text])
+        # every axis tick label lies inside its chart (automatic margins: nothing cut)
+        for graph in page.locator(".js-plotly-plot").all():
+            box = graph.bounding_box()
+            assert box
+            for tick in graph.locator(".xtick text, .ytick text").all():
+                t = tick.bounding_box()
+                if t and t["width"]:
+                    assert box["x"] - 1 <= t["x"] and t["x"] + t["width"] <= box["x"] + box["width"] + 1, (
+                        path, tick.inner_text())

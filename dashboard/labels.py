@@ -1,0 +1,85 @@
+"""Plain words for every code a person sees on a page: scenarios, measures, subgroups, dimensions, verdicts.
+
+Labels come from their one home in ``warehouse`` (the scenario catalogue, the measure catalogue, the
+subgroup vocabulary); this module only picks the right one for a kind of code. A code nobody has
+named yet is shown with underscores turned into spaces, never raw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from warehouse.errors import ConfigError
+from warehouse.measures import get_measure
+from warehouse.scenarios import scenario_label
+from warehouse.vocabulary import SEX_LABELS, SUBGROUP_LABELS, subgroup_order
+
+DIMENSIONS = {
+    "held": "Held", "collection": "How it is collected", "use": "How it is used", "accuracy": "Accuracy",
+    "reliability": "Reliability", "time_to_access": "Time to access", "linkage_appetite": "Appetite for linkage",
+}
+VERDICTS = {"feasible": "Feasible", "feasible_with_conditions": "Feasible with conditions",
+            "not_feasible": "Not feasible", "unknown": "Not known yet"}
+TIMEPOINTS = {"baseline": "Baseline", "followup": "Follow-up"}
+DESIGNS = {"individual_rct": "Individually randomised trial", "cluster_rct": "Cluster randomised trial",
+           "matched_comparison": "Matched comparison"}
+STEPS = {"referred": "Referred", "consented": "Consented", "baseline_scored": "Baseline scored",
+         "followed_up": "Followed up", "linked": "Linked to CSC records"}
+OUTCOMES = {"csc_involvement": "Children's social care involvement (linked records)"}
+
+#: Column -> the kind of code it holds (tables show the label; downloads keep the code beside it).
+CODE_COLUMNS = {
+    "scenario": "scenario", "best_linkage_scenario": "scenario", "linkage_scenario": "scenario",
+    "measure": "measure", "primary_outcome": "measure", "outcome": "outcome", "subgroup_type": "subgroup_type",
+    "subgroup": "subgroup", "dimension": "dimension", "linkage_verdict": "verdict", "timepoint": "timepoint",
+    "design": "design", "step": "step",
+}
+
+
+def plain(kind: str, code: object) -> str:
+    """The words for ``code`` of a ``kind`` (scenario, measure, outcome, subgroup_type, dimension, ...).
+
+    Example:
+        >>> plain("scenario", "names_dob"), plain("timepoint", "followup"), plain("dimension", "held")
+        ('Names and date of birth', 'Follow-up', 'Held')
+    """
+    if code is None:
+        return ""
+    text = str(code)
+    if kind == "scenario":
+        try:
+            return scenario_label(text)
+        except ConfigError:
+            return _words(text)
+    if kind in ("measure", "outcome"):
+        if text in OUTCOMES:
+            return OUTCOMES[text]
+        try:
+            return get_measure(text).name
+        except ConfigError:
+            return "All measures" if text == "all" else _words(text)
+    if kind == "subgroup":
+        return SEX_LABELS.get(text, text) if text in ("M", "F", "U") else text
+    table = {"subgroup_type": SUBGROUP_LABELS, "dimension": DIMENSIONS, "verdict": VERDICTS,
+             "timepoint": TIMEPOINTS, "design": DESIGNS, "step": STEPS}.get(kind, {})
+    return table.get(text, _words(text))
+
+
+def options(kind: str, codes: Sequence[str]) -> list[dict[str, str]]:
+    """Dropdown options with plain labels (the value stays the code, so permalinks do not change)."""
+    return [{"label": "All" if c == "all" and kind != "measure" else plain(kind, c), "value": c} for c in codes]
+
+
+def ordered(subgroup_type: str, values: Sequence[str]) -> list[str]:
+    """Subgroup values in the shared vocabulary's order (age bands youngest first), others after."""
+    try:
+        order = subgroup_order(subgroup_type)
+    except (ConfigError, KeyError, ValueError):
+        order = ()
+    rank = {v: i for i, v in enumerate(order)}
+    return sorted(values, key=lambda v: (rank.get(v, len(rank)), v))
+
+
+def _words(code: str) -> str:
+    text = code.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
