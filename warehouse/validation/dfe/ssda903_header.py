@@ -195,7 +195,7 @@ def _359(t: RuleInput) -> pl.DataFrame:
 
 @ssda903_rule("231", "ssda903_uasc_under_11", ("header.UASC", "header.DOB"),
               "An unaccompanied asylum-seeking child is younger than 11 at the year end: check the record.",
-              first_year=2025, field="DOB")
+              first_year=2025, field="DOB", severity="query")
 def _231(t: RuleInput) -> pl.DataFrame:
     return t.rows("header", (pl.col("UASC") == "1") & (birthday(11) > pl.lit(t.end)))
 

@@ -147,7 +147,7 @@ def _406(t: RuleInput) -> pl.DataFrame:
 
 @ssda903_rule("454", "ssda903_distance_over_350", ("episodes.PL_DISTANCE",),
               "The placement distance is over 350 miles (other than the 999.9 placeholder): check it.",
-              first_year=2026)
+              first_year=2026, severity="query")
 def _454(t: RuleInput) -> pl.DataFrame:
     return t.rows("episodes", (_DISTANCE > 350) & (_DISTANCE != 999.9))
 
