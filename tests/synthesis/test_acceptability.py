@@ -43,6 +43,21 @@ def test_codebook_qdc_reads_back_with_every_construct_direction_and_question(tmp
     assert import_file(tmp_path / "acceptability.qdc", store).codes == len(codes)
 
 
+def test_codebook_codes_validate_against_the_refi_code_type(tmp_path: Path) -> None:
+    # REFI's Codebook.xsd shares the Code type of Project.xsd: move the .qdc's Codes into a project and validate
+    qdc = etree.parse(str(write_acceptability_qdc(tmp_path / "a.qdc"))).getroot()
+    assert qdc.tag == "{urn:QDA-XML:codebook:1.0}CodeBook" and qdc.get("origin")
+    ns = "urn:QDA-XML:project:1.0"
+    project = etree.Element(f"{{{ns}}}Project", name="codebook check", nsmap={None: ns})
+    codes = etree.SubElement(etree.SubElement(project, f"{{{ns}}}CodeBook"), f"{{{ns}}}Codes")
+    for el in qdc.iter():
+        el.tag = f"{{{ns}}}" + etree.QName(el).localname
+    codes.extend(list(qdc.find(f"{{{ns}}}Codes")))
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    assert schema.validate(project), schema.error_log
+    assert len(codes.findall(f".//{{{ns}}}Code")) == len(acceptability_codebook())
+
+
 def test_generated_project_is_valid_refi_and_byte_identical_per_seed(tmp_path: Path) -> None:
     a = write_interviews(tmp_path / "a", seed=9, per_site=3)[0]
     b = write_interviews(tmp_path / "b", seed=9, per_site=3)[0]
