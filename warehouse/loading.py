@@ -193,17 +193,18 @@ class _Batches:
         self.drop_id = drop_id
         self.retain_until = retain_until
 
-    def current(self, key: str) -> _Current | None:
+    # a batch loaded before batches had keys (migration 0009) is matched by its file path instead
+    def current(self, key: str, file: str) -> _Current | None:
         row = self.con.execute(
-            "SELECT batch_id, sha256 FROM load_batches WHERE batch_key = ? AND status = 'current' "
-            "ORDER BY batch_id DESC LIMIT 1", [key]).fetchone()
+            "SELECT batch_id, sha256 FROM load_batches WHERE status = 'current' AND (batch_key = ? OR "
+            "(batch_key IS NULL AND file = ?)) ORDER BY batch_id DESC LIMIT 1", [key, file]).fetchone()
         return _Current(int(row[0]), str(row[1])) if row else None
 
-    def seen(self, key: str, sha: str) -> tuple[int, str] | None:
+    def seen(self, key: str, file: str, sha: str) -> tuple[int, str] | None:
         """The latest batch of this key with this content (any status), as (id, status)."""
         row = self.con.execute(
-            "SELECT batch_id, status FROM load_batches WHERE batch_key = ? AND sha256 = ? ORDER BY batch_id DESC "
-            "LIMIT 1", [key, sha]).fetchone()
+            "SELECT batch_id, status FROM load_batches WHERE sha256 = ? AND (batch_key = ? OR "
+            "(batch_key IS NULL AND file = ?)) ORDER BY batch_id DESC LIMIT 1", [sha, key, file]).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
     def new(self, src: DropFile, key: str, sha: str, c: CheckedFile, status: str) -> int:
@@ -289,7 +290,7 @@ def _children_reason(run: _Run, kind: str, old: int, new: int) -> str | None:
 
 
 def _unchanged(run: _Run, src: DropFile, key: str, sha: str) -> bool:
-    seen = run.batches.seen(key, sha)
+    seen = run.batches.seen(key, src.file, sha)
     if seen is None:
         return False
     if src.kind == "site_people":  # people ids still reach the outcome checks
@@ -324,7 +325,7 @@ def _load_file(run: _Run, src: DropFile) -> None:
                                          batch, reason=f"refused: {why}", batch_key=key))
         run.say(f"{src.file}: refused ({why})")
         return
-    current = run.batches.current(key)
+    current = run.batches.current(key, src.file)
     batch = run.batches.new(src, key, sha, checked, "current")
     run.batches.record_problems(checked, batch, run.writer)
     if current is not None:

@@ -148,3 +148,20 @@ def test_batches_and_restore_cli(loaded: tuple[Path, Path]) -> None:
                         text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert len(_episodes(db)) == 5
+
+
+def test_a_batch_loaded_before_batch_keys_is_superseded_by_path(loaded: tuple[Path, Path]) -> None:
+    """Warehouses loaded before migration 0009 have no batch keys: their batches are matched by file path."""
+    drop, db = loaded
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("UPDATE load_batches SET batch_key = NULL")
+    finally:
+        con.close()
+    assert {f.status for f in load_drop(drop, Store(db)).files} == {"unchanged"}
+    kids = children(LA, 20)
+    kids[0].source = "9"
+    write_cin(drop / CIN, cin_xml(LA, kids))
+    f = next(x for x in load_drop(drop, Store(db)).files if x.file == CIN)
+    assert f.status == "loaded" and f.supersedes is not None
+    assert [r[2] for r in _episodes(db)] == [k.source for k in kids]  # one copy of each episode, the new one
