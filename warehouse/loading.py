@@ -283,8 +283,9 @@ def _rows_reason(c: CheckedFile, settings: LoadSettings, replacing: bool) -> str
 
 def _children_reason(run: _Run, kind: str, old: int, new: int) -> str | None:
     held, kept = children_kept(run.writer.con, kind, old, new)
+    who = "people" if kind.startswith("site_") else "children"
     if held and kept / held < run.settings.min_children_kept:
-        return (f"it keeps {kept} of the {held} children of current batch {old} "
+        return (f"it keeps {kept} of the {held} {who} of current batch {old} "
                 f"({_pct(kept / held)}; at least {_pct(run.settings.min_children_kept)} needed)")
     return None
 
