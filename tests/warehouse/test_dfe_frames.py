@@ -80,3 +80,13 @@ def test_bank_holidays_and_working_days() -> None:
     # Easter 2024: Good Friday 29 March and Easter Monday 1 April are not working days
     assert working_days_before(date(2024, 4, 2), 1, 2025) == date(2024, 3, 28)
     assert working_days_before(date(2025, 3, 31), 15, 2025) == date(2025, 3, 10)
+
+
+def test_903_column_names_in_any_case() -> None:
+    frames = ssda903_tests.baseline().frames()
+    lower = {name: frame.rename({c: c.lower() for c in frame.columns if not c.startswith("_")})
+             for name, frame in frames.items()}
+    lower["episodes"] = lower["episodes"].with_columns(
+        pl.when(pl.col("_row") == 3).then(pl.lit("X")).otherwise(pl.col("rne")).alias("rne"))
+    problems = run_rules("903", lower, 2025)
+    assert set(problems.select("dfe_rule", "row").rows()) == {("143", 3), ("357", 3)}  # invalid; not a new period

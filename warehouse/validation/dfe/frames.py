@@ -222,6 +222,10 @@ def prepare(return_name: ReturnName, tables: Mapping[str, pl.DataFrame], collect
     if return_name == "cin" and isinstance(raw_header, Mapping):
         header = {str(k): (None if v is None else str(v)) for k, v in raw_header.items()}
         tables = {**tables, "header": pl.DataFrame([header], schema={k: pl.String for k in header})}
+    if return_name == "903":  # 903 headers are DfE's upper-case names whatever case the file used
+        tables = {name: frame.rename({c: c.upper() for c in frame.columns if not c.startswith("_")
+                                      and c.upper() not in frame.columns})
+                  for name, frame in tables.items()}
     typed = {name: _typed(frame, return_name) for name, frame in tables.items() if name in known}
     numbered = frozenset(name for name, frame in tables.items() if "_row" not in frame.columns)
     keyed = _cin_keys(typed, numbered) if return_name == "cin" else _903_keys(typed)
