@@ -12,20 +12,24 @@ if TYPE_CHECKING:
     from linkage.bloom import BloomSettings
 
 
-def _settings(config: Path | None, layout: str | None) -> BloomSettings:
+def _config(config: Path | None, layout: str | None) -> tuple[BloomSettings, dict[str, str] | None]:
+    """Encoding settings from ``[encode]`` and column roles from ``[linkage.columns]`` (as link-files)."""
     from dataclasses import replace
 
     from linkage.bloom import BloomSettings, settings_from_mapping
     from warehouse.errors import ConfigError
 
-    settings = BloomSettings()
+    settings, columns = BloomSettings(), None
     if config is not None:
         try:
             data = tomllib.loads(config.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {config} is not valid TOML: {exc}") from None
-        settings = settings_from_mapping(data)
-    return replace(settings, layout=layout) if layout else settings  # type: ignore[arg-type]  # click.Choice checked it
+        settings = settings_from_mapping({"encode": data.get("encode", {})})
+        linkage = data.get("linkage", {})
+        if isinstance(linkage, dict) and isinstance(linkage.get("columns"), dict):
+            columns = {str(k): str(v) for k, v in linkage["columns"].items()}
+    return (replace(settings, layout=layout) if layout else settings), columns  # type: ignore[arg-type]
 
 
 @click.command("encode")
@@ -41,7 +45,8 @@ def _settings(config: Path | None, layout: str | None) -> BloomSettings:
 @click.option("--text", multiple=True, help="Another column to encode as a Bloom filter too (repeatable).")
 @click.option("--id", "id_column", help="Record id column (default: the first column).")
 @click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="TOML with an [encode] table (q, k, length, scheme, blip, salt, balance, xor_fold, permute).")
+              help="TOML with an [encode] table (q, k, length, scheme, blip, salt, balance, xor_fold, permute) "
+                   "and [linkage.columns] (role = column name).")
 @click.option("--new-key", type=click.Path(dir_okay=False, path_type=Path),
               help="Create a new key file (mode 600) and stop.")
 def encode_cmd(file: Path | None, key_file: Path | None, out: Path | None, layout: str | None, keep: tuple[str, ...],
@@ -71,8 +76,9 @@ def encode_cmd(file: Path | None, key_file: Path | None, out: Path | None, layou
     warning = key_file_warning(key_file)
     if warning:
         click.echo(f"warning: {warning}", err=True)
-    report = encode_file(file, out, key, _settings(config, layout),
-                         EncodeOptions(keep=keep, id_column=id_column, text=text))
+    settings, columns = _config(config, layout)
+    report = encode_file(file, out, key, settings, EncodeOptions(keep=keep, id_column=id_column, columns=columns,
+                                                                 text=text))
     click.echo(f"{report.rows} records encoded ({', '.join(report.roles)}; filters of {report.filter_bits} bits) "
                f"to {report.out} in {report.seconds:.1f} s")
     if report.manifest != report.out:
