@@ -132,7 +132,9 @@ class BloomSettings:
         return out
 
 
-_ALLOWED = {f.name for f in fields(BloomSettings)}
+#: Settable from TOML: everything but the test-only BLIP seed (a seeded BLIP in production would give
+#: every release the same noise, so repeat encodings of a person would match exactly).
+_ALLOWED = {f.name for f in fields(BloomSettings)} - {"seed"}
 
 
 def settings_from_mapping(data: Mapping[str, object], base: BloomSettings | None = None) -> BloomSettings:

@@ -187,6 +187,8 @@ def test_settings_report_every_problem_at_once() -> None:
     with pytest.raises(ConfigError, match="'lenght' \\(did you mean 'length'\\?\\)"):
         settings_from_mapping({"encode": {"lenght": 512}})
     assert settings_from_mapping({"encode": {"length": 512, "salt": "birth_year"}}).filter_bits == 512
+    with pytest.raises(ConfigError, match="'seed'"):
+        settings_from_mapping({"encode": {"seed": 1}})            # BLIP randomness is never fixed from a config
 
 
 def test_tokens_are_truncated_hmac_sha256_under_the_derived_key() -> None:
