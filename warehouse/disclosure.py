@@ -255,31 +255,53 @@ class _System:
 
     # ------------------------------------------------------------ the attacker
     def derive(self, known: dict[Cell, float], visible_rates: set[Cell]) -> dict[Cell, Relation]:
-        """Extend ``known`` with every cell recoverable from the relations; returns cell -> how."""
+        """Extend ``known`` with every cell recoverable from the relations; returns cell -> how.
+
+        A work list: each relation keeps its number of unknown cells, and a cell that becomes known
+        wakes only the relations it is in, so the whole closure costs about one pass over them.
+        """
         how: dict[Cell, Relation] = {}
-        changed = True
-        while changed:
-            changed = False
-            for rel in self.relations:
+        members: dict[Cell, list[int]] = {}
+        missing: list[int] = []
+        for i, rel in enumerate(self.relations):
+            count = 0
+            for c, _ in rel:
+                members.setdefault(c, []).append(i)
+                count += c not in known
+            missing.append(count)
+        ratios_of: dict[Cell, list[tuple[Cell, Cell, Cell]]] = {}
+        for ratio in self.ratios:
+            if ratio[0] in visible_rates and ratio[0] in known:
+                for c in ratio[1:]:
+                    ratios_of.setdefault(c, []).append(ratio)
+        queue = [i for i, m in enumerate(missing) if m == 1]
+        queue_ratios = [r for r in self.ratios if r[0] in visible_rates and r[0] in known]
+
+        def learn(cell: Cell, value: float, rel: Relation) -> None:
+            known[cell] = value
+            how[cell] = rel
+            for j in members.get(cell, ()):
+                missing[j] -= 1
+                if missing[j] == 1:
+                    queue.append(j)
+            queue_ratios.extend(ratios_of.get(cell, ()))
+
+        while queue or queue_ratios:
+            while queue:
+                rel = self.relations[queue.pop()]
                 unknown = [(c, k) for c, k in rel if c not in known]
                 if len(unknown) != 1:
                     continue
                 target, coef = unknown[0]
-                known[target] = -sum(k * known[c] for c, k in rel if c != target) / coef
-                how[target] = rel
-                changed = True
-            for rate, num, den in self.ratios:
-                if rate not in visible_rates or rate not in known:
-                    continue
+                learn(target, -sum(k * known[c] for c, k in rel if c != target) / coef, rel)
+            while queue_ratios:
+                rate, num, den = queue_ratios.pop()
                 r = known[rate]
+                via: Relation = ((rate, 0), (num, 1), (den, 1))
                 if num not in known and den in known:
-                    known[num] = round(r * known[den])
-                    how[num] = ((rate, 0), (num, 1), (den, 1))
-                    changed = True
+                    learn(num, round(r * known[den]), via)
                 elif den not in known and num in known and r > 0:
-                    known[den] = round(known[num] / r)
-                    how[den] = ((rate, 0), (num, 1), (den, 1))
-                    changed = True
+                    learn(den, round(known[num] / r), via)
         return how
 
     # ------------------------------------------------------------ the engine
@@ -377,22 +399,24 @@ class _System:
         return hidden
 
 
-@dataclass(frozen=True)
 class _Frame:
-    """A table and the global names of its rows."""
+    """A table (its columns as Python lists: cell reads in a loop) and the global names of its rows."""
 
-    df: pl.DataFrame
-    names: Sequence[Name]
-
-    @property
-    def cols(self) -> set[str]:
-        return set(self.df.columns)
+    def __init__(self, df: pl.DataFrame, names: Sequence[Name]) -> None:
+        self.df = df
+        self.names = names
+        self.cols = set(df.columns)
+        self._values: dict[str, list[float | None]] = {}
 
     def cell(self, i: int, col: str) -> Cell:
         return (self.names[i], col)
 
     def value(self, i: int, col: str) -> float | None:
-        return _number(self.df[col][i]) if col in self.df.columns else None
+        if col not in self.cols:
+            return None
+        if col not in self._values:
+            self._values[col] = [_number(v) for v in self.df[col].to_list()]
+        return self._values[col][i]
 
 
 def _add_row_relations(system: _System, frame: _Frame, decl: Disclosure) -> None:
