@@ -126,7 +126,7 @@ def _current_episode(x: XmlRows, cin: CinEpisodes, o: np.ndarray) -> None:
     closed = cin.closure[o] >= 0
     x.date("CINclosureDate", cin.closure[o])
     x.code("ReasonForClosure", cin.closure_reason[o], closed)
-    x.date("DateOfInitialCPC", cin.icpc[o])
+    # every conference here follows a section 47 enquiry, so it is recorded there only (DfE rule 2884)
     assessed = cin.assess_start[o] >= 0
     x.date("AssessmentActualStartDate", cin.assess_start[o], before="<Assessments>")
     x.date("AssessmentAuthorisationDate", cin.assess_auth[o], assessed)

@@ -133,7 +133,8 @@ def test_cin_date_rules(clean_drop, la: str) -> None:
             assert not (cpps and plans)
             for p in cpps:
                 start = iso(p.findtext("CPPstartDate"))
-                assert start == iso(d.findtext("DateOfInitialCPC")) and start.weekday() < 5
+                assert start == iso(d.findtext("Section47/DateOfInitialCPC")) and start.weekday() < 5
+                assert d.find("DateOfInitialCPC") is None  # recorded once, on the enquiry (DfE rule 2884)
                 end = iso(p.findtext("CPPendDate") or "")
                 assert end is None or end > start
                 for r in p.iter("CPPreviewDate"):
