@@ -138,6 +138,18 @@ def model_recall(links: pl.DataFrame, best: pl.DataFrame, n_records: int, missed
     return Estimate(point, min(low or 0.0, point), high, MODEL)
 
 
+def known_share_recall(links: pl.DataFrame, n_records: int, known_share: float) -> Estimate:
+    """Recall against the site's expected share of children known to CSC: expected true links /
+    (share x records), with a Wilson interval on that many children (the share is the site's
+    figure, not a measurement: the method says so)."""
+    expected = known_share * n_records
+    if expected <= 0:
+        return Estimate(None, None, None, "no children expected to be known to CSC")
+    e_tp = expected_true_links(links)
+    lo, hi = wilson(min(e_tp, expected), expected)
+    return Estimate(min(1.0, e_tp / expected), lo, hi, "expected share known to CSC (the site's figure): Wilson")
+
+
 def review_precision(pairs: pl.DataFrame, labels: pl.DataFrame) -> Estimate:
     """Precision from clerically reviewed pairs, weighted back to every scored pair (strata =
     probability bands of the sample; Horvitz-Thompson weights N/n per band).

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, replace
 
 import polars as pl
 
-from linkage.estimates import MIN_GOLD, gold_recall, model_recall, precision_estimate
+from linkage.estimates import MIN_GOLD, gold_recall, known_share_recall, model_recall, precision_estimate
 from linkage.intervals import Estimate, f1_interval, gap_interval, wilson
 from warehouse.disclosure import DEFAULT_POLICY, Disclosure, DisclosurePolicy
 
@@ -143,19 +143,23 @@ def estimated(
     scenario: str, subgroup_type: str, subgroup: str, n_records: int, links: pl.DataFrame, best: pl.DataFrame,
     candidate_pairs: int | None = None, clerical_review: int | None = None,
     expected_known_share: float | None = None, must: pl.Series | None = None, missed_outside: float = 0.0,
+    known_share: float | None = None,
 ) -> Metrics:
     """Estimated metrics (no truth), each with a 95% interval and the method in ``method``.
 
     Precision: expected true links (sum of link probabilities) / links. Recall: on the records that
     must link (``must``, ids of CSC-referred records) when there are at least
-    :data:`linkage.estimates.MIN_GOLD` of them; otherwise from the model, its denominator including
-    ``missed_outside`` (true pairs blocking never generated), with an interval down to the hard lower
-    bound. Match rate: observed, with a Wilson interval.
+    :data:`linkage.estimates.MIN_GOLD` of them; otherwise against the site's expected share of
+    children known to CSC (``known_share``) when given; otherwise from the model, its denominator
+    including ``missed_outside`` (true pairs blocking never generated), with an interval down to the
+    hard lower bound. Match rate: observed, with a Wilson interval.
     """
     n_links = links.height
     prec = precision_estimate(links)
     if must is not None and must.len() >= MIN_GOLD:
         rec, _ = gold_recall(links, must, n_records)
+    elif known_share is not None:
+        rec = known_share_recall(links, n_records, known_share)
     else:
         rec = model_recall(links, best, n_records, missed_outside)
     linked_records = links["l_rid"].n_unique() if n_links else 0

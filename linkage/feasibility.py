@@ -140,16 +140,18 @@ def measured_rows(scenario: str, res: LinkResult, left: pl.DataFrame, truth: pl.
 
 
 def estimated_rows(scenario: str, res: LinkResult, left: pl.DataFrame, clerical: int,
-                   labels: pl.DataFrame | None = None) -> list[Metrics]:
+                   labels: pl.DataFrame | None = None, known_share: float | None = None) -> list[Metrics]:
     """Overall and subgroup rows estimated without truth: recall on the records that must link
-    (``left.must_link``), true pairs outside blocking by capture-recapture, review labels when given."""
+    (``left.must_link``), true pairs outside blocking by capture-recapture, review labels when given,
+    and the site's expected share of children known to CSC (``known_share``) when given."""
     n = left.height
     links = res.links.select("l_rid", "r_rid", "probability")
     must = left.filter(pl.col("must_link"))["rid"]
-    known = must.len() / n if n else None  # lower bound: referred by CSC, so known to CSC
+    # without the site's figure, the share referred by CSC is a lower bound on the share known to CSC
+    known = known_share if known_share is not None else (must.len() / n if n else None)
     missed = blocking_missed(res.pairs, res.rules)
     overall = estimated(scenario, "all", "all", n, links, res.best, res.candidate_pairs, clerical, known,
-                        must=must, missed_outside=missed)
+                        must=must, missed_outside=missed, known_share=known_share)
     if labels is not None and labels.height:
         overall = from_labels(overall, res, labels, must)
     rows = [overall]
@@ -163,21 +165,22 @@ def estimated_rows(scenario: str, res: LinkResult, left: pl.DataFrame, clerical:
             grows.append(estimated(
                 scenario, gtype, str(value), group.height, links.filter(pl.col("l_rid").is_in(ids)),
                 res.best.filter(pl.col("l_rid").is_in(ids)), must=group.filter(pl.col("must_link"))["rid"],
-                missed_outside=share,
+                missed_outside=share,  # the site's known share says nothing about one subgroup
             ))
         rows += with_gap(grows)
     return rows
 
 
 def scenario_rows(scenario: str, res: LinkResult, left: pl.DataFrame, truth: pl.DataFrame | None,
-                  settings: LinkageSettings, labels: pl.DataFrame | None = None) -> list[Metrics]:
+                  settings: LinkageSettings, labels: pl.DataFrame | None = None,
+                  known_share: float | None = None) -> list[Metrics]:
     """The metrics rows of one site x scenario: measured when there is truth, else estimated; every
     row carries the must-link count and rate (a recall check that needs no truth)."""
     clerical = _clerical(res, settings)
     if truth is not None:
         rows = measured_rows(scenario, res, left, truth, clerical)
     else:
-        rows = estimated_rows(scenario, res, left, clerical, labels)
+        rows = estimated_rows(scenario, res, left, clerical, labels, known_share)
     must = left.filter(pl.col("must_link"))["rid"]
     rate = float(res.links["l_rid"].is_in(must.implode()).sum()) / must.len() if must.len() else None
     rows[0] = replace(rows[0], must_link_n=must.len(), must_link_rate=rate)
@@ -205,7 +208,7 @@ def site_metrics(site: str, data: SiteData, settings: LinkageSettings, secret: b
         t0 = time.perf_counter()
         res = _retrained(_scenario_result(left, right, scen, settings, secret), labels, settings, f"{site} {scen}")
         results[scen] = res
-        rows += scenario_rows(scen, res, left, truth, settings, labels)
+        rows += scenario_rows(scen, res, left, truth, settings, labels, settings.known_share(site))
         if progress:
             progress(f"{site} {scen}: {res.candidate_pairs} candidate pairs, {res.links.height} links "
                      f"({time.perf_counter() - t0:.1f} s)")

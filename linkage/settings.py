@@ -9,6 +9,7 @@ from pathlib import Path
 from warehouse.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from warehouse.errors import ConfigError, did_you_mean
 from warehouse.scenarios import SCENARIOS
+from warehouse.sites import SITE_IDS
 
 #: Every registered identifier-sharing scenario (the catalogue's one home is ``warehouse.scenarios``)
 #: whose encoding this package runs: in clear or as keyed hashes.
@@ -40,6 +41,11 @@ class LinkageSettings:
             (supervised mode); by default labels only measure.
         max_pairs_per_record: a blocking rule that would produce more than this many pairs per
             record is tightened (sex, postcode area ... added) or dropped.
+        known_share_by_site: (site, share) pairs: the share of a site's children it expects to be
+            known to the LA's children's social care (``[linkage.known_share_by_site]`` in TOML,
+            e.g. ``fbs = 0.85``). Without truth, it is shown as the expected known share and,
+            where too few children were referred by CSC to anchor recall, recall is estimated
+            against it (expected true links / (share x children)).
 
     Example:
         >>> LinkageSettings(threshold=0.9).threshold
@@ -58,6 +64,7 @@ class LinkageSettings:
     suppress_below: int = DEFAULT_POLICY.suppress_max + 1
     max_pairs_per_record: float = 3.0
     train_on_labels: bool = False
+    known_share_by_site: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         problems = []
@@ -73,12 +80,22 @@ class LinkageSettings:
             problems.append(f"max_pairs_per_record={self.max_pairs_per_record} must be positive")
         if self.u_sample_pairs < 1000:
             problems.append(f"u_sample_pairs={self.u_sample_pairs} must be at least 1000")
+        for site, share in self.known_share_by_site:
+            if site not in SITE_IDS:
+                problems.append(f"known_share_by_site: unknown site {site!r}; allowed: {', '.join(SITE_IDS)}"
+                                f"{did_you_mean(site, SITE_IDS)}")
+            if not 0.0 < float(share) <= 1.0:
+                problems.append(f"known_share_by_site: {site} = {share!r} is not a share in (0, 1]")
         for s in self.scenarios:
             if s not in SCENARIOS:
                 allowed = SCENARIOS.names()
                 problems.append(f"unknown scenario {s!r}; allowed: {', '.join(allowed)}{did_you_mean(s, allowed)}")
         if problems:
             raise ConfigError("invalid linkage settings: " + "; ".join(problems))
+
+    def known_share(self, site: str) -> float | None:
+        """The site's expected share of children known to CSC (None when not given)."""
+        return next((float(v) for k, v in self.known_share_by_site if k == site), None)
 
     @property
     def disclosure_policy(self) -> DisclosurePolicy:
@@ -90,7 +107,7 @@ class LinkageSettings:
         out: dict[str, object] = {}
         for f in fields(self):
             v = getattr(self, f.name)
-            out[f.name] = list(v) if isinstance(v, tuple) else v
+            out[f.name] = [list(x) if isinstance(x, tuple) else x for x in v] if isinstance(v, tuple) else v
         return out
 
 
@@ -114,7 +131,10 @@ def settings_from_mapping(data: dict[str, object], base: LinkageSettings | None 
     for k, v in table.items():
         if k == "columns":
             continue
-        kwargs[k] = tuple(v) if isinstance(v, list) else v
+        if isinstance(v, dict):  # a TOML table of per-site values
+            kwargs[k] = tuple(sorted((str(a), b) for a, b in v.items()))
+        else:
+            kwargs[k] = tuple(v) if isinstance(v, list) else v
     try:
         return replace(base, **kwargs)  # type: ignore[arg-type]
     except TypeError as exc:

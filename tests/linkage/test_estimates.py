@@ -93,3 +93,29 @@ def test_interval_helpers() -> None:
     est = stratified_ratio([(100, [1.0] * 10, [1.0] * 10), (50, [1.0, 0.0] * 5, [1.0] * 10)])
     assert est.value == pytest.approx((100 + 25) / 150)
     assert est.low < est.value < est.high <= 1.0
+
+
+def test_the_sites_known_share_anchors_recall_when_few_children_were_referred_by_csc() -> None:
+    from linkage.evaluate import estimated
+    from linkage.settings import settings_from_mapping
+
+    settings = settings_from_mapping({"linkage": {"known_share_by_site": {"fbs": 0.8, "sat": 0.5}}})
+    assert settings.known_share("fbs") == 0.8 and settings.known_share("leap") is None
+    assert settings.as_dict()["known_share_by_site"] == [["fbs", 0.8], ["sat", 0.5]]
+    links = pl.DataFrame({"l_rid": [f"a{i}" for i in range(30)], "probability": [1.0] * 30})
+    best = links
+    few = pl.Series(["a1", "a2"])                                 # too few to anchor recall
+    row = estimated("s", "all", "all", 50, links, best, must=few, known_share=0.8)
+    assert row.recall == pytest.approx(30 / 40)                   # 30 true links of 0.8 x 50 known children
+    assert row.recall_low < 0.75 < row.recall_high and "known to CSC" in row.method
+    without = estimated("s", "all", "all", 50, links, best, must=few)
+    assert without.recall == 1.0 and "model" in without.method    # the model alone cannot see the misses
+
+
+def test_known_share_settings_are_checked() -> None:
+    from linkage.settings import LinkageSettings
+    from warehouse.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        LinkageSettings(known_share_by_site=(("fbz", 0.8), ("sat", 1.5)))
+    assert "did you mean 'fbs'" in str(err.value) and "sat = 1.5" in str(err.value)
