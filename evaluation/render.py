@@ -62,7 +62,18 @@ def to_json(report: ReadinessReport, site_view: bool = False) -> str:
     return json.dumps(payload, indent=2, sort_keys=True, default=str)
 
 
+def _number(value: object) -> object:
+    """A site view's text cell back as a number where it holds one (hidden cells stay text)."""
+    if isinstance(value, str):
+        try:
+            return float(value) if any(ch in value for ch in ".eE") else int(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _fmt(value: object, pct: bool = False, digits: int = 1) -> str:
+    value = _number(value)
     if value is None:
         return "–"
     if isinstance(value, str):
@@ -80,6 +91,7 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[
 
 def _months(value: object, study_months: int | None = None) -> str:
     """Months to target, also in years, flagged when beyond the study period."""
+    value = _number(value)
     if isinstance(value, str):
         return value  # a hidden figure
     if not isinstance(value, int | float):
@@ -98,10 +110,10 @@ def _measure_name(code: str) -> str:
 
 def _recall(r: dict[str, object]) -> str:
     """Recall with its interval and basis, e.g. "0.93 (0.85-0.97, estimated)"."""
-    value = r.get("linkage_recall")
+    value = _number(r.get("linkage_recall"))
     if not isinstance(value, float):
-        return "–"
-    low, high = r.get("linkage_recall_low"), r.get("linkage_recall_high")
+        return "–" if value is None else str(value)
+    low, high = _number(r.get("linkage_recall_low")), _number(r.get("linkage_recall_high"))
     interval = f"{low:.2f}-{high:.2f}, " if isinstance(low, float) and isinstance(high, float) else "no interval, "
     return f"{value:.2f} ({interval}{r.get('linkage_basis') or 'basis not known'})"
 

@@ -3,6 +3,7 @@ from already-suppressed figures, and the linkage verdict with the rule that prod
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -27,13 +28,12 @@ PRIMARY_RULE = ("the trial outcome (a risk checklist such as DASH is never one) 
 _SITE_RULE = "stated for this site in the settings (primary_measure_by_site)"
 
 #: How a site view hides completeness counts: one engine, rates with their numerators and denominators,
-#: secondary suppression down each subgroup breakdown, and whole rows when any count in them is hidden
-#: (missing = eligible - scored ties them).
+#: the counts' own relations (missing = eligible - scored, nested counts) solved so that one more cell is
+#: hidden wherever a small count could be recovered, and secondary suppression down each subgroup breakdown.
 COMPLETENESS_DISCLOSURE = Disclosure(
     counts=("eligible", "recorded", "scored", "prorated", "missing", "baseline_scored", "retained"),
     rates={"completeness": Rate("scored", "eligible"), "retention": Rate("retained", "baseline_scored")},
     groups=("site_id", "measure", "timepoint", "subgroup_type"),
-    row_linked=True,
     sums=(Sum("eligible", ("scored", "missing")),),
     nested=(Nested("recorded", "eligible"), Nested("scored", "recorded"), Nested("prorated", "scored"),
             Nested("baseline_scored", "eligible"), Nested("retained", "scored")),
@@ -48,8 +48,15 @@ def safe_completeness(completeness: pl.DataFrame, policy: DisclosurePolicy = DEF
     spec = COMPLETENESS_DISCLOSURE.with_threshold(policy.suppress_max)
     if completeness.is_empty():
         return spec.apply(completeness)
-    parts = [spec.apply(part) for part in completeness.partition_by("site_id", maintain_order=True)]
-    return pl.concat(parts, how="diagonal_relaxed")
+    # The overall rows are the totals the subgroup rows add up to: published themselves, so the
+    # engine treats them as known totals of the subgroup groups rather than as a group of one.
+    overall = dataclasses.replace(spec, groups=None)
+    parts = []
+    for part in completeness.partition_by("site_id", maintain_order=True):
+        is_all = part["subgroup_type"] == "all"
+        parts += [overall.apply(part.filter(is_all)), spec.apply(part.filter(~is_all))]
+    order = ["site_id", "measure", "timepoint", "subgroup_type", "subgroup"]
+    return pl.concat([p for p in parts if p.height], how="diagonal_relaxed").sort(order)
 
 
 @dataclass(frozen=True)

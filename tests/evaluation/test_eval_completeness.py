@@ -17,7 +17,8 @@ from evaluation.completeness import (
     score_measurements,
 )
 from evaluation.settings import ReadinessSettings
-from evaluation.summary import safe_completeness
+from evaluation.summary import COMPLETENESS_DISCLOSURE, safe_completeness
+from warehouse.disclosure import Published, find_leaks
 from warehouse.measures import MeasureSettings, get_measure
 
 AS_OF = date(2025, 3, 31)
@@ -157,11 +158,15 @@ def _comp(**cols):
 def test_site_view_hides_small_counts_with_their_rates_and_a_second_cell():
     df = _comp(eligible=[40, 8, 0], scored=[30, 3, 0], missing=[10, 5, 0], completeness=[0.75, 0.375, None])
     out = safe_completeness(df)
-    # row 1: scored 3 and missing 5 are 1-5, so the whole row goes (eligible 8 would give them back)
-    assert out.row(1, named=True)["scored"] == "[c]" and out.row(1, named=True)["eligible"] == "[c]"
+    assert out.row(1, named=True)["scored"] == "[c]" and out.row(1, named=True)["missing"] == "[c]"
     assert out["completeness"].to_list()[1] == "[c]"        # 0.375 = 3/8 never shown
-    # secondary: the sex rows add up to a total shown elsewhere, so row 0 goes too
-    assert out.row(0, named=True)["eligible"] == "[c]"
+    # secondary: the sex rows add up to a total shown elsewhere, so a second row's cells go too
+    assert out.row(0, named=True)["scored"] == "[c]" and out.row(0, named=True)["missing"] == "[c]"
+    keys = ("site_id", "measure", "timepoint", "subgroup_type", "subgroup")
+    audit = [Published("completeness", out, COMPLETENESS_DISCLOSURE, keys)]
+    assert find_leaks(audit) == []                          # the engine's own attacker recovers nothing
+    raw = [Published("completeness", df, COMPLETENESS_DISCLOSURE, keys)]
+    assert find_leaks(raw)                                  # ... and does catch the unsuppressed table
 
 
 def test_helpers():
