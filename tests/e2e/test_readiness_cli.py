@@ -133,7 +133,11 @@ def test_readiness_cli_formats_site_view_and_errors(tmp_path):
 
 @pytest.mark.e2e
 def test_site_view_of_a_small_world_reveals_no_small_count(tmp_path):
+    import polars as pl
+
     from evaluation import load_report, to_json
+    from evaluation.summary import COMPLETENESS_DISCLOSURE
+    from warehouse.disclosure import Published, find_leaks
     from warehouse.store import Store
 
     db = tmp_path / "small.duckdb"
@@ -146,11 +150,14 @@ def test_site_view_of_a_small_world_reveals_no_small_count(tmp_path):
         payloads.setdefault(site, json.loads(to_json(report.for_site(site), site_view=True)))
     with pytest.raises(AssertionError):   # the check itself catches a leak: the unsuppressed view fails it
         check_site_safe(json.loads(to_json(report.for_site("leap"), site_view=False)))
+    keys = ("site_id", "measure", "timepoint", "subgroup_type", "subgroup")
     for site, payload in payloads.items():
         hidden = sum(v == HIDDEN for r in payload["tables"]["completeness"] for v in r.values())
         assert hidden > 0, site   # the world is small enough that something must be hidden
         check_site_safe(payload)
         check_funnels(payload)
+        published = pl.DataFrame(payload["tables"]["completeness"], infer_schema_length=None)
+        assert find_leaks([Published("completeness", published, COMPLETENESS_DISCLOSURE, keys)]) == [], site
     md = run("readiness", "--db", db, "--site", "leap", "--stored")
     assert md.returncode == 0, md.stderr
     assert "[c]" in md.stdout and "Symbols: `[c]`" in md.stdout
