@@ -203,14 +203,14 @@ def _8831(t: RuleInput) -> pl.DataFrame:
     return details.filter(_NFA_TRUE & (icpc | pl.col("__a") | pl.col("__s"))).select("_row", "child_id")
 
 
-@cin_rule("8832", "cin_nfa_with_protection_plan", ("details.ReferralNFA", "cpp.CPPstartDate"),
+@cin_rule("8832", "cin_nfa_with_cpp", ("details.ReferralNFA", "cpp.CPPstartDate"),
           "A referral marked no further action has a child protection plan.")
 def _8832(t: RuleInput) -> pl.DataFrame:
     details = _with_module(t, t.table("details"), "cpp", "__cpp")
     return details.filter(_NFA_TRUE & pl.col("__cpp")).select("_row", "child_id")
 
 
-@cin_rule("4000", "cin_nfa_with_cin_plan", ("details.ReferralNFA", "plans.CINPlanStartDate"),
+@cin_rule("4000", "cin_nfa_with_plan", ("details.ReferralNFA", "plans.CINPlanStartDate"),
           "A referral marked no further action has a child in need plan.")
 def _4000(t: RuleInput) -> pl.DataFrame:
     details = _with_module(t, t.table("details"), "plans", "__plan")

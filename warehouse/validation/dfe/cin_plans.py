@@ -47,7 +47,7 @@ def _starts_during(t: RuleInput, table: str, start: str, other: str, other_start
 # --------------------------------------------------------------------------- 2.4 protection plans
 
 
-@cin_rule("1105", "cin_protection_plan_before_referral", ("cpp.CPPstartDate", "details.CINreferralDate"),
+@cin_rule("1105", "cin_cpp_before_referral", ("cpp.CPPstartDate", "details.CINreferralDate"),
           "The child protection plan starts before the referral date of its episode.")
 def _1105(t: RuleInput) -> pl.DataFrame:
     return _before_referral(t, "cpp", "CPPstartDate")
@@ -62,7 +62,7 @@ def _icpc_dates(t: RuleInput) -> list[pl.DataFrame]:
     return out
 
 
-@cin_rule("2883", "cin_more_plans_than_conferences", ("cpp.CPPstartDate",),
+@cin_rule("2883", "cin_more_cpps_than_conferences", ("cpp.CPPstartDate",),
           "Across the return more protection plans start in the year than initial conferences are recorded.",
           level="la")
 def _2883(t: RuleInput) -> pl.DataFrame:
@@ -73,7 +73,7 @@ def _2883(t: RuleInput) -> pl.DataFrame:
     return cpp.head(1).select("_row", "child_id") if plans > conferences else NO_ROWS
 
 
-@cin_rule("2885", "cin_plan_start_not_conference_date", ("cpp.CPPstartDate", "details.DateOfInitialCPC"),
+@cin_rule("2885", "cin_cpp_start_not_conference_date", ("cpp.CPPstartDate", "details.DateOfInitialCPC"),
           "A protection plan starting in the year does not start on the date of an initial conference in its "
           "episode.")
 def _2885(t: RuleInput) -> pl.DataFrame:
@@ -94,7 +94,7 @@ def _2885(t: RuleInput) -> pl.DataFrame:
     return cpp.filter(in_year).join(matched.select("__i"), on="__i", how="anti").select("_row", "child_id")
 
 
-@cin_rule("8720", "cin_plan_start_missing_or_late", ("cpp.CPPstartDate",),
+@cin_rule("8720", "cin_cpp_start_missing_or_late", ("cpp.CPPstartDate",),
           "The protection plan's start date is missing or after the reference date.")
 def _8720(t: RuleInput) -> pl.DataFrame:
     return t.rows("cpp", _CPP_START.is_null() | (_CPP_START > pl.lit(t.end)))
@@ -107,7 +107,7 @@ def _8730(t: RuleInput) -> pl.DataFrame:
     return t.rows("cpp", n.is_null() | (n < 0))
 
 
-@cin_rule("8840", "cin_plan_one_day", ("cpp.CPPstartDate", "cpp.CPPendDate"),
+@cin_rule("8840", "cin_cpp_one_day", ("cpp.CPPstartDate", "cpp.CPPendDate"),
           "The protection plan starts and ends on the same day.", field="CPPendDate")
 def _8840(t: RuleInput) -> pl.DataFrame:
     return t.rows("cpp", _CPP_START == _CPP_END)
@@ -125,25 +125,25 @@ def _8910(t: RuleInput) -> pl.DataFrame:
     return t.rows("cpp", ~in_codes("LatestCategoryOfAbuse", get_codelist("category_of_abuse", t.year).codes))
 
 
-@cin_rule("8925", "cin_plan_ends_before_start", ("cpp.CPPendDate", "cpp.CPPstartDate"),
+@cin_rule("8925", "cin_cpp_ends_before_start", ("cpp.CPPendDate", "cpp.CPPstartDate"),
           "The protection plan ends before it starts.")
 def _8925(t: RuleInput) -> pl.DataFrame:
     return t.rows("cpp", _CPP_END < _CPP_START)
 
 
-@cin_rule("8930", "cin_plan_end_outside_period", ("cpp.CPPendDate",),
+@cin_rule("8930", "cin_cpp_end_outside_period", ("cpp.CPPendDate",),
           "The protection plan's end date is outside the census year.")
 def _8930(t: RuleInput) -> pl.DataFrame:
     return t.rows("cpp", outside("CPPendDate", t.start, t.end))
 
 
-@cin_rule("8935", "cin_more_than_one_open_plan", ("cpp.CPPendDate",),
+@cin_rule("8935", "cin_more_than_one_open_cpp", ("cpp.CPPendDate",),
           "The child has more than one protection plan with no end date.")
 def _8935(t: RuleInput) -> pl.DataFrame:
     return repeated(t.table("cpp"), ["_child"], _CPP_END.is_null())
 
 
-@cin_rule("8940", "cin_protection_plans_overlap", ("cpp.CPPstartDate", "cpp.CPPendDate"),
+@cin_rule("8940", "cin_cpps_overlap", ("cpp.CPPstartDate", "cpp.CPPendDate"),
           "The protection plan starts while another of the child's plans is running (plans overlap).",
           field="CPPstartDate")
 def _8940(t: RuleInput) -> pl.DataFrame:
@@ -159,44 +159,44 @@ def _4015(t: RuleInput) -> pl.DataFrame:
     return _before_referral(t, "plans", "CINPlanStartDate")
 
 
-@cin_rule("4010", "cin_cin_plan_start_missing_or_late", ("plans.CINPlanStartDate",),
+@cin_rule("4010", "cin_plan_start_missing_or_late", ("plans.CINPlanStartDate",),
           "The CIN plan's start date is missing or after the reference date.")
 def _4010(t: RuleInput) -> pl.DataFrame:
     return t.rows("plans", _PLAN_START.is_null() | (_PLAN_START > pl.lit(t.end)))
 
 
-@cin_rule("4011", "cin_cin_plan_ends_before_start", ("plans.CINPlanEndDate", "plans.CINPlanStartDate"),
+@cin_rule("4011", "cin_plan_ends_before_start", ("plans.CINPlanEndDate", "plans.CINPlanStartDate"),
           "The CIN plan ends before it starts.")
 def _4011(t: RuleInput) -> pl.DataFrame:
     return t.rows("plans", _PLAN_END < _PLAN_START)
 
 
-@cin_rule("4012Q", "cin_cin_plan_one_day", ("plans.CINPlanStartDate", "plans.CINPlanEndDate"),
+@cin_rule("4012Q", "cin_plan_one_day", ("plans.CINPlanStartDate", "plans.CINPlanEndDate"),
           "The CIN plan starts and ends on the same day.", field="CINPlanEndDate")
 def _4012q(t: RuleInput) -> pl.DataFrame:
     return t.rows("plans", _PLAN_START == _PLAN_END)
 
 
-@cin_rule("4013", "cin_cin_plan_end_outside_period", ("plans.CINPlanEndDate",),
+@cin_rule("4013", "cin_plan_end_outside_period", ("plans.CINPlanEndDate",),
           "The CIN plan's end date is outside the census year.")
 def _4013(t: RuleInput) -> pl.DataFrame:
     return t.rows("plans", outside("CINPlanEndDate", t.start, t.end))
 
 
-@cin_rule("4004", "cin_more_than_one_open_cin_plan", ("plans.CINPlanEndDate",),
+@cin_rule("4004", "cin_more_than_one_open_plan", ("plans.CINPlanEndDate",),
           "The episode has more than one CIN plan with no end date.")
 def _4004(t: RuleInput) -> pl.DataFrame:
     return repeated(t.table("plans"), _EPISODE, _PLAN_END.is_null())
 
 
-@cin_rule("4014", "cin_cin_plans_overlap", ("plans.CINPlanStartDate", "plans.CINPlanEndDate"),
+@cin_rule("4014", "cin_plans_overlap", ("plans.CINPlanStartDate", "plans.CINPlanEndDate"),
           "The CIN plan starts while another of the child's CIN plans is running (plans overlap).",
           field="CINPlanStartDate")
 def _4014(t: RuleInput) -> pl.DataFrame:
     return _interval_overlap(t, "plans", "CINPlanStartDate", "CINPlanEndDate")
 
 
-@cin_rule("4001", "cin_open_cin_plan_and_protection_plan", ("plans.CINPlanEndDate", "cpp.CPPendDate"),
+@cin_rule("4001", "cin_open_plan_and_cpp", ("plans.CINPlanEndDate", "cpp.CPPendDate"),
           "The episode has an open CIN plan and an open child protection plan at the same time.")
 def _4001(t: RuleInput) -> pl.DataFrame:
     open_cpp = t.table("cpp").filter(_CPP_END.is_null() & _CPP_START.is_not_null()).select(_EPISODE).unique()
@@ -204,14 +204,14 @@ def _4001(t: RuleInput) -> pl.DataFrame:
     return plans.join(open_cpp, on=_EPISODE, how="semi").select("_row", "child_id")
 
 
-@cin_rule("4016", "cin_cin_plan_during_protection_plan",
+@cin_rule("4016", "cin_plan_during_cpp",
           ("plans.CINPlanStartDate", "cpp.CPPstartDate", "cpp.CPPendDate"),
           "The CIN plan starts while a child protection plan is running.")
 def _4016(t: RuleInput) -> pl.DataFrame:
     return _starts_during(t, "plans", "CINPlanStartDate", "cpp", "CPPstartDate", "CPPendDate")
 
 
-@cin_rule("4017", "cin_protection_plan_during_cin_plan",
+@cin_rule("4017", "cin_cpp_during_plan",
           ("cpp.CPPstartDate", "plans.CINPlanStartDate", "plans.CINPlanEndDate"),
           "The child protection plan starts while a CIN plan is running.")
 def _4017(t: RuleInput) -> pl.DataFrame:
@@ -221,25 +221,25 @@ def _4017(t: RuleInput) -> pl.DataFrame:
 # --------------------------------------------------------------------------- 2.6 death
 
 
-@cin_rule("4008", "cin_cin_plan_after_death", ("plans.CINPlanStartDate", "child.PersonDeathDate"),
+@cin_rule("4008", "cin_plan_after_death", ("plans.CINPlanStartDate", "child.PersonDeathDate"),
           "The CIN plan starts after the child's death.")
 def _4008(t: RuleInput) -> pl.DataFrame:
     return _after_death(t, "plans", "CINPlanStartDate")
 
 
-@cin_rule("4009Q", "cin_cin_plan_ends_after_death", ("plans.CINPlanEndDate", "child.PersonDeathDate"),
+@cin_rule("4009Q", "cin_plan_ends_after_death", ("plans.CINPlanEndDate", "child.PersonDeathDate"),
           "The CIN plan ends after the child's death.")
 def _4009q(t: RuleInput) -> pl.DataFrame:
     return _after_death(t, "plans", "CINPlanEndDate")
 
 
-@cin_rule("8915", "cin_protection_plan_after_death", ("cpp.CPPstartDate", "child.PersonDeathDate"),
+@cin_rule("8915", "cin_cpp_after_death", ("cpp.CPPstartDate", "child.PersonDeathDate"),
           "The child protection plan starts after the child's death.")
 def _8915(t: RuleInput) -> pl.DataFrame:
     return _after_death(t, "cpp", "CPPstartDate")
 
 
-@cin_rule("8920", "cin_protection_plan_ends_after_death", ("cpp.CPPendDate", "child.PersonDeathDate"),
+@cin_rule("8920", "cin_cpp_ends_after_death", ("cpp.CPPendDate", "child.PersonDeathDate"),
           "The child protection plan ends after the child's death.")
 def _8920(t: RuleInput) -> pl.DataFrame:
     return _after_death(t, "cpp", "CPPendDate")
@@ -248,7 +248,7 @@ def _8920(t: RuleInput) -> pl.DataFrame:
 # --------------------------------------------------------------------------- 2.9 reviews
 
 
-@cin_rule("8841", "cin_review_not_after_plan_start", ("reviews.CPPreviewDate", "cpp.CPPstartDate"),
+@cin_rule("8841", "cin_cpp_review_not_after_start", ("reviews.CPPreviewDate", "cpp.CPPstartDate"),
           "The protection plan review is dated on or before the plan's start date.")
 def _8841(t: RuleInput) -> pl.DataFrame:
     cpp = t.table("cpp").select("_child", "cin_details_id", "cpp_id", "CPPstartDate")
@@ -256,13 +256,13 @@ def _8841(t: RuleInput) -> pl.DataFrame:
     return reviews.filter((pl.col("CPPreviewDate") <= _CPP_START).fill_null(False)).select("_row", "child_id")
 
 
-@cin_rule("8842Q", "cin_review_without_date", ("reviews.CPPreviewDate",),
+@cin_rule("8842Q", "cin_cpp_review_without_date", ("reviews.CPPreviewDate",),
           "A protection plan review has no review date.")
 def _8842q(t: RuleInput) -> pl.DataFrame:
     return t.rows("reviews", pl.col("CPPreviewDate").is_null())
 
 
-@cin_rule("4003", "cin_review_during_cin_plan",
+@cin_rule("4003", "cin_cpp_review_during_plan",
           ("reviews.CPPreviewDate", "plans.CINPlanStartDate", "plans.CINPlanEndDate", "cpp.CPPendDate"),
           "A protection plan review falls while a CIN plan is running (the child would be on both plans).")
 def _4003(t: RuleInput) -> pl.DataFrame:
