@@ -304,19 +304,42 @@ class AccountStore:
                 "INSERT INTO audit_log (at, username, action, what, sites, detail) VALUES (?, ?, ?, ?, ?, ?)", rows
             )
 
-    def audit_entries(self, limit: int = 500, username: str | None = None) -> builtins.list[dict[str, str]]:
-        """The most recent audit lines (newest first)."""
-        sql = "SELECT at, username, action, what, sites, coalesce(detail, '') FROM audit_log"
-        args: builtins.list[object] = []
-        if username:
-            sql += " WHERE username = ?"
-            args.append(username)
-        sql += " ORDER BY id DESC LIMIT ?"
-        args.append(limit)
+    def audit_entries(self, limit: int = 500, username: str | None = None, site: str | None = None,
+                      action: str | None = None, day: str | None = None, offset: int = 0,
+                      ) -> builtins.list[dict[str, str]]:
+        """Audit lines, newest first, filtered by user, site, action and day (``YYYY-MM-DD``), one page at a time."""
+        args = {**_audit_filter(username, site, action, day), "limit": limit, "offset": max(0, offset)}
         with self._connect() as con:
-            rows = con.execute(sql, args).fetchall()
+            rows = con.execute(_AUDIT_PAGE_SQL, args).fetchall()
         keys = ("at", "username", "action", "what", "sites", "detail")
         return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def audit_count(self, username: str | None = None, site: str | None = None, action: str | None = None,
+                    day: str | None = None) -> int:
+        """How many audit lines match the filters."""
+        with self._connect() as con:
+            row = con.execute(_AUDIT_COUNT_SQL, _audit_filter(username, site, action, day)).fetchone()
+        return int(row[0]) if row else 0
+
+    def audit_actions(self) -> builtins.list[str]:
+        """The actions recorded so far (for the filter)."""
+        with self._connect() as con:
+            return [r[0] for r in con.execute("SELECT DISTINCT action FROM audit_log ORDER BY action")]
+
+
+_AUDIT_PAGE_SQL = """SELECT at, username, action, what, sites, coalesce(detail, '') FROM audit_log
+WHERE (:user IS NULL OR username = :user) AND (:site IS NULL OR (',' || sites || ',') LIKE :site_like)
+  AND (:action IS NULL OR action = :action) AND (:day IS NULL OR substr(at, 1, 10) = :day)
+ORDER BY id DESC LIMIT :limit OFFSET :offset"""
+_AUDIT_COUNT_SQL = """SELECT count(*) FROM audit_log
+WHERE (:user IS NULL OR username = :user) AND (:site IS NULL OR (',' || sites || ',') LIKE :site_like)
+  AND (:action IS NULL OR action = :action) AND (:day IS NULL OR substr(at, 1, 10) = :day)"""
+
+
+def _audit_filter(username: str | None, site: str | None, action: str | None, day: str | None) -> dict[str, object]:
+    """The bound values of the one fixed filter (empty filters are NULL and match everything)."""
+    return {"user": username or None, "site": site or None, "site_like": f"%,{site},%",
+            "action": action or None, "day": day or None}
 
 
 def _token_hash(token: str) -> str:

@@ -260,3 +260,31 @@ def test_prewarm_fills_the_cache_without_audit_lines(app, login) -> None:
     dep = next(d for d in site_callbacks(client) if "sp-body" in d["output"])
     assert post(client, dep, "fbs")[0] == 200
     assert ctx.accounts.audit_entries(5, "fbs_user")[0]["action"] == "view"
+
+
+def _route(client, path: str, search: str = "") -> str:
+    deps = client.get("/_dash-dependencies").get_json()
+    router = next(d for d in deps if "_pages_content" in d["output"])
+    body = {"output": router["output"], "outputs": [{"id": o["id"], "property": o["property"]}
+                                                     for o in _outputs(router["output"])],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                       {"id": "_pages_location", "property": "search", "value": search}],
+            "changedPropIds": ["_pages_location.pathname"], "state": []}
+    return norm(client.post("/_dash-update-component", json=body).get_data(as_text=True))
+
+
+def test_audit_log_is_paged_filtered_and_exportable_for_admins_only(login) -> None:
+    viewer = login("leap_user")
+    assert viewer.get("/download/overview.csv").status_code == 200  # something to find
+    assert viewer.get("/audit/export.csv").status_code == 403
+    assert "Only administrators" in _route(viewer, "/audit")
+    admin = login("admin")
+    page = _route(admin, "/audit", "?user=leap_user&action=download")
+    assert "audit-table" in page and "Downloaded" in page and "leap_user" in page
+    assert "fbs_user" not in page and "T1" not in re.sub(r"\d{4}-\d{2}-\d{2}T", "", page)  # readable times
+    assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2} UTC", page)
+    export = admin.get("/audit/export.csv?user=leap_user&action=download")
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert rows and {r["User"] for r in rows} == {"leap_user"} and {r["Action"] for r in rows} == {"Downloaded"}
+    everything = _route(admin, "/audit", "?page=999")  # past the end: the last page
+    assert "page" in everything and "of" in everything
