@@ -64,22 +64,28 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=1, help="Runs of each, interleaved (best reported).")
     parser.add_argument("--keep", type=Path, help="Keep the generated drop and warehouses here.")
+    parser.add_argument("--drop", type=Path, help="Use this existing drop instead of generating one (before/after "
+                                                  "comparisons on the same files).")
     args = parser.parse_args()
     os.environ.setdefault("LINKREADY_SECRET", "bench-secret")
     work = args.keep or Path(tempfile.mkdtemp(prefix="lr-bench-drop-"))
-    drop = work / "drop"
+    work.mkdir(parents=True, exist_ok=True)
+    drop = args.drop or work / "drop"
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "linkready", "synth", "--out", str(drop), "--seed", str(args.seed),
-                    "--children", str(args.children), "--quiet"], check=True)
+    if args.drop is None:
+        subprocess.run([sys.executable, "-m", "linkready", "synth", "--out", str(drop), "--seed", str(args.seed),
+                        "--children", str(args.children), "--quiet"], check=True)
     files = [p for p in drop.rglob("*") if p.is_file() and p.suffix in (".csv", ".xml")]
     size = sum(p.stat().st_size for p in files)
-    print(f"generated {args.children:,} children: {len(files)} files, {size / 1e6:.0f} MB in "
-          f"{time.perf_counter() - t:.1f} s")
+    print(f"drop {drop}: {len(files)} files, {size / 1e6:.0f} MB (ready in {time.perf_counter() - t:.1f} s)")
     bare, load = [], []
     for rep in range(args.repeat):
+        (work / f"bare{rep}.duckdb").unlink(missing_ok=True)
         (rows, kids), wall, cpu = _timed(_bare, drop, work / f"bare{rep}.duckdb")
         bare.append((wall, cpu))
         db = work / f"load{rep}.duckdb"
+        for stale in (db, Path(f"{db}.wal"), work / f"bare{rep}.duckdb"):
+            stale.unlink(missing_ok=True)
         store = Store(db)  # schema creation is not part of the timed load
         report, wall, cpu = _timed(load_drop, drop, store)
         load.append((wall, cpu))
