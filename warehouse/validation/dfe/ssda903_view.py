@@ -21,16 +21,20 @@ ADOPTED = ("E11", "E12")
 FOSTER_OR_ADOPTION = ("A3", "A4", "A5", "A6", "U1", "U2", "U3", "U4", "U5", "U6")
 _SHIFTED = ("DECOM", "DEC", "REC", "RNE", "LS", "PLACE", "PL_POST", "URN", "PLACE_PROVIDER", "CIN",
             "REASON_PLACE_CHANGE")
+_TWO_BACK = ("PLACE", "PL_POST")  # the rules read these two episodes back (383) ...
+_NEXT = ("DECOM", "RNE", "PLACE")  # ... and these on the next episode (388, 225)
 _FROM_HEADER = ("DOB", "SEX", "MOTHER", "MC_DOB", "UASC", "UPN")
 
 
 def prev(column: str, steps: int = 1) -> pl.Expr:
-    """The value of ``column`` on the child's episode ``steps`` before this one (null for the first)."""
+    """The value of ``column`` on the child's episode ``steps`` before this one (null for the first).
+
+    Two steps back exists for PLACE and PL_POST only; add a column to ``_TWO_BACK`` to read it."""
     return pl.col(f"__prev{steps}_{column}")
 
 
 def nxt(column: str) -> pl.Expr:
-    """The value of ``column`` on the child's next episode (null for the last)."""
+    """The value of ``column`` on the child's next episode (null for the last; DECOM, RNE and PLACE only)."""
     return pl.col(f"__next_{column}")
 
 
@@ -77,8 +81,8 @@ def episodes(t: RuleInput, table: str = "episodes") -> pl.DataFrame:
 
     frame = frame.with_columns(
         *[pl.when(same(1)).then(pl.col(c).shift(1)).alias(f"__prev1_{c}") for c in shifted],
-        *[pl.when(same(2)).then(pl.col(c).shift(2)).alias(f"__prev2_{c}") for c in shifted],
-        *[pl.when(same(-1)).then(pl.col(c).shift(-1)).alias(f"__next_{c}") for c in shifted],
+        *[pl.when(same(2)).then(pl.col(c).shift(2)).alias(f"__prev2_{c}") for c in shifted if c in _TWO_BACK],
+        *[pl.when(same(-1)).then(pl.col(c).shift(-1)).alias(f"__next_{c}") for c in shifted if c in _NEXT],
         (~same(1)).alias("__first"),
         (~same(-1)).alias("__last"),
     )
