@@ -179,8 +179,9 @@ def _linkage_gap(site: str, inputs: ReadinessInputs) -> list[str]:
 
 def _gaps(site: str, plans: Sequence[Plan], has_best: bool, ctx: RunContext) -> list[str]:
     """Data-gap sentences, built from figures already suppressed for the site's view."""
-    hidden = hidden_rates(safe_completeness(ctx.completeness.filter(pl.col("site_id") == site), ctx.policy),
-                          ctx.policy.symbol)
+    # the overall rows are made safe on their own (see safe_completeness), so they alone suffice here
+    overall = ctx.completeness.filter((pl.col("site_id") == site) & (pl.col("subgroup_type") == "all"))
+    hidden = hidden_rates(safe_completeness(overall, ctx.policy), ctx.policy.symbol)
     gaps: list[str] = []
     for c in _candidates(plans):
         gaps += _measure_gaps(site, c, hidden, ctx.policy)
