@@ -90,3 +90,13 @@ def test_903_column_names_in_any_case() -> None:
         pl.when(pl.col("_row") == 3).then(pl.lit("X")).otherwise(pl.col("rne")).alias("rne"))
     problems = run_rules("903", lower, 2025)
     assert set(problems.select("dfe_rule", "row").rows()) == {("143", 3), ("357", 3)}  # invalid; not a new period
+
+
+def test_903_values_typed_by_the_loader() -> None:
+    # a loader may hand over integers and floats: the rules read them as the codes they are
+    frames = ssda903_tests.baseline().frames()
+    frames["header"] = frames["header"].with_columns(pl.col("MOTHER").cast(pl.Int64), pl.col("UASC").cast(pl.Int8))
+    frames["episodes"] = frames["episodes"].with_columns(pl.col("PL_DISTANCE").cast(pl.Float64))
+    assert run_rules("903", frames, 2025).height == 0
+    frames["header"] = frames["header"].with_columns(pl.lit(1, dtype=pl.Int64).alias("MOTHER"))
+    assert set(run_rules("903", frames, 2025).get_column("dfe_rule")) == {"611"}  # a mother with no child's DOB

@@ -95,7 +95,7 @@ def _typed(frame: pl.DataFrame, return_name: ReturnName) -> pl.DataFrame:
             exprs += _date_exprs(name, dtype, return_name)
         elif name in _903_TEXT:
             exprs.append(pl.col(name).cast(pl.String).str.strip_chars().alias(name))
-        elif dtype == pl.String:
+        else:  # every other 903 value is a code or text; typed input (an integer MOTHER, a float distance) too
             exprs += _code_expr(name)
     if "_row" not in frame.columns:
         frame = frame.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
