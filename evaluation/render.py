@@ -16,7 +16,7 @@ import polars as pl
 from evaluation.completeness import CHANGE_LABEL
 from evaluation.readiness import CSC_OUTCOME, FUNNEL_LABEL, POOLED, ReadinessReport
 from evaluation.site_view import site_tables
-from warehouse.disclosure import DEFAULT_POLICY, legend_rows
+from warehouse.disclosure import DEFAULT_POLICY, legend_rows, neutralise_formula
 from warehouse.measures import MEASURES
 from warehouse.scenarios import scenario_label
 from warehouse.sites import SITES
@@ -245,8 +245,16 @@ def _funnel_lines(funnel: pl.DataFrame, s: dict[str, object]) -> list[str]:
     return lines
 
 
+def _cell(value: object) -> int | float | str | None:
+    """A workbook cell: numbers as numbers; text (labels from synthesis, sentences) made inert so a
+    value starting with ``=``, ``+``, ``-`` or ``@`` is never a live formula."""
+    if value is None or isinstance(value, int | float):
+        return value
+    return neutralise_formula(str(value))
+
+
 def write_xlsx(report: ReadinessReport, out: Path, site_view: bool = False) -> Path:
-    """Write one sheet per table plus an "about" sheet; returns ``out``."""
+    """Write one sheet per table plus an "about" sheet (text cells formula-safe); returns ``out``."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -254,12 +262,12 @@ def write_xlsx(report: ReadinessReport, out: Path, site_view: bool = False) -> P
     assert about is not None
     about.title = "about"
     for key, value in _header(report, site_view).items():
-        about.append([key, json.dumps(value) if isinstance(value, list) else (str(value) if value is not None else "")])
+        about.append([key, _cell(json.dumps(value) if isinstance(value, list) else value)])
     for name, frame in report_tables(report, site_view).items():
         ws = wb.create_sheet(name)
         ws.append(frame.columns)
         for row in frame.iter_rows():
-            ws.append([v if isinstance(v, int | float | str) or v is None else str(v) for v in row])
+            ws.append([_cell(v) for v in row])
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out

@@ -144,6 +144,25 @@ def test_no_linkage_run_falls_back_to_the_default_recall(tmp_path):
     assert s["linkage_verdict"] == "unknown" and "no linkage run" in s["data_gaps"]
 
 
+def test_workbook_text_is_formula_safe(tmp_path):
+    store = build_world(tmp_path / "formula.duckdb", people_per_site=20)
+    with store.transaction() as con:   # a data-item label imported from a findings template
+        con.execute("DROP VIEW IF EXISTS v_availability_matrix CASCADE")
+        con.execute("CREATE VIEW v_availability_matrix AS SELECT * FROM (VALUES "
+                    "('fbs', '=HYPERLINK(\"http://x\")', 'completeness', 0)) t(site_id, data_item, dimension, rating)")
+    rep = compute_and_store(store, ReadinessSettings(include_csc_outcome=False))
+    gaps = rep.summary.filter(pl.col("site_id") == "fbs")["data_gaps"][0]
+    assert "=HYPERLINK" in gaps
+    rep = type(rep)(rep.as_of, rep.settings, rep.target, rep.completeness, rep.change, rep.timeline, rep.funnel,
+                    rep.summary.with_columns(pl.lit('=HYPERLINK("http://x")').alias("primary_rule")))
+    from openpyxl import load_workbook
+
+    wb = load_workbook(write_xlsx(rep, tmp_path / "f.xlsx"))
+    cells = [c for row in wb["summary"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert any(c.value.startswith("'=HYPERLINK") for c in cells)
+
+
 def test_synthesis_ratings_become_data_gaps(tmp_path):
     store = build_world(tmp_path / "gaps.duckdb", people_per_site=30)
     with store.transaction() as con:   # the view contract (site_id, data_item, dimension, rating 0-4)
