@@ -119,3 +119,16 @@ def test_known_share_settings_are_checked() -> None:
     with pytest.raises(ConfigError) as err:
         LinkageSettings(known_share_by_site=(("fbz", 0.8), ("sat", 1.5)))
     assert "did you mean 'fbs'" in str(err.value) and "sat = 1.5" in str(err.value)
+
+
+def test_recall_lower_bound_never_overclaims_in_any_scenario() -> None:
+    # what a readiness verdict rests on without truth: the interval's lower end is never above the
+    # recall measured afterwards, whatever identifiers the site shares
+    left, right, truth = make_unborn_world(n=300, seed=47)
+    left = _groups(left)
+    for scenario in FAST.scenarios:
+        res = _scenario_result(left, right, scenario, FAST, b"k")
+        est = estimated_rows(scenario, res, left, 0)[0]
+        meas = measured_rows(scenario, res, left, truth, 0)[0]
+        assert est.recall_low <= meas.recall <= est.recall_high, scenario
+        assert abs(est.recall - meas.recall) <= 0.05, scenario
