@@ -183,3 +183,21 @@ def test_catalogue_matches_the_reference() -> None:
                 codes.add(code)
     assert codes == {e.code for e in CATALOGUE}
     assert len([e for e in CATALOGUE if e.return_name == "cin" and e.group == "census" and e.in_force(2025)]) == 109
+
+
+def test_a_rule_that_cannot_read_a_column_is_reported_and_the_others_run() -> None:
+    @cin_rule("9998", "cin_toy_broken_rule", ("child.LAchildID",), "Toy rule comparing text with a number.")
+    def _broken(t: RuleInput) -> pl.DataFrame:
+        return t.rows("child", pl.col("LAchildID").str.len_chars() > pl.lit("x"))
+
+    try:
+        frames = cin_tests.baseline().frames()
+        frames["child"] = frames["child"].with_columns(pl.col("LAchildID").str.replace("C", "7").cast(pl.Int64))
+        problems = run_rules("cin", frames, 2025)
+        broken = problems.filter(pl.col("rule") == "cin_toy_broken_rule")
+        assert broken.select("dfe_rule", "severity", "row").rows() == [("9998", "query", None)]
+        assert "could not run" in broken.item(0, "message")
+        # the integer LA child IDs are read as text by the real rules: none of them fails or fires
+        assert problems.height == 1
+    finally:
+        DFE_RULES.unregister("cin_toy_broken_rule")

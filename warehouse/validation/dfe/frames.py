@@ -43,6 +43,7 @@ _CIN_CODES = frozenset({
     "PPOutcome",
 })
 _CIN_BOOLEANS = frozenset({"ReferralNFA", "ICPCnotRequired"})
+_CIN_TEXT = frozenset({"LAchildID", "LEA", "Year", "NumberOfPreviousCPP", "ReviewMeetingsCount"})
 _CIN_IDS = {"CINdetailsID": "cin_details_id", "AssessmentID": "assessment_id", "CPPID": "cpp_id"}
 _903_DATES = frozenset({"DOB", "MC_DOB", "DECOM", "DEC", "MIS_START", "MIS_END", "DUC", "DEREG_DATE"})
 _903_TEXT = frozenset({"CHILD"})
@@ -91,6 +92,8 @@ def _typed(frame: pl.DataFrame, return_name: ReturnName) -> pl.DataFrame:
                 exprs += _code_expr(name)
             elif name in _CIN_BOOLEANS:
                 exprs += _bool_expr(name)
+            elif name in _CIN_TEXT:  # read as text as delivered, whatever a loader typed them as
+                exprs.append(pl.col(name).cast(pl.String).alias(name))
         elif name in _903_DATES:
             exprs += _date_exprs(name, dtype, return_name)
         elif name in _903_TEXT:

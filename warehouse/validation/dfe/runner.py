@@ -43,6 +43,14 @@ def _problems(rule: DfeRule, hits: pl.DataFrame) -> pl.DataFrame:
     ).unique(maintain_order=True)
 
 
+def _could_not_run(rule: DfeRule, exc: Exception) -> pl.DataFrame:
+    message = (f"This DfE rule could not run on this file ({type(exc).__name__}: a column has a type the rule "
+               "cannot read); the other rules ran. Check the column types, or report it.")
+    return pl.DataFrame([{"dfe_rule": rule.code, "rule": rule.name, "severity": "query", "table": rule.table,
+                          "row": None, "child_id": None, "field": rule.field, "message": message}],
+                        schema=PROBLEM_SCHEMA)
+
+
 def run_rules(return_name: Literal["cin", "903"], tables: Mapping[str, pl.DataFrame], collection_year: int,
               la_code: str | None = None, *, only: Collection[str] | None = None) -> pl.DataFrame:
     """Run every DfE rule of ``return_name`` in force in ``collection_year`` and collect the problems.
@@ -88,6 +96,11 @@ def run_rules(return_name: Literal["cin", "903"], tables: Mapping[str, pl.DataFr
             # a key column the declaration does not name (e.g. cin_details_id) is absent: skip, as declared
             log.warning("dfe rule %s (%s) skipped: a column it needs is absent", rule.name, rule.code)
             skipped += 1
+            continue
+        except pl.exceptions.PolarsError as exc:
+            # input of a shape no rule expected: report that this rule could not run, run the others
+            log.warning("dfe rule %s (%s) could not run: %s", rule.name, rule.code, type(exc).__name__)
+            frames.append(_could_not_run(rule, exc))
             continue
         if hits.height:
             frames.append(_problems(rule, hits))
