@@ -9,8 +9,11 @@ matrix can be checked against them:
   age and birth weight are not in the measure catalogue; Survive and Thrive's "child feels safer");
 - ``not_collected``: a measure the ToC names that the site does not collect (For Baby's Sake names
   the DASH risk checklist for fewer incidents; only LEAP collects it);
-- ``weak_linkage``: a children's-social-care outcome at CODA, whose records rarely hold an NHS
-  number, so linking them to the LA's records is the weakest of the four sites.
+- ``weak_linkage``: For Baby's Sake's "less contact with children's social care", a CSC outcome
+  reached through linkage where most children join before birth, so the programme's records
+  carry a placeholder name and no date of birth that the LA's later records do not share (in the
+  synthetic world half of those records are never updated). Its linkage verdict is "not feasible"
+  at the demo's size and "review a sample" in a small test world: a gap either way.
 
 The seed varies the wording of the assumptions and the order of evidence only; the structure and
 the planted gaps are the same for every seed, so the truth is fixed. :func:`write_tocs` writes one
@@ -45,7 +48,7 @@ PLANTED_GAPS: tuple[Gap, ...] = (
     Gap("fbs", "S1", "no_source", ""),
     Gap("fbs", "O2", "not_collected", "measure:dash"),
     Gap("sat", "S1", "no_source", ""),
-    Gap("coda", "O2", "weak_linkage", "csc_outcome:re_referral"),
+    Gap("fbs", "L1", "weak_linkage", "csc_outcome:re_referral"),
 )
 
 # (node id, kind, label); outcomes list (outcome id, [(source kind, reference)])
