@@ -1,4 +1,5 @@
-"""Focus-group synthesis: codebooks, coded segments, themes, REFI-QDA exchange, matrices (depends on warehouse)."""
+"""Focus-group synthesis: codebooks, coded segments, themes, REFI-QDA exchange, matrices, acceptability, theory
+of change exchange and outcome readiness (depends on warehouse)."""
 
 from synthesis.acceptability import acceptability_codebook, acceptability_matrix, write_acceptability_qdc
 from synthesis.admin import rate_from_admin
