@@ -24,7 +24,7 @@ from synthesis.projects import ImportReport
 from synthesis.pseudonymise import Identifier, Pseudonymiser, check, scan
 from synthesis.pseudonymise import describe as describe_identifiers
 from synthesis.report import write_report, write_table
-from synthesis.toc import export_toc, import_toc, read_toc, render_toc, write_toc
+from synthesis.toc import diagram_elements, export_toc, import_toc, read_toc, render_toc, write_toc
 
 __all__ = [
     "DATA_ITEMS", "DIMENSIONS", "RATING_SCALE", "RESEARCH_QUESTIONS", "Identifier", "ImportReport", "Pseudonymiser",
@@ -32,7 +32,7 @@ __all__ = [
     "cooccurrence", "export_qdpx", "framework_matrix", "import_file", "intercoder_agreement", "krippendorff_alpha",
     "maturity_profile", "percent_agreement", "quotes", "rate_from_admin", "scan", "triangulation_matrix", "write_report",
     "describe_identifiers", "write_csv_frame", "write_csv_rows", "write_xlsx_sheet",
-    "export_toc", "import_toc", "read_toc", "render_toc", "write_toc",
+    "diagram_elements", "export_toc", "import_toc", "read_toc", "render_toc", "write_toc",
     "ReadinessRules", "acceptability_codebook", "acceptability_matrix", "outcome_readiness", "write_acceptability_qdc",
     "write_table",
 ]

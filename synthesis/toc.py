@@ -33,7 +33,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 
@@ -60,7 +60,7 @@ from warehouse.toc import (
     toc_to_json,
 )
 
-__all__ = ["FORMATS", "JSON_FORMAT", "TEMPLATE_COLUMNS", "allowed_values", "dot", "export_toc", "import_toc",
+__all__ = ["FORMATS", "JSON_FORMAT", "TEMPLATE_COLUMNS", "allowed_values", "diagram_elements", "dot", "export_toc", "import_toc",
            "mermaid", "read_toc", "render_toc", "toc_from_rows", "toc_rows", "write_toc"]
 
 Format = Literal["csv", "xlsx", "json", "mermaid", "dot"]
@@ -404,6 +404,24 @@ def dot(toc: TheoryOfChange) -> str:
         lines.append(f"    {ids[lk.from_id]} -> {ids[lk.to_id]}{attrs};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def diagram_elements(toc: TheoryOfChange, levels: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """Nodes and edges for a graph drawn in the browser (Cytoscape's ``elements`` shape).
+
+    Each node carries its kind, the kind's words, its column (diagram order of kinds) and, for
+    outcomes, the readiness level from ``levels`` (outcome id -> ``outcome_level`` of
+    :func:`synthesis.outcome_readiness`; None when not given); each edge carries its assumption.
+    """
+    order = {k.name: i for i, k in enumerate(NODE_KINDS.values())}
+    levels = levels or {}
+    nodes = [{"data": {"id": n.node_id, "label": n.label, "kind": n.kind,
+                       "kind_label": NODE_KINDS.get(n.kind).label, "column": order[n.kind],
+                       "is_outcome": NODE_KINDS.get(n.kind).is_outcome, "level": levels.get(n.node_id)}}
+             for n in toc.nodes]
+    edges = [{"data": {"id": lk.link_id, "source": lk.from_id, "target": lk.to_id,
+                       "label": lk.assumption or lk.label or ""}} for lk in toc.links]
+    return nodes + edges
 
 
 # ---------------------------------------------------------------- warehouse

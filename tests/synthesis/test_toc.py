@@ -11,7 +11,16 @@ import openpyxl
 import pydot
 import pytest
 
-from synthesis.toc import dot, export_toc, import_toc, mermaid, read_toc, render_toc, write_toc
+from synthesis.toc import (
+    diagram_elements,
+    dot,
+    export_toc,
+    import_toc,
+    mermaid,
+    read_toc,
+    render_toc,
+    write_toc,
+)
 from synthetic_data.toc import build_tocs, write_tocs
 from warehouse.errors import DataError
 from warehouse.store import Store
@@ -254,6 +263,19 @@ def test_diagrams_group_nodes_by_kind_in_diagram_order() -> None:
     positions = [text.index(f'["{label}"]') for label in shown]
     assert positions == sorted(positions)
     assert render_toc(toc, "dot").count("subgraph cluster_") == len(shown)
+
+
+def test_diagram_elements_for_a_browser_graph() -> None:
+    toc = build_tocs(3)["sat"]
+    elements = diagram_elements(toc, {"S1": 0, "O2": 2})
+    nodes = [e["data"] for e in elements if "source" not in e["data"]]
+    edges = [e["data"] for e in elements if "source" in e["data"]]
+    assert [n["id"] for n in nodes] == [n.node_id for n in toc.nodes]
+    assert {n["id"]: n["level"] for n in nodes if n["level"] is not None} == {"S1": 0, "O2": 2}
+    assert all(e["source"] in {n["id"] for n in nodes} and e["label"] for e in edges)
+    assert len(edges) == len(toc.links)
+    columns = {n["kind"]: n["column"] for n in nodes}
+    assert columns["need"] < columns["activity"] < columns["short_term_outcome"] < columns["long_term_outcome"]
 
 
 def test_json_file_is_the_documented_shape(tmp_path: Path) -> None:
