@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "BLOCKING_KEYS", "BloomSettings", "BlockingKey", "EncodingKey", "bloom_filters", "dice", "encode",
-    "key_file_warning", "new_key_file", "qgrams", "read_key_file", "settings_from_mapping",
+    "blocking_variants", "key_file_warning", "new_key_file", "qgrams", "read_key_file", "settings_from_mapping",
 ]
 
 SCHEMA_VERSION = 1
@@ -418,6 +418,25 @@ BLOCKING_KEYS: tuple[BlockingKey, ...] = (
 )
 
 
+#: Columns added, in order, to a blocking key whose blocks would be too large (the clear-text
+#: tighteners, :data:`linkage.pipeline.TIGHTENERS`); each key is also written with the first
+#: ``MAX_TIGHTENING`` of them so the linkage unit can pick the loosest variant within budget.
+MAX_TIGHTENING = 2
+
+
+def blocking_variants(key: BlockingKey, columns: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """``(column, parts)`` of a blocking key and of its tightened variants, loosest first."""
+    from linkage.blocking import BASE_FIELD
+    from linkage.pipeline import TIGHTENERS
+
+    bases = {BASE_FIELD.get(p, p) for p in key.parts}   # a postcode key gains nothing from the postcode area
+    extra = [c for c in TIGHTENERS if c in columns and BASE_FIELD.get(c, c) not in bases]
+    out = [(key.column, key.parts)]
+    for i in range(1, min(MAX_TIGHTENING, len(extra)) + 1):
+        out.append((f"{key.column}__{'__'.join(extra[:i])}", key.parts + tuple(extra[:i])))
+    return out
+
+
 def _combined(parts: tuple[str, ...], sep: str) -> pl.Expr:
     return pl.concat_str([pl.col(p).cast(pl.Utf8) for p in parts], separator=sep)  # null when any part is
 
@@ -513,7 +532,7 @@ def encode(std: pl.DataFrame, key: EncodingKey, settings: BloomSettings | None =
     ``dob_md_tk``, ``sex_tk``, ``postcode_tk``, ``pc_sector_tk``, ``pc_district_tk``,
     ``pc_area_tk``, ``nhs_number_tk`` (keyed 64-bit tokens), ``x_<name>_bf`` and ``bk_x_<name>`` for
     each other text column ``x_<name>``, ``record_bf`` (layout ``both``) and the
-    ``bk_*`` blocking keys whose parts are present.
+    ``bk_*`` blocking keys whose parts are present (each also tightened: ``bk_<name>__sex`` ...).
 
     Example:
         >>> from linkage.standardise import standardise
@@ -530,8 +549,9 @@ def encode(std: pl.DataFrame, key: EncodingKey, settings: BloomSettings | None =
         cols.append(_per_record(packed, pl.Series(np.arange(std.height)), settings, "record"))
     for bk in BLOCKING_KEYS:
         if set(bk.parts) <= set(std.columns):
-            combined = std.select(_combined(bk.parts, "\x1f"))[:, 0]
-            cols.append(_tokens(combined, key, "block", bk.name).alias(bk.column))
+            for column, parts in blocking_variants(bk, set(std.columns)):
+                combined = std.select(_combined(parts, "\x1f"))[:, 0]
+                cols.append(_tokens(combined, key, "block", column).alias(column))
     return pl.DataFrame(cols)
 
 

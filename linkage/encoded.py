@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import duckdb
@@ -28,7 +28,7 @@ import polars as pl
 from sqlglot import exp
 
 from linkage.blocking import BASE_FIELD, BlockingRule
-from linkage.bloom import BLOCKING_KEYS, BloomSettings, EncodingKey, encode
+from linkage.bloom import BLOCKING_KEYS, BloomSettings, EncodingKey, blocking_variants, encode
 from linkage.comparisons import Comparison, Level, register_comparison
 from linkage.model import FellegiSunter, estimate_u
 from linkage.pipeline import (
@@ -49,7 +49,7 @@ from warehouse.errors import ConfigError, DataError
 __all__ = [
     "DiceComparison", "EncodedDateComparison", "EncodedPostcodeComparison", "EncodedRule",
     "TokenComparison", "encoded_comparisons", "encoded_rules", "is_encoded_frame", "link_encoded",
-    "link_encoded_frames",
+    "link_encoded_frames", "rule_variants",
 ]
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,9 @@ class TokenComparison(EncodedComparison):
     levels: ClassVar[tuple[Level, ...]] = (("exact", _same("_tk")),)
 
 
+#: Standardised columns the tightened blocking keys may add (what :func:`linkage.bloom.blocking_variants` sees).
+_STANDARD_COLUMNS = {"sex", "pc_area", "dob_year", "surname_init", "forename_init"}
+
 _DATE_COLUMNS = ("dob_tk", "dob_swap_tk", "dob_year_tk", "dob_ym_tk", "dob_yd_tk", "dob_md_tk")
 _POSTCODE_COLUMNS = ("postcode_tk", "pc_sector_tk", "pc_district_tk", "pc_area_tk")
 
@@ -216,15 +219,46 @@ class EncodedRule(BlockingRule):
         return self.bases
 
 
-def encoded_rules(columns: set[str]) -> list[BlockingRule]:
-    """One rule per blocking token both files carry (names-free ones only without name filters)."""
+def rule_variants(columns: set[str]) -> list[list[BlockingRule]]:
+    """Per blocking key both files carry (names-free ones only without name filters), its rule and
+    the tightened variants both carry, loosest first."""
     has_names = bool({"forename_bf", "surname_bf"} & columns)
-    out: list[BlockingRule] = []
+    out: list[list[BlockingRule]] = []
     for bk in BLOCKING_KEYS:
-        if bk.column in columns and (not bk.names_free or not has_names):
-            bases = frozenset(BASE_FIELD.get(p, p) for p in bk.parts)
-            out.append(EncodedRule(bk.name, (bk.column,), bk.names_free, bases))
+        if bk.column not in columns or (bk.names_free and has_names):
+            continue
+        family: list[BlockingRule] = []
+        for column, parts in blocking_variants(bk, _STANDARD_COLUMNS):
+            if column in columns:
+                name = "+".join((bk.name, *parts[len(bk.parts):]))
+                family.append(EncodedRule(name, (column,), bk.names_free, frozenset(BASE_FIELD.get(p, p) for p in parts)))
+        out.append(family)
     return out
+
+
+def encoded_rules(columns: set[str]) -> list[BlockingRule]:
+    """One rule per blocking token both files carry (the loosest variant of each)."""
+    return [family[0] for family in rule_variants(columns)]
+
+
+def _within_budget(con: duckdb.DuckDBPyConnection, families: list[list[BlockingRule]], dedupe: bool,
+                   budget: float) -> list[BlockingRule]:
+    """Per key, the loosest variant whose blocks stay under ``budget`` pairs (as clear-text rules are
+    tightened); a key none of whose variants fits is dropped, unless no key fits at all."""
+    out: list[BlockingRule] = []
+    tightest: list[tuple[float, BlockingRule]] = []
+    for family in families:
+        for rule in family:
+            b = SqlBuilder()
+            sql, params = b.render(rule.pair_count_sql(b, dedupe))
+            n = float(con.execute(sql, params).fetchall()[0][0] or 0.0)
+            if n <= budget:
+                out.append(rule)
+                break
+        else:
+            tightest.append((n, family[-1]))
+            log.info("blocking key %s dropped: %.0f pairs over the budget of %.0f", family[0].name, n, budget)
+    return out or [min(tightest, key=lambda x: x[0])[1]]
 
 
 def _identifier_rules(frame: pl.DataFrame, shared: set[str]) -> list[BlockingRule]:
@@ -350,6 +384,9 @@ def link_encoded(left: pl.DataFrame, right: pl.DataFrame | None = None, settings
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         _load(con, list(inputs.frames), _filter_columns(list(inputs.frames)))
+        budget = settings.max_pairs_per_record * (inputs.n_left + inputs.n_right)
+        chosen = _within_budget(con, rule_variants(set(inputs.shared)), inputs.dedupe, budget)
+        inputs = replace(inputs, rules=tuple(chosen + [r for r in inputs.rules if r.name.startswith("exact_x_")]))
         blocking, n_cand = block(con, inputs, settings)
         compare(con, inputs)
         u = _u_probabilities(con, inputs, settings)
