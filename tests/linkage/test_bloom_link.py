@@ -89,3 +89,13 @@ def test_plan_and_refusals() -> None:
     b = encode(standardise(right.select(COLS)), KEY, BloomSettings(seed=1, length=512))
     with pytest.raises(DataError, match="same settings"):
         link_encoded(a, b, FAST)
+
+
+def test_keys_over_budget_are_tightened_not_dropped(world: tuple[pl.DataFrame, ...]) -> None:
+    sl, sr, truth = world
+    tight = LinkageSettings(u_sample_pairs=20_000, max_pairs_per_record=0.3)
+    res = link_encoded(encode(sl, KEY, BloomSettings(seed=3)), encode(sr, KEY, BloomSettings(seed=3)), tight)
+    names = [r.name for r in res.rules]
+    assert any("+" in n for n in names)                           # some keys ran tightened (e.g. +sex)
+    assert all(r.base_fields >= {"sex"} for r in res.rules if r.name.split("+")[1:2] == ["sex"])
+    assert _f1(res, truth) >= 0.95
