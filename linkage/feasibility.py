@@ -22,7 +22,7 @@ import polars as pl
 from linkage.estimates import MIN_GOLD, blocking_missed, gold_recall, review_precision
 from linkage.evaluate import Metrics, estimated, measured, measured_by_group, with_gap
 from linkage.explain import explanation_columns
-from linkage.intervals import Estimate, f1_interval, wilson_fpc
+from linkage.intervals import Estimate, f1_interval, product_interval, wilson_fpc
 from linkage.pipeline import LinkResult, link
 from linkage.scenarios import get_scenario
 from linkage.settings import LinkageSettings
@@ -227,10 +227,8 @@ def from_labels(row: Metrics, res: LinkResult, labels: pl.DataFrame, must: pl.Se
     if must.len() >= MIN_GOLD:
         linked = res.links.filter(pl.col("l_rid").is_in(must.implode()))
         _, true = gold_recall(res.links, must, row.n_records)
-        lo, hi = wilson_fpc(linked.height, must.len(), true)
-        share = linked.height / must.len()
-        rec = Estimate(share * prec.value, (lo or 0.0) * prec.low, (hi or 0.0) * prec.high,
-                       "records that must link, links counted at the reviewed precision")
+        rec = product_interval(Estimate(linked.height / must.len(), *wilson_fpc(linked.height, must.len(), true), ""),
+                               prec, "records that must link, links counted at the reviewed precision (delta method)")
     f = f1_interval(prec, rec)
     return replace(row, precision=prec.value, precision_low=prec.low, precision_high=prec.high, recall=rec.value,
                    recall_low=rec.low, recall_high=rec.high, f1=f.value, f1_low=f.low, f1_high=f.high,

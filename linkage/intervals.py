@@ -49,7 +49,8 @@ def wilson(k: float, n: float, z: float = Z95) -> tuple[float | None, float | No
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at p = 0 or 1 the limit is exactly 0 or 1 (rounding must not put the value outside)
+    return (0.0 if p <= 0 else max(0.0, centre - half)), (1.0 if p >= 1 else min(1.0, centre + half))
 
 
 def wilson_fpc(k: float, n: float, population: float, z: float = Z95) -> tuple[float | None, float | None]:
@@ -86,6 +87,25 @@ def f1_interval(precision: Estimate, recall: Estimate) -> Estimate:
         f1(precision.value, recall.value), f1(precision.low, recall.low), f1(precision.high, recall.high),
         "bounds from the precision and recall intervals",
     )
+
+
+def product_interval(a: Estimate, b: Estimate, method: str, z: float = Z95) -> Estimate:
+    """The product of two independent estimates in [0, 1], with a delta-method interval (each
+    standard error read from its interval's half-width), clipped to [0, 1].
+
+    Example:
+        >>> e = product_interval(Estimate(0.8, 0.7, 0.9, ""), Estimate(0.95, 0.9, 1.0, ""), "m")
+        >>> round(e.value, 3), round(e.low, 3), round(e.high, 3)
+        (0.76, 0.657, 0.863)
+    """
+    if None in (a.value, a.low, a.high, b.value, b.low, b.high):
+        return Estimate(None, None, None, method)
+    av, bv = float(a.value), float(b.value)  # type: ignore[arg-type]
+    se_a = (float(a.high) - float(a.low)) / (2 * z)  # type: ignore[arg-type]
+    se_b = (float(b.high) - float(b.low)) / (2 * z)  # type: ignore[arg-type]
+    half = z * math.sqrt((bv * se_a) ** 2 + (av * se_b) ** 2)
+    value = av * bv
+    return Estimate(value, max(0.0, value - half), min(1.0, value + half), method)
 
 
 def gap_interval(groups: Sequence[tuple[float, float, float]]) -> Estimate:
@@ -131,7 +151,10 @@ def stratified_ratio(strata: Sequence[tuple[int, Sequence[float], Sequence[float
             ``x`` (e.g. y = reviewed as a match and linked, x = linked).
 
     The variance is the linearised (Taylor) variance of a stratified ratio with finite-population
-    corrections; the interval is clipped to [0, 1].
+    corrections; the interval is a Wilson interval on the effective sample size it implies
+    (Korn-Graubard style), so a sample where every reviewed link was right still has an interval
+    below 1 (with no variance to read, the effective size is the reviewed links, finite-population
+    corrected).
     """
     num = den = 0.0
     parts: list[tuple[float, float, list[float], list[float]]] = []  # N, n, ys, xs
@@ -154,6 +177,12 @@ def stratified_ratio(strata: Sequence[tuple[int, Sequence[float], Sequence[float
         mean = sum(d) / m
         s2 = sum((v - mean) ** 2 for v in d) / (m - 1)
         var += pop * pop * (1 - m / pop) * s2 / m
-    half = z * math.sqrt(var) / den
-    return Estimate(ratio, max(0.0, ratio - half), min(1.0, ratio + half),
-                    "clerical review sample (stratified Horvitz-Thompson)")
+    var_ratio = var / (den * den)
+    reviewed = sum(sum(xs) for _, _, _, xs in parts)
+    population = sum(size * sum(xs) / m for size, m, _, xs in parts)
+    if var_ratio > 0:
+        n_eff = ratio * (1 - ratio) / var_ratio
+    else:
+        n_eff = reviewed / (1 - min(reviewed / population, 0.9)) if population > 0 else reviewed
+    lo, hi = wilson(ratio * n_eff, n_eff, z)
+    return Estimate(ratio, lo, hi, "clerical review sample (stratified Horvitz-Thompson, Wilson on the effective size)")

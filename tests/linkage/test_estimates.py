@@ -93,6 +93,12 @@ def test_interval_helpers() -> None:
     est = stratified_ratio([(100, [1.0] * 10, [1.0] * 10), (50, [1.0, 0.0] * 5, [1.0] * 10)])
     assert est.value == pytest.approx((100 + 25) / 150)
     assert est.low < est.value < est.high <= 1.0
+    # every reviewed link right: still an interval below 1; more reviews of the same links narrow it,
+    # and reviewing nearly all of them (finite population) narrows it most
+    few = stratified_ratio([(200, [1.0] * 10, [1.0] * 10)])
+    many = stratified_ratio([(200, [1.0] * 60, [1.0] * 60)])
+    most = stratified_ratio([(200, [1.0] * 190, [1.0] * 190)])
+    assert few.value == many.value == 1.0 and few.low < many.low < most.low < 1.0 == most.high
 
 
 def test_the_sites_known_share_anchors_recall_when_few_children_were_referred_by_csc() -> None:

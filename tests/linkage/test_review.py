@@ -25,6 +25,7 @@ def test_review_sample_and_labels_round_trip(tmp_path: Path) -> None:
         draw_review_sample(store, 10, tmp_path / "none.csv")
     first = run_feasibility(store, FAST)
     assert {m["basis"] for m in first.metrics} == {"estimated"}
+    before = {m["site_id"]: m for m in first.metrics if m["subgroup_type"] == "all"}
 
     # sized for a target width: a narrower interval needs more pairs; a width outside (0, 1) is refused
     wide, narrow = review_sample_size(store, 0.3), review_sample_size(store, 0.1)
@@ -58,6 +59,8 @@ def test_review_sample_and_labels_round_trip(tmp_path: Path) -> None:
     assert all("clerical review" in str(m["method"]) for m in overall)
     assert all(m["precision"] is not None and m["precision"] >= 0.9 for m in overall)
     assert all(m["precision_low"] <= m["precision"] <= m["precision_high"] for m in overall)
+    for m in overall:   # the review replaced the model's figures (a small review is honest about its size)
+        assert m["method"] != before[m["site_id"]]["method"] and m["recall_low"] <= m["recall"] <= m["recall_high"]
     assert not any("clerical review" in str(m["method"]) for m in second.metrics if m["subgroup_type"] != "all")
 
 
