@@ -96,11 +96,41 @@ def test_match_rate_against_truth(world: dict[str, Path]) -> None:
         assert basis == "measured"
         assert true_matches == truth_by_site.get(site, 0), site
         assert recall == pytest.approx(tp / true_matches)
+    con = duckdb.connect(str(world["db"]), read_only=True)
+    try:
+        missing = con.execute(
+            "SELECT count(*) FROM linkage_metrics WHERE subgroup_type = 'all' AND links > 0 AND (precision_low IS NULL "
+            "OR recall_low IS NULL OR f1_low IS NULL OR match_rate_low IS NULL OR method IS NULL)").fetchone()[0]
+    finally:
+        con.close()
+    assert missing == 0                                    # every figure carries an interval and its method
     # Pooled over sites (per-site counts in a 600-child world are too small for stable rates):
     # with every identifier shared, linkage should find most true links and few false ones.
     trues, tps, links = (sum(v[i] for v in by_site.values()) for i in (0, 1, 5))
     assert tps / trues >= 0.85
     assert tps / links >= 0.90
+
+
+def test_without_truth_estimates_carry_intervals_and_a_sized_review_sample(world: dict[str, Path]) -> None:
+    import shutil
+
+    db = world["root"] / "no_truth.duckdb"
+    shutil.copy(world["db"], db)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("DELETE FROM restricted.truth_links")
+    finally:
+        con.close()
+    out, sample = world["root"] / "nt.json", world["root"] / "review.csv"
+    proc = run("link", "--db", db, "--json", out, "--site-facing", "--review-width", "0.2", "--out", sample)
+    assert "sized for precision intervals 0.2 wide" in proc.stdout
+    rows = [m for m in json.loads(out.read_text())["metrics"] if m["subgroup_type"] == "all"]
+    assert rows and {m["basis"] for m in rows} == {"estimated"}
+    for m in rows:
+        assert "recall_low" in m and "f1_high" in m and m["method"]
+    with sample.open(newline="") as fh:
+        reviewed = list(csv.DictReader(fh))
+    assert reviewed and "probability" not in reviewed[0]   # scores stay hidden from reviewers
 
 
 def test_usage_and_data_errors_exit_codes(world: dict[str, Path], tmp_path: Path) -> None:
