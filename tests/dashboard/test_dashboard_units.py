@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.access import Viewer
 from dashboard.accounts import AccountStore, hash_password, verify_password
@@ -122,3 +124,19 @@ def test_settings_validation_and_secure_cookie_rule() -> None:
     assert DashboardSettings(host="0.0.0.0").cookies_secure() is True  # noqa: S104
     assert DashboardSettings(host="127.0.0.1").cookies_secure() is False
     assert DashboardSettings(host="127.0.0.1", secure_cookies=True).cookies_secure() is True
+
+
+# ---------------------------------------------------------------- next=
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"/\\:%.@?#=&ab09 \t\r\n\x00\x7f", "%2F", "%5C", "%09", "http", "//"]),
+                max_size=15).map("".join))
+def test_safe_next_only_returns_same_origin_paths(target: str) -> None:
+    from urllib.parse import unquote, urlsplit
+
+    from dashboard.auth import safe_next
+
+    out = safe_next(target)
+    for text in (out, unquote(out)):
+        parts = urlsplit(text)
+        assert text.startswith("/") and not text.startswith("//") and not parts.scheme and not parts.netloc
+        assert "\\" not in text and not any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
