@@ -17,6 +17,11 @@ from pathlib import Path
 
 import polars as pl
 
+try:  # lxml parses a large census several times faster; the standard library's parser is the fallback
+    from lxml import etree as _lxml
+except ImportError:  # pragma: no cover - lxml is installed with linkready's dev and bench extras
+    _lxml = None
+
 __all__ = ["CinTables", "cin_header", "flatten_cin", "xml_encoding"]
 
 CHILD_FIELDS = (
@@ -56,18 +61,30 @@ class CinTables:
     namespace: str | None = None  # the root element's namespace URI, if any (element names are matched without it)
 
 
+_LOCAL: dict[str, str] = {}
+
+
 def _tag(el: ET.Element) -> str:
-    return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+    """The element's name without its namespace ("" for comments); memoised: a file repeats few names."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    local = _LOCAL.get(tag)
+    if local is None:
+        local = _LOCAL[tag] = tag.rsplit("}", 1)[-1]
+    return local
 
 
-def _text(parent: ET.Element | None, name: str) -> str | None:
+def _texts(parent: ET.Element | None, names: tuple[str, ...]) -> dict[str, object]:
+    """The stripped text of the first child element of each name (None when absent or empty), in one pass."""
+    out: dict[str, object] = dict.fromkeys(names)
     if parent is None:
-        return None
+        return out
     for el in parent:
-        if _tag(el) == name:
-            t = (el.text or "").strip()
-            return t or None
-    return None
+        t = _tag(el)
+        if t in out and out[t] is None:
+            out[t] = (el.text or "").strip() or None
+    return out
 
 
 def _find(parent: ET.Element, name: str) -> ET.Element | None:
@@ -184,6 +201,30 @@ def cin_header(path: Path) -> dict[str, str | None]:
     return out
 
 
+_PARSE_ERRORS: tuple[type[Exception], ...] = (ET.ParseError,) if _lxml is None else (ET.ParseError,
+                                                                                     _lxml.XMLSyntaxError)
+
+
+def _iterparse(source: str | io.RawIOBase) -> Iterator[tuple[str, ET.Element]]:
+    """``end`` events of every element; with lxml, each finished element's earlier siblings are freed."""
+    if _lxml is None:
+        yield from ET.iterparse(source, events=("end",))
+        return
+    # untrusted input: no entity expansion, no network, no huge-tree relaxations
+    for event, el in _lxml.iterparse(source, events=("end",), resolve_entities=False, no_network=True):
+        yield event, el
+        if el.getparent() is not None and _tag(el) in ("Child", "Header"):
+            while el.getprevious() is not None:
+                del el.getparent()[0]
+
+
+def _serialise(el: ET.Element) -> str:
+    if _lxml is not None and not isinstance(el, ET.Element):
+        text: str = _lxml.tostring(el, encoding="unicode", with_tail=False)
+        return text
+    return ET.tostring(el, encoding="unicode")
+
+
 def flatten_cin(path: Path) -> CinTables:
     """Stream ``path`` and flatten it. A well-formedness error stops the read; children before it are kept."""
     out = CinTables()
@@ -199,7 +240,7 @@ def flatten_cin(path: Path) -> CinTables:
     n = 0
     source, out.encoding = _source(path)
     try:
-        for _event, el in ET.iterparse(source, events=("end",)):
+        for _event, el in _iterparse(source):
             if out.namespace is None and isinstance(el.tag, str):
                 out.namespace = el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
             tag = _tag(el)
@@ -211,54 +252,38 @@ def flatten_cin(path: Path) -> CinTables:
                 el.clear()
             elif tag == "Child":
                 n += 1
-                original = ET.tostring(el, encoding="unicode")
+                original = _serialise(el)
                 out.originals[n] = original[:MAX_ORIGINAL_CHARS]
                 ids = _find(el, "ChildIdentifiers")
                 chars = _find(el, "ChildCharacteristics")
-                row: dict[str, object] = {"_row": n}
-                for f in CHILD_FIELDS:
-                    src = chars if f == "Ethnicity" else ids
-                    row[f] = _text(src, f)
+                row: dict[str, object] = {"_row": n, **_texts(ids, CHILD_FIELDS)}
+                row["Ethnicity"] = _texts(chars, ("Ethnicity",))["Ethnicity"]
                 child_rows.append(row)
                 dis = _find(chars, "Disabilities") if chars is not None else None
                 for code in _findall(dis, "Disability") if dis is not None else []:
                     disability_rows.append({"_row": n, "Disability": (code.text or "").strip() or None})
                 for d_id, det in enumerate(_findall(el, "CINdetails"), start=1):
-                    drow: dict[str, object] = {"_row": n, "cin_details_id": d_id}
-                    for f in DETAIL_FIELDS:
-                        drow[f] = _text(det, f)
-                    detail_rows.append(drow)
+                    detail_rows.append({"_row": n, "cin_details_id": d_id, **_texts(det, DETAIL_FIELDS)})
                     for a_id, ass in enumerate(_findall(det, "Assessments"), start=1):
-                        arow: dict[str, object] = {"_row": n, "cin_details_id": d_id, "assessment_id": a_id}
-                        for f in ASSESSMENT_FIELDS:
-                            arow[f] = _text(ass, f)
-                        assess_rows.append(arow)
+                        assess_rows.append({"_row": n, "cin_details_id": d_id, "assessment_id": a_id,
+                                            **_texts(ass, ASSESSMENT_FIELDS)})
                         fac = _find(ass, "FactorsIdentifiedAtAssessment")
                         if fac is not None:
                             for code in _findall(fac, "AssessmentFactors"):
                                 factor_rows.append({"_row": n, "cin_details_id": d_id, "assessment_id": a_id,
                                                     "AssessmentFactors": (code.text or "").strip() or None})
                     for plan in _findall(det, "CINPlanDates"):
-                        prow: dict[str, object] = {"_row": n, "cin_details_id": d_id}
-                        for f in PLAN_FIELDS:
-                            prow[f] = _text(plan, f)
-                        plan_rows.append(prow)
+                        plan_rows.append({"_row": n, "cin_details_id": d_id, **_texts(plan, PLAN_FIELDS)})
                     for s47 in _findall(det, "Section47"):
-                        srow: dict[str, object] = {"_row": n, "cin_details_id": d_id}
-                        for f in S47_FIELDS:
-                            srow[f] = _text(s47, f)
-                        s47_rows.append(srow)
+                        s47_rows.append({"_row": n, "cin_details_id": d_id, **_texts(s47, S47_FIELDS)})
                     for c_id, cpp in enumerate(_findall(det, "ChildProtectionPlans"), start=1):
-                        crow: dict[str, object] = {"_row": n, "cin_details_id": d_id, "cpp_id": c_id}
-                        for f in CPP_FIELDS:
-                            crow[f] = _text(cpp, f)
-                        cpp_rows.append(crow)
+                        cpp_rows.append({"_row": n, "cin_details_id": d_id, "cpp_id": c_id, **_texts(cpp, CPP_FIELDS)})
                         for rev in _findall(cpp, "Reviews"):
                             for date_el in _findall(rev, "CPPreviewDate"):
                                 review_rows.append({"_row": n, "cin_details_id": d_id, "cpp_id": c_id,
                                                     "CPPreviewDate": (date_el.text or "").strip() or None})
                 el.clear()
-    except ET.ParseError as exc:
+    except _PARSE_ERRORS as exc:
         line, col = getattr(exc, "position", ("?", "?"))
         out.malformed = f"XML is not well-formed at line {line}, column {col}"
     finally:

@@ -214,9 +214,13 @@ def _collect(checked: CheckedFile, found: _Found) -> None:
     for label, n in found.case_notes:
         checked.problems.append(_problem(file, None, label, "code_case", f"{n} value(s) normalised"))
     checked.refused = refused.len()
-    rows = described.get_column("_row").unique()
+    # the original row is kept beside a problem that withheld a value or refused the row (the values
+    # elsewhere are stored as they came, so a report-only or DfE problem needs no copy of them)
+    keeps = [r for r, spec in RULES.items() if spec.effect in ("withhold", "refuse")]
+    rows = described.filter(pl.col("rule").is_in(keeps)).get_column("_row").unique()
     originals = pl.concat([read_originals, _row_json(found.raw.frame.filter(pl.col("_row").is_in(rows.implode())))])
     checked.rejects = described.drop("hint").join(originals.unique("_row"), on="_row", how="left").with_columns(
+        pl.when(pl.col("rule").is_in(keeps)).then(pl.col("original")).alias("original"),
         (~pl.col("_row").is_in(refused.implode())).alias("row_kept"),
     ).select(list(REJECT_SCHEMA))
     for name, frame in found.tables.items():
