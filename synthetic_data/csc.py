@@ -54,6 +54,11 @@ class CinEpisodes:
     reviews_xml: pl.Series  # <CPPreviewDate> elements (null = none)
     disabilities_xml: pl.Series  # <Disability> elements (null = no Disabilities element)
     da_factor: np.ndarray  # bool: a domestic-abuse factor was recorded
+    # what the census year's return holds: activity that ended before the year starts is not returned
+    assess_returned: np.ndarray
+    plan_returned: np.ndarray
+    s47_returned: np.ndarray
+    cpp_returned: np.ndarray
     # an earlier episode in the same census year, closed after assessment (-1 / "" = none)
     prev_referral: np.ndarray
     prev_source: np.ndarray
@@ -106,7 +111,9 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     a_start, a_auth = _assessment_dates(fr, r, nfa, rng)
     ep = _Episode(r, nfa, a_start, a_auth)
     authorised = ep.authorised
-    factors, da, any_factor = _assessment_factors(fr, authorised, int((prev["prev_assess_auth"] >= 0).sum()), rng)
+    assess_returned = _in_year(fr, a_start, a_auth)
+    factors, da, any_factor = _assessment_factors(fr, authorised, assess_returned,
+                                                  int((prev["prev_assess_auth"] >= 0).sum()), rng)
     need = np.where(nfa, "", np.where(da, "N1", _choice(rng, ref.PRIMARY_NEED, fr.n))).astype(object)
     cpp = _child_protection(fr, a_start, authorised & any_factor, rng)
     plan: dict[str, Any] = _cin_plan(fr, a_auth, authorised & (cpp["cpp_start"] < 0), rng)
@@ -114,8 +121,16 @@ def build_cin(world: World, rng: np.random.Generator) -> CinEpisodes:
     return CinEpisodes(
         child=fr.child, referral=r, source=source, need=need, closure=closure, closure_reason=reason, nfa=nfa,
         assess_start=a_start, assess_auth=a_auth, factors_xml=factors, **plan, **cpp,
-        disabilities_xml=_disabilities(fr, rng), da_factor=da, **prev,
+        disabilities_xml=_disabilities(fr, rng), da_factor=da, **prev, assess_returned=assess_returned,
+        plan_returned=_in_year(fr, plan["plan_start"], plan["plan_end"]),
+        s47_returned=(cpp["s47_start"] >= 0) & (cpp["icpc"] >= fr.C0),
+        cpp_returned=_in_year(fr, cpp["cpp_start"], cpp["cpp_end"]),
     )
+
+
+def _in_year(fr: _Frame, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Activity the census year's return holds: started, and not ended before the year began (DfE 8696, 4013, 8930)."""
+    return np.asarray((start >= 0) & ~((end >= 0) & (end < fr.C0)))
 
 
 def _referral_dates(fr: _Frame, rng: np.random.Generator) -> np.ndarray:
@@ -158,13 +173,17 @@ def decoy_da_probability(target: float, site_assessments: int, decoy_assessments
     return float(min(1.0, max(0.0, wanted / decoy_assessments)))
 
 
-def _assessment_factors(fr: _Frame, authorised: np.ndarray, earlier: int, rng: np.random.Generator
-                        ) -> tuple[pl.Series, np.ndarray, np.ndarray]:
-    """Factors at assessment (only on an authorised one: rule 8614); returns the XML, DA and any-factor flags."""
+def _assessment_factors(fr: _Frame, authorised: np.ndarray, returned: np.ndarray, earlier: int,
+                        rng: np.random.Generator) -> tuple[pl.Series, np.ndarray, np.ndarray]:
+    """Factors at assessment (only on an authorised one: rule 8614); returns the XML, DA and any-factor flags.
+
+    The DA share is calibrated over the assessments the return holds (``returned``), where it is read.
+    """
     s = fr.world.settings
     site = fr.site_family
-    p_decoy = decoy_da_probability(s.p_factor_domestic_abuse, int((authorised & site).sum()),
-                                   int((authorised & ~site).sum()), earlier)
+    counted = authorised & returned
+    p_decoy = decoy_da_probability(s.p_factor_domestic_abuse, int((counted & site).sum()),
+                                   int((counted & ~site).sum()), earlier)
     da = authorised & (rng.random(fr.n) < np.where(site, 1.0, p_decoy))
     da_code = _choice(rng, dict(zip(DA_CODES, s.da_factor_split, strict=True)), fr.n)
     mh = authorised & (rng.random(fr.n) < s.p_factor_mental_health)
@@ -398,21 +417,42 @@ def build_cla(world: World, cin: CinEpisodes, rng: np.random.Generator) -> ClaEp
     place[age16] = rng.choice(_PLACES, size=int(age16.sum()), p=_PLACE_P_16PLUS / _PLACE_P_16PLUS.sum())
     place[~age16] = rng.choice(_PLACES, size=int((~age16).sum()), p=_PLACE_P_UNDER16 / _PLACE_P_UNDER16.sum())
     other_provider = np.array(["PR1", "PR4", "PR5"], dtype=object)[rng.integers(0, 3, ne)]
+    ls = _choice(rng, {"C2": 0.55, "C1": 0.22, "V2": 0.17, "E1": 0.06}, m)[rep]
+    place = _consistent_placements(place, e, ls)
     provider = np.where(place == "P1", "PR0", np.where(place == "K3", "PR4", np.where(
         ((place == "U1") | (place == "U3")), "PR1", other_provider))).astype(object)
-    ls = _choice(rng, {"C2": 0.55, "C1": 0.22, "V2": 0.17, "E1": 0.06}, m)[rep]
     need = np.where(cin.need[idx] == "", "N1", cin.need[idx])
     need = np.where((need == "N9") | (need == "N0"), "N1", need).astype(object)[rep]
     final_rec = np.array(["E4A", "E13", "E41", "E45", "E8"], dtype=object)[rng.integers(0, 5, ne)]
     rec = np.where(open_ep, "", np.where(last, final_rec, "X1")).astype(object)
     change = np.array(["CARPL", "CREQB", "CHILD", "LAREQ", "OTHER"], dtype=object)[rng.integers(0, 5, ne)]
-    reason_change = np.where(e == 0, "", change).astype(object)
+    reason_change = np.where(rec == "X1", change, "").astype(object)  # on the episode the move ends (DfE 225)
     home = random_postcodes(rng, la[idx])
     sector = np.array([p[:-2] for p in home.tolist()], dtype=object)[rep]
+    placed = _placement_sectors(random_postcodes(rng, la[idx][rep]), sector, place)
     urn = np.where(place == "K2", "SC" + rng.integers(100000, 999999, ne).astype(str).astype(object),
                    "XXXXXXX").astype(object)
     return ClaEpisodes(
         child=child[idx][rep], decom=d0, rne=np.where(e == 0, "S", "P").astype(object), ls=ls, cin=need,
         place=place, provider=provider, dec=np.where(open_ep, -1, d1), rec=rec, reason_change=reason_change,
-        home_post=sector, pl_post=np.where(place == "P1", sector, "").astype(object), urn=urn,
+        home_post=sector, pl_post=placed, urn=urn,
     )
+
+
+def _consistent_placements(place: np.ndarray, e: np.ndarray, ls: np.ndarray) -> np.ndarray:
+    """No section 20 child placed with parents (DfE 378); a new "P" episode really changes placement (DfE 435)."""
+    place = np.where((place == "P1") & (ls == "V2"), "U4", place).astype(object)
+    for k in (1, 2):  # episodes follow each other in rows: compare each with the one before, in order
+        rows = np.flatnonzero(e == k)
+        before = place[rows - 1]
+        same = place[rows] == before
+        place[rows[same]] = np.where(before[same] == "U4", "U6", "U4")
+    return place
+
+
+def _placement_sectors(postcodes: np.ndarray, home: np.ndarray, place: np.ndarray) -> np.ndarray:
+    """Placement postcode sector: home when placed with parents, otherwise another sector (DfE 392b, 392d)."""
+    sector = np.array([p[:-2] for p in postcodes.tolist()], dtype=object)
+    other_digit = np.array([s[:-1] + str(int(s[-1]) % 9 + 1) for s in home.tolist()], dtype=object)
+    away = np.where(sector == home, other_digit, sector)
+    return np.where(place == "P1", home, away).astype(object)

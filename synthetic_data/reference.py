@@ -7,13 +7,6 @@ only) and chosen to give realistic common-name clusters and spelling variants.
 
 from __future__ import annotations
 
-# ----------------------------------------------------------------------------- code lists
-ETHNICITY_CODES: tuple[str, ...] = (
-    "WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN", "AOTH",
-    "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT",
-)
-"""CIN / SSDA903 ethnicity codes (csc-data-standards §2.4.2)."""
-
 # Census 2021 all-ages ethnicity per LA (percent; REFU/NOBT added separately). calibration §2.2.
 LA_ETHNICITY: dict[str, dict[str, float]] = {
     # Bradford: WBRI 56.7, APKN 25.5 (2021, verified); the rest in the 2011 shape (verified).

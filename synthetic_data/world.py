@@ -205,9 +205,11 @@ def build_files(settings: WorldSettings, progress: Callable[[str], None] | None 
         "la_unborn": int((K.in_la & (K.dob < 0)).sum()),
         "cin_episodes": len(cin.child),
         "cin_with_domestic_abuse_factor": int(cin.da_factor.sum()),
-        "cin_assessments_with_factors": int((cin.assess_auth >= 0).sum() + (cin.prev_assess_auth >= 0).sum()),
+        "cin_with_domestic_abuse_factor_returned": int((cin.da_factor & cin.assess_returned).sum()),
+        "cin_assessments_with_factors": int(((cin.assess_auth >= 0) & cin.assess_returned).sum()
+                                            + (cin.prev_assess_auth >= 0).sum()),
         "cin_assessments_authorised": int((cin.assess_auth >= 0).sum()),
-        "child_protection_plans": int((cin.cpp_start >= 0).sum()),
+        "child_protection_plans": int(cin.cpp_returned.sum()),
         "looked_after_children": len(set(cla.child.tolist())),
         "looked_after_episodes": len(cla.child),
         "twins": int(K.is_twin.sum()),

@@ -27,7 +27,7 @@ from warehouse.sites import LOCAL_AUTHORITIES
 SSDA903_HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
 SSDA903_EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
                            "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
-GENDER_CURRENT = {"M": "1", "F": "2", "U": "0"}
+FIRST_SEX_YEAR = 2025  # the 2024-25 census replaced GenderCurrent (1/2/0) with Sex (M/F/U)
 
 
 # ------------------------------------------------------------------------------ LA files
@@ -87,7 +87,9 @@ def cin_child_rows(world: World, cin: CinEpisodes) -> XmlRows:
     x.date("PersonBirthDate", K.dob[c])
     x.date("ExpectedPersonBirthDate", np.where(K.dob[c] < 0, K.edd[c], -1))
     sex = K.sex[c]
-    x.choice([f"<GenderCurrent>{g}</GenderCurrent>" for g in "120"], np.where(sex == "M", 0, np.where(sex == "F", 1, 2)))
+    codes = "MFU" if world.settings.census_year >= FIRST_SEX_YEAR else "120"
+    tag = "Sex" if world.settings.census_year >= FIRST_SEX_YEAR else "GenderCurrent"
+    x.choice([f"<{tag}>{g}</{tag}>" for g in codes], np.where(sex == "M", 0, np.where(sex == "F", 1, 2)))
     x.text("</ChildIdentifiers><ChildCharacteristics>")
     x.code("Ethnicity", F.ethnicity[K.family[c]])
     x.wrapped("Disabilities", _gather(cin.disabilities_xml, order))
@@ -127,23 +129,24 @@ def _current_episode(x: XmlRows, cin: CinEpisodes, o: np.ndarray) -> None:
     x.date("CINclosureDate", cin.closure[o])
     x.code("ReasonForClosure", cin.closure_reason[o], closed)
     # every conference here follows a section 47 enquiry, so it is recorded there only (DfE rule 2884)
-    assessed = cin.assess_start[o] >= 0
-    x.date("AssessmentActualStartDate", cin.assess_start[o], before="<Assessments>")
+    # only what the census year holds: activity that ended before the year began is not returned
+    assessed = cin.assess_returned[o]
+    x.date("AssessmentActualStartDate", np.where(assessed, cin.assess_start[o], -1), before="<Assessments>")
     x.date("AssessmentAuthorisationDate", cin.assess_auth[o], assessed)
     x.wrapped("FactorsIdentifiedAtAssessment", _gather(cin.factors_xml, o), assessed & (cin.assess_auth[o] >= 0))
     x.text("</Assessments>", assessed)
-    plan = cin.plan_start[o] >= 0
-    x.date("CINPlanStartDate", cin.plan_start[o], before="<CINPlanDates>")
+    plan = cin.plan_returned[o]
+    x.date("CINPlanStartDate", np.where(plan, cin.plan_start[o], -1), before="<CINPlanDates>")
     x.date("CINPlanEndDate", cin.plan_end[o], plan)
     x.text("</CINPlanDates>", plan)
-    s47 = cin.s47_start[o] >= 0
-    x.date("S47ActualStartDate", cin.s47_start[o], before="<Section47>")
+    s47 = cin.s47_returned[o]
+    x.date("S47ActualStartDate", np.where(s47, cin.s47_start[o], -1), before="<Section47>")
     x.date("InitialCPCtarget", cin.s47_target[o], s47)
     x.date("DateOfInitialCPC", cin.icpc[o], s47)
     x.text("<ICPCnotRequired>false</ICPCnotRequired></Section47>", s47)
     x.choice(["<ReferralNFA>false</ReferralNFA>", "<ReferralNFA>true</ReferralNFA>"], cin.nfa[o].astype(np.int64))
-    cpp = cin.cpp_start[o] >= 0
-    x.date("CPPstartDate", cin.cpp_start[o], before="<ChildProtectionPlans>")
+    cpp = cin.cpp_returned[o]
+    x.date("CPPstartDate", np.where(cpp, cin.cpp_start[o], -1), before="<ChildProtectionPlans>")
     x.date("CPPendDate", cin.cpp_end[o], cpp)
     x.code("InitialCategoryOfAbuse", cin.cpp_initial[o], cpp)
     x.code("LatestCategoryOfAbuse", cin.cpp_latest[o], cpp)

@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from lxml import etree
+
 from warehouse.adapters import get_adapter
 
 
@@ -33,3 +35,21 @@ def read_site_outcomes(root: Path, site_id: str, measure: str) -> tuple[list[str
 
 def cin_children(path: Path) -> list[ET.Element]:
     return list(ET.parse(path).getroot().find("Children"))  # type: ignore[arg-type]
+
+
+XSD_2024 = Path("/work/shared/reference/schemas/cin-census-2024.xsd")
+
+
+def cin_schema(census_year: int) -> etree.XMLSchema:
+    """The CIN census XSD for a year: the 2024 one, with the 2024-25 change (``Sex`` M/F/U in place
+    of ``GenderCurrent`` 1/2/0) from census year 2025."""
+    text = XSD_2024.read_text(encoding="utf-8")
+    if census_year < 2025:
+        return etree.XMLSchema(etree.fromstring(text.encode("utf-8")))
+    old = '<xs:element name="GenderCurrent" type="gendertype" minOccurs="1" maxOccurs="1"/>'
+    assert old in text
+    sex = ('<xs:simpleType name="sextype"><xs:restriction base="xs:string"><xs:enumeration value="M"/>'
+           '<xs:enumeration value="F"/><xs:enumeration value="U"/></xs:restriction></xs:simpleType>')
+    text = text.replace(old, '<xs:element name="Sex" type="sextype" minOccurs="1" maxOccurs="1"/>')
+    text = text.replace('<xs:simpleType name="gendertype">', sex + '<xs:simpleType name="gendertype">', 1)
+    return etree.XMLSchema(etree.fromstring(text.encode("utf-8")))

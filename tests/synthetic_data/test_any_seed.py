@@ -13,10 +13,11 @@ from lxml import etree
 
 from synthetic_data.settings import WorldSettings
 from synthetic_data.world import generate
+from tests.synthetic_data.readers import cin_schema
 from warehouse.identifiers import nhs_number_is_valid, upn_is_valid
 from warehouse.sites import LOCAL_AUTHORITIES
 
-XSD = etree.XMLSchema(etree.parse("/work/shared/reference/schemas/cin-census-2024.xsd"))
+XSD = cin_schema(WorldSettings().census_year)
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
