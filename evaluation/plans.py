@@ -8,10 +8,9 @@ figures a timeline row reports. Pure functions over :class:`ReadinessInputs`, ex
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,8 +24,8 @@ from evaluation.timeline import Projection, Step, project, referral_flow, years
 from evaluation.verdicts import ScenarioEvidence, rank_scenarios, scenario_evidence
 from warehouse.disclosure import DEFAULT_POLICY, DisclosurePolicy
 
-__all__ = ["CSC_OUTCOME", "Plan", "ReadinessInputs", "RunContext", "best_linkage", "csc_plan", "load_inputs",
-           "measure_plan"]
+__all__ = ["BASIS_ORDER", "CSC_OUTCOME", "Plan", "ReadinessInputs", "RunContext", "basis_detail", "basis_word",
+           "best_linkage", "csc_plan", "load_inputs", "measure_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +245,28 @@ def csc_plan(site: str, ctx: RunContext) -> Plan:
     return Plan(site, CSC_OUTCOME, "csc_record", projection, basis, extra)
 
 
+#: How much a row's figures rest on, weakest first: one default rate makes the whole row a placeholder.
+BASIS_ORDER = ("default", "setting", "estimated", "review", "measured")
+_RATE_KEYS = ("referrals", "consent", "baseline", "retention", "linkage")
+_DETAIL_WORDS = {"observed": "observed", "default": "default (unverified placeholder)", "setting": "set in the settings",
+                 "linkage_metrics": "from the latest linkage run"}
+
+
+def basis_word(sources: Sequence[str | None]) -> str:
+    """One word for a row's basis: the weakest of its inputs' sources (observed and a measured
+    linkage run count as measured; an estimated or review-based recall as such)."""
+    words = {"observed": "measured", "linkage_metrics": "measured", None: "measured"}
+    found = {words.get(s, s) for s in sources}
+    return next((w for w in BASIS_ORDER if w in found), "measured")
+
+
+def basis_detail(basis: Mapping[str, str]) -> str:
+    """Where each input came from, in words (the observed family size is a column, not part of this)."""
+    parts = [f"{key} {_DETAIL_WORDS.get(basis[key], basis[key])}" for key in _RATE_KEYS if key in basis]
+    parts += [basis[key] for key in ("family", "linkage_figure") if key in basis]
+    return "; ".join(parts)
+
+
 def timeline_row(plan: Plan, target: SampleSizeTarget, settings: ReadinessSettings) -> dict[str, object]:
     """One ``readiness_timeline`` row (with the in-memory extras: years, study-period flag, flow counts)."""
     p = plan.projection
@@ -259,5 +280,7 @@ def timeline_row(plan: Plan, target: SampleSizeTarget, settings: ReadinessSettin
         "months_to_target": months, "months_to_target_whole": p.months_to_target_whole,
         "years_to_target": years(months),
         "reachable_in_study": months is not None and months <= settings.study_period_months,
-        "basis": json.dumps(plan.basis, sort_keys=True),
+        "basis": basis_word([*(plan.basis.get(k) for k in _RATE_KEYS if k in plan.basis),
+                             plan.extra.get("linkage_basis")]),  # type: ignore[list-item]
+        "basis_detail": basis_detail(plan.basis),
     }

@@ -7,7 +7,6 @@ writes the warehouse; :mod:`evaluation.site_view` makes a report safe for a site
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from evaluation.plans import (
     Plan,
     ReadinessInputs,
     RunContext,
+    basis_word,
     csc_plan,
     measure_plan,
     timeline_row,
@@ -46,8 +46,8 @@ TIMELINE_SCHEMA = {
     "target_n": pl.Int64, "monthly_referrals": pl.Float64, "consent_rate": pl.Float64,
     "baseline_rate": pl.Float64, "retention": pl.Float64, "linkage_recall": pl.Float64,
     "linkage_scenario": pl.Utf8, "analysable_per_month": pl.Float64, "months_to_target": pl.Float64,
-    "months_to_target_whole": pl.Int64, "basis": pl.Utf8,
-    # in-memory extras (stored folded into ``basis`` until the table has columns for them)
+    "months_to_target_whole": pl.Int64, "basis": pl.Utf8, "basis_detail": pl.Utf8,
+    # columns of migration 0030
     "years_to_target": pl.Float64, "reachable_in_study": pl.Boolean, "referrals_counted": pl.Int64,
     "flow_months": pl.Float64, "family_design_effect": pl.Float64, "people_per_family": pl.Float64,
     "target_people": pl.Int64, "linkage_recall_low": pl.Float64, "linkage_recall_high": pl.Float64,
@@ -62,7 +62,7 @@ SUMMARY_SCHEMA = {
     "primary_retention": pl.Float64, "months_to_target": pl.Float64, "csc_months_to_target": pl.Float64,
     "target_n": pl.Int64, "best_linkage_scenario": pl.Utf8, "linkage_recall": pl.Float64,
     "linkage_precision": pl.Float64, "linkage_verdict": pl.Utf8, "data_gaps": pl.Utf8, "candidates": pl.Utf8,
-    # in-memory extras (stored folded into ``candidates`` until the table has columns for them)
+    # columns of migration 0030
     "primary_rule": pl.Utf8, "years_to_target": pl.Float64, "reachable_in_study": pl.Boolean,
     "csc_years_to_target": pl.Float64, "csc_reachable_in_study": pl.Boolean, "study_period_months": pl.Int64,
     "best_linkage_label": pl.Utf8, "linkage_recall_low": pl.Float64, "linkage_recall_high": pl.Float64,
@@ -121,7 +121,7 @@ def _plan_funnel(plan: Plan, settings: ReadinessSettings) -> list[dict[str, obje
     return funnel_rows(plan.site, plan.outcome, expected, p.steps, horizon)
 
 
-def _pooled_csc(plans: Sequence[Plan], target: SampleSizeTarget,
+def _pooled_csc(plans: Sequence[Plan], site_rows: Sequence[dict[str, object]], target: SampleSizeTarget,
                 settings: ReadinessSettings) -> tuple[dict[str, object], list[dict[str, object]]]:
     """CSC involvement pooled across sites: the same outcome everywhere, so flows may be added."""
     per_month = sum(p.projection.analysable_per_month for p in plans)
@@ -142,7 +142,9 @@ def _pooled_csc(plans: Sequence[Plan], target: SampleSizeTarget,
         "consent_rate": steps[0].rate, "linkage_recall": steps[-1].rate, "analysable_per_month": per_month,
         "months_to_target": months, "months_to_target_whole": whole, "years_to_target": years(months),
         "reachable_in_study": months is not None and months <= settings.study_period_months,
-        "target_people": people, "basis": json.dumps({"sites": sorted(p.site for p in plans)}),
+        "target_people": people, "basis": basis_word([str(r["basis"]) for r in site_rows]),
+        "basis_detail": "pooled over sites " + ", ".join(sorted(p.site for p in plans))
+                        + ": each site's referrals, consent and linked step as in its own row",
     }
     return row, funnel_rows(POOLED, CSC_OUTCOME, expected, steps, horizon)
 
@@ -176,7 +178,8 @@ def compute(inputs: ReadinessInputs, settings: ReadinessSettings | None = None,
         summary.append(summary_row(site, plans, csc, ctx))
         cscs += [csc] if csc else []
     if cscs:
-        row, rows = _pooled_csc(cscs, target, settings)
+        site_rows = [r for r in timeline if r["outcome"] == CSC_OUTCOME]
+        row, rows = _pooled_csc(cscs, site_rows, target, settings)
         timeline.append(row)
         funnel += rows
     return ReadinessReport(

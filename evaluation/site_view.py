@@ -16,8 +16,6 @@ a hidden count is hidden with it, across tables as well as within one:
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 
 from evaluation.readiness import CSC_OUTCOME, ReadinessReport
@@ -82,19 +80,7 @@ def _safe_timeline(timeline: pl.DataFrame, hidden: dict[tuple[str, str, str], bo
     out = _mask(out, _FLOW, [f["flow"] for f in flags], policy.symbol)
     out = _mask(out, _DERIVED, [any(f.values()) for f in flags], policy.symbol)
     out = _mask(out, _FAMILY_FIGURES, [f["flow"] for f in flags], policy.symbol)
-    out = out.with_columns(pl.col("basis").map_elements(_basis_without_counts, return_dtype=pl.Utf8))
     return out.drop([c for c in _TIMELINE_INTERNAL if c in out.columns]), flags
-
-
-def _basis_without_counts(text: str) -> str:
-    """A timeline row's basis without the observed family size (words about method stay)."""
-    try:
-        basis = json.loads(text)
-    except (TypeError, ValueError):
-        return text
-    if isinstance(basis, dict):
-        basis.pop("family_size", None)
-    return json.dumps(basis, sort_keys=True)
 
 
 def _safe_funnel(funnel: pl.DataFrame, timeline: pl.DataFrame, flags: list[dict[str, bool]],

@@ -1,11 +1,11 @@
 """Write the readiness tables to the warehouse and read them back.
 
-The tables' columns are fixed by migration ``0005_readiness.sql``. A report carries more figures
-than those columns (years to target, the study-period flag, recall's interval, the verdict's
-rule in words...). Until the tables have columns for them, each extra figure is stored inside a
-JSON column of its row (``basis`` of the timeline, ``candidates`` of the summary) as
-``{"value": <the column's own JSON>, "columns": {...}}`` and unfolded on reading, so a stored
-report reads back whole. A column the table gains later is written to directly.
+The tables' columns are those of migrations ``0005_readiness.sql`` and ``0030_readiness_columns.sql``
+(years to target, the study-period flag, recall's interval, the verdict's rule in words...), and
+every figure is written to its own column. Rows written before 0030 held those figures folded into
+a JSON column (``basis`` of the timeline, ``candidates`` of the summary) as
+``{"value": <the column's own JSON>, "columns": {...}}``; :func:`load_report` still unfolds them, so
+a warehouse that has not recomputed since reads back whole.
 """
 
 from __future__ import annotations
@@ -71,12 +71,6 @@ def unfold_extras(frame: pl.DataFrame, into: str, schema: Mapping[str, Any]) -> 
     return out.select(list(dict.fromkeys([*schema, *frame.columns])))
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    rows = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                       "AND table_schema = 'main'", [table]).fetchall()
-    return {r[0] for r in rows}
-
-
 def _version() -> str:
     try:
         return metadata.version("linkready")
@@ -91,10 +85,7 @@ def _write(con: duckdb.DuckDBPyConnection, report: ReadinessReport, settings: Re
                 [datetime.now(), report.as_of, settings.to_json(), report.target.target_n, _version()])
     frames = (report.completeness, report.change, report.timeline, report.funnel, report.summary)
     for table, frame in zip(TABLES, frames, strict=True):
-        columns = _columns(con, table)
-        if table in _FOLD_INTO:
-            frame = fold_extras(frame, columns, _FOLD_INTO[table])
-        frame = frame.select([c for c in frame.columns if c in columns])
+        # every column of the frame is one of the table's (the transaction has applied 0030)
         con.register("_rd_frame", frame.to_arrow())
         cols = ", ".join(frame.columns)
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rd_frame")  # noqa: S608  (known columns)
@@ -145,7 +136,7 @@ def load_report(store: Store) -> ReadinessReport:
         if not runs:
             raise DataError(f"no readiness results in {store.path}; run `linkready readiness --db {store.path}` first")
         frames = {t: con.sql(f"SELECT * FROM {t}").pl() for t in TABLES}  # noqa: S608  (fixed table names)
-    for table, into in _FOLD_INTO.items():
+    for table, into in _FOLD_INTO.items():  # rows written before migration 0030
         frames[table] = unfold_extras(frames[table], into, _SCHEMAS[table])
     stored = json.loads(runs[0][1])
     for key in _RETIRED_SETTINGS:

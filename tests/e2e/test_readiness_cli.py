@@ -73,7 +73,8 @@ def check_site_safe(payload: dict) -> None:
             assert number(r[col]) is None or not 1 <= number(r[col]) <= 5, (r, col)
     for r in tables["timeline"]:
         # counts and the family size (people over families) never leave: they give counts back
-        assert "referrals_counted" not in r and "people_per_family" not in r and "family_size" not in r["basis"]
+        assert "referrals_counted" not in r and "people_per_family" not in r and "per family observed" not in r["basis_detail"]
+        assert r["basis"] in ("measured", "estimated", "review", "setting", "default"), r
         flow = number(r["monthly_referrals"])
         if flow is not None and r["site_id"] != "pooled":   # monthly x window gives the referrals back
             assert not 1 <= round(flow * window) <= 5, r
