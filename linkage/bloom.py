@@ -489,16 +489,23 @@ def _per_record(packed: np.ndarray, idx: pl.Series, settings: BloomSettings, fie
     return pl.Series(f"{field}_bf", values, dtype=pl.Binary)
 
 
+#: Width of the date windows behind the "within a month" level (dates <= 32 days apart always share one).
+WINDOW_DAYS = 64
+
+
 def _date_tokens(std: pl.DataFrame, key: EncodingKey) -> list[pl.Series]:
     y, m, d = (pl.col(c).cast(pl.Utf8) for c in ("dob_year", "dob_month", "dob_day"))
+    days = pl.col("dob_date").cast(pl.Date).cast(pl.Int64)
     parts = std.select(
         pl.col("dob"), pl.col("dob_swap"), pl.col("dob_year").cast(pl.Utf8).alias("dob_year"),
         pl.concat_str([y, m], separator="-").alias("dob_ym"), pl.concat_str([y, d], separator="-").alias("dob_yd"),
         pl.concat_str([m, d], separator="-").alias("dob_md"),
+        # two staggered grids of 64-day windows: dates at most 32 days apart share a window in one of them
+        (days // WINDOW_DAYS).alias("dob_w1"), ((days + WINDOW_DAYS // 2) // WINDOW_DAYS).alias("dob_w2"),
     )
     out = [_tokens(parts["dob"], key, "dob", "date").alias("dob_tk"),
            _tokens(parts["dob_swap"], key, "dob", "date").alias("dob_swap_tk")]
-    for c in ("dob_year", "dob_ym", "dob_yd", "dob_md"):
+    for c in ("dob_year", "dob_ym", "dob_yd", "dob_md", "dob_w1", "dob_w2"):
         out.append(_tokens(parts[c], key, "dob", c).alias(f"{c}_tk"))
     return out
 
@@ -529,7 +536,7 @@ def encode(std: pl.DataFrame, key: EncodingKey, settings: BloomSettings | None =
 
     Returns ``rid`` then, for the identifiers present: ``forename_bf``/``surname_bf`` (Bloom
     filters, binary), ``dob_tk``, ``dob_swap_tk``, ``dob_year_tk``, ``dob_ym_tk``, ``dob_yd_tk``,
-    ``dob_md_tk``, ``sex_tk``, ``postcode_tk``, ``pc_sector_tk``, ``pc_district_tk``,
+    ``dob_md_tk``, ``dob_w1_tk``, ``dob_w2_tk`` (64-day windows on two staggered grids), ``sex_tk``, ``postcode_tk``, ``pc_sector_tk``, ``pc_district_tk``,
     ``pc_area_tk``, ``nhs_number_tk`` (keyed 64-bit tokens), ``x_<name>_bf`` and ``bk_x_<name>`` for
     each other text column ``x_<name>``, ``record_bf`` (layout ``both``) and the
     ``bk_*`` blocking keys whose parts are present (each also tightened: ``bk_<name>__sex`` ...).

@@ -142,13 +142,15 @@ class DiceComparison(EncodedComparison):
 @dataclass(frozen=True)
 class EncodedDateComparison(EncodedComparison):
     """Date-of-birth tokens: exact, day and month swapped, two of year/month/day agree (pair
-    tokens), same year, else. (The clear-text "within 31 days" level needs the dates themselves.)"""
+    tokens), within a month (a shared 64-day window: always when 32 days apart or less, never
+    beyond 63; the clear-text level is exactly 31 days), same year, else."""
 
     kind: ClassVar[str] = "encoded_date"
     levels: ClassVar[tuple[Level, ...]] = (
         ("exact", _same("_tk")),
         ("day_month_swap", lambda b, f: b.eq(b.l(f"{f}_tk"), b.r(f"{f}_swap_tk"))),
         ("two_parts", lambda b, f: b.or_(*(b.eq(b.l(f"{f}_{p}_tk"), b.r(f"{f}_{p}_tk")) for p in ("ym", "yd", "md")))),
+        ("within_a_month", lambda b, f: b.or_(*(b.eq(b.l(f"{f}_{p}_tk"), b.r(f"{f}_{p}_tk")) for p in ("w1", "w2")))),
         ("same_year", _same("_year_tk")),
     )
 
@@ -179,7 +181,7 @@ class TokenComparison(EncodedComparison):
 #: Standardised columns the tightened blocking keys may add (what :func:`linkage.bloom.blocking_variants` sees).
 _STANDARD_COLUMNS = {"sex", "pc_area", "dob_year", "surname_init", "forename_init"}
 
-_DATE_COLUMNS = ("dob_tk", "dob_swap_tk", "dob_year_tk", "dob_ym_tk", "dob_yd_tk", "dob_md_tk")
+_DATE_COLUMNS = ("dob_tk", "dob_swap_tk", "dob_year_tk", "dob_ym_tk", "dob_yd_tk", "dob_md_tk", "dob_w1_tk", "dob_w2_tk")
 _POSTCODE_COLUMNS = ("postcode_tk", "pc_sector_tk", "pc_district_tk", "pc_area_tk")
 
 

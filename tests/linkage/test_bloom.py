@@ -202,3 +202,20 @@ def test_tokens_are_truncated_hmac_sha256_under_the_derived_key() -> None:
     expected = int(hmac.new(text_key, b"date\x1f2012-03-04", hashlib.sha256).hexdigest()[:16], 16)
     assert got == [expected, None]
     assert _tokens(pl.Series(["2012-03-04"]), KEY, "postcode", "date")[0] != expected   # domains separate
+
+
+def test_date_windows_cover_a_month_either_side() -> None:
+    from datetime import date, timedelta
+
+    rng = np.random.default_rng(2)
+    base = [date(2008, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 6000, 200)]
+    gaps = [int(g) for g in rng.integers(0, 100, 200)]
+    dates = base + [d + timedelta(days=g) for d, g in zip(base, gaps, strict=True)]
+    std = standardise(pl.DataFrame({"rid": [str(i) for i in range(400)], "dob": dates}))
+    enc = encode(std, KEY)
+    for i, g in enumerate(gaps):
+        shared = any(enc[c][i] == enc[c][200 + i] for c in ("dob_w1_tk", "dob_w2_tk"))
+        if g <= 32:
+            assert shared, g                       # within a month: always a shared window
+        if g >= 64:
+            assert not shared, g                   # two months apart: never
