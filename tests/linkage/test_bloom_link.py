@@ -77,7 +77,7 @@ def test_dedupe_of_one_encoded_file_finds_its_duplicates() -> None:
 
 
 def test_plan_and_refusals() -> None:
-    cols = {"forename_bf", "dob_tk", "dob_swap_tk", "dob_year_tk", "dob_ym_tk", "dob_yd_tk", "dob_md_tk",
+    cols = {"forename_bf", "dob_tk", "dob_swap_tk", "dob_year_tk", "dob_ym_tk", "dob_yd_tk", "dob_md_tk", "dob_w1_tk", "dob_w2_tk",
             "bk_dob_forename_initial", "bk_dob_sex"}
     assert [c.kind for c in encoded_comparisons(cols)] == ["dice", "encoded_date"]
     assert [r.name for r in encoded_rules(cols)] == ["dob_forename_initial"]    # names-free keys only without names
