@@ -15,7 +15,7 @@ import polars as pl
 
 from evaluation.completeness import CHANGE_LABEL
 from evaluation.readiness import CSC_OUTCOME, FUNNEL_LABEL, POOLED, ReadinessReport
-from evaluation.site_view import site_tables
+from evaluation.site_view import safe_outcome_matrix, site_tables
 from warehouse.disclosure import DEFAULT_POLICY, legend_rows, neutralise_formula
 from warehouse.measures import MEASURES
 from warehouse.scenarios import scenario_label
@@ -23,6 +23,9 @@ from warehouse.sites import SITES
 
 __all__ = ["report_tables", "to_json", "to_markdown", "write_xlsx"]
 
+_MATRIX_NOTE = "not shown (no outcome readiness matrix was given)"
+_MATRIX_SHOWN = ("one row per site, theory-of-change outcome and evidence source, with the readiness level and "
+                 "the rule that set it; an outcome is as ready as its best source")
 _DESIGN_NAMES = {
     "individual_rct": "individually randomised trial",
     "cluster_rct": "cluster randomised trial",
@@ -30,12 +33,22 @@ _DESIGN_NAMES = {
 }
 
 
-def report_tables(report: ReadinessReport, site_view: bool) -> dict[str, pl.DataFrame]:
-    """The report's tables; made safe for a site user (:func:`evaluation.site_tables`) when ``site_view``."""
+def report_tables(report: ReadinessReport, site_view: bool,
+                  outcome_matrix: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+    """The report's tables; made safe for a site user (:func:`evaluation.site_tables`) when ``site_view``.
+
+    ``outcome_matrix`` (the theory-of-change outcome readiness matrix, one row per site, outcome and
+    evidence source) is added as ``outcome_readiness`` when given; in a site view it is reconciled
+    with the site's own tables (:func:`evaluation.site_view.safe_outcome_matrix`).
+    """
     if site_view:
-        return site_tables(report, DEFAULT_POLICY)
-    return {"summary": report.summary, "timeline": report.timeline, "funnel": report.funnel,
-            "completeness": report.completeness, "change": report.change}
+        tables = site_tables(report, DEFAULT_POLICY)
+        if outcome_matrix is not None:
+            tables["outcome_readiness"] = safe_outcome_matrix(outcome_matrix, tables, DEFAULT_POLICY)
+        return tables
+    tables = {"summary": report.summary, "timeline": report.timeline, "funnel": report.funnel,
+              "completeness": report.completeness, "change": report.change}
+    return tables | ({"outcome_readiness": outcome_matrix} if outcome_matrix is not None else {})
 
 
 def _header(report: ReadinessReport, site_view: bool = False) -> dict[str, object]:
@@ -54,11 +67,18 @@ def _header(report: ReadinessReport, site_view: bool = False) -> dict[str, objec
     }
 
 
-def to_json(report: ReadinessReport, site_view: bool = False) -> str:
-    """The report as JSON: a header (design, target, as-of date, legend) and every table as records."""
-    tables = report_tables(report, site_view)
-    payload = {"report": _header(report, site_view), "settings": json.loads(report.settings.to_json()),
-               "tables": {name: frame.to_dicts() for name, frame in tables.items()}}
+def to_json(report: ReadinessReport, site_view: bool = False, outcome_matrix: pl.DataFrame | None = None,
+            matrix_note: str | None = None) -> str:
+    """The report as JSON: a header (design, target, as-of date, legend) and every table as records.
+
+    ``tables.outcome_readiness`` holds ``outcome_matrix`` (an empty list when none is given, with
+    ``report.outcome_readiness`` saying why: ``matrix_note``).
+    """
+    tables = report_tables(report, site_view, outcome_matrix)
+    note = _MATRIX_SHOWN if outcome_matrix is not None else matrix_note or _MATRIX_NOTE
+    header = _header(report, site_view) | {"outcome_readiness": note}
+    payload = {"report": header, "settings": json.loads(report.settings.to_json()),
+               "tables": {"outcome_readiness": [], **{name: frame.to_dicts() for name, frame in tables.items()}}}
     return json.dumps(payload, indent=2, sort_keys=True, default=str)
 
 
@@ -78,8 +98,12 @@ def _fmt(value: object, pct: bool = False, digits: int = 1) -> str:
         return "–"
     if isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.0%}" if pct else f"{value:.{digits}f}"
+        return f"{value:.1%}" if pct else f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
     return str(value)
 
 
@@ -96,9 +120,9 @@ def _months(value: object, study_months: int | None = None) -> str:
         return value  # a hidden figure
     if not isinstance(value, int | float):
         return "never (nothing analysable accrues)"
-    text = f"{value:.1f} months ({value / 12:.1f} years)"
+    text = f"{value:,.1f} months ({value / 12:,.1f} years)"
     if study_months is not None and value > study_months:
-        text += f", not reachable within the study period ({study_months} months)"
+        text += f", not reachable within the study period ({study_months:,} months)"
     return text
 
 
@@ -109,26 +133,27 @@ def _measure_name(code: str) -> str:
 
 
 def _recall(r: dict[str, object]) -> str:
-    """Recall with its interval and basis, e.g. "0.93 (0.85-0.97, estimated)"."""
+    """Recall with its interval and basis, e.g. "93.0% (85.0% to 97.0%, estimated)"."""
     value = _number(r.get("linkage_recall"))
     if not isinstance(value, float):
         return "–" if value is None else str(value)
     low, high = _number(r.get("linkage_recall_low")), _number(r.get("linkage_recall_high"))
-    interval = f"{low:.2f}-{high:.2f}, " if isinstance(low, float) and isinstance(high, float) else "no interval, "
-    return f"{value:.2f} ({interval}{r.get('linkage_basis') or 'basis not known'})"
+    interval = (f"{low:.1%} to {high:.1%}, " if isinstance(low, float) and isinstance(high, float)
+                else "no interval, ")
+    return f"{value:.1%} ({interval}{r.get('linkage_basis') or 'basis not known'})"
 
 
 def _verdict(r: dict[str, object]) -> str:
     label = r.get("verdict_label") or r.get("linkage_verdict") or "unknown"
     n = r.get("review_sample_n")
-    return f"{label} (review about {n} records)" if isinstance(n, int) else str(label)
+    return f"{label} (review about {n:,} records)" if isinstance(n, int) else str(label)
 
 
 def _summary_lines(report: ReadinessReport, summary: pl.DataFrame) -> list[str]:
     study = report.settings.study_period_months
     return _md_table(
         ["site", "primary outcome", "baseline completeness", "retention",
-         f"to {report.target.target_n} (primary)", "to target (CSC via linkage)", "best linkage scenario",
+         f"to {report.target.target_n:,} (primary)", "to target (CSC via linkage)", "best linkage scenario",
          "recall (95% interval, basis)", "linkage verdict"],
         [(r["site_id"], _measure_name(r["primary_outcome"]) if r["primary_outcome"] else "none usable",
           _fmt(r["primary_completeness"], pct=True), _fmt(r["primary_retention"], pct=True),
@@ -139,27 +164,30 @@ def _summary_lines(report: ReadinessReport, summary: pl.DataFrame) -> list[str]:
     )
 
 
-def to_markdown(report: ReadinessReport, site_view: bool = False) -> str:
-    """A readable report: headline per site, then per-site funnels, completeness and change."""
-    tables = report_tables(report, site_view)
+def to_markdown(report: ReadinessReport, site_view: bool = False, outcome_matrix: pl.DataFrame | None = None,
+                matrix_note: str | None = None) -> str:
+    """A readable report: headline per site, then per-site outcome readiness, funnels, completeness and change."""
+    tables = report_tables(report, site_view, outcome_matrix)
     h = _header(report, site_view)
     lines = [
         "# Evaluation readiness", "",
         f"Data as of {h['as_of'] or 'unknown'}. Design: {_DESIGN_NAMES[str(h['design'])]}, MDES {h['mdes']}, "
         f"alpha {h['alpha']}, power {h['power']}, design effect {float(h['design_effect']):.2f} "  # type: ignore[arg-type]
-        f"→ {float(h['n_per_arm']):.1f} per arm before the design effect; "  # type: ignore[arg-type]
-        f"**target sample: {h['target_n']} analysable participants**.",
+        f"→ {float(h['n_per_arm']):,.1f} per arm before the design effect; "  # type: ignore[arg-type]
+        f"**target sample: {report.target.target_n:,} analysable participants**.",
         "",
-        f"Consent rate default {report.settings.consent_rate:.0%}, fallback retention "
-        f"{report.settings.default_retention:.0%}, fallback linkage recall "
-        f"{report.settings.default_linkage_recall:.0%} and the study period of "
-        f"{report.settings.study_period_months} months are unverified placeholders (see the `basis` of each row). "
+        f"Consent rate default {report.settings.consent_rate:.1%}, fallback retention "
+        f"{report.settings.default_retention:.1%}, fallback linkage recall "
+        f"{report.settings.default_linkage_recall:.1%} and the study period of "
+        f"{report.settings.study_period_months:,} months are unverified placeholders (see the `basis` of each row). "
         f"Family clustering: {report.settings.family_clustering.replace('_', ' ')}. Linkage verdicts rest on the "
         "lower end of recall's 95% interval.",
         "",
     ]
     if site_view:
         lines += ["Symbols: " + "; ".join(f"`{sym}` {text}" for sym, text in legend_rows()), ""]
+    if outcome_matrix is None:
+        lines += [f"Outcome readiness (theory of change): {matrix_note or _MATRIX_NOTE}.", ""]
     lines += ["## Summary", ""] + _summary_lines(report, tables["summary"])
     pooled = tables["timeline"].filter(pl.col("site_id") == POOLED)
     if pooled.height:
@@ -167,7 +195,7 @@ def to_markdown(report: ReadinessReport, site_view: bool = False) -> str:
                   "Only CSC involvement, the same outcome at every site, is pooled; questionnaires differ by site "
                   "and are never added together.", ""]
         lines += _md_table(
-            ["outcome", "referrals / month", "analysable / month", f"to {report.target.target_n}"],
+            ["outcome", "referrals / month", "analysable / month", f"to {report.target.target_n:,}"],
             [(_measure_name(r["outcome"]), _fmt(r["monthly_referrals"], digits=2),
               _fmt(r["analysable_per_month"], digits=2),
               _months(r["months_to_target"], report.settings.study_period_months))
@@ -181,11 +209,11 @@ def to_markdown(report: ReadinessReport, site_view: bool = False) -> str:
 def _headline(report: ReadinessReport, s: dict[str, object]) -> list[str]:
     study = report.settings.study_period_months
     if s["primary_outcome"]:
-        first = (f"Months to a target of {report.target.target_n} analysable participants on "
+        first = (f"Months to a target of {report.target.target_n:,} analysable participants on "
                  f"{_measure_name(str(s['primary_outcome']))}: **{_months(s['months_to_target'], study)}**; "
                  f"on CSC involvement via linkage: **{_months(s['csc_months_to_target'], study)}**.")
     else:
-        first = (f"No usable primary questionnaire outcome; months to {report.target.target_n} on CSC "
+        first = (f"No usable primary questionnaire outcome; months to {report.target.target_n:,} on CSC "
                  f"involvement via linkage: **{_months(s['csc_months_to_target'], study)}**.")
     lines = [first, "", f"Primary measure chosen as {s.get('primary_rule') or 'not recorded'}.", ""]
     if s.get("verdict_rule"):
@@ -209,6 +237,8 @@ def _site_section(report: ReadinessReport, tables: dict[str, pl.DataFrame], s: d
           _months(r["months_to_target"], report.settings.study_period_months), r["basis"])
          for r in timeline.iter_rows(named=True)],
     )
+    if "outcome_readiness" in tables:
+        lines += _matrix_lines(tables["outcome_readiness"].filter(pl.col("site_id") == site), report)
     lines += _funnel_lines(tables["funnel"].filter(pl.col("site_id") == site), s)
     comp = tables["completeness"].filter((pl.col("site_id") == site) & (pl.col("subgroup_type") == "all"))
     lines += ["### Completeness and retention (follow-up: people due only)", ""]
@@ -229,6 +259,23 @@ def _site_section(report: ReadinessReport, tables: dict[str, pl.DataFrame], s: d
          for r in change.iter_rows(named=True)],
     )
     return lines
+
+
+def _matrix_lines(matrix: pl.DataFrame, report: ReadinessReport) -> list[str]:
+    """The site's theory-of-change outcomes: each evidence source, its readiness and the rule that set it."""
+    if matrix.is_empty():
+        return ["### Outcome readiness (theory of change)", "", "No outcomes in this site's theory of change.", ""]
+    study = report.settings.study_period_months
+    return ["### Outcome readiness (theory of change)", "",
+            "One row per outcome and evidence source; an outcome is as ready as its best source.", "",
+            *_md_table(
+                ["outcome", "evidence source", "baseline completeness", "follow-up retention",
+                 f"to {report.target.target_n:,}", "readiness", "rule", "outcome readiness"],
+                [(r["outcome"], f"{r['source']}: {r['reference_label']}" if r["source"] else "none mapped",
+                  _fmt(r["baseline_completeness"], pct=True), _fmt(r["followup_retention"], pct=True),
+                  _months(r["months_to_target"], study) if r["months_to_target"] is not None else "–",
+                  r["readiness"], r["rule"], r["outcome_readiness"])
+                 for r in matrix.iter_rows(named=True)])]
 
 
 def _funnel_lines(funnel: pl.DataFrame, s: dict[str, object]) -> list[str]:
@@ -253,7 +300,8 @@ def _cell(value: object) -> int | float | str | None:
     return neutralise_formula(str(value))
 
 
-def write_xlsx(report: ReadinessReport, out: Path, site_view: bool = False) -> Path:
+def write_xlsx(report: ReadinessReport, out: Path, site_view: bool = False,
+               outcome_matrix: pl.DataFrame | None = None) -> Path:
     """Write one sheet per table plus an "about" sheet (text cells formula-safe); returns ``out``."""
     from openpyxl import Workbook
 
@@ -263,7 +311,7 @@ def write_xlsx(report: ReadinessReport, out: Path, site_view: bool = False) -> P
     about.title = "about"
     for key, value in _header(report, site_view).items():
         about.append([key, _cell(json.dumps(value) if isinstance(value, list) else value)])
-    for name, frame in report_tables(report, site_view).items():
+    for name, frame in report_tables(report, site_view, outcome_matrix).items():
         ws = wb.create_sheet(name)
         ws.append(frame.columns)
         for row in frame.iter_rows():

@@ -16,13 +16,15 @@ a hidden count is hidden with it, across tables as well as within one:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from evaluation.readiness import CSC_OUTCOME, ReadinessReport
 from evaluation.summary import hidden_rates, safe_completeness
 from warehouse.disclosure import DEFAULT_POLICY, Disclosure, DisclosurePolicy, Nested, Rate, Series, Sum
 
-__all__ = ["CHANGE_DISCLOSURE", "FUNNEL_DISCLOSURE", "site_tables"]
+__all__ = ["CHANGE_DISCLOSURE", "FUNNEL_DISCLOSURE", "safe_outcome_matrix", "site_tables"]
 
 CHANGE_DISCLOSURE = Disclosure(
     counts=("n_pairs", "reliable_improvement", "reliable_deterioration", "no_reliable_change",
@@ -138,3 +140,74 @@ def site_tables(report: ReadinessReport, policy: DisclosurePolicy = DEFAULT_POLI
         "timeline": timeline, "funnel": funnel, "completeness": completeness,
         "change": change_engine.apply(report.change),
     }
+
+
+# ---------------------------------------------------------------------------- outcome readiness matrix
+#: matrix column <- (completeness timepoint, completeness column) of the same site and measure
+_MATRIX_FROM_COMPLETENESS = {
+    "n_eligible": ("baseline", "eligible"), "n_scored": ("baseline", "scored"),
+    "baseline_completeness": ("baseline", "completeness"), "n_baseline_scored": ("followup", "baseline_scored"),
+    "n_retained": ("followup", "retained"), "followup_retention": ("followup", "retention"),
+}
+_MATRIX_OUTCOME = {"measure": None, "csc_outcome": CSC_OUTCOME}
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _matrix_row(r: dict[str, object], comp: Mapping[tuple[object, ...], Mapping[str, object]],
+                months: dict[tuple[object, object], object], policy: DisclosurePolicy) -> dict[str, object]:
+    out = dict(r)
+    kind = r.get("source_kind")
+    if kind == "measure":
+        for col, (timepoint, source) in _MATRIX_FROM_COMPLETENESS.items():
+            out[col] = _text(comp.get((r["site_id"], r["reference"], timepoint), {}).get(source))
+    if kind in _MATRIX_OUTCOME:
+        outcome = _MATRIX_OUTCOME[kind] or r["reference"]
+        out["months_to_target"] = _text(months.get((r["site_id"], outcome)))
+    else:
+        out["months_to_target"] = _text(r.get("months_to_target"))
+    if policy.symbol in (out.get("baseline_completeness"), out.get("followup_retention")):
+        # the level compares a hidden rate with a threshold: the comparison would narrow the count
+        out.update(level=None, readiness=f"withheld from site views (rests on a count of 1-{policy.suppress_max})",
+                   rule=f"rests on a figure withheld from site views (a count of 1-{policy.suppress_max})", gap=None)
+    return out
+
+
+def _outcome_levels(rows: list[dict[str, object]], words: dict[int, str], symbol: str) -> None:
+    """An outcome's level is its best source's; withheld when one of its sources is (that source
+    could be the best, and saying it is not would narrow its count)."""
+    by_outcome: dict[tuple[object, object], list[dict[str, object]]] = {}
+    for r in rows:
+        by_outcome.setdefault((r["site_id"], r["outcome_id"]), []).append(r)
+    for group in by_outcome.values():
+        shown = [r["level"] for r in group if isinstance(r["level"], int)]
+        best = max(shown) if shown and len(shown) == len(group) else None
+        for r in group:
+            r["outcome_level"], r["outcome_readiness"] = best, symbol if best is None else words[best]
+
+
+def safe_outcome_matrix(matrix: pl.DataFrame, tables: dict[str, pl.DataFrame],
+                        policy: DisclosurePolicy = DEFAULT_POLICY) -> pl.DataFrame:
+    """The outcome readiness matrix (one row per site, outcome and evidence source) as a site may see it.
+
+    ``matrix`` has the columns of the synthesis stage's matrix (site_id, outcome_id, source_kind,
+    reference, the completeness counts and rates, months_to_target, level, readiness, rule, gap,
+    outcome_level, outcome_readiness); ``tables`` are :func:`site_tables` of the same report. Each
+    count, rate and month figure is taken from the site's own completeness and timeline tables, so
+    the matrix shows nothing those hide; a row whose level compares a hidden rate with a threshold
+    has its level, rule and gap withheld, and an outcome's level too when a withheld source could
+    be its best. Columns of figures become text, as in every site table.
+    """
+    if matrix.is_empty():
+        return matrix
+    comp: dict[tuple[object, ...], Mapping[str, object]] = {(r["site_id"], r["measure"], r["timepoint"]): r for r in
+            tables["completeness"].filter(pl.col("subgroup_type") == "all").iter_rows(named=True)}
+    months = {(r["site_id"], r["outcome"]): r["months_to_target"] for r in tables["timeline"].iter_rows(named=True)}
+    rows = [_matrix_row(r, comp, months, policy) for r in matrix.iter_rows(named=True)]
+    words = {int(k): str(v) for k, v in matrix.select("level", "readiness").unique().iter_rows() if k is not None}
+    _outcome_levels(rows, words, policy.symbol)
+    text = (*_MATRIX_FROM_COMPLETENESS, "months_to_target")
+    schema = {c: (pl.Utf8 if c in text else matrix.schema[c]) for c in matrix.columns}
+    return pl.DataFrame(rows, schema=schema, strict=False)

@@ -122,11 +122,11 @@ def _measure_gaps(site: str, c: _Candidate, hidden: dict[tuple[str, str, str], b
     elif not c.baseline_completeness:
         gaps.append(f"{c.name}: no scored baseline")
     elif c.baseline_completeness < 0.5:
-        gaps.append(f"{c.name}: baseline scored for {c.baseline_completeness:.0%} of eligible")
+        gaps.append(f"{c.name}: baseline scored for {c.baseline_completeness:.1%} of eligible")
     if hidden.get((site, c.code, "followup"), False):
         gaps.append(f"{c.name}: follow-up retention withheld from site views (it rests on a count of 1-{policy.suppress_max})")
     elif c.retention is not None and c.retention < 0.5 and c.baseline_completeness:
-        gaps.append(f"{c.name}: follow-up retention {c.retention:.0%} (people due a follow-up only)")
+        gaps.append(f"{c.name}: follow-up retention {c.retention:.1%} (people due a follow-up only)")
     return gaps
 
 
@@ -137,7 +137,7 @@ def _nhs_gap(counts: tuple[int, int] | None, policy: DisclosurePolicy) -> list[s
     if policy.hides(children) or policy.hides(with_nhs) or policy.hides(children - with_nhs):
         return [f"NHS number completeness withheld from site views (it rests on a count of 1-{policy.suppress_max})"]
     share = with_nhs / children
-    return [f"NHS number recorded for {share:.0%} of children"] if share < 0.5 else []
+    return [f"NHS number recorded for {share:.1%} of children"] if share < 0.5 else []
 
 
 _POOR_WORDS = ("absent", "none", "missing", "poor", "red", "low", "not", "unavailable", "no", "unaware")

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from warehouse.errors import DataError
 from warehouse.sites import SITE_IDS
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from evaluation import ReadinessReport, ReadinessSettings
+    from warehouse.store import Store
 
 
 @click.command("readiness")
@@ -33,7 +41,9 @@ from warehouse.sites import SITE_IDS
               show_default=True, help="Count one respondent per family, or everyone with a family design effect.")
 @click.option("--max-interval-width", type=click.FloatRange(0, 1, min_open=True), default=0.2, show_default=True,
               help="A recall interval wider than this gives the verdict 'unknown: review a sample'.")
-@click.option("--stored", is_flag=True, help="Report the results already stored (read-only) instead of computing.")
+@click.option("--stored", is_flag=True,
+              help="Print the report already stored, opening the warehouse read-only (works while the dashboard "
+                   "serves it); nothing is recomputed and the design options are ignored.")
 def readiness(db: Path, site: str | None, fmt: str, out: Path | None, design: str, mdes: float, alpha: float,
               power: float, icc: float, cluster_size: float, matched_design_effect: float, consent_rate: float,
               study_period_months: int, family_clustering: str, max_interval_width: float, stored: bool) -> None:
@@ -46,45 +56,76 @@ def readiness(db: Path, site: str | None, fmt: str, out: Path | None, design: st
         DesignSettings,
         ReadinessSettings,
         VerdictSettings,
-        compute_and_store,
-        load_report,
         to_json,
         to_markdown,
         write_xlsx,
     )
-    from warehouse.errors import DataError
-    from warehouse.store import Store
 
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx writes a binary workbook: give --out FILE.xlsx")
     if not db.exists():
         raise DataError(f"warehouse file {db} does not exist; create it with `linkready load DIR --db {db}`")
-    if stored:
-        report = load_report(Store(db, read_only=True))
-    else:
-        settings = ReadinessSettings(
-            design=DesignSettings(design=design, mdes=mdes, alpha=alpha, power=power, icc=icc,  # type: ignore[arg-type]
-                                  cluster_size=cluster_size, matched_design_effect=matched_design_effect),
-            consent_rate=consent_rate, study_period_months=study_period_months,
-            family_clustering=family_clustering,  # type: ignore[arg-type]
-            verdict=VerdictSettings(max_interval_width=max_interval_width),
-        )
-        report = compute_and_store(Store(db), settings)
-    if site:
-        report = report.for_site(site)
+    settings = None if stored else ReadinessSettings(
+        design=DesignSettings(design=design, mdes=mdes, alpha=alpha, power=power, icc=icc,  # type: ignore[arg-type]
+                              cluster_size=cluster_size, matched_design_effect=matched_design_effect),
+        consent_rate=consent_rate, study_period_months=study_period_months,
+        family_clustering=family_clustering,  # type: ignore[arg-type]
+        verdict=VerdictSettings(max_interval_width=max_interval_width),
+    )
+    report, matrix, note = _report(db, settings, site)
     site_view = site is not None
     if fmt == "xlsx":
         assert out is not None
-        write_xlsx(report, out, site_view=site_view)
+        write_xlsx(report, out, site_view=site_view, outcome_matrix=matrix)
         click.echo(f"wrote {out}")
         return
-    text = to_json(report, site_view) if fmt == "json" else to_markdown(report, site_view)
+    render = to_json if fmt == "json" else to_markdown
+    text = render(report, site_view, outcome_matrix=matrix, matrix_note=note)
     if out is None:
         click.echo(text, nl=False)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}")
+
+
+def _report(db: Path, settings: ReadinessSettings | None,
+            site: str | None) -> tuple[ReadinessReport, pl.DataFrame | None, str | None]:
+    """Compute and store (or, with no settings, read the stored report), with the outcome readiness matrix.
+
+    DuckDB lets one process write a file, or several read it: a lock held elsewhere becomes a
+    one-line message saying which process to look for and what to run instead.
+    """
+    from evaluation import compute_and_store, load_report
+    from warehouse.store import Store
+
+    try:
+        store = Store(db, read_only=settings is None)
+        report = load_report(store) if settings is None else compute_and_store(store, settings)
+        matrix, note = _outcome_matrix(store, site)
+    except DataError as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise DataError(_LOCKED_STORED.format(db=db) if settings is None else _LOCKED.format(db=db)) from None
+    return (report.for_site(site) if site else report), matrix, note
+
+
+def _outcome_matrix(store: Store, site: str | None) -> tuple[pl.DataFrame | None, str | None]:
+    """The theory-of-change outcome readiness matrix (site view through the disclosure engine), or why not."""
+    from synthesis import outcome_readiness
+
+    try:
+        return outcome_readiness(store, [site] if site else None, site_view=site is not None), None
+    except DataError as exc:
+        if "lock" in str(exc).lower():
+            raise
+        return None, f"not shown: {exc}"
+
+
+_LOCKED = ("warehouse {db} is open in another process (e.g. `linkready serve`), so readiness cannot save new "
+           "results to it; add --stored to print the stored report read-only, or stop that process and run again")
+_LOCKED_STORED = ("warehouse {db} is being written by another process (e.g. `linkready load`, `link` or "
+                  "`readiness`), so even --stored cannot read it; wait for that process to finish and run again")
 
 
 COMMANDS = [readiness]
