@@ -40,8 +40,8 @@ def test_a_migration_missing_below_the_highest_is_still_applied(tmp_path: Path) 
         con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
         con.execute(first.sql)
         con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [first.version, first.name])
+        # the highest is recorded as applied (its SQL may build on the ones below, so it is not run here)
         last = rest[-1]
-        con.execute(last.sql)
         con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [last.version, last.name])
         assert migrate(con) == len(rest) - 1
         assert applied_versions(con) == {m.version for m in migrations()}
