@@ -15,27 +15,22 @@ from typing import ClassVar
 from sqlglot import exp
 
 from linkage.sqlbuild import SqlBuilder
-from warehouse.errors import ConfigError, did_you_mean
+from warehouse.registry import Registry
 
 Level = tuple[str, Callable[[SqlBuilder, str], exp.Expression]]
 
-COMPARISONS: dict[str, type[Comparison]] = {}
+#: Every comparison kind; the built-ins register themselves below exactly as a new one would.
+COMPARISONS: Registry[type[Comparison]] = Registry("comparison", name_attr="kind")
 
 
 def register_comparison(cls: type[Comparison]) -> type[Comparison]:
     """Class decorator adding a comparison to :data:`COMPARISONS` under ``cls.kind``."""
-    COMPARISONS[cls.kind] = cls
-    return cls
+    return COMPARISONS.register(cls)
 
 
 def get_comparison(kind: str, field: str) -> Comparison:
-    """Instantiate the registered comparison ``kind`` on ``field``; ConfigError for unknown kinds."""
-    try:
-        return COMPARISONS[kind](field)
-    except KeyError:
-        raise ConfigError(
-            f"unknown comparison {kind!r}; allowed: {', '.join(sorted(COMPARISONS))}{did_you_mean(kind, COMPARISONS)}"
-        ) from None
+    """Instantiate the registered comparison ``kind`` on ``field``; ConfigError (did you mean) for unknown kinds."""
+    return COMPARISONS.get(kind)(field)
 
 
 @dataclass(frozen=True)
