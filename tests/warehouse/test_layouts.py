@@ -119,3 +119,28 @@ def test_layout_infer_cli_prints_no_value(mini_drop_template: Path, tmp_path: Pa
     values = {r[header.index(c)] for r in rows[1:] for c in personal if r[header.index(c)]}
     assert len(values) > 20
     assert not [v for v in values if v in proc.stdout]
+
+
+def test_validate_and_load_take_layout_as_real_processes(mini_drop_template: Path, tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    shutil.copytree(mini_drop_template, drop)
+    shutil.rmtree(drop / "la")
+    (drop / "manifest.json").unlink()
+    people = drop / "sites" / "sat" / ADAPTERS["sat"].people.filename
+    _rewrite(people, tmp_path / "export.csv")
+    shutil.copy(tmp_path / "export.csv", people)
+    linkready = [sys.executable, "-m", "linkready"]
+    without = subprocess.run([*linkready, "validate", str(drop)], capture_output=True, text=True, timeout=300)
+    assert without.returncode == 1 and "missing_columns" in without.stdout  # the built-in layout cannot read it
+    layout = tmp_path / "sat.toml"
+    made = subprocess.run([*linkready, "layout", "infer", str(people), "--site", "sat", "--out", str(layout)],
+                          capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0 and layout.exists(), made.stderr
+    ok = subprocess.run([*linkready, "validate", str(drop), "--layout", str(layout)], capture_output=True, text=True,
+                        timeout=300)
+    assert ok.returncode == 0, ok.stdout[-2000:]
+    loaded = subprocess.run([*linkready, "load", str(drop), "--db", str(tmp_path / "w.duckdb"), "--layout",
+                             str(layout)], capture_output=True, text=True, timeout=300,
+                            env={**__import__("os").environ, "LINKREADY_SECRET": "layout-test"})
+    assert loaded.returncode == 0, loaded.stdout[-2000:]
+    assert _service_rows(tmp_path / "w.duckdb")[0][0] is not None

@@ -302,7 +302,9 @@ def _ssda903_dfe(ctx: DropContext, src: DropFile, table: str, typed: pl.DataFram
     held = ctx.ssda903_tables.setdefault(key, {})
     held[table] = _upper_strings(typed)
     tables = {name: frame for name, frame in held.items() if isinstance(frame, pl.DataFrame)}
-    hits = _run_dfe("903", tables, ctx.file_year(src), src.la_code)
+    # the SSDA903 rules that take the LA compare it with ONS-coded columns (PL_LA): no DfE-to-ONS mapping
+    # exists in the sources, so the 3-digit code is not passed (those comparisons are skipped)
+    hits = _run_dfe("903", tables, ctx.file_year(src), None)
     return None if hits is None else hits.filter(pl.col("table") == table)
 
 
