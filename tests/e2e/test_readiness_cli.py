@@ -204,3 +204,110 @@ def test_readiness_after_synth_load_link(tmp_path):
     check_funnels(payload)
     md = run("readiness", "--db", db, "--stored")
     assert md.returncode == 0 and "Months to a target of" in md.stdout
+
+
+def world_with_tocs(db: Path, people_per_site: int = 60, seed: int = 7) -> None:
+    """The seeded warehouse plus the four synthetic theories of change (setup, in process)."""
+    import synthesis
+    from synthetic_data.toc import write_tocs
+
+    store = build_world(db, seed=seed, people_per_site=people_per_site)
+    for path in write_tocs(db.parent / "toc", seed):
+        synthesis.import_toc(path, store)
+
+
+@pytest.mark.e2e
+def test_outcome_readiness_table_full_and_site_view(tmp_path):
+    db = tmp_path / "toc.duckdb"
+    world_with_tocs(db, people_per_site=40)
+    full = run("readiness", "--db", db, "--format", "json")
+    assert full.returncode == 0, full.stderr
+    payload = json.loads(full.stdout)
+    matrix = payload["tables"]["outcome_readiness"]
+    assert {r["site_id"] for r in matrix} == set(SITE_IDS)
+    keys = [(r["site_id"], r["outcome_id"], r["source_kind"], r["reference"]) for r in matrix]
+    assert len(keys) == len(set(keys))      # one row per site, outcome and evidence source
+    assert {r["level"] for r in matrix} <= {0, 1, 2, 3} and any(r["level"] == 0 for r in matrix)
+
+    site = run("readiness", "--db", db, "--format", "json", "--site", "fbs", "--stored")
+    assert site.returncode == 0, site.stderr
+    view = json.loads(site.stdout)
+    rows = view["tables"]["outcome_readiness"]
+    assert rows and {r["site_id"] for r in rows} == {"fbs"}
+    comp = {(r["measure"], r["timepoint"]): r for r in view["tables"]["completeness"] if r["subgroup_type"] == "all"}
+    months = {r["outcome"]: r["months_to_target"] for r in view["tables"]["timeline"]}
+    withheld = 0
+    for r in (r for r in rows if r["source_kind"] == "measure"):
+        base, fu = comp.get((r["reference"], "baseline"), {}), comp.get((r["reference"], "followup"), {})
+        # the matrix shows exactly what the site's own tables show: nothing they hide
+        assert (r["n_eligible"], r["n_scored"], r["baseline_completeness"]) == \
+            (base.get("eligible"), base.get("scored"), base.get("completeness")), r["reference"]
+        assert (r["n_retained"], r["followup_retention"]) == (fu.get("retained"), fu.get("retention"))
+        assert r["months_to_target"] == months.get(r["reference"])
+        for col in ("n_eligible", "n_scored", "n_baseline_scored", "n_retained"):
+            assert number(r[col]) is None or not 1 <= number(r[col]) <= 5, (r, col)
+        if HIDDEN in (r["baseline_completeness"], r["followup_retention"]):
+            withheld += 1    # the level would compare a hidden rate with a threshold
+            assert r["level"] is None and "%" not in r["rule"] and r["outcome_readiness"] == HIDDEN
+    assert withheld > 0   # 40 people a site: some follow-up counts are 1-5
+    md = run("readiness", "--db", db, "--site", "fbs", "--stored")
+    assert md.returncode == 0 and "### Outcome readiness (theory of change)" in md.stdout
+    assert "withheld from site views" in md.stdout
+
+
+def hold(db: Path, read_only: bool) -> subprocess.Popen[str]:
+    """Another process holding the warehouse open (read-only, as the dashboard does, or for writing)."""
+    code = ("import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == '1'); "
+            "print('open', flush=True); time.sleep(120)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db), "1" if read_only else "0"],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "open"
+    return proc
+
+
+@pytest.mark.e2e
+def test_a_locked_warehouse_says_what_to_do_in_one_line(tmp_path):
+    db = tmp_path / "lock.duckdb"
+    build_world(db, people_per_site=30)
+    assert run("readiness", "--db", db).returncode == 0          # something stored to read later
+    writer = hold(db, read_only=False)
+    try:
+        busy = run("readiness", "--db", db)
+        stored = run("readiness", "--db", db, "--stored")
+    finally:
+        writer.kill()
+        writer.wait()
+    for proc in (busy, stored):
+        assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert "Traceback" not in proc.stderr and "readonly" not in proc.stderr
+    assert "open in another process (e.g. `linkready serve`)" in busy.stderr and "--stored" in busy.stderr
+    assert "being written by another process" in stored.stderr
+    reader = hold(db, read_only=True)     # as `linkready serve` holds it
+    try:
+        busy = run("readiness", "--db", db)
+        stored = run("readiness", "--db", db, "--stored")
+    finally:
+        reader.kill()
+        reader.wait()
+    assert busy.returncode == 1 and "add --stored to print the stored report read-only" in busy.stderr
+    assert stored.returncode == 0, stored.stderr
+    assert "# Evaluation readiness" in stored.stdout
+
+
+@pytest.mark.e2e
+def test_markdown_numbers_read_as_a_person_reads_them(tmp_path):
+    db = tmp_path / "fmt.duckdb"
+    build_world(db, people_per_site=30)
+    md = run("readiness", "--db", db, "--study-period-months", "1200")
+    assert md.returncode == 0, md.stderr
+    lines = md.stdout.splitlines()
+    headers = {i - 1 for i, line in enumerate(lines) if line.startswith("|---")}
+    rows = [line for i, line in enumerate(lines) if line.startswith("| ") and i not in headers]
+    figures = " ".join(rows)
+    assert re.search(r"\d{1,3}(,\d{3})+\.\d months \(\d", figures)   # e.g. "1,219.0 months (101.6 years)"
+    assert not re.search(r"(?<![\d,.])\d{4,}(?![\d-])", figures)      # no 4-digit figure without a separator
+    percents = re.findall(r"[\d.]+%", figures)
+    assert percents and all(re.fullmatch(r"\d+\.\d%", p) for p in percents), set(percents)
+    for months, years in re.findall(r"([\d,]+\.\d) months \(([\d,]+\.\d) years\)", md.stdout):
+        assert float(years.replace(",", "")) == pytest.approx(float(months.replace(",", "")) / 12, abs=0.051)
+    assert "not reachable within the study period (1,200 months)" in md.stdout
