@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def demo(workdir: Path, port: int, host: str, seed: int, children: int | None, n
     dashboard.serve(db, host=host, port=port)
 
 
-def _load_summary(files: list[object]) -> str:
+def _load_summary(files: Sequence[object]) -> str:
     """One line on what loading did, in words ("unchanged" rather than "0 rows loaded")."""
     statuses = [str(getattr(f, "status", "")) for f in files]
     loaded = sum(int(getattr(f, "rows_loaded", 0)) for f in files)

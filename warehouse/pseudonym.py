@@ -52,7 +52,8 @@ class Pseudonymiser:
             return pl.Series(ids.name, self.keys(prefix, ids.cast(pl.String).fill_null("").to_list()), dtype=pl.String)
         head = "\x1f".join(prefix) + "\x1f"
         frame = pl.DataFrame({"id": ids.cast(pl.String).fill_null("")})
-        mac = (pl.lit(head) + pl.col("id")).chash.hmac_sha256(key=text_key).str.slice(0, 32)
+        # polars-hash adds the `chash` namespace at import time, which type checkers cannot see.
+        mac = (pl.lit(head) + pl.col("id")).chash.hmac_sha256(key=text_key).str.slice(0, 32)  # type: ignore[attr-defined]
         return frame.select(mac.alias(ids.name)).to_series()
 
 
