@@ -15,7 +15,10 @@ import duckdb
 import polars as pl
 
 from dashboard.access import Scope
+from warehouse.errors import AccessDenied, DataError
 from warehouse.sites import SITE_IDS
+from warehouse.store import Store
+from warehouse.toc import TheoryOfChange, load_toc
 
 # Views and tables other stages may (or may not yet) have created: name -> the column holding the site.
 RELATIONS: dict[str, str] = {
@@ -53,7 +56,7 @@ def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None =
 def relation_columns(cur: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """Columns of a main-schema table or view, or [] when it does not exist (not yet created)."""
     if name not in RELATIONS and name not in {"linkage_metrics", "linkage_pairs", "load_batches", "readiness_runs",
-                                              "syn_availability_rating"}:
+                                              "syn_availability_rating", "toc_model", "v_quotes"}:
         raise ValueError(f"relation {name!r} is not one the dashboard reads")
     rows = cur.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? "
@@ -347,3 +350,53 @@ def data_as_of(cur: duckdb.DuckDBPyConnection) -> str | None:
         return None
     row = _one(cur, "SELECT CAST(max(as_of) AS DATE) FROM readiness_runs")
     return str(row[0]) if row and row[0] is not None else None
+
+
+# ---------------------------------------------------------------- theory of change and acceptability
+def _store(cur: duckdb.DuckDBPyConnection) -> Store:
+    """The warehouse this cursor reads, opened read-only, for the synthesis stage's public readers."""
+    row = _one(cur, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+    return Store(str(row[0]) if row else "", read_only=True)
+
+
+def toc_sites(cur: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
+    """The scope's sites that have a theory of change stored."""
+    if not relation_columns(cur, "toc_model"):
+        return []
+    rows = cur.execute("SELECT DISTINCT site_id FROM toc_model WHERE list_contains(?, site_id) ORDER BY site_id",
+                       [_sites(scope)]).fetchall()
+    return [r[0] for r in rows]
+
+
+def toc_models(cur: duckdb.DuckDBPyConnection, scope: Scope) -> list[TheoryOfChange]:
+    """The latest theory of change of each site in the scope that has one."""
+    return [load_toc(cur, site) for site in toc_sites(cur, scope)]
+
+
+def toc_model(cur: duckdb.DuckDBPyConnection, scope: Scope, site: str) -> TheoryOfChange | None:
+    """One site's latest theory of change (None when none is stored); AccessDenied outside the scope."""
+    if site not in scope.sites:
+        raise AccessDenied(f"account {scope.username!r} may not see site {site!r}")
+    return load_toc(cur, site) if site in toc_sites(cur, scope) else None
+
+
+def outcome_readiness_rows(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    """The outcome readiness matrix (synthesis stage) for the scope's sites; empty before ToCs or readiness."""
+    if not toc_sites(cur, scope):
+        return pl.DataFrame()
+    from synthesis.outcome_readiness import outcome_readiness
+
+    try:
+        return outcome_readiness(_store(cur), list(toc_sites(cur, scope)))
+    except DataError:  # readiness not computed yet
+        return pl.DataFrame()
+
+
+def acceptability_rows(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    """The acceptability matrix (site x construct x stakeholder group) for the scope's sites, unsuppressed
+    (the dashboard's disclosure step follows); empty before any interview is coded."""
+    if not relation_columns(cur, "v_quotes"):
+        return pl.DataFrame()
+    from synthesis.acceptability import acceptability_matrix
+
+    return acceptability_matrix(_store(cur), sites=list(scope.sites))

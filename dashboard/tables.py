@@ -19,7 +19,16 @@ from dashboard import queries as q
 from dashboard.access import Scope, Viewer
 from dashboard.context import DashboardContext
 from linkage import wilson
-from warehouse.disclosure import Cumulative, Disclosure, Nested, Rate, Series, Sum, mask_numbers
+from warehouse.disclosure import (
+    DEFAULT_POLICY,
+    Cumulative,
+    Disclosure,
+    Nested,
+    Rate,
+    Series,
+    Sum,
+    mask_numbers,
+)
 from warehouse.registry import Registry
 from warehouse.sites import SITES
 
@@ -581,4 +590,153 @@ register(TableSpec(
     keys=("site_id", "code_name", "origin"),
     labels={"site_id": "Site id", "n_segments": "Segments", "n_documents": "Documents",
             "n_participants": "Participants"},
+))
+
+
+# ---------------------------------------------------------------- theory of change (issue 19)
+_HIDDEN = DEFAULT_POLICY.symbol
+#: readiness level -> plain words (synthesis.outcome_readiness.LEVELS, repeated here as display text only)
+_READINESS_COLUMNS = ("site_id", "outcome_id", "outcome_name", "outcome_kind", "source", "reference_label",
+                      "readiness", "rule", "n_eligible", "n_scored", "baseline_completeness", "n_baseline_scored",
+                      "n_retained", "followup_retention", "held_rating", "linkage_scenario", "linkage_recall",
+                      "linkage_recall_low", "linkage_recall_high", "linkage_basis", "months_to_target",
+                      "months_basis", "outcome_level", "outcome_readiness", "source_kind", "reference")
+
+
+def _outcome_readiness(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
+    frame = q.outcome_readiness_rows(cur, scope)
+    if frame.is_empty():
+        return frame
+    frame = frame.rename({"outcome": "outcome_name"})
+    frame = frame.with_columns(pl.col(c).cast(pl.Float64) for c in ("linkage_recall", "linkage_recall_low",
+                                                                     "linkage_recall_high", "months_to_target")
+                               if c in frame.columns)
+    return _with_names(cur, scope, frame.select([c for c in _READINESS_COLUMNS if c in frame.columns]))
+
+
+def _readiness_from_published(frame: pl.DataFrame, published: Published) -> pl.DataFrame:
+    """Withhold what rests on a hidden figure: a level that compares a hidden rate with a threshold (with
+    its rule), the outcome's level when one of its sources is withheld, and the linkage recall (with its
+    interval) wherever the linkage table hides it."""
+    scen = published("linkage_scenarios", {})
+    rows = list(frame.iter_rows(named=True))
+    for r in rows:
+        if _HIDDEN in (r.get("baseline_completeness"), r.get("followup_retention")):
+            r.update(readiness=_HIDDEN, rule="withheld: it compares a hidden figure with a threshold")
+        if r.get("linkage_scenario") is not None:
+            shown = _lookup(scen, "recall", site_id=r["site_id"], scenario=r["linkage_scenario"])
+            if shown is None or shown == _HIDDEN:
+                r.update(linkage_recall=None if shown is None else _HIDDEN, linkage_recall_low=None,
+                         linkage_recall_high=None)
+    withheld = {(r["site_id"], r["outcome_id"]) for r in rows if r["readiness"] == _HIDDEN}
+    for r in rows:
+        if (r["site_id"], r["outcome_id"]) in withheld:
+            r.update(outcome_level=None, outcome_readiness=_HIDDEN)
+    text = ("linkage_recall", "linkage_recall_low", "linkage_recall_high")
+    return pl.DataFrame([{k: (_as_text(v) if k in text else v) for k, v in r.items()} for r in rows],
+                        schema_overrides={k: pl.Utf8 for k in text}, infer_schema_length=None)
+
+
+def _toc_nodes(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
+    from synthesis import diagram_elements
+
+    rows: list[dict[str, object]] = []
+    for toc in q.toc_models(cur, scope):
+        elements = diagram_elements(toc)
+        nodes = {e["data"]["id"]: e["data"] for e in elements if "source" not in e["data"]}
+        targets: dict[str, list[str]] = {}
+        for e in elements:
+            if "source" in e["data"]:
+                targets.setdefault(e["data"]["source"], []).append(e["data"]["target"])
+        for node_id, d in nodes.items():
+            rows.append({"site_id": toc.site_id, "column": d["column"], "node_id": node_id,
+                         "stage": d["kind_label"], "box": d["label"], "is_outcome": bool(d["is_outcome"]),
+                         "leads_to": "; ".join(nodes[t]["label"] for t in targets.get(node_id, []) if t in nodes),
+                         "targets": ",".join(targets.get(node_id, []))})
+    if not rows:
+        return pl.DataFrame()
+    return _with_names(cur, scope, pl.DataFrame(rows))
+
+
+def _toc_with_readiness(frame: pl.DataFrame, published: Published) -> pl.DataFrame:
+    """Each outcome's readiness as the outcome readiness table publishes it (blank for other boxes)."""
+    ready = published("outcome_readiness", {})
+    if ready.is_empty():
+        return frame.with_columns(pl.lit(None, pl.Utf8).alias("readiness"))
+    levels = ready.select("site_id", pl.col("outcome_id").alias("node_id"),
+                          pl.col("outcome_readiness").cast(pl.Utf8).alias("readiness")).unique(
+                              ["site_id", "node_id"], maintain_order=True)
+    return frame.join(levels, on=["site_id", "node_id"], how="left", maintain_order="left")
+
+
+def _acceptability(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:
+    frame = q.acceptability_rows(cur, scope)
+    if frame.is_empty():
+        return frame
+    return _with_names(cur, scope, frame.drop("construct").rename({"construct_label": "construct"}))
+
+
+def _quotes_with_counts(frame: pl.DataFrame, published: Published) -> pl.DataFrame:
+    """A quote (and its speaker) is withheld where the number of participants is hidden."""
+    hidden = pl.col("n_participants").cast(pl.Utf8) == _HIDDEN
+    return frame.with_columns([pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c)
+                               for c in ("exemplar_quote", "exemplar_participant", "exemplar_role")
+                               if c in frame.columns])
+
+
+register(TableSpec(
+    "outcome_readiness", "Outcome readiness: each outcome's evidence sources",
+    ("One row per outcome of the site's theory of change and candidate evidence source (research question "
+     "RQ3a): a standardised measure (completeness and retention, measured), a children's social care or "
+     "looked-after outcome reached through linkage (best scenario's recall with its 95% interval), or a site "
+     "data item (availability rating 0-4 from the synthesis).",
+     "Readiness: ready now, needs work, not yet measurable, or no evidence source; the rule says which figure "
+     "set it. Months to target are estimated from the accrual so far. Thresholds are the study team's defaults.",
+     SYNTHETIC_NOTE),
+    _outcome_readiness,
+    Disclosure(counts=("n_eligible", "n_scored", "n_baseline_scored", "n_retained"),
+               rates={"baseline_completeness": Rate("n_scored", "n_eligible"),
+                      "followup_retention": Rate("n_retained", "n_baseline_scored")},
+               nested=(Nested("n_scored", "n_eligible"), Nested("n_retained", "n_baseline_scored"))),
+    after=_readiness_from_published,
+    percent=("baseline_completeness", "followup_retention", "linkage_recall", "linkage_recall_low",
+             "linkage_recall_high"),
+    keys=("site_id", "outcome_id", "source_kind", "reference"),
+    labels={"site_id": "Site id", "outcome_id": "Outcome id", "outcome_name": "Outcome", "outcome_kind": "Stage",
+            "source": "Evidence source", "reference_label": "Source", "rule": "Rule that set it",
+            "n_eligible": "Eligible at baseline", "n_scored": "Scored at baseline",
+            "baseline_completeness": "Baseline completeness", "n_baseline_scored": "Scored at baseline (due follow-up)",
+            "n_retained": "Scored at follow-up", "followup_retention": "Follow-up retention",
+            "held_rating": "Availability rating (0-4)", "linkage_recall": "Linkage recall",
+            "linkage_recall_low": "Recall 95% CI low", "linkage_recall_high": "Recall 95% CI high",
+            "linkage_basis": "Recall basis", "months_basis": "Months basis",
+            "outcome_level": "Outcome level (0-3)", "outcome_readiness": "Outcome readiness",
+            "source_kind": "Source kind", "reference": "Source code"},
+))
+register(TableSpec(
+    "toc_nodes", "Theory of change as a table",
+    ("Each box of the site's theory of change (latest version): its stage, what it leads to and, for "
+     "outcomes, the readiness of its best evidence source.", SYNTHETIC_NOTE),
+    _toc_nodes, Disclosure(), after=_toc_with_readiness,
+    keys=("site_id", "node_id"),
+    labels={"site_id": "Site id", "node_id": "Box id", "box": "Box", "leads_to": "Leads to",
+            "is_outcome": "Outcome", "targets": "Leads to (box ids)", "column": "Column"},
+))
+register(TableSpec(
+    "acceptability", "Acceptability by construct and stakeholder group",
+    ("Coded interview segments per site, acceptability construct (Sekhon et al. 2017) and stakeholder group; "
+     "balance = (positive - negative) / (positive + negative) where the direction was coded (measured from "
+     "coded segments, not a survey).",
+     "Counts of 1-5 are hidden with their balance; a quote is withheld where its participants are hidden.",
+     SYNTHETIC_NOTE),
+    _acceptability,
+    Disclosure(counts=("n_participants", "n_segments", "n_positive", "n_negative"),
+               rates={"balance": ("n_positive", "n_negative")},
+               nested=(Nested("n_positive", "n_segments"), Nested("n_negative", "n_segments"))),
+    after=_quotes_with_counts,
+    keys=("site_id", "construct", "stakeholder_group"),
+    labels={"site_id": "Site id", "stakeholder_group": "Stakeholder group", "n_participants": "Participants",
+            "n_segments": "Coded segments", "n_positive": "Positive", "n_negative": "Negative",
+            "exemplar_quote": "Example quote", "exemplar_participant": "Speaker (pseudonym)",
+            "exemplar_role": "Speaker's role"},
 ))
