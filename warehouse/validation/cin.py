@@ -225,18 +225,70 @@ def _serialise(el: ET.Element) -> str:
     return ET.tostring(el, encoding="unicode")
 
 
+def _value(el: ET.Element) -> str | None:
+    return (el.text or "").strip() or None
+
+
+@dataclass
+class _Rows:
+    """Rows of every table, filled one Child element at a time."""
+
+    child: list[dict[str, object]] = field(default_factory=list)
+    details: list[dict[str, object]] = field(default_factory=list)
+    assessments: list[dict[str, object]] = field(default_factory=list)
+    factors: list[dict[str, object]] = field(default_factory=list)
+    plans: list[dict[str, object]] = field(default_factory=list)
+    section47: list[dict[str, object]] = field(default_factory=list)
+    cpp: list[dict[str, object]] = field(default_factory=list)
+    disabilities: list[dict[str, object]] = field(default_factory=list)
+    reviews: list[dict[str, object]] = field(default_factory=list)
+
+    def add_child(self, el: ET.Element, n: int) -> None:
+        ids = _find(el, "ChildIdentifiers")
+        chars = _find(el, "ChildCharacteristics")
+        row: dict[str, object] = {"_row": n, **_texts(ids, CHILD_FIELDS)}
+        row["Ethnicity"] = _texts(chars, ("Ethnicity",))["Ethnicity"]
+        self.child.append(row)
+        dis = _find(chars, "Disabilities") if chars is not None else None
+        for code in _findall(dis, "Disability") if dis is not None else []:
+            self.disabilities.append({"_row": n, "Disability": _value(code)})
+        for d_id, det in enumerate(_findall(el, "CINdetails"), start=1):
+            self.add_episode(det, n, d_id)
+
+    def add_episode(self, det: ET.Element, n: int, d_id: int) -> None:
+        key = {"_row": n, "cin_details_id": d_id}
+        self.details.append({**key, **_texts(det, DETAIL_FIELDS)})
+        for a_id, ass in enumerate(_findall(det, "Assessments"), start=1):
+            self.assessments.append({**key, "assessment_id": a_id, **_texts(ass, ASSESSMENT_FIELDS)})
+            fac = _find(ass, "FactorsIdentifiedAtAssessment")
+            for code in _findall(fac, "AssessmentFactors") if fac is not None else []:
+                self.factors.append({**key, "assessment_id": a_id, "AssessmentFactors": _value(code)})
+        for plan in _findall(det, "CINPlanDates"):
+            self.plans.append({**key, **_texts(plan, PLAN_FIELDS)})
+        for s47 in _findall(det, "Section47"):
+            self.section47.append({**key, **_texts(s47, S47_FIELDS)})
+        for c_id, cpp in enumerate(_findall(det, "ChildProtectionPlans"), start=1):
+            self.cpp.append({**key, "cpp_id": c_id, **_texts(cpp, CPP_FIELDS)})
+            for rev in _findall(cpp, "Reviews"):
+                for date_el in _findall(rev, "CPPreviewDate"):
+                    self.reviews.append({**key, "cpp_id": c_id, "CPPreviewDate": _value(date_el)})
+
+    def fill(self, out: CinTables) -> None:
+        out.child = _frame(self.child, CHILD_FIELDS, ())
+        out.details = _frame(self.details, DETAIL_FIELDS, ("cin_details_id",))
+        out.assessments = _frame(self.assessments, ASSESSMENT_FIELDS, ("cin_details_id", "assessment_id"))
+        out.factors = _frame(self.factors, ("AssessmentFactors",), ("cin_details_id", "assessment_id"))
+        out.plans = _frame(self.plans, PLAN_FIELDS, ("cin_details_id",))
+        out.section47 = _frame(self.section47, S47_FIELDS, ("cin_details_id",))
+        out.cpp = _frame(self.cpp, CPP_FIELDS, ("cin_details_id", "cpp_id"))
+        out.disabilities = _frame(self.disabilities, ("Disability",), ())
+        out.reviews = _frame(self.reviews, ("CPPreviewDate",), ("cin_details_id", "cpp_id"))
+
+
 def flatten_cin(path: Path) -> CinTables:
     """Stream ``path`` and flatten it. A well-formedness error stops the read; children before it are kept."""
     out = CinTables()
-    child_rows: list[dict[str, object]] = []
-    detail_rows: list[dict[str, object]] = []
-    assess_rows: list[dict[str, object]] = []
-    factor_rows: list[dict[str, object]] = []
-    plan_rows: list[dict[str, object]] = []
-    s47_rows: list[dict[str, object]] = []
-    cpp_rows: list[dict[str, object]] = []
-    disability_rows: list[dict[str, object]] = []
-    review_rows: list[dict[str, object]] = []
+    rows = _Rows()
     n = 0
     source, out.encoding = _source(path)
     try:
@@ -246,42 +298,13 @@ def flatten_cin(path: Path) -> CinTables:
             tag = _tag(el)
             if tag == "Header":
                 for sub in el.iter():
-                    t = _tag(sub)
-                    if t in _HEADER_FIELDS:
-                        out.header[t] = (sub.text or "").strip() or None
+                    if _tag(sub) in _HEADER_FIELDS:
+                        out.header[_tag(sub)] = _value(sub)
                 el.clear()
             elif tag == "Child":
                 n += 1
-                original = _serialise(el)
-                out.originals[n] = original[:MAX_ORIGINAL_CHARS]
-                ids = _find(el, "ChildIdentifiers")
-                chars = _find(el, "ChildCharacteristics")
-                row: dict[str, object] = {"_row": n, **_texts(ids, CHILD_FIELDS)}
-                row["Ethnicity"] = _texts(chars, ("Ethnicity",))["Ethnicity"]
-                child_rows.append(row)
-                dis = _find(chars, "Disabilities") if chars is not None else None
-                for code in _findall(dis, "Disability") if dis is not None else []:
-                    disability_rows.append({"_row": n, "Disability": (code.text or "").strip() or None})
-                for d_id, det in enumerate(_findall(el, "CINdetails"), start=1):
-                    detail_rows.append({"_row": n, "cin_details_id": d_id, **_texts(det, DETAIL_FIELDS)})
-                    for a_id, ass in enumerate(_findall(det, "Assessments"), start=1):
-                        assess_rows.append({"_row": n, "cin_details_id": d_id, "assessment_id": a_id,
-                                            **_texts(ass, ASSESSMENT_FIELDS)})
-                        fac = _find(ass, "FactorsIdentifiedAtAssessment")
-                        if fac is not None:
-                            for code in _findall(fac, "AssessmentFactors"):
-                                factor_rows.append({"_row": n, "cin_details_id": d_id, "assessment_id": a_id,
-                                                    "AssessmentFactors": (code.text or "").strip() or None})
-                    for plan in _findall(det, "CINPlanDates"):
-                        plan_rows.append({"_row": n, "cin_details_id": d_id, **_texts(plan, PLAN_FIELDS)})
-                    for s47 in _findall(det, "Section47"):
-                        s47_rows.append({"_row": n, "cin_details_id": d_id, **_texts(s47, S47_FIELDS)})
-                    for c_id, cpp in enumerate(_findall(det, "ChildProtectionPlans"), start=1):
-                        cpp_rows.append({"_row": n, "cin_details_id": d_id, "cpp_id": c_id, **_texts(cpp, CPP_FIELDS)})
-                        for rev in _findall(cpp, "Reviews"):
-                            for date_el in _findall(rev, "CPPreviewDate"):
-                                review_rows.append({"_row": n, "cin_details_id": d_id, "cpp_id": c_id,
-                                                    "CPPreviewDate": (date_el.text or "").strip() or None})
+                out.originals[n] = _serialise(el)[:MAX_ORIGINAL_CHARS]
+                rows.add_child(el, n)
                 el.clear()
     except _PARSE_ERRORS as exc:
         line, col = getattr(exc, "position", ("?", "?"))
@@ -291,13 +314,5 @@ def flatten_cin(path: Path) -> CinTables:
             source.close()
     out.namespace = out.namespace or None
     out.children = n
-    out.child = _frame(child_rows, CHILD_FIELDS, ())
-    out.details = _frame(detail_rows, DETAIL_FIELDS, ("cin_details_id",))
-    out.assessments = _frame(assess_rows, ASSESSMENT_FIELDS, ("cin_details_id", "assessment_id"))
-    out.factors = _frame(factor_rows, ("AssessmentFactors",), ("cin_details_id", "assessment_id"))
-    out.plans = _frame(plan_rows, PLAN_FIELDS, ("cin_details_id",))
-    out.section47 = _frame(s47_rows, S47_FIELDS, ("cin_details_id",))
-    out.cpp = _frame(cpp_rows, CPP_FIELDS, ("cin_details_id", "cpp_id"))
-    out.disabilities = _frame(disability_rows, ("Disability",), ())
-    out.reviews = _frame(review_rows, ("CPPreviewDate",), ("cin_details_id", "cpp_id"))
+    rows.fill(out)
     return out

@@ -32,9 +32,8 @@ def _rule_text(r: object) -> str:
     return str(r)
 
 
-def render() -> str:
-    """The whole document as Markdown."""
-    out = [
+def _intro() -> list[str]:
+    return [
         "# Validation rules",
         "",
         "Generated from `warehouse/validation/declarations.py`, `warehouse/validation/problems.py` and",
@@ -93,6 +92,11 @@ def render() -> str:
         "identifier rows whose `retain_until` (extract date + retention) is before DATE and logs it in",
         "`restricted.purge_log`.",
         "",
+    ]
+
+
+def _rules() -> list[str]:
+    out = [
         "## Rules",
         "",
         "| Rule | Scope | Severity | Effect | Defect kind | What it checks | How to fix |",
@@ -101,6 +105,11 @@ def render() -> str:
     for r in RULES.values():
         effect = r.effect if r.scope == "row" else "file"
         out.append(f"| `{r.rule_id}` | {r.scope} | {r.severity} | {effect} | {r.kind} | {r.description} | {r.hint} |")
+    return out
+
+
+def _files() -> list[str]:
+    out: list[str] = []
     out += ["", "## Files and fields", ""]
     for name in sorted(SPECS):
         for spec in SPECS[name]:
@@ -120,6 +129,11 @@ def render() -> str:
                 out += ["", "Row rules:", ""]
                 out += [f"- {_rule_text(r)}" for r in spec.rules]
             out.append("")
+    return out
+
+
+def _codelists() -> list[str]:
+    out: list[str] = []
     out += ["## Code lists", "",
             "Year-versioned: a version applies from its first collection year (ending year; 2025 = 2024-25)",
             "until a later version replaces it. `la_code` for site files is the site's own LAs.", ""]
@@ -129,8 +143,12 @@ def render() -> str:
             out.append(f"- `{name}` ({since}; {cl.source}): {cl.description}. "
                        f"Codes: {', '.join(f'`{c}`' for c in sorted(cl.codes))}")
     out.append("")
-    out += _dfe_section()
-    return "\n".join(out)
+    return out
+
+
+def render() -> str:
+    """The whole document as Markdown."""
+    return "\n".join([*_intro(), *_rules(), *_files(), *_codelists(), *_dfe_section()])
 
 
 def _dfe_section() -> list[str]:
