@@ -24,7 +24,17 @@ from dashboard.auth import asset_paths, csrf_token, current_viewer, install_auth
 from dashboard.components import attrs
 from dashboard.context import DashboardContext, install
 from dashboard.downloads import install_downloads
-from dashboard.pages import audit, availability, linkage, outcomes, overview, site, synthesis  # noqa: F401 - register
+from dashboard.pages import (  # noqa: F401 - register
+    acceptability,
+    audit,
+    availability,
+    linkage,
+    outcomes,
+    overview,
+    site,
+    synthesis,
+    toc,
+)
 from dashboard.pages.common import PAGES, Page, site_names
 from dashboard.settings import DashboardSettings
 from dashboard.tables import prewarm
@@ -61,6 +71,7 @@ def _header() -> html.Header:
     if viewer.is_site_user:
         sid = viewer.sites[0]
         links.append(dcc.Link(f"{names[sid]} panel", href=f"/site/{sid}", className="nav-link"))
+        links += [dcc.Link(p.label, href=p.path, className="nav-link") for p in _pages() if p.site_users]
     else:
         for page in _pages():
             if not page.in_nav or (page.admin_only and viewer.role != "admin"):

@@ -209,3 +209,48 @@ def code_frequency_figure(result: TableResult, count_col: str, code_col: str) ->
                      "name": _site_label(part, site),
                      "marker": {"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}}})
     return _figure(data, "Code frequency by site", "Coded segments", barmode="group")
+
+
+# ---------------------------------------------------------------- theory of change (Cytoscape elements)
+#: readiness (the outcome readiness table's words) -> fill colour, border style; colour is never the only cue:
+#: each outcome's label carries its readiness in words and the border style differs.
+READINESS_STYLE: dict[str, tuple[str, str]] = {
+    "Ready now": ("#28A197", "solid"), "Needs work": ("#F46A25", "dashed"),
+    "Not yet measurable": ("#801650", "dotted"), "No evidence source": ("#3D3D3D", "double"),
+}
+_OTHER_BOX = "#12436D"
+
+
+def toc_elements(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Cytoscape nodes and edges from the published ``toc_nodes`` table of one site: boxes in columns by
+    stage (left to right), outcomes coloured and labelled by readiness, an arrow for each link."""
+    elements: list[dict[str, Any]] = []
+    row_in_column: dict[int, int] = {}
+    ids = set(frame["node_id"].to_list()) if not frame.is_empty() else set()
+    for r in frame.iter_rows(named=True):
+        col = int(r["column"])
+        row = row_in_column[col] = row_in_column.get(col, -1) + 1
+        readiness = r.get("readiness") if r.get("is_outcome") else None
+        fill, border = READINESS_STYLE.get(str(readiness), (_OTHER_BOX, "solid"))
+        label = f"{r['box']}\n({readiness or 'readiness not known'})" if r.get("is_outcome") else r["box"]
+        elements.append({"data": {"id": r["node_id"], "label": label, "stage": r["stage"],
+                                  "outcome": bool(r.get("is_outcome")), "fill": fill, "border": border},
+                         "position": {"x": 40 + col * 190, "y": 40 + row * 110},
+                         "classes": "outcome" if r.get("is_outcome") else "box"})
+    for r in frame.iter_rows(named=True):
+        for target in (t for t in str(r.get("targets") or "").split(",") if t in ids):
+            elements.append({"data": {"id": f"{r['node_id']}->{target}", "source": r["node_id"], "target": target}})
+    return elements
+
+
+TOC_STYLESHEET: list[dict[str, Any]] = [
+    {"selector": "node", "style": {"label": "data(label)", "text-wrap": "wrap", "text-max-width": "150px",
+                                   "shape": "round-rectangle", "width": "160px", "height": "80px",
+                                   "background-color": "data(fill)", "color": "#FFFFFF", "font-size": "10px",
+                                   "text-valign": "center", "text-halign": "center", "font-family": FONT,
+                                   "border-width": 3, "border-color": "#0B0C0C", "border-style": "data(border)"}},
+    {"selector": "node.outcome", "style": {"border-width": 4}},
+    {"selector": "edge", "style": {"curve-style": "bezier", "target-arrow-shape": "triangle", "width": 1.5,
+                                   "line-color": "#505A5F", "target-arrow-color": "#505A5F"}},
+    {"selector": ":selected", "style": {"border-color": "#FFDD00", "border-width": 6}},
+]

@@ -37,6 +37,7 @@ class Page:
         order: position in the navigation.
         in_nav: shown in the researchers' navigation (the site panel and audit log are reached otherwise).
         admin_only: shown to administrators only.
+        site_users: also offered to site users (the page then shows only their own site).
     """
 
     name: str
@@ -48,6 +49,7 @@ class Page:
     order: int
     in_nav: bool = True
     admin_only: bool = False
+    site_users: bool = False
 
 
 #: Every page; the built-ins register themselves exactly as a new one would.
