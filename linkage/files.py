@@ -4,6 +4,9 @@ Common column names are recognised (first_name/forename/given_name, surname/last
 date_of_birth/dob, sex/gender, postcode, nhs_number); the first column of each file is its
 record id unless told otherwise; other columns present in both files are compared as generic
 text; the same file given twice is deduplicated (its duplicates found); ``report_by`` names a left-file column used only to break results down, never to match.
+
+Encoded files (written by :func:`encode_file`, ``linkready encode``) are recognised by their
+manifest and linked by :func:`linkage.encoded.link_encoded` with the same evaluation and JSON.
 """
 
 from __future__ import annotations
