@@ -44,8 +44,6 @@ def demo(workdir: Path, port: int, host: str, seed: int, children: int | None, n
     import linkage
     import synthesis
     import synthetic_data
-    from synthetic_data.interviews import write_interviews  # TODO: public name once exported
-    from synthetic_data.toc import write_tocs
     from warehouse import Store, load_drop
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -58,8 +56,8 @@ def demo(workdir: Path, port: int, host: str, seed: int, children: int | None, n
     with _step(f"Generating a synthetic world ({size}, seed {seed}) in {data_dir}"):
         synthetic_data.generate(data_dir, settings)
         findings_files = synthetic_data.write_focus_groups(data_dir / "findings", seed)
-        interview_files = write_interviews(data_dir / "findings" / "interviews", seed)
-        toc_files = write_tocs(data_dir / "toc", seed)
+        interview_files = synthetic_data.write_interviews(data_dir / "findings" / "interviews", seed)
+        toc_files = synthetic_data.write_tocs(data_dir / "toc", seed)
 
     store = Store(db)
     with _step(f"Validating and loading into {db}"):

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from warehouse.errors import ConfigError, did_you_mean
+from warehouse.registry import Registry
 
 Respondent = Literal["parent", "child"]
 Subject = Literal["child", "adult"]
@@ -290,7 +291,8 @@ def _positions(items: tuple[int, ...], n_items: int) -> tuple[bool, ...]:
     return tuple(i in chosen for i in range(1, n_items + 1))
 
 
-MEASURES: dict[str, Measure] = {}
+#: Every outcome measure by code; the built-ins register themselves below exactly as a new one would.
+MEASURES: Registry[Measure] = Registry("outcome measure", name_attr="code")
 
 
 def _normalise(code: str) -> str:
@@ -312,8 +314,7 @@ def register(measure: Measure) -> Measure:
         problems.append(f"total_range {measure.total_range} != items x scale {(lo * measure.n_items, hi * measure.n_items)}")
     if problems:
         raise ConfigError(f"measure {measure.code!r} is inconsistent: " + "; ".join(problems))
-    MEASURES[measure.code] = measure
-    return measure
+    return MEASURES.register(measure, replace=True)
 
 
 def get_measure(code: str) -> Measure:
@@ -563,7 +564,9 @@ class Score15(Measure):
         settings = settings or MeasureSettings()
         recoding = settings.score15_recoding.get(site or "", settings.score15_default_recoding)
         reverse = _SCORE15_DIFFICULTIES if recoding == "official_form" else _SCORE15_STRENGTHS
-        return dataclasses.replace(super().configured(settings, site), recoding=recoding, reverse_items=reverse)
+        base = super().configured(settings, site)
+        assert isinstance(base, Score15)  # configured() keeps the subclass (dataclasses.replace)
+        return dataclasses.replace(base, recoding=recoding, reverse_items=reverse)
 
 
 _MORS_WARMTH = (1, 3, 4, 6, 8, 11)

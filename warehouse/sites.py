@@ -63,11 +63,11 @@ SITES: dict[str, Site] = {
     s.site_id: s
     for s in (
         Site("fbs", "For Baby's Sake", "For Baby's Sake Trust", ("919", "213", "207", "890"),
-             "parents of children from pregnancy to age 2; works with both parents"),
+             "parents of babies from pregnancy to age 1 (support lasts until age 2); works with both parents"),
         Site("sat", "Survive and Thrive", "Family Action", ("380",), "children 5-18 and their parents"),
         Site("leap", "LEAP Enhanced Casework", "LEAP and Refuge", ("208",),
              "families from pregnancy to a child's 4th birthday"),
-        Site("coda", "CODA", "Early Years Alliance", ("209",), "mothers and children aged 4-11"),
+        Site("coda", "CODA", "Early Years Alliance", ("209",), "mothers and children aged 7-11"),
     )
 }
 
