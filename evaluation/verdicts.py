@@ -226,16 +226,22 @@ def scenario_evidence(linkage: pl.DataFrame, site: str, scenario: str,
     )
 
 
-def _fmt(value: float | None) -> str:
-    return "not known" if value is None else f"{value:.2f}"
+def _pct(value: float | None) -> str:
+    """A share as a person reads it: a percentage to one decimal."""
+    return "not known" if value is None else f"{value:.1%}"
+
+
+def _points(value: float | None) -> str:
+    """A difference between two shares, in percentage points."""
+    return "not known" if value is None else f"{100 * value:.1f} percentage points"
 
 
 def _figure_words(e: ScenarioEvidence) -> str:
     r = e.recall
     if r.value is None:
         return "no recall figure"
-    interval = "" if r.low is None else f" (95% interval {r.low:.2f}-{r.high:.2f}; {r.method})"
-    return (f"recall {_BASIS_WORDS.get(r.basis, r.basis)} {r.value:.2f}{interval}, "
+    interval = "" if r.low is None else f" (95% interval {_pct(r.low)} to {_pct(r.high)}; {r.method})"
+    return (f"recall {_BASIS_WORDS.get(r.basis, r.basis)} {_pct(r.value)}{interval}, "
             f"under {scenario_label(e.scenario)}")
 
 
@@ -245,22 +251,22 @@ def _shortfalls(e: ScenarioEvidence, recall_low: float, precision: float, limits
     need_p, need_r, max_gap, max_clerical = limits
     out = []
     if precision < need_p:
-        out.append(f"precision {precision:.2f} is below {need_p:.2f}")
+        out.append(f"precision {_pct(precision)} is below {_pct(need_p)}")
     if precision_low_limit is not None and e.precision_low is not None and e.precision_low < precision_low_limit:
-        out.append(f"precision's lower bound {e.precision_low:.2f} is below {precision_low_limit:.2f}")
+        out.append(f"precision's lower bound {_pct(e.precision_low)} is below {_pct(precision_low_limit)}")
     if recall_low < need_r:
-        out.append(f"recall's lower bound {recall_low:.2f} is below {need_r:.2f}")
+        out.append(f"recall's lower bound {_pct(recall_low)} is below {_pct(need_r)}")
     if e.worst_gap is not None and e.worst_gap > max_gap:
-        out.append(f"the worst subgroup recall gap {e.worst_gap:.2f} is above {max_gap:.2f}")
+        out.append(f"the worst subgroup recall gap {_points(e.worst_gap)} is above {_points(max_gap)}")
     if e.clerical_share is not None and e.clerical_share > max_clerical:
-        out.append(f"the clerical band {e.clerical_share:.0%} is above {max_clerical:.0%}")
+        out.append(f"the clerical band {_pct(e.clerical_share)} is above {_pct(max_clerical)}")
     return out
 
 
 def _review(e: ScenarioEvidence, s: VerdictSettings, why: str, basis: str, figure: str) -> Verdict:
     n = review_sample_size(e.recall.value, s.max_interval_width, e.n_records, s.z)
-    return Verdict("review_sample", f"{why}; reviewing about {n} records drawn at random would narrow recall's "
-                   f"interval to {s.max_interval_width:.2f}", basis, figure, n)
+    return Verdict("review_sample", f"{why}; reviewing about {n:,} records drawn at random would narrow recall's "
+                   f"interval to {_points(s.max_interval_width)}", basis, figure, n)
 
 
 def judge(e: ScenarioEvidence | None, settings: VerdictSettings | None = None) -> Verdict:
@@ -283,7 +289,7 @@ def judge(e: ScenarioEvidence | None, settings: VerdictSettings | None = None) -
                        "recall", basis, figure)
     width = e.recall.high - e.recall.low
     if width > s.max_interval_width and _band(e, e.recall.low, s) != _band(e, e.recall.high, s):
-        return _review(e, s, f"recall's interval is {width:.2f} wide, more than {s.max_interval_width:.2f}, and "
+        return _review(e, s, f"recall's interval is {_points(width)} wide, more than {_points(s.max_interval_width)}, and "
                        "its two ends give different verdicts", basis, figure)
     return _thresholds(e, s, basis, figure)
 
@@ -304,10 +310,10 @@ def _thresholds(e: ScenarioEvidence, s: VerdictSettings, basis: str, figure: str
     conditional = (s.conditional_precision, s.conditional_recall_low, s.conditional_gap, s.conditional_clerical)
     miss_f = _shortfalls(e, e.recall.low, e.precision, feasible, s.feasible_precision_low)
     if not miss_f:
-        return Verdict("feasible", f"feasible: recall's lower bound {e.recall.low:.2f} ≥ {s.feasible_recall_low:.2f}, "
-                       f"precision {e.precision:.2f} ≥ {s.feasible_precision:.2f}, worst subgroup gap "
-                       f"{_fmt(e.worst_gap)} ≤ {s.feasible_gap:.2f}, clerical band {_fmt(e.clerical_share)} ≤ "
-                       f"{s.feasible_clerical:.2f}", basis, figure)
+        return Verdict("feasible", f"feasible: recall's lower bound {_pct(e.recall.low)} ≥ {_pct(s.feasible_recall_low)}, "
+                       f"precision {_pct(e.precision)} ≥ {_pct(s.feasible_precision)}, worst subgroup gap "
+                       f"{_points(e.worst_gap)} ≤ {_points(s.feasible_gap)}, clerical band {_pct(e.clerical_share)} ≤ "
+                       f"{_pct(s.feasible_clerical)}", basis, figure)
     miss_c = _shortfalls(e, e.recall.low, e.precision, conditional, None)
     if not miss_c:
         return Verdict("feasible_with_conditions", "feasible with conditions: not feasible outright because "

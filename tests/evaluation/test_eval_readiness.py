@@ -94,8 +94,8 @@ def test_summary_names_months_to_target_per_site(report):
     # lower bound is about 0.83 and precision's about 0.88, so not "feasible" outright
     recall_low, precision_low = wilson(0.93 * 58, 58)[0], wilson(53, 55)[0]
     assert set(s["linkage_verdict"]) == {"feasible_with_conditions"}
-    assert all(f"recall's lower bound {recall_low:.2f} is below 0.90" in r for r in s["verdict_rule"])
-    assert all(f"precision's lower bound {precision_low:.2f}" in r for r in s["verdict_rule"])
+    assert all(f"recall's lower bound {recall_low:.1%} is below 90.0%" in r for r in s["verdict_rule"])
+    assert all(f"precision's lower bound {precision_low:.1%}" in r for r in s["verdict_rule"])
     assert s["linkage_recall_low"].to_list() == pytest.approx([recall_low] * len(SITE_IDS))
     assert set(s["linkage_basis"]) == {"measured"}
     cands = json.loads(s.filter(pl.col("site_id") == "leap")["candidates"][0])

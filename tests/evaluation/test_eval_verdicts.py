@@ -42,14 +42,14 @@ def test_the_issue_example_estimated_feasible_becomes_review_or_not_feasible():
     v_checked = judge(scenario_evidence(checked, "fbs", "dob_postcode_sex"))
     low = wilson(0.72 * 60, 60)[0] - VerdictSettings().must_link_margin
     assert v_checked.code == "review_sample" and v_checked.basis == "estimated"
-    assert f"95% interval {low:.2f}-1.00" in v_checked.figure                 # the figure it rests on
+    assert f"95% interval {low:.1%} to " in v_checked.figure                 # the figure it rests on
     assert "Date of birth, postcode and sex" in v_checked.figure            # the scenario's plain label
     # an estimate that counts blocking misses (an interval from the linkage stage) agrees: not feasible
     counted = frame([metrics("fbs", "dob_postcode_sex", "estimated", 0.74, 0.97, 300, must_link=(200, 0.72),
                              recall_low=0.69, recall_high=0.79)])
     v_counted = judge(scenario_evidence(counted, "fbs", "dob_postcode_sex"))
     low = wilson(0.72 * 200, 200)[0] - VerdictSettings().must_link_margin
-    assert v_counted.code == "not_feasible" and f"recall's lower bound {low:.2f} is below 0.80" in v_counted.rule
+    assert v_counted.code == "not_feasible" and f"recall's lower bound {low:.1%} is below 80.0%" in v_counted.rule
 
 
 def test_a_wide_interval_wholly_inside_one_verdict_needs_no_review():
@@ -121,13 +121,13 @@ def test_precision_and_gap_and_clerical_limits_are_named_in_the_rule():
                           "names_dob")
     assert f is not None
     ok = judge(f)
-    assert ok.code == "feasible" and "≥ 0.90" in ok.rule
+    assert ok.code == "feasible" and "≥ 90.0%" in ok.rule
     gap = judge(ScenarioEvidence(f.site, f.scenario, f.n_records, f.precision, f.precision_low, f.recall, 0.15,
                                  f.clerical_share))
-    assert gap.code == "feasible_with_conditions" and "subgroup recall gap 0.15" in gap.rule
+    assert gap.code == "feasible_with_conditions" and "subgroup recall gap 15.0 percentage points" in gap.rule
     clerical = judge(ScenarioEvidence(f.site, f.scenario, f.n_records, f.precision, f.precision_low, f.recall,
                                       None, 0.3))
-    assert clerical.code == "not_feasible" and "clerical band 30%" in clerical.rule
+    assert clerical.code == "not_feasible" and "clerical band 30.0%" in clerical.rule
 
 
 def test_no_linkage_rows_is_unknown_with_a_reason():
