@@ -209,5 +209,7 @@ def safe_outcome_matrix(matrix: pl.DataFrame, tables: dict[str, pl.DataFrame],
     words = {int(k): str(v) for k, v in matrix.select("level", "readiness").unique().iter_rows() if k is not None}
     _outcome_levels(rows, words, policy.symbol)
     text = (*_MATRIX_FROM_COMPLETENESS, "months_to_target")
-    schema = {c: (pl.Utf8 if c in text else matrix.schema[c]) for c in matrix.columns}
+    fixed = {"level": pl.Int64, "outcome_level": pl.Int64, "readiness": pl.Utf8, "outcome_readiness": pl.Utf8,
+             "rule": pl.Utf8, "gap": pl.Utf8}
+    schema = {c: pl.Utf8 if c in text else fixed.get(c, matrix.schema[c]) for c in matrix.columns}
     return pl.DataFrame(rows, schema=schema, strict=False)
