@@ -119,3 +119,38 @@ def test_sql_builder_offers_what_the_recipes_use() -> None:
     # The comparison recipe relies on these SqlBuilder helpers; a rename must update the guide.
     for name in ("eq", "l", "r", "fn", "lit"):
         assert hasattr(SqlBuilder, name), name
+
+
+# --- a dashboard page ------------------------------------------------------------------------------
+
+def test_a_new_dashboard_page_is_served(tmp_path: Path) -> None:
+    import re
+
+    from dash import html
+
+    from dashboard import DashboardSettings, create_app, create_demo_accounts
+    from dashboard.pages.common import PAGES, Page
+    from tests.dashboard.seeded import build
+    from warehouse.store import Store
+
+    def layout(**_: object) -> html.Main:
+        return html.Main([html.H1("Toy page for the extending guide")])
+
+    PAGES.register(Page(name="toy", label="Toy", path="/toy", title="Toy page", layout=layout,
+                        register_callbacks=lambda app: None, order=99))
+    try:
+        db = build(tmp_path / "toy.duckdb", focus_groups=False)
+        password = {a.name: a.password for a in create_demo_accounts(db)}["researcher"]
+        app = create_app(Store(db, read_only=True), DashboardSettings(secret_key="t" * 48, secure_cookies=False))
+        client = app.server.test_client()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+        assert token
+        login = client.post("/login", data={"username": "researcher", "password": password,
+                                            "csrf_token": token.group(1)})
+        assert login.status_code == 302
+        page = client.get("/toy")
+        assert page.status_code == 200 and "Toy page for the extending guide" in page.get_data(as_text=True)
+        assert "Toy page for the extending guide" not in client.get("/not-a-page").get_data(as_text=True)
+        assert "toy" in PAGES and PAGES.get("toy").label == "Toy"
+    finally:
+        PAGES.unregister("toy")
