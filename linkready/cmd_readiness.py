@@ -104,7 +104,7 @@ def _report(db: Path, settings: ReadinessSettings | None,
         report = load_report(store) if settings is None else compute_and_store(store, settings)
         matrix, note = _outcome_matrix(store, site)
     except DataError as exc:
-        if "lock" not in str(exc).lower():
+        if not _locked(exc):
             raise
         raise DataError(_LOCKED_STORED.format(db=db) if settings is None else _LOCKED.format(db=db)) from None
     return (report.for_site(site) if site else report), matrix, note
@@ -117,9 +117,14 @@ def _outcome_matrix(store: Store, site: str | None) -> tuple[pl.DataFrame | None
     try:
         return outcome_readiness(store, [site] if site else None, site_view=site is not None), None
     except DataError as exc:
-        if "lock" in str(exc).lower():
+        if _locked(exc):
             raise
         return None, f"not shown: {exc}"
+
+
+def _locked(exc: Exception) -> bool:
+    """DuckDB's "Could not set lock on file" (another process has the warehouse open)."""
+    return "could not set lock" in str(exc).lower()
 
 
 _LOCKED = ("warehouse {db} is open in another process (e.g. `linkready serve`), so readiness cannot save new "
