@@ -50,7 +50,10 @@ def readiness(db: Path, site: str | None, fmt: str, out: Path | None, design: st
     """Outcome completeness, descriptive change, sample size and months to target, per site.
 
     Computes on the warehouse (replacing the readiness tables the dashboard reads), then prints
-    or writes the report. Pre-post change is description, not impact.
+    or writes the report; with --stored, prints the stored report read-only (works while the
+    dashboard serves the warehouse). When theories of change are stored, the report includes the
+    outcome readiness matrix (one row per site, outcome and evidence source). Pre-post change is
+    description, not impact.
     """
     from evaluation import (
         DesignSettings,
