@@ -17,6 +17,26 @@ def _roster(path: Path | None) -> tuple[str, ...]:
     return tuple(line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip())
 
 
+# Codebooks, then projects, then the spreadsheets that cite a project's coded segments as evidence.
+_IMPORT_ORDER = {".qdc": 0, ".qdpx": 1, ".csv": 2, ".xlsx": 2}
+_SKIPPED_FOLDERS = {"truth"}  # the synthetic world's answer keys sit beside its material; they are not material
+
+
+def _in_import_order(paths: tuple[Path, ...]) -> list[Path]:
+    """Files as given; a folder becomes the importable files under it (answer-key folders skipped), in order."""
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found = [f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in _IMPORT_ORDER
+                 and not _SKIPPED_FOLDERS.intersection(f.relative_to(path).parts[:-1])]
+        if not found:
+            raise click.UsageError(f"folder {path} holds no {', '.join(sorted(_IMPORT_ORDER))} file to import")
+        out += sorted(found, key=lambda f: (_IMPORT_ORDER[f.suffix.lower()], f.relative_to(path).parts))
+    return out
+
+
 _ROSTER = click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                        help="Text file, one name per line (participants, staff, places) to look for.")
 
@@ -27,19 +47,21 @@ def findings() -> None:
 
 
 @findings.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--db", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Warehouse file.")
 @click.option("--site", help="Site for material that names none (fbs, sat, leap, coda).")
 @_ROSTER
 def import_cmd(files: tuple[Path, ...], db: Path, site: str | None, roster: Path | None) -> None:
     """Import .qdpx projects, .qdc codebooks or .csv/.xlsx template files, in the order given.
 
-    Import a project before spreadsheets that cite its coded segments as evidence.
+    Import a project before spreadsheets that cite its coded segments as evidence. A FOLDER imports
+    every such file under it in that order (codebooks, projects, then spreadsheets; folders named
+    `truth` skipped), e.g. the `findings/` folder `linkready synth` writes.
     """
     from synthesis import import_file
 
     store, names = Store(db), _roster(roster)
-    for file in files:
+    for file in _in_import_order(files):
         report = import_file(file, store, site=site, roster=names)
         click.echo(report.summary())
         for w in report.warnings:

@@ -1,4 +1,9 @@
-"""``linkready synth``: write a seeded synthetic extract drop (a thin call into ``synthetic_data``)."""
+"""``linkready synth``: write a seeded synthetic extract drop (a thin call into ``synthetic_data``).
+
+Besides the extracts, the drop holds what the dashboard's qualitative pages read, where ``linkready demo``
+puts it: focus-group material in ``findings/``, coded interviews in ``findings/interviews/`` and each
+site's theory of change in ``toc/``. They are imported with ``findings import`` and ``toc import``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,17 @@ from pathlib import Path
 
 import click
 
-from synthetic_data import WorldSettings, calibration_table, generate, load_settings, render_table, write_json
+from synthetic_data import (
+    WorldSettings,
+    calibration_table,
+    generate,
+    load_settings,
+    render_table,
+    write_focus_groups,
+    write_interviews,
+    write_json,
+    write_tocs,
+)
 
 
 @click.command("synth")
@@ -49,6 +64,8 @@ def synth(out: Path, seed: int, children: int, scale: str, dirty: float, setting
     else:
         settings = WorldSettings(seed=seed, children=children, dirty=dirty, scale=scale)
     manifest = generate(out, settings, progress)
+    progress("writing focus-group material, coded interviews and theories of change")
+    findings_files, toc_files = _write_qualitative(out, seed)
     c = manifest["counts"]
     click.echo(
         f"wrote {len(manifest['files'])} files to {out}: {c['la_children']:,} LA children, "
@@ -56,6 +73,10 @@ def synth(out: Path, seed: int, children: int, scale: str, dirty: float, setting
         + (f", {c['defects']:,} defects" if "defects" in c else "")
         + f" in {time.perf_counter() - t0:.1f}s; {manifest['world_size']['site_flows']}"
     )
+    click.echo(f"wrote {len(findings_files) + len(toc_files)} focus-group, interview and theory-of-change files to {out / 'findings'} "
+               f"and {out / 'toc'}; after `linkready load`, import them with:")
+    for line in _import_commands(out, toc_files):
+        click.echo(f"    {line}")
     if report or json_path is not None:
         figures = calibration_table(out, settings)
         if report:
@@ -63,6 +84,20 @@ def synth(out: Path, seed: int, children: int, scale: str, dirty: float, setting
         if json_path is not None:
             write_json(figures, json_path)
             click.echo(f"wrote the calibration table to {json_path}")
+
+
+def _write_qualitative(out: Path, seed: int) -> tuple[list[Path], list[Path]]:
+    """The demo's focus-group and interview files and theories of change, in the demo's folders."""
+    findings_files = [*write_focus_groups(out / "findings", seed),
+                      *write_interviews(out / "findings" / "interviews", seed)]
+    return findings_files, write_tocs(out / "toc", seed)
+
+
+def _import_commands(out: Path, toc_files: list[Path]) -> list[str]:
+    """The commands that load the qualitative files (``DB`` stands for the warehouse file)."""
+    lines = [f"linkready findings import {out / 'findings'} --db DB"]
+    lines += [f"linkready toc import {path} --db DB --site {path.name.removesuffix('_toc.json')}" for path in toc_files]
+    return lines
 
 
 COMMANDS = [synth]
