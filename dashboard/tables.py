@@ -649,7 +649,7 @@ def _toc_nodes(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFram
             if "source" in e["data"]:
                 targets.setdefault(e["data"]["source"], []).append(e["data"]["target"])
         for node_id, d in nodes.items():
-            rows.append({"site_id": toc.site_id, "column": d["column"], "node_id": node_id,
+            rows.append({"site_id": toc.site_id, "version": toc.version, "column": d["column"], "node_id": node_id,
                          "stage": d["kind_label"], "box": d["label"], "is_outcome": bool(d["is_outcome"]),
                          "leads_to": "; ".join(nodes[t]["label"] for t in targets.get(node_id, []) if t in nodes),
                          "targets": ",".join(targets.get(node_id, []))})
@@ -662,11 +662,14 @@ def _toc_with_readiness(frame: pl.DataFrame, published: Published) -> pl.DataFra
     """Each outcome's readiness as the outcome readiness table publishes it (blank for other boxes)."""
     ready = published("outcome_readiness", {})
     if ready.is_empty():
-        return frame.with_columns(pl.lit(None, pl.Utf8).alias("readiness"))
+        return frame.with_columns(pl.when(pl.col("is_outcome")).then(None).otherwise(pl.lit("not an outcome"))
+                                  .alias("readiness"))
     levels = ready.select("site_id", pl.col("outcome_id").alias("node_id"),
                           pl.col("outcome_readiness").cast(pl.Utf8).alias("readiness")).unique(
                               ["site_id", "node_id"], maintain_order=True)
-    return frame.join(levels, on=["site_id", "node_id"], how="left", maintain_order="left")
+    joined = frame.join(levels, on=["site_id", "node_id"], how="left", maintain_order="left")
+    return joined.with_columns(pl.when(pl.col("is_outcome")).then(pl.col("readiness"))
+                               .otherwise(pl.lit("not an outcome")).alias("readiness"))
 
 
 def _acceptability(cur: Cursor, scope: Scope, params: dict[str, str]) -> pl.DataFrame:

@@ -86,7 +86,10 @@ def toc_view(viewer: Viewer, site: object) -> tuple[list[dict[str, Any]], list[A
     links = [html.Li(dcc.Link(f"{r['box']}: {r['readiness'] or 'readiness not known'}", id=f"toc-outcome-{r['node_id']}",
                               href=c.permalink(PATH, {"sites": sid, "outcome": r["node_id"]})))
              for r in outcomes.iter_rows(named=True)]
-    body = [html.Section([html.H2("Outcomes", id="h-toc-outcomes"), html.Ul(links, className="toc-outcomes")],
+    body = [html.P(f"{site_names()[sid]}: theory of change version {nodes.frame['version'][0]}"
+                   if "version" in nodes.frame.columns else f"{site_names()[sid]}: theory of change",
+                   id="toc-site-title", className="lead"),
+            html.Section([html.H2("Outcomes", id="h-toc-outcomes"), html.Ul(links, className="toc-outcomes")],
                          className="panel", **attrs(aria_labelledby="h-toc-outcomes")),
             c.panel(nodes, columns=("stage", "box", "leads_to", "readiness"))]
     return fig.toc_elements(nodes.frame), body, c.permalink(PATH, {"sites": sid})
