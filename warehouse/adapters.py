@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from warehouse.errors import ConfigError, did_you_mean
+from warehouse.registry import Registry
 
 Encoding = Literal["utf-8", "utf-8-sig", "cp1252"]
 
@@ -103,25 +104,20 @@ class SiteAdapter:
     outcomes: OutcomeLayout
 
 
-ADAPTERS: dict[str, SiteAdapter] = {}
+#: Every site layout by site id; the built-in TOML layouts register themselves below as a new one would.
+ADAPTERS: Registry[SiteAdapter] = Registry("site layout", name_attr="site_id")
 
 
 def get_adapter(site_id: str) -> SiteAdapter:
-    """Return the registered adapter for a site or raise :class:`ConfigError`."""
-    try:
-        return ADAPTERS[site_id]
-    except KeyError:
-        raise ConfigError(
-            f"no site adapter for {site_id!r}; registered: {', '.join(ADAPTERS)}{did_you_mean(site_id, ADAPTERS)}"
-        ) from None
+    """Return the registered layout for a site or raise :class:`ConfigError` (with a did-you-mean)."""
+    return ADAPTERS.get(site_id)
 
 
 def register(adapter: SiteAdapter, *, replace: bool = False) -> SiteAdapter:
-    """Register a site adapter (built-ins use this too); a second one for a site needs ``replace=True``."""
+    """Register a site layout (built-ins use this too); a second one for a site needs ``replace=True``."""
     if adapter.site_id in ADAPTERS and not replace and ADAPTERS[adapter.site_id] != adapter:
         raise ConfigError(f"a layout for site {adapter.site_id!r} is already registered; pass replace=True")
-    ADAPTERS[adapter.site_id] = adapter
-    return adapter
+    return ADAPTERS.register(adapter, replace=True)
 
 
 # ----------------------------------------------------------------------------- TOML layouts

@@ -92,6 +92,10 @@ class Registry(Generic[T]):
         """Registered names, in registration order."""
         return tuple(self._items)
 
+    def keys(self) -> list[str]:
+        """Registered names (so ``{**registry}`` and ``dict(registry)`` work as for a mapping)."""
+        return list(self._items)
+
     def items(self) -> list[tuple[str, T]]:
         """(name, object) pairs, in registration order."""
         return list(self._items.items())
