@@ -92,7 +92,13 @@ def readiness_cmd(db: Path, site: str | None, fmt: str, out: Path | None, min_co
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx writes a binary workbook: give --out FILE.xlsx")
     rules = ReadinessRules(min_completeness, min_retention, min_held_rating)
-    frame = outcome_readiness(Store(db, read_only=True), [site] if site else None, rules, site_view=site is not None)
+    store = Store(db, read_only=True)
+    frame = outcome_readiness(store, [site] if site else None, rules, site_view=site is not None)
+    if site is not None:
+        # A site sees no figure its own readiness tables hide (the matrix is reconciled with them).
+        from evaluation import load_report, safe_outcome_matrix, site_tables
+
+        frame = safe_outcome_matrix(frame, site_tables(load_report(store).for_site(site)))
     result = write_table(frame, fmt, out, "Outcome readiness (RQ3a)")  # type: ignore[arg-type]
     click.echo(f"wrote {result}" if out is not None else result, nl=out is not None)
 
