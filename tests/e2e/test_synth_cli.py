@@ -70,3 +70,39 @@ def test_synth_scale_real_refuses_children(tmp_path: Path) -> None:
                           "--children", "5000"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
     assert "--scale real" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.e2e
+def test_synth_writes_the_qualitative_material_and_findings_import_takes_its_folder(tmp_path: Path) -> None:
+    """The drop holds what the Data availability, Synthesis, Acceptability and Theory of change pages read;
+    the printed commands import it (a folder in order: projects before the spreadsheets citing them)."""
+    out, db = tmp_path / "drop", tmp_path / "w.duckdb"
+    run = subprocess.run([str(LINKREADY), "synth", "--out", str(out), "--children", "300", "--quiet"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    for name in ("findings/project.qdpx", "findings/ratings.csv", "findings/framework.csv", "findings/findings.csv",
+                 "findings/interviews/interviews.qdpx", *(f"toc/{s}_toc.json" for s in ("fbs", "sat", "leap", "coda"))):
+        assert (out / name).is_file(), name
+    printed = [line.strip() for line in run.stdout.splitlines() if line.strip().startswith("linkready ")]
+    assert printed[0] == f"linkready findings import {out / 'findings'} --db DB"
+    assert len([p for p in printed if p.startswith("linkready toc import")]) == 4
+
+    for line in printed:
+        argv = [str(LINKREADY), *line.split()[1:]]
+        argv[argv.index("DB")] = str(db)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{line}: {done.stdout}{done.stderr}"
+        if "findings import" in line:
+            kinds = [row.split(" (")[0] for row in done.stdout.splitlines() if " (" in row]
+            assert kinds.index("project.qdpx") < min(kinds.index(f) for f in ("ratings.csv", "findings.csv",
+                                                                                 "framework.csv"))
+            assert not any("truth" in row or "raw" in row for row in kinds)  # answer keys are not material
+        else:
+            assert "stored as version 1" in done.stdout
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = subprocess.run([str(LINKREADY), "findings", "import", str(empty), "--db", str(db)],
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "no .csv, .qdc, .qdpx, .xlsx file" in refused.stderr
+    assert "Traceback" not in refused.stderr
