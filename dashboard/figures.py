@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from dashboard.labels import ordered, plain
-from dashboard.tables import TableResult
+from dashboard.tables import TableResult, years_and_months
 
 CATEGORICAL = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
 DUO = ("#12436D", "#F46A25")
@@ -162,13 +162,16 @@ def months_figure(result: TableResult) -> Figure:
     data = []
     for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("site_id") == site)
-        ys = numbers(part, "months_to_target_whole")
+        ys = numbers(part, "months_to_target")
+        raw = part["months_to_target"].to_list()
         data.append({"type": "bar", "x": [plain("outcome", o) for o in part["outcome"].to_list()], "y": ys,
                      "name": _site_label(part, site), "textposition": "outside",
-                     "text": ["never" if y is None else f"{y:.0f}" for y in ys],
+                     "text": [v if isinstance(v, str) and v.startswith("[") else
+                              "never" if y is None else years_and_months(y) for v, y in zip(raw, ys, strict=True)],
                      "marker": {"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}}})
     design = plain("design", f["design"][0]) if "design" in f.columns and f.height else ""
-    return _figure(data, f"Months to reach the target sample ({design})", "Months", barmode="group")
+    return _figure(data, f"Months to reach the target sample ({design}; estimated from accrual so far)", "Months",
+                   barmode="group")
 
 
 def heatmap_figure(result: TableResult, value: str = "rating") -> Figure:

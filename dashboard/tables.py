@@ -35,6 +35,7 @@ from warehouse.sites import SITES
 Cursor = duckdb.DuckDBPyConnection
 Published = Callable[[str, Mapping[str, object]], pl.DataFrame]  # another table as already published
 SYNTHETIC_NOTE = "All figures come from a seeded synthetic world, not from real people."
+_HIDDEN = DEFAULT_POLICY.symbol
 
 
 @dataclass(frozen=True)
@@ -329,10 +330,12 @@ def _funnel_post(frame: pl.DataFrame, cur: Cursor, scope: Scope) -> pl.DataFrame
 
 
 def _summary_from_published(frame: pl.DataFrame, published: Published) -> pl.DataFrame:
-    """Summary rates shown only where their home table shows them (so no table reveals what another hides);
+    """Summary rates and times to target shown only where their home tables (completeness, linkage,
+    readiness timeline) show them (so no table reveals what another hides);
     the data-gap sentences, written by the readiness stage from raw counts, lose their numbers."""
     comp = published("outcome_completeness", {"measure": "all"})
     scen = published("linkage_scenarios", {})
+    timeline = published("readiness_timeline", {})
     looked: dict[str, list[object]] = {"primary_completeness": [], "primary_retention": [], "linkage_recall": []}
     for row in frame.iter_rows(named=True):
         site, measure = row.get("site_id"), row.get("primary_outcome")
@@ -341,10 +344,16 @@ def _summary_from_published(frame: pl.DataFrame, published: Published) -> pl.Dat
         looked["primary_retention"].append(_lookup(comp, "retention", site_id=site, measure=measure,
                                                    timepoint="followup"))
         looked["linkage_recall"].append(_lookup(scen, "recall", site_id=site, scenario=row.get("best_linkage_scenario")))
+        for col in ("months_to_target", "time_to_target", "reachable_in_study"):
+            looked.setdefault(col, []).append(_lookup(timeline, col, site_id=site, outcome=measure))
     out = frame
     for col, values in looked.items():
         if col in out.columns:
             out = out.with_columns(pl.Series(col, [_as_text(v) for v in values], pl.Utf8))
+    if "linkage_recall" in out.columns:  # the interval goes with the figure it bounds
+        shown = pl.col("linkage_recall").is_not_null() & (pl.col("linkage_recall") != _HIDDEN)
+        out = out.with_columns([pl.when(shown).then(pl.col(c).cast(pl.Utf8)).otherwise(pl.col("linkage_recall"))
+                                .alias(c) for c in ("linkage_recall_low", "linkage_recall_high") if c in out.columns])
     if "data_gaps" in out.columns:
         out = out.with_columns(pl.col("data_gaps").map_elements(mask_numbers, return_dtype=pl.Utf8))
     return out
@@ -512,16 +521,60 @@ register(TableSpec(
     labels={"site_id": "Site id", "with_baseline": "With baseline", "evaluable": "Evaluable"},
     keys=("site_id", "month"),
 ))
+_TIMELINE_DERIVED = ("monthly_referrals", "analysable_per_month", "months_to_target", "time_to_target",
+                     "reachable_in_study")
+
+
+def years_and_months(months: object) -> str | None:
+    """Months as years and months in words, rounded up to a whole month (``26.2`` -> ``2 years 3 months``)."""
+    if not isinstance(months, int | float) or months != months:  # None or NaN
+        return None
+    whole = int(-(-float(months) // 1))
+    years, rest = divmod(whole, 12)
+    parts = [f"{years} year{'s' if years != 1 else ''}"] if years else []
+    if rest or not years:
+        parts.append(f"{rest} month{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+def _yes_no(column: str) -> pl.Expr:
+    return pl.when(pl.col(column)).then(pl.lit("yes")).when(pl.col(column).is_not_null()).then(pl.lit("no")).alias(
+        column)
+
+
+def _timeline_post(frame: pl.DataFrame, cur: Cursor, scope: Scope) -> pl.DataFrame:
+    """Time to target in years and months, reachability in words; the referral count stays a support column
+    (every flow figure rests on it: monthly referrals x months would give it back)."""
+    if "months_to_target" in frame.columns:
+        words = pl.col("months_to_target").map_elements(years_and_months, return_dtype=pl.Utf8)
+        at = frame.columns.index("months_to_target") + 1
+        frame = frame.insert_column(at, frame.select(words.alias("time_to_target")).to_series())
+    if "reachable_in_study" in frame.columns:
+        frame = frame.with_columns(_yes_no("reachable_in_study"))
+    if "monthly_referrals" in frame.columns and "referrals_counted" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("referrals_counted"))
+    return _with_names(cur, scope, frame)
+
+
 register(TableSpec(
-    "readiness_timeline", "Months to reach the target sample",
+    "readiness_timeline", "Time to reach the target sample",
     ("From the evaluation-readiness stage: people needed for the chosen design, analysable people accruing "
-     "per month, and months until the target is reached (blank when nothing analysable accrues).",
+     "per month (estimated from the referrals so far), and the time until the target is reached, in years and "
+     "months, with whether that falls within the study period (blank when nothing analysable accrues).",
+     "Where the referrals the flow is counted from are 1-5, the flow and everything computed from it is hidden.",
      SYNTHETIC_NOTE),
     _relation("readiness_timeline", columns=("site_id", "outcome", "design", "target_n", "monthly_referrals",
-                                             "analysable_per_month", "months_to_target_whole", "linkage_scenario",
-                                             "basis")),
-    Disclosure(),
-    labels={"site_id": "Site id", "target_n": "Target people", "months_to_target_whole": "Months to target"},
+                                             "analysable_per_month", "months_to_target", "reachable_in_study",
+                                             "linkage_scenario", "linkage_recall_low", "linkage_recall_high",
+                                             "linkage_basis", "basis_detail", "referrals_counted"),
+              post=_timeline_post),
+    Disclosure(rates={c: ("referrals_counted",) for c in _TIMELINE_DERIVED}, support=("referrals_counted",)),
+    percent=("linkage_recall_low", "linkage_recall_high"),
+    keys=("site_id", "outcome"),
+    labels={"site_id": "Site id", "target_n": "Target people", "months_to_target": "Months to target",
+            "time_to_target": "Time to target", "reachable_in_study": "Within the study period",
+            "linkage_recall_low": "Linkage recall 95% CI low", "linkage_recall_high": "Linkage recall 95% CI high",
+            "linkage_basis": "Recall basis", "basis_detail": "Basis"},
 ))
 register(TableSpec(
     "readiness_funnel", "From referral to analysable sample",
@@ -538,14 +591,22 @@ register(TableSpec(
 ))
 register(TableSpec(
     "readiness_summary", "Evaluation readiness summary",
-    ("From the evaluation-readiness stage.", SYNTHETIC_NOTE),
-    _relation("readiness_summary", columns=("site_id", "primary_outcome", "primary_completeness",
-                                            "primary_retention", "months_to_target", "target_n",
-                                            "best_linkage_scenario", "linkage_recall", "linkage_verdict",
-                                            "data_gaps")),
+    ("From the evaluation-readiness stage. The linkage verdict is given in words with the rule that produced it; "
+     "recall is the best scenario's, with its 95% interval and whether it was measured against the synthetic "
+     "truth, estimated or taken from a clerical review sample.", SYNTHETIC_NOTE),
+    _relation("readiness_summary", columns=("site_id", "primary_outcome", "primary_rule", "primary_completeness",
+                                            "primary_retention", "months_to_target", "reachable_in_study",
+                                            "target_n", "best_linkage_scenario", "linkage_recall",
+                                            "linkage_recall_low", "linkage_recall_high", "linkage_basis",
+                                            "verdict_label", "verdict_rule", "data_gaps"), post=_timeline_post),
     Disclosure(), after=_summary_from_published,
-    percent=("primary_completeness", "primary_retention", "linkage_recall"),
-    labels={"site_id": "Site id", "target_n": "Target people"},
+    percent=("primary_completeness", "primary_retention", "linkage_recall", "linkage_recall_low",
+             "linkage_recall_high"),
+    labels={"site_id": "Site id", "target_n": "Target people", "primary_rule": "Why this measure",
+            "time_to_target": "Time to target", "months_to_target": "Months to target",
+            "reachable_in_study": "Within the study period", "linkage_recall_low": "Recall 95% CI low",
+            "linkage_recall_high": "Recall 95% CI high", "linkage_basis": "Recall basis",
+            "verdict_label": "Linkage verdict", "verdict_rule": "Verdict rule"},
 ))
 register(TableSpec(
     "availability_matrix", "Data availability by site and data item",
@@ -594,7 +655,6 @@ register(TableSpec(
 
 
 # ---------------------------------------------------------------- theory of change (issue 19)
-_HIDDEN = DEFAULT_POLICY.symbol
 #: readiness level -> plain words (synthesis.outcome_readiness.LEVELS, repeated here as display text only)
 _READINESS_COLUMNS = ("site_id", "outcome_id", "outcome_name", "outcome_kind", "source", "reference_label",
                       "readiness", "rule", "n_eligible", "n_scored", "baseline_completeness", "n_baseline_scored",

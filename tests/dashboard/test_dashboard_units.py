@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,7 +28,31 @@ def test_every_table_declares_its_counts_and_rates() -> None:
             if isinstance(source, Rate):
                 assert {source.numerator, source.denominator} <= set(decl.counts) | set(decl.support), (spec.table_id, rate)
             else:
-                assert set(source) <= set(decl.counts), (spec.table_id, rate)
+                assert set(source) <= set(decl.counts) | set(decl.support), (spec.table_id, rate)
+
+
+def test_time_to_target_in_years_and_months() -> None:
+    from dashboard.tables import years_and_months
+
+    assert years_and_months(26.2) == "2 years 3 months"  # rounded up to a whole month
+    assert years_and_months(12) == "1 year"
+    assert years_and_months(0.4) == "1 month"
+    assert years_and_months(None) is None and years_and_months(float("nan")) is None
+
+
+def test_readiness_timeline_hides_the_flow_when_its_referrals_are_few() -> None:
+    """monthly referrals x months would give back the referral count: the flow and all built on it go
+    with a count of 1-5, and the count itself is never published."""
+    from dashboard.tables import TABLES
+
+    decl = TABLES["readiness_timeline"].disclosure_for(5)
+    frame = pl.DataFrame({"site_id": ["a", "b"], "monthly_referrals": [0.25, 2.0], "analysable_per_month": [0.1, 1.0],
+                          "months_to_target": [300.0, 30.0], "time_to_target": ["25 years", "2 years 6 months"],
+                          "reachable_in_study": ["no", "yes"], "referrals_counted": [3, 48]})
+    out = decl.apply(frame)
+    assert "referrals_counted" not in out.columns
+    assert out.row(0) == ("a", "[c]", "[c]", "[c]", "[c]", "[c]")
+    assert out.row(1)[1:3] == ("2.0", "1.0")
 
 
 def test_unknown_table_gets_a_did_you_mean() -> None:
