@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from warehouse.errors import LinkreadyError
+from warehouse import LinkreadyError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

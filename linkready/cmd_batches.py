@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from warehouse.errors import ConfigError
+from warehouse import ConfigError
 
 _HEADER = f"{'batch':>6}  {'status':<11} {'year':>4}  {'rows read':>9} {'stored':>8} {'refused':>8} {'children':>8}  file"
 
@@ -17,8 +17,7 @@ _HEADER = f"{'batch':>6}  {'status':<11} {'year':>4}  {'rows read':>9} {'stored'
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 def batches_cmd(db: Path, as_json: bool) -> None:
     """List every batch loaded into the warehouse --db: status, year, counts and why (never values)."""
-    from warehouse.batches import list_batches
-    from warehouse.store import Store
+    from warehouse import Store, list_batches
 
     batches = list_batches(Store(db, read_only=True))
     if as_json:
@@ -40,8 +39,7 @@ def batches_cmd(db: Path, as_json: bool) -> None:
 @click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=True)
 def restore_cmd(batch: int, db: Path) -> None:
     """Make an earlier (superseded or quarantined) BATCH current again; the current one is archived."""
-    from warehouse.batches import restore_batch
-    from warehouse.store import Store
+    from warehouse import Store, restore_batch
 
     try:
         restored, replaced = restore_batch(Store(db), batch)

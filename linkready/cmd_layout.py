@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from warehouse.errors import ConfigError
+from warehouse import ConfigError
 
 
 @click.group("layout")
@@ -23,8 +23,7 @@ def infer_cmd(file: Path, site_id: str | None, out: Path | None) -> None:
 
     Load the file with it: `linkready load DIR --db FILE --layout LAYOUT.toml`.
     """
-    from warehouse.adapters import layout_toml
-    from warehouse.layouts.infer import infer_layout
+    from warehouse import infer_layout, layout_toml
 
     try:
         proposal = infer_layout(file, site_id)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from warehouse.store import Store
+from warehouse import Store
 
 
 def _echo(message: str) -> None:
@@ -50,9 +50,14 @@ def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample
     """Link every site's child records to its local authorities' CSC records under every
     identifier-sharing scenario and store runs, metrics and scored pairs in the warehouse."""
     # Submodule imports: they work even where an editable install maps packages as namespaces.
-    from linkage.feasibility import run_feasibility
-    from linkage.review import draw_review_sample, load_labels, review_sample_size
-    from linkage.settings import LinkageSettings, load_settings
+    from linkage import (
+        LinkageSettings,
+        draw_review_sample,
+        load_labels,
+        load_settings,
+        review_sample_size,
+        run_feasibility,
+    )
 
     if (review_sample is not None or review_width is not None) and out is None:
         raise click.UsageError("--review-sample and --review-width need --out FILE for the sample")
@@ -72,7 +77,7 @@ def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample
     if json_out:
         data = report.as_dict()
         if site_facing:
-            from linkage.evaluate import site_facing as for_sites
+            from linkage import site_facing as for_sites
 
             data["metrics"] = for_sites(report.metrics, settings.disclosure_policy)
         _write_json(json_out, data)
@@ -95,8 +100,7 @@ def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample
 def link_files_cmd(left: Path, right: Path, truth: Path | None, report_by: str | None, config: Path | None,
                    json_out: Path | None, left_id: str | None, right_id: str | None) -> None:
     """Link two CSV files of people; with --truth, measure precision, recall and F1."""
-    from linkage.files import link_files
-    from linkage.settings import load_settings
+    from linkage import link_files, load_settings
 
     settings, columns = load_settings(config) if config else (None, None)
     report = link_files(left, right, truth, report_by, settings, columns, left_id, right_id)

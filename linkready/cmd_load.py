@@ -15,9 +15,7 @@ from pathlib import Path
 
 import click
 
-from warehouse.adapters import SiteAdapter
-from warehouse.errors import ConfigError
-from warehouse.validation.problems import Outcome, Problem
+from warehouse import ConfigError, Outcome, Problem, SiteAdapter
 
 _EXAMPLES = 20
 
@@ -61,7 +59,7 @@ _layout_option = click.option(
 
 
 def _layouts(files: tuple[Path, ...]) -> list[SiteAdapter]:
-    from warehouse.adapters import load_layout
+    from warehouse import load_layout
 
     return [load_layout(f) for f in files]
 
@@ -87,7 +85,7 @@ def validate_cmd(directory: Path, json_out: Path | None, la: str | None, year: i
     file, row (1-based, header excluded; XML: the Child element), field, rule (and the DfE's code)
     and the record's own id; identifier values are never printed.
     """
-    from warehouse.validation import validate_drop
+    from warehouse import validate_drop
 
     try:
         report = validate_drop(directory, la=la, year=year, layouts=_layouts(layout_files))
@@ -122,8 +120,7 @@ def load_cmd(directory: Path, db: Path, json_out: Path | None, la: str | None, y
     the current batch of its kind, LA or site and year only when it is well-formed and keeps enough
     rows and children, otherwise it is quarantined (`linkready batches`, `linkready restore`).
     """
-    from warehouse.loading import LoadSettings, load_drop
-    from warehouse.store import Store
+    from warehouse import LoadSettings, Store, load_drop
 
     try:
         settings = LoadSettings(min_rows_kept=min_rows_kept, min_children_kept=min_children_kept)
@@ -149,8 +146,7 @@ def load_cmd(directory: Path, db: Path, json_out: Path | None, la: str | None, y
 @click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=True)
 def purge_cmd(before: str, db: Path) -> None:
     """Delete restricted-zone data past its retention date and record the purge."""
-    from warehouse.purge import purge_restricted
-    from warehouse.store import Store
+    from warehouse import Store, purge_restricted
 
     try:
         cutoff = date.fromisoformat(before)

@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from warehouse.errors import DataError
-from warehouse.sites import SITE_IDS
+from warehouse import SITE_IDS, DataError
 
 if TYPE_CHECKING:
     import polars as pl
 
     from evaluation import ReadinessReport, ReadinessSettings
-    from warehouse.store import Store
+    from warehouse import Store
 
 
 @click.command("readiness")
@@ -100,7 +99,7 @@ def _report(db: Path, settings: ReadinessSettings | None,
     one-line message saying which process to look for and what to run instead.
     """
     from evaluation import compute_and_store, load_report
-    from warehouse.store import Store
+    from warehouse import Store
 
     try:
         store = Store(db, read_only=settings is None)

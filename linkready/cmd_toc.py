@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from warehouse.sites import SITE_IDS
-from warehouse.store import Store
+from warehouse import SITE_IDS, Store
 
 _FORMATS = ["csv", "xlsx", "json", "mermaid", "dot"]
 
@@ -60,7 +59,7 @@ def export_cmd(db: Path, site: str, fmt: str, out: Path | None, version: int | N
 @click.option("--site", type=click.Choice(SITE_IDS), help="One site (default: all).")
 def versions_cmd(db: Path, site: str | None) -> None:
     """List the stored theory-of-change versions."""
-    from warehouse.toc import toc_versions
+    from warehouse import toc_versions
 
     with Store(db, read_only=True).reader() as con:
         rows = toc_versions(con, site)

@@ -62,3 +62,32 @@ def test_layering_check_catches_a_violation(tmp_path: Path) -> None:
     f = tmp_path / "m.py"
     f.write_text("from linkage import blocking\nimport os\n")
     assert _project_imports(f) == {"linkage"}
+
+
+def _cli_imports_outside_public_api() -> list[str]:
+    """`from pkg.sub import x` or names outside `pkg.__all__` in the CLI (it uses public names only)."""
+    import importlib
+
+    lower = set(PACKAGES) - {"linkready"}
+    bad = []
+    for path in sorted((ROOT / "linkready").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                top = node.module.split(".")[0]
+                if top not in lower:
+                    continue
+                if node.module != top:
+                    bad.append(f"{path.name}:{node.lineno}: from {node.module} import ...")
+                    continue
+                public = getattr(importlib.import_module(top), "__all__", ())
+                bad += [f"{path.name}:{node.lineno}: {a.name} is not in {top}.__all__"
+                        for a in node.names if a.name not in public]
+            elif isinstance(node, ast.Import):
+                bad += [f"{path.name}:{node.lineno}: import {a.name}" for a in node.names
+                        if a.name.split(".")[0] in lower and "." in a.name]
+    return bad
+
+
+def test_cli_uses_each_package_public_names_only() -> None:
+    bad = _cli_imports_outside_public_api()
+    assert not bad, "the CLI imports private names; export them in the package's __all__:\n" + "\n".join(bad)

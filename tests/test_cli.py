@@ -55,7 +55,9 @@ def test_data_error_is_one_line_exit_1_and_debug_shows_traceback(tmp_path: Path)
     proc = _run("validate", str(tmp_path / "notadrop"))
     assert proc.returncode == 1
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:") and "manifest" in lines[0], proc.stderr
+    # One line saying what was given, what is expected and where to read more (a real drop needs no manifest).
+    assert len(lines) == 1 and lines[0].startswith("error:") and "no extract files found" in lines[0], proc.stderr
+    assert "expected" in lines[0] and "docs/extract-drop.md" in lines[0]
     debug = _run("--debug", "validate", str(tmp_path / "notadrop"))
     assert debug.returncode != 0
     assert "Traceback" in debug.stderr

@@ -13,7 +13,21 @@ from warehouse.store import Store
 
 __all__ = ["AccessDenied", "ConfigError", "DataError", "LinkreadyError", "Registry", "SchemaError", "Store"]
 
-from warehouse.loading import FileLoad, LoadReport, LoadSettings, load_drop  # noqa: E402
-from warehouse.validation import Problem, ValidationReport, validate_drop  # noqa: E402
+from warehouse.sites import SITE_IDS, SITES  # noqa: E402
 
-__all__ += ["FileLoad", "LoadReport", "LoadSettings", "Problem", "ValidationReport", "load_drop", "validate_drop"]
+__all__ += ["SITES", "SITE_IDS"]
+
+from warehouse.adapters import SiteAdapter, layout_toml, load_layout  # noqa: E402
+from warehouse.batches import list_batches, restore_batch  # noqa: E402
+from warehouse.layouts.infer import infer_layout  # noqa: E402
+from warehouse.loading import FileLoad, LoadReport, LoadSettings, load_drop  # noqa: E402
+from warehouse.purge import purge_restricted  # noqa: E402
+from warehouse.toc import toc_versions  # noqa: E402
+from warehouse.validation import Problem, ValidationReport, validate_drop  # noqa: E402
+from warehouse.validation.problems import Outcome  # noqa: E402
+
+__all__ += [
+    "FileLoad", "LoadReport", "LoadSettings", "Outcome", "Problem", "SiteAdapter", "ValidationReport", "infer_layout",
+    "layout_toml", "list_batches", "load_drop", "load_layout", "purge_restricted", "restore_batch", "toc_versions",
+    "validate_drop",
+]
