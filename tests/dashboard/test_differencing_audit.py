@@ -69,3 +69,32 @@ def test_audit_fails_on_a_table_that_leaks_by_subtraction(app, login, home: str,
         TABLES.unregister("leaky")
     assert leaks and all(x.table.startswith("leaky") for x in leaks)
     assert all(1 <= x.value <= 5 for x in leaks)
+
+
+ISSUE_19_TABLES = ["outcome_readiness", "toc_nodes", "acceptability", "readiness_timeline", "readiness_summary",
+                   "outcome_completeness", "linkage_scenarios"]
+
+
+@pytest.mark.parametrize("user", ["coda_user", "researcher"])
+def test_theory_of_change_tables_leak_nothing_by_subtraction(pipeline_db, pipeline_passwords, settings,
+                                                             user: str) -> None:
+    """The outcome readiness, ToC and acceptability tables (and the readiness tables they repeat figures of), on
+    a warehouse built by the real pipeline with theories of change and coded interviews."""
+    from dashboard import create_app
+    from tests.dashboard.conftest import csrf_from
+    from warehouse.disclosure import find_leaks
+    from warehouse.store import Store
+
+    app = create_app(Store(pipeline_db, read_only=True), settings)
+    client = app.server.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={"username": user, "password": pipeline_passwords[user],
+                                       "csrf_token": token}).status_code == 302
+    tables = downloads(client, app.server.extensions["linkready_dashboard"], _viewer(user), ISSUE_19_TABLES)
+    filled = {t.name.split(" ")[0] for t in tables if t.frame.height}
+    assert {"outcome_readiness", "toc_nodes", "acceptability", "readiness_timeline"} <= filled, filled
+    leaks = find_leaks(tables)
+    assert leaks == [], "\n".join(f"{x.table}: {x.what} = {x.value:g} ({x.how})" for x in leaks[:20])
+    if user == "coda_user":  # the smallest site: something had to be hidden
+        text = client.get("/download/acceptability.csv").get_data(as_text=True)
+        assert "[c]" in text and "Participants" in text
