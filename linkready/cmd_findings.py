@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from warehouse.sites import SITE_IDS
-from warehouse.store import Store
+from warehouse import SITE_IDS, Store
 
 
 def _roster(path: Path | None) -> tuple[str, ...]:
@@ -112,7 +111,7 @@ def admin_ratings_cmd(db: Path) -> None:
 def check_cmd(files: tuple[Path, ...], roster: Path | None) -> None:
     """Scan transcripts for identifiers; print kinds and positions (never values); exit 1 if any are found."""
     from synthesis import describe_identifiers, scan
-    from warehouse.errors import DataError
+    from warehouse import DataError
 
     names, dirty = _roster(roster), 0
     for f in files:
@@ -148,7 +147,7 @@ def pseudonymise_cmd(files: tuple[Path, ...], roster: Path | None, out: Path) ->
 def codebook_cmd(out: Path) -> None:
     """Write the acceptability codebook (Sekhon's seven constructs with directions, and the RQ codes) as .qdc."""
     from synthesis import write_acceptability_qdc
-    from warehouse.errors import DataError
+    from warehouse import DataError
 
     if out.suffix.lower() != ".qdc":
         raise DataError(f"codebook file {out.name!r} must end in .qdc (a REFI-QDA codebook)")
