@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,7 +62,7 @@ def demo(workdir: Path, port: int, host: str, seed: int, children: int | None, n
     store = Store(db)
     with _step(f"Validating and loading into {db}"):
         report = load_drop(data_dir, store)
-    click.echo(f"    {_load_summary(report.files)}")
+    click.echo(f"    {report.summary()}")
 
     with _step("Linking each site's records to its local authorities' CSC records"):
         linkage.run_feasibility(store)
@@ -100,23 +100,6 @@ def demo(workdir: Path, port: int, host: str, seed: int, children: int | None, n
     click.echo(f"Dashboard: http://{host}:{port}/  (log in with one of the accounts above; Ctrl+C to stop)")
     _log_requests_to(log_file)
     dashboard.serve(db, host=host, port=port)
-
-
-def _load_summary(files: Sequence[object]) -> str:
-    """One line on what loading did, in words ("unchanged" rather than "0 rows loaded")."""
-    statuses = [str(getattr(f, "status", "")) for f in files]
-    loaded = sum(int(getattr(f, "rows_loaded", 0)) for f in files)
-    rejected = sum(int(getattr(f, "rows_rejected", 0)) for f in files)
-    unchanged = statuses.count("unchanged")
-    if files and unchanged == len(files):
-        return f"{len(files)} files unchanged since the last load (nothing to do)"
-    parts = [f"{len(files)} files", f"{loaded:,} rows loaded", f"{rejected:,} rows refused"]
-    if unchanged:
-        parts.append(f"{unchanged} files unchanged")
-    for status in ("quarantined", "failed"):
-        if statuses.count(status):
-            parts.append(f"{statuses.count(status)} {status}")
-    return ", ".join(parts)
 
 
 def _write_private(path: Path, text: str) -> None:

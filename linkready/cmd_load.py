@@ -128,12 +128,7 @@ def load_cmd(directory: Path, db: Path, json_out: Path | None, la: str | None, y
                            la=la, year=year, layouts=_layouts(layout_files))
     except ConfigError as exc:
         raise _usage(exc) from None
-    loaded = sum(f.rows_loaded for f in report.files)
-    refused = sum(f.rows_rejected for f in report.files)
-    status = Counter(f.status for f in report.files)
-    click.echo(f"Loaded {len(report.files)} files into {db} in {report.seconds:.1f} s: {loaded} rows stored, "
-               f"{refused} refused; {status['unchanged']} unchanged, {status['quarantined']} quarantined, "
-               f"{status['failed']} not loadable")
+    click.echo(f"Loaded into {db} in {report.seconds:.1f} s: {report.summary()}")
     if report.problems:
         _print_problems(report.problems)
     if json_out:

@@ -111,6 +111,20 @@ class LoadReport:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
+    def summary(self) -> str:
+        """What the load did, in one line of words ("unchanged" rather than "0 rows stored")."""
+        statuses = [f.status for f in self.files]
+        unchanged = statuses.count("unchanged")
+        if self.files and unchanged == len(self.files):
+            return f"{len(self.files)} files unchanged since the last load (nothing to do)"
+        stored = sum(f.rows_loaded for f in self.files)
+        refused = sum(f.rows_rejected for f in self.files)
+        parts = [f"{len(self.files)} files", f"{stored:,} rows stored", f"{refused:,} rows refused"]
+        parts += [f"{statuses.count(s)} {label}" for s, label in
+                  (("unchanged", "unchanged"), ("quarantined", "quarantined"), ("failed", "not loadable"))
+                  if statuses.count(s)]
+        return ", ".join(parts)
+
     @property
     def errors(self) -> int:
         return sum(1 for p in self.problems if p.severity == "error")

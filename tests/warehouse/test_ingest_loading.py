@@ -101,6 +101,8 @@ def test_reload_is_a_noop(loaded_copy: tuple[Path, Path]) -> None:
     report = load_drop(drop, Store(db))
     assert {f.status for f in report.files} == {"unchanged"}
     assert _counts(db) == before
+    # said in words, not as a "0 rows stored" that reads like a failure
+    assert report.summary() == f"{len(report.files)} files unchanged since the last load (nothing to do)"
 
 
 def test_corrected_file_supersedes_with_lineage(loaded_copy: tuple[Path, Path]) -> None:
