@@ -14,7 +14,7 @@ from warehouse.sites import SITE_IDS
 #: Every registered identifier-sharing scenario (the catalogue's one home is ``warehouse.scenarios``)
 #: whose encoding this package runs: in clear or as keyed hashes.
 SCENARIO_NAMES: tuple[str, ...] = tuple(
-    s.name for s in SCENARIOS.values() if s.encoding in ("clear", "keyed_hash")
+    s.name for s in SCENARIOS.values() if s.encoding in ("clear", "keyed_hash", "bloom_filter")
 )
 
 

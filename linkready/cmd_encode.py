@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from linkage.bloom import BloomSettings
+    from linkage import BloomSettings
 
 
 def _config(config: Path | None, layout: str | None) -> tuple[BloomSettings, dict[str, str] | None]:
     """Encoding settings from ``[encode]`` and column roles from ``[linkage.columns]`` (as link-files)."""
     from dataclasses import replace
 
-    from linkage.bloom import BloomSettings, settings_from_mapping
-    from warehouse.errors import ConfigError
+    from linkage import BloomSettings, settings_from_mapping
+    from warehouse import ConfigError
 
     settings, columns = BloomSettings(), None
     if config is not None:
@@ -57,8 +57,7 @@ def encode_cmd(file: Path | None, key_file: Path | None, out: Path | None, layou
     linkready encode --new-key project.key
     linkready encode children.csv --key-file project.key --out children.parquet --keep ethnicity
     """
-    from linkage.bloom import key_file_warning, new_key_file, read_key_file
-    from linkage.files import EncodeOptions, encode_file
+    from linkage import EncodeOptions, encode_file, key_file_warning, new_key_file, read_key_file
 
     if new_key is not None:
         if file is not None or out is not None:

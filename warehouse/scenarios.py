@@ -74,5 +74,8 @@ for _s in (
              "no names: date of birth, postcode, sex"),
     Scenario("pseudonymised_tokens", _ALL, "Keyed hashes of all identifiers",
              "every identifier replaced by a keyed hash; exact agreement only", encoding="keyed_hash"),
+    Scenario("bloom_filter_encodings", _ALL, "Bloom-filter encodings of all identifiers",
+             "names as Bloom filters, other identifiers as keyed tokens; similarity kept, nothing in clear",
+             encoding="bloom_filter"),
 ):
     register_scenario(_s)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from linkage.encoded import link_encoded_frames
 from linkage.explain import explain_pair, explanation_columns
 from linkage.pipeline import LinkResult, link, one_to_one
 from linkage.scenarios import SCENARIOS, get_scenario
@@ -32,6 +33,8 @@ def _run(world, scenario: str) -> LinkResult:  # noqa: ANN001
     s = get_scenario(scenario)
     a = standardise(left.select(["rid", *s.roles]))
     b = standardise(right.select(["rid", *s.roles]))
+    if s.encoding == "bloom_filter":
+        return link_encoded_frames(a, b, LinkageSettings(u_sample_pairs=50_000), b"test-key-of-32-bytes-for-encode!")
     if s.tokens:
         a, b = tokenise(a, b"test-key"), tokenise(b, b"test-key")
     return link(a, b, LinkageSettings(u_sample_pairs=50_000), tokens=s.tokens)
@@ -56,6 +59,9 @@ def test_removing_identifiers_never_improves_f1(world, results) -> None:  # noqa
     assert f1["all_identifiers"] >= f1["no_nhs_number"] >= f1["names_dob"]
     assert f1["no_nhs_number"] >= f1["dob_postcode_sex"]
     assert f1["all_identifiers"] >= f1["pseudonymised_tokens"]      # same fields, exact agreement only
+    # encodings keep the similarity that keyed hashes lose, and cost little against clear text
+    assert f1["bloom_filter_encodings"] >= f1["pseudonymised_tokens"]
+    assert f1["bloom_filter_encodings"] >= f1["all_identifiers"] - 0.02
     assert f1["dob_postcode_sex"] < f1["all_identifiers"]          # the no-names scenario costs something here
 
 
