@@ -249,7 +249,7 @@ def toc_elements(frame: pl.DataFrame) -> list[dict[str, Any]]:
 TOC_STYLESHEET: list[dict[str, Any]] = [
     {"selector": "node", "style": {"label": "data(label)", "text-wrap": "wrap", "text-max-width": "150px",
                                    "shape": "round-rectangle", "width": "160px", "height": "80px",
-                                   "background-color": "data(fill)", "color": "#FFFFFF", "font-size": "10px",
+                                   "background-color": "data(fill)", "color": "#FFFFFF", "font-size": "12px",
                                    "text-valign": "center", "text-halign": "center", "font-family": FONT,
                                    "border-width": 3, "border-color": "#0B0C0C", "border-style": "data(border)"}},
     {"selector": "node.outcome", "style": {"border-width": 4}},

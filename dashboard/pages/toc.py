@@ -23,6 +23,8 @@ except ImportError:  # pragma: no cover - dash-cytoscape is a dependency
 PATH = "/toc"
 NAME = "Theory of change"
 TITLE = "Theory of change and outcome readiness"
+#: boxes in rows by the links' direction (need -> activities -> mechanisms -> outcomes), top to bottom
+LAYOUT = {"name": "breadthfirst", "directed": True, "spacingFactor": 1.05, "fit": True, "padding": 20}
 DETAIL_COLUMNS = ("source", "reference_label", "readiness", "rule", "n_eligible", "n_scored",
                   "baseline_completeness", "n_baseline_scored", "n_retained", "followup_retention", "held_rating",
                   "linkage_scenario", "linkage_recall", "linkage_recall_low", "linkage_recall_high", "linkage_basis",
@@ -34,7 +36,7 @@ def layout(sites: str | None = None, outcome: str | None = None, **_: Any) -> ht
     viewer = current_viewer()
     selected, notice = requested_sites(viewer, sites)
     names = site_names()
-    graph: Any = (cyto.Cytoscape(id="toc-graph", elements=[], layout={"name": "preset", "fit": True},
+    graph: Any = (cyto.Cytoscape(id="toc-graph", elements=[], layout=LAYOUT,
                                  stylesheet=fig.TOC_STYLESHEET, style={"width": "100%", "height": "620px"},
                                  minZoom=0.3, maxZoom=2.5, autoungrabify=True)
                   if cyto is not None else html.P("The diagram needs dash-cytoscape; the table below holds it all."))
