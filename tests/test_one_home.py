@@ -52,9 +52,10 @@ def copies(rule: Rule, path: Path, text: str) -> list[str]:
     rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     if rel in rule.home:
         return []
-    hits = [f"{rel}:{n}: {line.strip()}" for n, line in enumerate(text.splitlines(), 1)
-            if rule.pattern.search(line) and not line.lstrip().startswith("#")]
-    return hits if len(hits) >= rule.min_hits else []
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if not line.lstrip().startswith("#")]
+    hits = [f"{rel}:{n}: {line.strip()}" for n, line in lines if rule.pattern.search(line)]
+    matches = sum(len(rule.pattern.findall(line)) for _, line in lines)
+    return hits if hits and matches >= rule.min_hits else []
 
 
 def _package_files() -> list[Path]:
