@@ -288,3 +288,15 @@ def test_audit_log_is_paged_filtered_and_exportable_for_admins_only(login) -> No
     assert rows and {r["User"] for r in rows} == {"leap_user"} and {r["Action"] for r in rows} == {"Downloaded"}
     everything = _route(admin, "/audit", "?page=999")  # past the end: the last page
     assert "page" in everything and "of" in everything
+
+
+def test_toc_and_acceptability_callbacks_for_another_site_are_refused(login) -> None:
+    """Posted by hand: a site user asking for another site's ToC, outcome detail or acceptability gets 204."""
+    client = login("fbs_user")
+    deps = [d for d in site_callbacks(client) if any(k in d["output"] for k in ("toc-body", "toc-detail", "ac-body"))]
+    assert len(deps) == 3
+    for dep in deps:
+        assert post(client, dep, "sat")[0] == 204, dep["output"]
+        assert post(client, dep, ["sat", "leap"])[0] == 204, dep["output"]
+        status, text = post(client, dep, "fbs")
+        assert status == 200 and "Survive" not in text, dep["output"]
