@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warehouse.disclosure import DEFAULT_POLICY
 from warehouse.errors import ConfigError
 from warehouse.store import warn_if_shared
 
@@ -36,14 +37,14 @@ class DashboardSettings:
         max_request_bytes: largest request body accepted (Dash callbacks are a few kilobytes).
 
     Example:
-        >>> DashboardSettings(suppress_max=5).suppress_max
-        5
+        >>> DashboardSettings().suppress_max == DEFAULT_POLICY.suppress_max
+        True
     """
 
     auth_db: Path | None = None
     secret_key: str | None = field(default=None, repr=False)
     secure_cookies: bool | None = None
-    suppress_max: int = 5
+    suppress_max: int = DEFAULT_POLICY.suppress_max
     max_failures: int = 5
     lockout_minutes: int = 15
     session_hours: int = 8

@@ -30,6 +30,7 @@ from warehouse.disclosure import (
     mask_numbers,
 )
 from warehouse.registry import Registry
+from warehouse.scenarios import SCENARIOS
 from warehouse.sites import SITES
 
 Cursor = duckdb.DuckDBPyConnection
@@ -198,7 +199,7 @@ def prewarm(ctx: DashboardContext, site_sets: list[tuple[str, ...]]) -> int:
 # ---------------------------------------------------------------- choices
 def _scenarios(cur: Cursor, scope: Scope) -> list[str]:
     found = q.linkage_scenarios(cur)
-    preferred = ["all_identifiers", "no_nhs_number", "names_dob", "dob_postcode_sex", "pseudonymised_tokens"]
+    preferred = SCENARIOS.names()  # the catalogue's order (warehouse.scenarios)
     return [s for s in preferred if s in found] + [s for s in found if s not in preferred]
 
 

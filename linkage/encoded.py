@@ -39,6 +39,7 @@ from linkage.pipeline import (
     compare,
     comparisons_sql,
     count_agreement_patterns,
+    exact_u,
     score,
     train,
 )
@@ -323,7 +324,7 @@ def _u_probabilities(con: duckdb.DuckDBPyConnection, inputs: LinkInputs, setting
     sql, params = b.render(comparisons_sql(b, comps, "upairs", inputs.dedupe, tf=False))
     g = con.sql(sql, params=params or None).pl().select([f"g_{c.name}" for c in comps]).to_numpy().astype(np.int64)
     con.unregister("_lk_upairs")
-    exact = [_exact_u(list(inputs.frames), c.column, inputs.dedupe)
+    exact = [exact_u(list(inputs.frames), c.column, inputs.dedupe)
              if isinstance(c, EncodedComparison) and c.suffix == "_tk" else None for c in comps]
     return estimate_u(g.reshape(-1, len(comps)), [c.n_levels for c in comps], exact)
 
@@ -344,20 +345,6 @@ def prepare_encoded(left: pl.DataFrame, right: pl.DataFrame | None) -> LinkInput
     frames = [f.with_row_index("uid").with_columns(pl.col("uid").cast(pl.Int64)) for f in frames]
     return LinkInputs(tuple(frames), tuple(comps), tuple(rules), frozenset(shared),
                       1.0 / max(sum(f.height for f in frames), 1), False)
-
-
-def _exact_u(frames: list[pl.DataFrame], column: str, dedupe: bool) -> float | None:
-    """P(two random records share the token in ``column``), from token frequencies."""
-    left = frames[0][column].drop_nulls()
-    right = left if dedupe else frames[-1][column].drop_nulls()
-    if left.len() < 2 or right.len() < 2:
-        return None
-    joined = left.value_counts(name="a").join(right.value_counts(name="b"), on=column)
-    agree = float((joined["a"].cast(pl.Float64) * joined["b"].cast(pl.Float64)).sum())
-    if dedupe:
-        n = float(left.len())
-        return max((agree - n) / (n * (n - 1)), 0.0)
-    return agree / (float(left.len()) * float(right.len()))
 
 
 def link_encoded(left: pl.DataFrame, right: pl.DataFrame | None = None, settings: LinkageSettings | None = None,

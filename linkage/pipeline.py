@@ -117,10 +117,10 @@ def _within_budget(con: duckdb.DuckDBPyConnection, rules: list[BlockingRule], de
     return out or rules[:1]
 
 
-def _exact_u(frames: list[pl.DataFrame], field: str, dedupe: bool) -> float | None:
+def exact_u(frames: list[pl.DataFrame], field: str, dedupe: bool) -> float | None:
     """P(two random records agree exactly on ``field`` | both present), from value frequencies."""
     left = frames[0][field].drop_nulls()
-    right = left if dedupe else frames[1][field].drop_nulls()
+    right = left if dedupe else frames[-1][field].drop_nulls()
     if left.len() < 2 or right.len() < 2:
         return None
     cl = left.value_counts(name="a")
@@ -347,7 +347,7 @@ def estimate_u_stage(con: duckdb.DuckDBPyConnection, inputs: LinkInputs, setting
     g_cols = [f"g_{c.name}" for c in comps]
     levels = _frame(con, b, comparisons_sql(b, comps, "upairs", inputs.dedupe, tf=False)).select(g_cols)
     con.unregister("_lk_upairs")
-    exact = [_exact_u(list(inputs.frames), c.field, inputs.dedupe) for c in comps]
+    exact = [exact_u(list(inputs.frames), c.field, inputs.dedupe) for c in comps]
     return estimate_u(levels.to_numpy().astype(np.int64).reshape(-1, len(comps)), [c.n_levels for c in comps], exact)
 
 
