@@ -40,56 +40,19 @@ def demo(workdir: Path, port: int, host: str, seed: int, children: int | None, n
     no-op, and derived results (linkage, readiness, demo accounts) are replaced, not duplicated.
     """
     import dashboard
-    import evaluation
-    import linkage
-    import synthesis
-    import synthetic_data
-    from warehouse import Store, load_drop
 
     workdir.mkdir(parents=True, exist_ok=True)
-    data_dir = workdir / "demo-data"
     db = workdir / "demo.duckdb"
-
-    settings = (synthetic_data.WorldSettings(seed=seed, scale="real") if children is None
-                else synthetic_data.WorldSettings(seed=seed, children=children))
-    size = "each local authority at its real size" if children is None else f"{children:,} children"
-    with _step(f"Generating a synthetic world ({size}, seed {seed}) in {data_dir}"):
-        synthetic_data.generate(data_dir, settings)
-        findings_files = synthetic_data.write_focus_groups(data_dir / "findings", seed)
-        interview_files = synthetic_data.write_interviews(data_dir / "findings" / "interviews", seed)
-        toc_files = synthetic_data.write_tocs(data_dir / "toc", seed)
-
-    store = Store(db)
-    with _step(f"Validating and loading into {db}"):
-        report = load_drop(data_dir, store)
-    click.echo(f"    {report.summary()}")
-
-    with _step("Linking each site's records to its local authorities' CSC records"):
-        linkage.run_feasibility(store)
-
-    with _step("Importing focus-group findings"):
-        for path in [*findings_files, *interview_files]:
-            synthesis.import_file(path, store)
-        for path in toc_files:
-            synthesis.import_toc(path, store)
-        # Ratings measured from the loaded admin data, so triangulation can compare them with what sites said.
-        synthesis.rate_from_admin(store)
-
-    with _step("Computing evaluation readiness"):
-        evaluation.compute_and_store(store)
-
+    _build(workdir / "demo-data", db, seed, children)
     with _step("Creating demo accounts"):
         accounts = dashboard.create_demo_accounts(db)
-
-    accounts_file = workdir / "demo-accounts.txt"
     lines = [f"{acc.role:<10} {acc.name:<14} {acc.password}   ({f'site {acc.site}' if acc.site else 'all sites'})"
              for acc in accounts]
+    accounts_file = workdir / "demo-accounts.txt"
     _write_private(accounts_file, "\n".join(lines) + "\n")
-    if no_serve:
-        click.echo(f"Warehouse ready: {db}. Serve it with: linkready serve --db {db}")
-    else:
-        log_file = workdir / "demo-requests.log"
-        click.echo(f"Request log: {log_file}")
+    log_file = workdir / "demo-requests.log"
+    click.echo(f"Warehouse ready: {db}. Serve it with: linkready serve --db {db}" if no_serve
+               else f"Request log: {log_file}")
     click.echo("")
     click.echo(f"Demo accounts (also in {accounts_file}, readable by you only; re-run `linkready demo` for new ones):")
     for line in lines:
@@ -100,6 +63,39 @@ def demo(workdir: Path, port: int, host: str, seed: int, children: int | None, n
     click.echo(f"Dashboard: http://{host}:{port}/  (log in with one of the accounts above; Ctrl+C to stop)")
     _log_requests_to(log_file)
     dashboard.serve(db, host=host, port=port)
+
+
+def _build(data_dir: Path, db: Path, seed: int, children: int | None) -> None:
+    """Generate the world, load it, link it, import the qualitative material and compute readiness."""
+    import evaluation
+    import linkage
+    import synthesis
+    import synthetic_data
+    from warehouse import Store, load_drop
+
+    settings = (synthetic_data.WorldSettings(seed=seed, scale="real") if children is None
+                else synthetic_data.WorldSettings(seed=seed, children=children))
+    size = "each local authority at its real size" if children is None else f"{children:,} children"
+    with _step(f"Generating a synthetic world ({size}, seed {seed}) in {data_dir}"):
+        synthetic_data.generate(data_dir, settings)
+        findings_files = synthetic_data.write_focus_groups(data_dir / "findings", seed)
+        interview_files = synthetic_data.write_interviews(data_dir / "findings" / "interviews", seed)
+        toc_files = synthetic_data.write_tocs(data_dir / "toc", seed)
+    store = Store(db)
+    with _step(f"Validating and loading into {db}"):
+        report = load_drop(data_dir, store)
+    click.echo(f"    {report.summary()}")
+    with _step("Linking each site's records to its local authorities' CSC records"):
+        linkage.run_feasibility(store)
+    with _step("Importing focus-group findings, interviews and theories of change"):
+        for path in [*findings_files, *interview_files]:
+            synthesis.import_file(path, store)
+        for path in toc_files:
+            synthesis.import_toc(path, store)
+        # Ratings measured from the loaded admin data, so triangulation can compare them with what sites said.
+        synthesis.rate_from_admin(store)
+    with _step("Computing evaluation readiness"):
+        evaluation.compute_and_store(store)
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -33,6 +33,7 @@ def _rule_text(r: object) -> str:
 
 
 def _intro() -> list[str]:
+    # One literal page of prose (the generated document's introduction): longer than a stage, not one.
     return [
         "# Validation rules",
         "",
