@@ -8,6 +8,8 @@ re-run never duplicates rows.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -107,8 +109,10 @@ def _scenario_result(left: pl.DataFrame, right: pl.DataFrame, scenario_name: str
     sl = standardise(left.select(cols))
     sr = standardise(right.select(cols))
     if scenario.encoding == "bloom_filter":
-        # Both sides encoded with one run key (never stored), then linked on the encodings only.
-        return link_encoded_frames(sl, sr, settings, secret)
+        # Both sides encoded with one run key derived from the run's secret (never stored), then linked
+        # on the encodings only; the derivation keeps encoding keys apart from pseudonymisation keys.
+        run_key = hmac.new(secret, b"linkready bloom_filter_encodings scenario", hashlib.sha256).digest()
+        return link_encoded_frames(sl, sr, settings, run_key)
     if scenario.tokens:
         sl, sr = tokenise(sl, secret), tokenise(sr, secret)
     return link(sl, sr, settings, tokens=scenario.tokens)

@@ -51,7 +51,9 @@ def rules_markdown() -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for return_name in ("cin", "903"):
-        lines += [_row(r) for r in DFE_RULES.values() if r.return_name == return_name]
+        # sorted by DfE code (then name), so the page never depends on the order modules registered in
+        rules = sorted((r for r in DFE_RULES.values() if r.return_name == return_name), key=lambda r: (r.code, r.name))
+        lines += [_row(r) for r in rules]
     counts = {k: sum(1 for r in DFE_RULES.values() if r.return_name == k) for k in ("cin", "903")}
     lines += ["", f"{counts['cin']} CIN census rules and {counts['903']} SSDA903 rules. Years are collection years; "
               "SSDA903 severities are linkready's (DfE does not publish the 903 error/query split).", "",
