@@ -69,6 +69,17 @@ def _csrf_ok() -> bool:
     return bool(sent and kept) and hmac.compare_digest(sent, kept)
 
 
+def _decodings(target: str, rounds: int = 4) -> list[str]:
+    """``target`` and each successive percent-decoding of it, until decoding changes nothing."""
+    texts = [target]
+    for _ in range(rounds):
+        decoded = unquote(texts[-1])
+        if decoded == texts[-1]:
+            break
+        texts.append(decoded)
+    return texts
+
+
 def safe_next(target: str | None) -> str:
     """``target`` as a same-origin relative path, or ``/``: parsed, then refused if it has a scheme, a host,
     a scheme-relative or backslash form, or a control character (also once percent-decoded).
@@ -79,11 +90,11 @@ def safe_next(target: str | None) -> str:
     """
     if not target or len(target) > 2000:
         return "/"
-    for text in (target, unquote(target)):
+    for text in _decodings(target):
         if "\\" in text or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
             return "/"
         parts = urlsplit(text)
-        if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        if parts.scheme or parts.netloc or not text.startswith("/") or text.startswith("//"):
             return "/"
     parts = urlsplit(target)
     return urlunsplit(("", "", parts.path, parts.query, ""))
