@@ -161,3 +161,27 @@ def permalink(path: str, state: dict[str, object]) -> str:
     clean = {k: (",".join(v) if isinstance(v, list | tuple) else v) for k, v in state.items() if v not in (None, "", [])}
     return path + ("?" + urlencode(clean) if clean else "")
 
+
+
+def panel_title(section: Any) -> str:
+    """The heading text of a :func:`panel` (its first ``H2``), or ``""``."""
+    for child in getattr(section, "children", None) or []:
+        if isinstance(child, html.H2):
+            return str(child.children)
+    return ""
+
+
+def tabbed(dom_id: str, sections: Sequence[Any], selected: int = 0) -> dcc.Tabs | Any:
+    """Panels as tabs, one per panel, labelled by the panel's heading, so a page is one screen, not a long scroll.
+
+    A single panel is returned as it is. Tab ids are ``{dom_id}-tab-{i}``; the chosen tab survives a redraw of
+    the same page (``persistence``), and each tab's content is the panel itself (chart, table, notes, downloads).
+    """
+    items = list(sections)
+    if len(items) <= 1:
+        return items[0] if items else html.Div()
+    tabs = [dcc.Tab(item, label=panel_title(item) or f"Part {i + 1}", value=f"{dom_id}-tab-{i}",
+                    id=f"{dom_id}-tab-{i}", className="tab", selected_className="tab tab--selected")
+            for i, item in enumerate(items)]
+    return dcc.Tabs(tabs, id=dom_id, value=f"{dom_id}-tab-{min(selected, len(items) - 1)}", className="tabs",
+                    persistence=True, persistence_type="session")
