@@ -5,6 +5,12 @@ date_of_birth/dob, sex/gender, postcode, nhs_number); the first column of each f
 record id unless told otherwise; other columns present in both files are compared as generic
 text; the same file given twice is deduplicated (its duplicates found); ``report_by`` names a left-file column used only to break results down, never to match.
 
+What a data officer takes away (:class:`FileLinkReport`): the linked pairs (:meth:`~FileLinkReport.pairs_table`)
+and the pairs near the threshold (:meth:`~FileLinkReport.review_table`), each carrying only the files' own
+record ids and the comparison outcomes in words (never a name, date of birth or NHS number); the
+breakdown by ``report_by`` through the disclosure engine (:meth:`~FileLinkReport.report_table`); and
+warnings when a file is too small for the model to learn from (:data:`MIN_RECORDS_TO_LEARN`).
+
 Encoded files (written by :func:`encode_file`, ``linkready encode``) are recognised by their
 manifest and linked by :func:`linkage.encoded.link_encoded` with the same evaluation and JSON.
 """
@@ -14,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -22,10 +28,17 @@ import polars as pl
 from linkage.bloom import BloomSettings, EncodingKey, encode
 from linkage.encoded import link_encoded
 from linkage.encoded_files import check_compatible, is_encoded_file, manifest_for, read_encoded, write_encoded
-from linkage.evaluate import estimated, measured, measured_by_group
+from linkage.evaluate import Metrics, estimated, measured, measured_by_group, site_facing
 from linkage.pipeline import LinkResult, link
 from linkage.settings import LinkageSettings
 from linkage.standardise import ROLES, standardise
+from warehouse.disclosure import (
+    DEFAULT_POLICY,
+    DisclosurePolicy,
+    legend_rows,
+    neutralise_formula,
+    rate_phrase,
+)
 from warehouse.errors import ConfigError, DataError, did_you_mean
 
 log = logging.getLogger(__name__)
@@ -44,9 +57,26 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
+#: Fewer records than this in either file, or fewer candidate pairs from blocking, and the model has too
+#: little to learn its match weights from: :func:`link_files` warns that its probabilities and estimated
+#: figures are unreliable (``min_records`` / ``--min-records`` overrides it).
+MIN_RECORDS_TO_LEARN = 100
+
+#: Level labels shown to a person where a comparison's own label is a code: level 0 is "else" in
+#: :meth:`linkage.comparisons.Comparison.level_labels`; a person reads it as "different".
+LEVEL_WORDS: dict[str, str] = {"else": "different"}
+MISSING = "missing"            # either side blank: no evidence either way
+NOT_COMPARED = "not compared"  # a dedupe link through its cluster, never scored as a pair itself
+
+
 @dataclass(frozen=True)
 class FileLinkReport:
-    """The outcome of :func:`link_files` (``as_dict`` gives the JSON keys)."""
+    """The outcome of :func:`link_files` (``as_dict`` gives the JSON keys).
+
+    Besides the figures it holds what the tables need: the files' record id column names
+    (``ids``), whether one file was deduplicated, the settings (threshold and review band), the
+    metrics rows (overall first, then one per ``report_by`` group) and the warnings.
+    """
 
     result: LinkResult
     precision: float | None
@@ -57,10 +87,15 @@ class FileLinkReport:
     seconds: float
     roles: dict[str, tuple[str, str]]
     encoding: str = "clear"
+    ids: tuple[str, str] = ("left_id", "right_id")
+    dedupe: bool = False
+    settings: LinkageSettings = field(default_factory=LinkageSettings)
+    rows: tuple[Metrics, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """``precision``, ``recall``, ``f1`` (with truth), ``candidate_pairs``, ``links``, ``seconds``,
-        ``by_group`` {value: {n, recall, precision}}, plus ``basis`` and the column roles used."""
+        ``by_group`` {value: {n, recall, precision}}, plus ``basis``, the column roles used and ``warnings``."""
         out: dict[str, object] = {
             "candidate_pairs": self.result.candidate_pairs,
             "links": self.result.links.height,
@@ -71,10 +106,158 @@ class FileLinkReport:
             "precision": self.precision,
             "recall": self.recall,
             "encoding": self.encoding,
+            "warnings": list(self.warnings),
         }
         if self.basis == "measured":
             out["f1"] = self.f1
         return out
+
+    def id_headers(self) -> tuple[str, str]:
+        """Column names of the two record ids in the pairs and review tables: the files' own id columns,
+        or ``left_<id>``/``right_<id>`` when they are the same name (one file deduplicated, or both "id")."""
+        lid, rid = self.ids
+        if lid != rid and not {lid, rid} & _GENERATED:
+            return lid, rid
+        return f"left_{lid}", f"right_{rid}"
+
+    def pairs_table(self) -> pl.DataFrame:
+        """The linked pairs: both record ids, ``probability``, ``match_weight`` and per comparison
+        ``<name>_agreement`` (its level in words) and ``<name>_weight``; for a deduplicated file also
+        ``cluster``. Only ids and comparison outcomes: no identifier value.
+
+        Example:
+            >>> link_files(Path("a.csv"), Path("b.csv")).pairs_table().write_csv("pairs.csv")   # doctest: +SKIP
+        """
+        res = self.result
+        # every link (for one file, every pair within a cluster, some never scored themselves) with its outcomes
+        rows = res.links.select("l_id", "r_id", "l_rid", "r_rid", "probability", "match_weight").join(
+            res.pairs.drop("l_rid", "r_rid", "probability", "match_weight"), on=["l_id", "r_id"], how="left")
+        extra = []
+        if self.dedupe and res.clusters is not None:
+            rows = rows.join(res.clusters.rename({"rid": "l_rid"}), on="l_rid", how="left")
+            extra = ["cluster"]
+        return self._tidy(rows, extra)
+
+    def review_table(self) -> pl.DataFrame:
+        """Scored pairs whose probability lies in the review band ``[review_low, review_high)``: both
+        record ids, ``probability``, ``linked`` (yes/no), ``reason`` (threshold, cluster, or the one-to-one
+        assignment that gave a record a better-scoring partner) and the comparison outcomes.
+
+        Example:
+            >>> link_files(Path("a.csv"), Path("b.csv")).review_table().height   # doctest: +SKIP
+        """
+        lo, hi = self.settings.review_low, self.settings.review_high
+        band = self.result.pairs.filter((pl.col("probability") >= lo) & (pl.col("probability") < hi))
+        rows = _with_reasons(band, self.result.links, self.settings.threshold).with_columns(
+            pl.when(pl.col("is_link")).then(pl.lit("yes")).otherwise(pl.lit("no")).alias("linked"))
+        return self._tidy(rows.drop("match_weight"), ["linked", "reason"])
+
+    def _tidy(self, rows: pl.DataFrame, extra: list[str]) -> pl.DataFrame:
+        """Ids (ordered within a pair for one file), figures at fixed precision, outcomes in words."""
+        left_h, right_h = self.id_headers()
+        if self.dedupe:  # unordered pairs, as the links and truth are compared
+            rows = rows.with_columns(pl.min_horizontal("l_rid", "r_rid").alias("l_rid"),
+                                     pl.max_horizontal("l_rid", "r_rid").alias("r_rid"))
+        safe = [pl.col(c).cast(pl.Utf8).map_elements(neutralise_formula, return_dtype=pl.Utf8).alias(h)
+                for c, h in (("l_rid", left_h), ("r_rid", right_h))]
+        figures = [pl.col("probability").round(6)] + ([pl.col("match_weight").round(4)] if "match_weight" in rows.columns else [])
+        out = rows.select(*safe, *figures, *extra, *_agreement_columns(self.result, rows))
+        return out.sort(["probability", left_h, right_h], descending=[True, False, False], nulls_last=True)
+
+    def report_table(self, policy: DisclosurePolicy = DEFAULT_POLICY) -> pl.DataFrame:
+        """The overall row and one per ``report_by`` group, through the one disclosure engine, as text
+        with plain headings: counts with thousands separators (or the policy's symbol), rates as % to one
+        decimal with their 95% interval. Empty when there are no metrics rows."""
+        if not self.rows:
+            return pl.DataFrame()
+        shown = site_facing([r.as_dict() for r in self.rows], policy)
+        group = self.rows[1].subgroup_type if len(self.rows) > 1 else "group"
+        measured_basis = self.basis == "measured"
+        table: dict[str, list[str]] = {group: [], "Records": [], "Links": []}
+        if measured_basis:
+            table["True matches"] = []
+        table |= {"Precision (95% interval)": [], "Recall (95% interval)": []}
+        if measured_basis:
+            table["F1 (95% interval)"] = []
+        for i, r in enumerate(shown):
+            table[group].append("All records" if i == 0 else str(r["subgroup"]))
+            table["Records"].append(_count_text(r["n_records"]))
+            table["Links"].append(_count_text(r["links"]))
+            if measured_basis:
+                table["True matches"].append(_count_text(r["true_matches"]))
+            table["Precision (95% interval)"].append(_rate_text(r, "precision"))
+            table["Recall (95% interval)"].append(_rate_text(r, "recall"))
+            if measured_basis:
+                table["F1 (95% interval)"].append(_rate_text(r, "f1"))
+        return pl.DataFrame(table)
+
+    @staticmethod
+    def legend_for(table: pl.DataFrame) -> list[tuple[str, str]]:
+        """The legend rows (symbol, meaning) of the symbols ``table`` shows (``[c]``, ``[x]`` ...)."""
+        cells = {str(v) for col in table.columns for v in table[col].to_list()}
+        return legend_rows([sym for sym, _ in legend_rows() if any(sym in c for c in cells)])
+
+    def basis_note(self) -> str:
+        """What the figures rest on, in words."""
+        if self.basis == "measured":
+            return "measured against the truth file (95% Wilson intervals)"
+        return "estimated from the model's match probabilities (95% intervals); give --truth to measure them"
+
+
+_GENERATED = frozenset({"probability", "match_weight", "cluster", "linked", "reason"})
+
+
+def _count_text(value: object) -> str:
+    if isinstance(value, str) and value.startswith("["):
+        return value
+    return "[x]" if value is None else f"{float(str(value)):,.0f}"
+
+
+def _rate_text(row: dict[str, object], key: str) -> str:
+    value = rate_phrase(row.get(key))
+    lo, hi = row.get(f"{key}_low"), row.get(f"{key}_high")
+    if value.startswith("[") or lo is None or hi is None:
+        return value
+    return f"{value} ({rate_phrase(lo)} to {rate_phrase(hi)})"
+
+
+def _agreement_columns(result: LinkResult, rows: pl.DataFrame) -> list[pl.Expr]:
+    """Per comparison, its level in words (the comparison's own labels) and its weight (level weight plus
+    term-frequency adjustment, read from the ``w_*``/``tfa_*`` columns the score stage kept)."""
+    out = []
+    for k, comp in enumerate(result.comparisons):
+        stem = comp.name.removeprefix("x_")
+        labels = [LEVEL_WORDS.get(label, label) for label in result.model.labels[k]]
+        g = pl.col(f"g_{comp.name}")
+        words = g.replace_strict(list(range(len(labels))), labels, default=MISSING, return_dtype=pl.Utf8)
+        out.append(pl.when(g.is_null()).then(pl.lit(NOT_COMPARED)).otherwise(words).alias(f"{stem}_agreement"))
+        adj = pl.col(f"tfa_{comp.name}").fill_null(0.0) if f"tfa_{comp.name}" in rows.columns else pl.lit(0.0)
+        out.append((pl.col(f"w_{comp.name}") + adj).round(4).alias(f"{stem}_weight"))
+    return out
+
+
+def _with_reasons(band: pl.DataFrame, links: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """``band`` with ``reason``: why each pair is or is not a link. A pair at or above the threshold that
+    is not a link lost in the one-to-one assignment: one of its records is linked to a partner with at
+    least its weight (named by id, with that link's probability)."""
+    t = f"{threshold:g}"
+    by_left = links.select("l_id", pl.col("r_rid").alias("_lp"), pl.col("probability").alias("_lpp"))
+    by_right = links.select("r_id", pl.col("l_rid").alias("_rp"), pl.col("probability").alias("_rpp"))
+    rows = band.join(by_left, on="l_id", how="left").join(by_right, on="r_id", how="left")
+    above = pl.col("probability") >= threshold
+    left_taken = pl.format("one-to-one: the left record is linked to {} (probability {}), a better-scoring partner",
+                           "_lp", pl.col("_lpp").round(4))
+    right_taken = pl.format("one-to-one: the right record is linked to {} (probability {}), a better-scoring partner",
+                            "_rp", pl.col("_rpp").round(4))
+    reason = (
+        pl.when(pl.col("is_link") & above).then(pl.lit(f"at or above the threshold {t}"))
+        .when(pl.col("is_link")).then(pl.lit(f"below the threshold {t}, linked through other records of its cluster"))
+        .when(~above).then(pl.lit(f"below the threshold {t}"))
+        .when(pl.col("_lp").is_not_null()).then(left_taken)
+        .when(pl.col("_rp").is_not_null()).then(right_taken)
+        .otherwise(pl.lit("not linked (no assignment found)"))
+    )
+    return rows.with_columns(reason.alias("reason")).drop("_lp", "_lpp", "_rp", "_rpp")
 
 
 def read_csv(path: Path) -> pl.DataFrame:
@@ -82,10 +265,19 @@ def read_csv(path: Path) -> pl.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"file {path} does not exist; give the path of a CSV file")
+    if path.stat().st_size == 0:
+        raise DataError(f"file {path} is empty (0 bytes); give a CSV file with a header row and at least one record")
     try:
         return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise DataError(f"cannot read {path} as CSV ({type(exc).__name__}); check it is comma-separated text") from None
+
+
+def _require_records(frame: pl.DataFrame, path: Path, side: str) -> None:
+    """An empty file gives nothing to link: say which file and what to do (before blocking says it cannot run)."""
+    if frame.height == 0:
+        raise DataError(f"the {side} file {path} has no records, only column names ({', '.join(frame.columns)}); "
+                        "give a file with at least one record, or check the extract that wrote it")
 
 
 def recognise(columns: list[str], overrides: dict[str, str] | None = None) -> dict[str, str]:
@@ -131,6 +323,7 @@ class _Linked:
     lid: str                    # its record id column
     roles: dict[str, tuple[str, str]]
     dedupe: bool
+    rid: str                    # the right file's record id column
 
 
 def _check_report_by(a: pl.DataFrame, report_by: str | None) -> None:
@@ -143,6 +336,8 @@ def _link_clear(left: Path, right: Path, report_by: str | None, settings: Linkag
                 columns: dict[str, str] | None, ids: tuple[str | None, str | None]) -> _Linked:
     """Read, recognise, standardise and link two clear-text CSV files."""
     a, b = read_csv(left), read_csv(right)
+    _require_records(a, left, "left")
+    _require_records(b, right, "right")
     lid, rid = _pick_id(a, ids[0], "left"), _pick_id(b, ids[1], "right")
     _check_report_by(a, report_by)
     ra = {r: c for r, c in recognise(a.columns, columns).items() if c not in (lid, report_by)}
@@ -164,13 +359,15 @@ def _link_clear(left: Path, right: Path, report_by: str | None, settings: Linkag
     dedupe = Path(left).resolve() == Path(right).resolve() and lid == rid
     res = link(la, None if dedupe else lb, settings)
     roles = {r: (ra[r], rb[r]) for r in shared_roles} | {n: (ca, cb) for (n, ca), (_, cb) in zip(extras_a, extras_b, strict=True)}
-    return _Linked(res, a, lid, roles, dedupe)
+    return _Linked(res, a, lid, roles, dedupe, rid)
 
 
 def _link_encoded_files(left: Path, right: Path, report_by: str | None, settings: LinkageSettings,
                         ids: tuple[str | None, str | None]) -> _Linked:
     """Read two encoded files, check they share key and settings, and link their encodings."""
     a, b = read_encoded(left), read_encoded(right)
+    _require_records(a.frame, left, "left")
+    _require_records(b.frame, right, "right")
     check_compatible(a, b)
     for side, given, enc in (("left", ids[0], a), ("right", ids[1], b)):
         if given is not None and given != enc.id_column:
@@ -186,7 +383,7 @@ def _link_encoded_files(left: Path, right: Path, report_by: str | None, settings
     lb = b.frame.drop([c for c in b.keep if c in b.frame.columns])
     res = link_encoded(la, None if dedupe else lb, settings)
     roles = {c.name: (getattr(c, "column", c.field), getattr(c, "column", c.field)) for c in res.comparisons}
-    return _Linked(res, raw, a.id_column, roles, dedupe)
+    return _Linked(res, raw, a.id_column, roles, dedupe, b.id_column)
 
 
 @dataclass(frozen=True)
@@ -196,6 +393,7 @@ class _Quality:
     f1: float | None
     basis: str
     by_group: dict[str, dict[str, object]]
+    rows: tuple[Metrics, ...]
 
 
 def _read_truth(truth: Path, dedupe: bool) -> pl.DataFrame:
@@ -219,19 +417,23 @@ def _evaluate(done: _Linked, links: pl.DataFrame, truth: Path | None, report_by:
         tl = _read_truth(truth, done.dedupe)
         tp = links.join(tl, on=["l_rid", "r_rid"]).height
         m = measured("file", "all", "all", a.height, links.height, links["l_rid"].n_unique(), tl.height, tp)
+        rows = [m]
         if groups is not None and report_by is not None:
             for g in measured_by_group("file", links, tl, groups, "group", report_by):
                 by_group[g.subgroup] = {"n": g.n_records, "recall": g.recall, "precision": g.precision,
                                         "links": g.links, "true_matches": g.true_matches}
-        return _Quality(m.precision, m.recall, m.f1, "measured", by_group)
+                rows.append(g)
+        return _Quality(m.precision, m.recall, m.f1, "measured", by_group, tuple(rows))
     m = estimated("file", "all", "all", a.height, links, res.best)
+    rows = [m]
     if groups is not None and report_by is not None:
         for value in sorted(groups["group"].unique().to_list()):
             ids = groups.filter(pl.col("group") == value)["rid"].implode()
             g = estimated("file", report_by, value, groups.filter(pl.col("group") == value).height,
                           links.filter(pl.col("l_rid").is_in(ids)), res.best.filter(pl.col("l_rid").is_in(ids)))
             by_group[str(value)] = {"n": g.n_records, "recall": g.recall, "precision": g.precision, "links": g.links}
-    return _Quality(m.precision, m.recall, m.f1, "estimated", by_group)
+            rows.append(g)
+    return _Quality(m.precision, m.recall, m.f1, "estimated", by_group, tuple(rows))
 
 
 @dataclass(frozen=True)
@@ -312,16 +514,41 @@ def encode_file(source: Path, out: Path, key: EncodingKey, settings: BloomSettin
                         time.perf_counter() - t0)
 
 
-def link_files(
+def learning_warnings(result: LinkResult, dedupe: bool, measured_basis: bool,
+                      min_records: int = MIN_RECORDS_TO_LEARN) -> tuple[str, ...]:
+    """Warnings when the files are too small for the model to learn from: fewer than ``min_records``
+    records in either file, or fewer candidate pairs. Counts only, never values.
+
+    Example:
+        >>> learning_warnings(link_files(Path("six.csv"), Path("six.csv")).result, True, False)   # doctest: +SKIP
+        ('the file has 6 records, fewer than 100 ...',)
+    """
+    sizes = [("the file", result.n_left)] if dedupe else [("the left file", result.n_left),
+                                                          ("the right file", result.n_right)]
+    small = [f"{side} has {n:,} records" for side, n in sizes if n < min_records]
+    if result.candidate_pairs < min_records:
+        small.append(f"blocking found {result.candidate_pairs:,} candidate pairs")
+    if not small:
+        return ()
+    then = ("the precision and recall shown are measured against the truth file, but the model's match "
+            "probabilities (and so its links) are unreliable" if measured_basis else
+            "the model's match probabilities, its links and the estimated precision and recall are unreliable; "
+            "give a truth file (--truth) to measure them")
+    return (f"too few records for the model to learn from: {' and '.join(small)}, fewer than {min_records:,} "
+            f"(--min-records); {then}, or link more records",)
+
+
+def link_files(  # noqa: PLR0913 - the command's options, each a plain value
     left: Path, right: Path, truth: Path | None = None, report_by: str | None = None,
     settings: LinkageSettings | None = None, columns: dict[str, str] | None = None,
-    left_id: str | None = None, right_id: str | None = None,
+    left_id: str | None = None, right_id: str | None = None, min_records: int = MIN_RECORDS_TO_LEARN,
 ) -> FileLinkReport:
     """Link two CSV files, or two encoded files (``linkready encode``), and evaluate against a truth
-    file (``left_id,right_id``) when given.
+    file (``left_id,right_id``) when given; warn (``warnings``) when either file has fewer than
+    ``min_records`` records or blocking finds fewer candidate pairs.
 
     Raises:
-        DataError: unreadable files or truth file without ``left_id``/``right_id``.
+        DataError: unreadable or empty files, or truth file without ``left_id``/``right_id``.
         ConfigError: unknown id or report-by column, no identifier the two files share, one file
             encoded and the other not, or encoded files whose keys or settings differ.
 
@@ -344,5 +571,9 @@ def link_files(
         links = links.with_columns(pl.min_horizontal("l_rid", "r_rid").alias("l_rid"),
                                    pl.max_horizontal("l_rid", "r_rid").alias("r_rid"))
     q = _evaluate(done, links, truth, report_by)
+    warnings = learning_warnings(done.result, done.dedupe, q.basis == "measured", min_records)
+    for w in warnings:
+        log.info("%s", w)
     return FileLinkReport(done.result, q.precision, q.recall, q.f1, q.basis, q.by_group, time.perf_counter() - t0,
-                          done.roles, "bloom_filter" if enc[0] else "clear")
+                          done.roles, "bloom_filter" if enc[0] else "clear", (done.lid, done.rid), done.dedupe,
+                          settings, q.rows, warnings)

@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from warehouse import Store
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from linkage import FileLinkReport
 
 
 def _echo(message: str) -> None:
@@ -88,30 +94,87 @@ def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample
         click.echo(f"{n} pairs for clerical review written to {out}{sized} (restricted: it holds identifiers)")
 
 
+def _table_lines(table: pl.DataFrame) -> list[str]:
+    """A text table: the first column left-aligned, figures right-aligned, two spaces between columns."""
+    cols = table.columns
+    cells = [[str(v) for v in row] for row in table.iter_rows()]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True)))
+    return [line(cols)] + [line(r) for r in cells]
+
+
+def _print_results(report: FileLinkReport, report_by: str | None) -> None:
+    """The summary line (the table's overall row), the breakdown table and the symbols it uses."""
+    table = report.report_table()
+    overall = table.row(0, named=True)
+    f1 = f", F1 {overall['F1 (95% interval)']}" if "F1 (95% interval)" in overall else ""
+    click.echo(f"{report.result.candidate_pairs:,} candidate pairs, {overall['Links']} links, {report.seconds:.2f} s; "
+               f"precision {overall['Precision (95% interval)']}, recall {overall['Recall (95% interval)']}{f1} "
+               f"[{report.basis}]")
+    if report_by is not None:
+        click.echo(f"\nResults by {report_by}, {report.basis_note()}:")
+        for text in _table_lines(table):
+            click.echo(f"  {text}")
+    for symbol, meaning in report.legend_for(table):
+        click.echo(f"  {symbol} {meaning}")
+
+
 @click.command("link-files")
 @click.argument("left", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("right", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--truth", type=click.Path(dir_okay=False, path_type=Path), help="CSV of true pairs: left_id,right_id.")
-@click.option("--report-by", help="A left-file column to break results down by (never used to match).")
+@click.option("--report-by", help="A left-file column to break results down by (never used to match); printed as a table.")
 @click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="linkage.toml settings.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as JSON.")
 @click.option("--left-id", help="Record id column of LEFT (default: its first column).")
 @click.option("--right-id", help="Record id column of RIGHT (default: its first column).")
-def link_files_cmd(left: Path, right: Path, truth: Path | None, report_by: str | None, config: Path | None,
-                   json_out: Path | None, left_id: str | None, right_id: str | None) -> None:
+@click.option("--pairs", "pairs_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the linked pairs as CSV: record ids, probability, match weight and each comparison's "
+                   "agreement level and weight (no names, dates of birth or NHS numbers).")
+@click.option("--review", "review_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the pairs in the review band as CSV: record ids, probability, linked or not, and why.")
+@click.option("--review-band", type=(click.FloatRange(0.0, 1.0), click.FloatRange(0.0, 1.0)), metavar="LOW HIGH",
+              help="Probabilities in [LOW, HIGH) go to --review (default: review_low and review_high of the "
+                   "settings, 0.1 and 0.9 unless --config changes them).")
+@click.option("--min-records", type=click.IntRange(1),
+              help="Warn when either file has fewer records, or blocking finds fewer candidate pairs, than this "
+                   "(default: 100): too few for the model to learn from.")
+def link_files_cmd(left: Path, right: Path, truth: Path | None, report_by: str | None,  # noqa: PLR0913
+                   config: Path | None, json_out: Path | None, left_id: str | None, right_id: str | None,
+                   pairs_out: Path | None, review_out: Path | None, review_band: tuple[float, float] | None,
+                   min_records: int | None) -> None:
     """Link two CSV files of people; with --truth, measure precision, recall and F1."""
-    from linkage import link_files, load_settings
+    from linkage import LinkageSettings, link_files, load_settings
 
-    settings, columns = load_settings(config) if config else (None, None)
-    report = link_files(left, right, truth, report_by, settings, columns, left_id, right_id)
-    data = report.as_dict()
-    def fmt(v: object) -> str:
-        return "n/a" if v is None else f"{float(v):.4f}"  # type: ignore[arg-type]
-    click.echo(f"{data['candidate_pairs']} candidate pairs, {data['links']} links, {data['seconds']:.2f} s; "
-               f"precision {fmt(data['precision'])}, recall {fmt(data['recall'])}"
-               + (f", F1 {fmt(data.get('f1'))}" if "f1" in data else "") + f" [{data['basis']}]")
+    if review_band is not None and review_out is None:
+        raise click.UsageError("--review-band needs --review FILE for the pairs in the band")
+    settings, columns = load_settings(config) if config else (LinkageSettings(), None)
+    if review_band is not None:
+        if review_band[0] >= review_band[1]:
+            raise click.UsageError(f"--review-band {review_band[0]} {review_band[1]}: LOW must be below HIGH "
+                                   "(e.g. --review-band 0.3 0.7)")
+        settings = replace(settings, review_low=review_band[0], review_high=review_band[1])
+    limit = {} if min_records is None else {"min_records": min_records}
+    report = link_files(left, right, truth, report_by, settings, columns, left_id, right_id, **limit)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    _print_results(report, report_by)
     if json_out:
-        _write_json(json_out, data)
+        _write_json(json_out, report.as_dict())
+    if pairs_out is not None:
+        _write_csv(pairs_out, report.pairs_table())
+        click.echo(f"linked pairs written to {pairs_out} (record ids and comparison outcomes only)")
+    if review_out is not None:
+        _write_csv(review_out, report.review_table())
+        click.echo(f"pairs with probability in [{settings.review_low:g}, {settings.review_high:g}) written to "
+                   f"{review_out} (threshold {settings.threshold:g})")
+
+
+def _write_csv(path: Path, table: pl.DataFrame) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.write_csv(path)
 
 
 COMMANDS = [link_cmd, link_files_cmd]
