@@ -2,46 +2,110 @@
 
 from __future__ import annotations
 
+import json
+import weakref
 from collections.abc import Sequence
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import dcc, html
+from dash import ALL, MATCH, Input, Output, State, dcc, html
 
 from dashboard.labels import CODE_COLUMNS, plain
-from dashboard.tables import TableResult
+from dashboard.tables import TableResult, years_and_months
 from warehouse.disclosure import legend_rows
 
 NO_DATA = "No data yet"
 
 
-def fmt(value: object, percent: bool = False) -> str:
-    """Format one cell for display (symbols pass through unchanged)."""
+#: How a number column is shown, by kind (columns a table declares as counts or percentages get those kinds
+#: from its spec; the rest are named here). Downloads keep the numbers; this is for pages only.
+NUMBER_KINDS: dict[str, str] = {
+    "months_to_target": "months", "monthly_referrals": "per_month", "analysable_per_month": "per_month",
+    "balance": "balance", "match_weight": "weight", "weight": "weight", "probability": "percent",
+    "target_n": "count", "n_before": "count", "data_items_routine": "count", "data_items_rated": "count",
+    "horizon_months": "whole", "time_to_access_days": "whole", "rating": "whole", "held_rating": "whole",
+    "outcome_level": "whole", "step_no": "whole",
+}
+#: Column headings that change with the kind's words (months shown as years and months).
+KIND_HEADINGS = {"months": "Time to target"}
+_KINDS = ("count", "whole", "percent", "months", "per_month", "balance", "weight")
+
+
+def column_kind(result: TableResult, column: str) -> str | None:
+    """The kind of number a column holds: ``percent`` (declared by the table), ``count`` (a declared count),
+    or the kind :data:`NUMBER_KINDS` names (``whole``, ``months``, ``per_month``, ``balance``, ``weight``); ``None`` for text
+    and anything else."""
+    spec = result.spec
+    if column in spec.percent:
+        return "percent"
+    counts = set(result.count_columns) | set(spec.disclosure.counts if spec.disclosure else ())
+    if column in counts:
+        return "count"
+    return NUMBER_KINDS.get(column)
+
+
+def _number(value: object) -> float | None:
+    """A number from a cell that may hold one as text (suppressed frames hold their figures as text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.replace(",", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def fmt(value: object, percent: bool = False, kind: str | None = None) -> str:
+    """Format one cell for display, the same way for every column of a kind (symbols pass through unchanged).
+
+    Kinds: ``count`` (and ``whole``: ratings, days, step numbers) whole numbers with thousands separators
+    (``1,065``; expected counts are rounded);
+    ``percent`` a share as % to one decimal (``59.5%``); ``months`` in years and months (``2 years 3 months``);
+    ``per_month`` one decimal (``under 0.1`` for a small non-zero flow); ``balance`` and ``weight`` signed, two
+    decimals (``+0.33``). Without a kind: ints with separators, floats to two decimals, text unchanged.
+    ``percent=True`` is ``kind="percent"``.
+
+    Example:
+        >>> fmt("0.5952", kind="percent"), fmt(863.27, kind="count"), fmt("1064", kind="count"), fmt(26.2, kind="months")
+        ('59.5%', '863', '1,064', '2 years 3 months')
+    """
+    kind = "percent" if percent else kind
     if value is None:
         return "[x]"
-    if isinstance(value, str):
-        if percent and not value.startswith("["):
-            try:
-                return f"{float(value) * 100:.1f}%"
-            except ValueError:
-                return value
-        return value
+    if isinstance(value, str) and (value.startswith("[") or not value.strip()):
+        return value  # a symbol ([c], [x], ...) or blank
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        if percent:
-            return f"{value * 100:.1f}%"
-        return f"{value:,.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
+    number = _number(value) if kind in _KINDS else None
+    if number is not None and number == number:  # not NaN
+        return _kind_text(number, str(kind))
+    if isinstance(value, float):
+        return "[x]" if value != value else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
     return str(value)
 
 
+def _kind_text(number: float, kind: str) -> str:
+    if kind == "percent":
+        return f"{number * 100:.1f}%"
+    if kind in ("count", "whole"):
+        return f"{round(number):,}"
+    if kind == "months":
+        return years_and_months(number) or "[x]"
+    if kind == "per_month":
+        return "under 0.1" if 0 < abs(number) < 0.05 else f"{number:,.1f}"
+    return f"{number:+.2f}"  # balance, weight
+
+
 def data_table(result: TableResult, table_id: str | None = None, max_rows: int = 200,
-               columns: Sequence[str] | None = None) -> html.Div | dcc.Markdown:
+               columns: Sequence[str] | None = None, caption: str | None = None) -> html.Div | dcc.Markdown:
     """An accessible HTML table (caption, scoped headers, numeric cells right-aligned).
 
     Rendered as one HTML fragment (escaped) inside a single component: the Dash renderer takes
@@ -51,15 +115,19 @@ def data_table(result: TableResult, table_id: str | None = None, max_rows: int =
     dom_id = table_id or f"tbl-{spec.table_id}"
     if result.empty:
         return no_data(spec.title, dom_id)
+    title = caption or spec.title
     frame = result.frame
     cols = [c for c in (columns or frame.columns) if c in frame.columns]
-    numeric = {c for c, t in frame.schema.items() if t.is_numeric()} | set(result.count_columns) | set(spec.percent)
+    if "time_to_target" in cols and "months_to_target" in cols:  # the same figure in words beside it
+        cols.remove("months_to_target")
+    kinds = {c: column_kind(result, c) for c in cols}
+    numeric = {c for c, t in frame.schema.items() if t.is_numeric()} | {c for c, k in kinds.items() if k}
 
     def cls(c: str) -> str:
         names = " ".join(x for x in ("num" if c in numeric else "", "count" if c in result.count_columns else "") if x)
         return f' class="{names}"' if names else ""
 
-    head = "".join(f'<th scope="col"{cls(c)}>{escape(spec.label(c))}</th>' for c in cols)
+    head = "".join(f'<th scope="col"{cls(c)}>{escape(heading(result, c))}</th>' for c in cols)
     rows = []
     for row in frame.head(max_rows).iter_rows(named=True):
         cells = []
@@ -68,7 +136,7 @@ def data_table(result: TableResult, table_id: str | None = None, max_rows: int =
             value = row[c]
             if c in CODE_COLUMNS and isinstance(value, str) and not value.startswith("["):
                 value = plain(CODE_COLUMNS[c], value)
-            text = fmt(value, c in spec.percent)
+            text = fmt(value, kind=kinds[c])
             if i == 0 and not text.strip():
                 text = "(none)"  # a row header needs text
             cells.append(f"<{tag}{scope}{cls(c)}>{escape(text)}</{tag}>")
@@ -77,11 +145,16 @@ def data_table(result: TableResult, table_id: str | None = None, max_rows: int =
     if frame.height > max_rows:
         more = f"<p>Showing {max_rows:,} of {frame.height:,} rows; download the table for all of them.</p>"
     fragment = (
-        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{escape(spec.title)}: table">'
-        f'<table class="data-table" id="{escape(dom_id)}"><caption>{escape(spec.title)}</caption>'
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{escape(title)}: table">'
+        f'<table class="data-table" id="{escape(dom_id)}"><caption>{escape(title)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}</div>"
     )
     return dcc.Markdown(fragment.replace("\n", " "), dangerously_allow_html=True, className="table-host")
+
+
+def heading(result: TableResult, column: str) -> str:
+    """A column's heading on a page: the table's label, or the words of its kind (months -> "Time to target")."""
+    return KIND_HEADINGS.get(column_kind(result, column) or "", result.spec.label(column))
 
 
 def no_data(title: str, dom_id: str | None = None) -> html.Div:
@@ -171,17 +244,96 @@ def panel_title(section: Any) -> str:
     return ""
 
 
-def tabbed(dom_id: str, sections: Sequence[Any], selected: int = 0) -> dcc.Tabs | Any:
+TAB = "lr-tab"
+TAB_PANEL = "lr-tabpanel"
+
+
+def dom_id(component_id: dict[str, Any]) -> str:
+    """The DOM ``id`` Dash gives a pattern-matching (dict) id: keys sorted, JSON without spaces."""
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def tabbed(dom_id_: str, sections: Sequence[Any], selected: int = 0, labels: Sequence[str] | None = None,
+           name: str = "Parts of this page") -> Any:
     """Panels as tabs, one per panel, labelled by the panel's heading, so a page is one screen, not a long scroll.
 
-    A single panel is returned as it is. Tab ids are ``{dom_id}-tab-{i}``; the chosen tab survives a redraw of
-    the same page (``persistence``), and each tab's content is the panel itself (chart, table, notes, downloads).
+    An ARIA tab list (``role=tablist`` named ``name``; each tab a ``<button role=tab>`` with ``aria-selected`` and
+    ``aria-controls``; each panel ``role=tabpanel`` labelled by its tab), switched in the browser by one
+    clientside callback (:func:`register_tabs`), so keyboard users reach every tab with Tab and Enter. Every
+    panel stays in the page (hidden, not removed): its tables, downloads and ids are all there, and printing
+    shows them all. The chosen tab is kept for the session per tab list (a redraw after a control changes
+    keeps it). A single section is returned as it is.
+
+    Args:
+        dom_id_: the tab list's id; the visible label of tab ``i`` has id ``{dom_id_}-tab-{i}`` (clickable).
+        sections: the panels (:func:`panel` sections or any component).
+        selected: index of the tab shown first.
+        labels: tab labels; by default each panel's ``H2``.
+        name: the tab list's accessible name.
+
+    Example:
+        >>> tabs = tabbed("demo", [html.Section([html.H2("First")]), html.Section([html.H2("Second")])])
+        >>> [b.children.children for b in tabs.children[0].children]
+        ['First', 'Second']
     """
     items = list(sections)
     if len(items) <= 1:
         return items[0] if items else html.Div()
-    tabs = [dcc.Tab(item, label=panel_title(item) or f"Part {i + 1}", value=f"{dom_id}-tab-{i}",
-                    id=f"{dom_id}-tab-{i}", className="tab", selected_className="tab tab--selected")
-            for i, item in enumerate(items)]
-    return dcc.Tabs(tabs, id=dom_id, value=f"{dom_id}-tab-{min(selected, len(items) - 1)}", className="tabs",
-                    persistence=True, persistence_type="session")
+    titles = list(labels) if labels else [panel_title(item) or f"Part {i + 1}" for i, item in enumerate(items)]
+    chosen = min(max(selected, 0), len(items) - 1)
+    buttons, panels = [], []
+    for i, (item, title) in enumerate(zip(items, titles, strict=True)):
+        tab_id = {"type": TAB, "set": dom_id_, "index": i}
+        panel_id = {"type": TAB_PANEL, "set": dom_id_, "index": i}
+        on = i == chosen
+        buttons.append(html.Button(html.Span(title, id=f"{dom_id_}-tab-{i}"), id=tab_id, type="button", role="tab",
+                                   n_clicks=0, className="tab tab--selected" if on else "tab",
+                                   **attrs(aria_selected="true" if on else "false",
+                                           aria_controls=dom_id(panel_id))))
+        panels.append(html.Div(item, id=panel_id, role="tabpanel", hidden=not on, className="tab-panel",
+                               **attrs(aria_labelledby=dom_id(tab_id))))
+    return html.Div([html.Div(buttons, id=dom_id_, role="tablist", className="tab-list", **attrs(aria_label=name)),
+                     *panels], className="tabs", id=f"{dom_id_}-parent")
+
+
+#: Switches a tab list in the browser (no round trip); remembers the choice per list for the session.
+_SWITCH_TAB = """
+function(clicks, ids) {
+    const ctx = window.dash_clientside.callback_context;
+    const keep = 'linkready-tab:' + (ids.length ? ids[0].set : '');
+    let chosen = null;
+    const hit = ctx.triggered && ctx.triggered.length ? ctx.triggered[0] : null;
+    if (hit && hit.value && hit.prop_id.endsWith('.n_clicks')) {
+        chosen = JSON.parse(hit.prop_id.slice(0, -'.n_clicks'.length)).index;
+        try { window.sessionStorage.setItem(keep, String(chosen)); } catch (e) { /* storage off: still switch */ }
+    } else {
+        let kept = NaN;
+        try { kept = parseInt(window.sessionStorage.getItem(keep) || '', 10); } catch (e) { kept = NaN; }
+        if (isNaN(kept) || !ids.some(i => i.index === kept)) {
+            const none = window.dash_clientside.no_update;
+            return [none, none, none];
+        }
+        chosen = kept;
+    }
+    return [ids.map(i => i.index === chosen ? 'true' : 'false'),
+            ids.map(i => i.index === chosen ? 'tab tab--selected' : 'tab'),
+            ids.map(i => i.index !== chosen)];
+}
+"""
+_TABS_REGISTERED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def register_tabs(app: Any) -> None:
+    """Attach the clientside callback that switches every :func:`tabbed` list (once per app; pages that use
+    tabs each call this)."""
+    if app in _TABS_REGISTERED:
+        return
+    _TABS_REGISTERED.add(app)
+    app.clientside_callback(
+        _SWITCH_TAB,
+        Output({"type": TAB, "set": MATCH, "index": ALL}, "aria-selected"),
+        Output({"type": TAB, "set": MATCH, "index": ALL}, "className"),
+        Output({"type": TAB_PANEL, "set": MATCH, "index": ALL}, "hidden"),
+        Input({"type": TAB, "set": MATCH, "index": ALL}, "n_clicks"),
+        State({"type": TAB, "set": MATCH, "index": ALL}, "id"),
+    )

@@ -168,3 +168,100 @@ def test_safe_next_only_returns_same_origin_paths(target: str) -> None:
         parts = urlsplit(text)
         assert text.startswith("/") and not text.startswith("//") and not parts.scheme and not parts.netloc
         assert "\\" not in text and not any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
+# ---------------------------------------------------------------- number formats and tabs on pages (issue 17)
+def test_each_kind_of_number_has_one_format() -> None:
+    from dashboard.components import fmt
+
+    # counts: thousands separators, whole numbers, the same whether the cell holds an int, a float or text
+    assert [fmt(1064, kind="count"), fmt("1064", kind="count"), fmt(1064.62, kind="count")] == ["1,064"] * 2 + ["1,065"]
+    assert fmt(863.27, kind="count") == "863" and fmt("0", kind="count") == "0"
+    # percentages: one decimal and a % sign, never the raw share
+    assert fmt("0.5952", kind="percent") == "59.5%"
+    assert fmt(0.8333333333333334, kind="percent") == fmt(0.8333333333333334, True) == "83.3%"
+    assert fmt("1.0", kind="percent") == "100.0%" and fmt(-0.088, kind="percent") == "-8.8%"
+    # months in years and months; flows per month to one decimal, a tiny flow in words
+    assert fmt(26.2, kind="months") == "2 years 3 months" and fmt("12", kind="months") == "1 year"
+    assert [fmt(0.5, kind="per_month"), fmt(0.04, kind="per_month"), fmt(0, kind="per_month")] == ["0.5", "under 0.1", "0.0"]
+    # signed indices and weights, two decimals
+    assert [fmt("0.3333", kind="balance"), fmt(-0.5, kind="balance"), fmt(28.2532, kind="weight")] == ["+0.33", "-0.50", "+28.25"]
+    # symbols, blanks and missing values pass through whatever the kind
+    for kind in ("count", "percent", "months", "per_month", "balance", None):
+        assert fmt("[c]", kind=kind) == "[c]" and fmt(None, kind=kind) == "[x]" and fmt("", kind=kind) == ""
+    assert fmt(float("nan"), kind="percent") == "[x]" and fmt(float("nan")) == "[x]"
+    # text is never taken for a number without a kind
+    assert fmt("Ready now") == "Ready now" and fmt("0.5952") == "0.5952" and fmt(1234) == "1,234"
+
+
+def test_column_kinds_come_from_the_table_spec_then_the_names() -> None:
+    from dashboard.access import Scope
+    from dashboard.components import column_kind
+    from dashboard.tables import TABLES, TableResult
+
+    def kinds(table_id: str, *cols: str) -> list[str | None]:
+        result = TableResult(TABLES[table_id], Scope("u", ("fbs",)), {}, pl.DataFrame(), ())
+        return [column_kind(result, c) for c in cols]
+
+    assert kinds("readiness_funnel", "n", "lost", "rate", "step", "horizon_months") == [
+        "count", "count", "percent", None, "whole"]
+    assert kinds("readiness_timeline", "months_to_target", "monthly_referrals", "target_n", "time_to_target") == [
+        "months", "per_month", "count", None]
+    assert kinds("acceptability", "balance", "n_segments", "construct") == ["balance", "count", None]
+
+
+def _rendered(table_id: str, frame: pl.DataFrame, counts: tuple[str, ...] = ()) -> str:
+    from dashboard.access import Scope
+    from dashboard.components import data_table
+    from dashboard.tables import TABLES, TableResult
+
+    out = data_table(TableResult(TABLES[table_id], Scope("u", ("fbs", "sat")), {}, frame, counts))
+    return str(out.children)
+
+
+def test_page_tables_show_counts_and_rates_the_same_way_in_every_row() -> None:
+    # a suppressed frame holds its figures as text ('1064', '0.5952'), an unsuppressed one as numbers
+    html = _rendered("readiness_funnel", pl.DataFrame({
+        "site_id": ["fbs", "sat"], "site": ["A", "B"], "step": ["referred", "consented"],
+        "n": ["1064.62", "863.27"], "lost": ["[c]", "12"], "rate": ["0.5952", "0.8333333333333334"]}), ("n", "lost"))
+    assert ">1,065<" in html and ">863<" in html and ">[c]<" in html
+    assert ">59.5%<" in html and ">83.3%<" in html
+    assert "0.5952" not in html and "863.27" not in html and "0.8333" not in html
+    assert '<td class="num count">12</td>' in html  # counts keep the class the disclosure crawl reads
+
+
+def test_months_to_target_are_shown_in_years_and_months_once() -> None:
+    html = _rendered("readiness_timeline", pl.DataFrame({
+        "site_id": ["fbs"], "site": ["A"], "months_to_target": [26.2], "time_to_target": ["2 years 3 months"],
+        "monthly_referrals": [0.5952]}))
+    assert "Months to target" not in html and "26.2" not in html  # the words beside it say the same
+    assert html.count("2 years 3 months") == 1 and ">0.6<" in html
+    # where the table has only the months, they are shown in words under a heading that says so
+    html = _rendered("outcome_readiness", pl.DataFrame({"site_id": ["fbs"], "months_to_target": ["26.2"]}))
+    assert "Time to target" in html and "2 years 3 months" in html and "26.2" not in html
+
+
+def test_tabs_are_an_aria_tab_list_labelled_by_the_panel_headings() -> None:
+    from dash import html
+
+    from dashboard.components import TAB, TAB_PANEL, dom_id, tabbed
+
+    sections = [html.Section([html.H2(t), html.P(t.lower())]) for t in ("Linkage quality", "Match rate", "Pairs")]
+    tabs = tabbed("lk-tabs", sections, selected=1)
+    tablist, *panels = tabs.children
+    assert tablist.role == "tablist" and tablist.id == "lk-tabs" and getattr(tablist, "aria-label")
+    buttons = tablist.children
+    assert [b.children.children for b in buttons] == ["Linkage quality", "Match rate", "Pairs"]
+    assert [b.children.id for b in buttons] == ["lk-tabs-tab-0", "lk-tabs-tab-1", "lk-tabs-tab-2"]
+    assert [getattr(b, "aria-selected") for b in buttons] == ["false", "true", "false"]
+    assert [p.hidden for p in panels] == [True, False, True]  # every panel is in the page, one shown
+    for i, (b, p) in enumerate(zip(buttons, panels, strict=True)):
+        assert b.role == "tab" and b.type == "button" and p.role == "tabpanel"
+        assert b.id == {"type": TAB, "set": "lk-tabs", "index": i} and p.children is sections[i]
+        # each tab names the panel it controls, each panel the tab that labels it, by the ids Dash writes
+        assert getattr(b, "aria-controls") == dom_id(p.id) == f'{{"index":{i},"set":"lk-tabs","type":"{TAB_PANEL}"}}'
+        assert getattr(p, "aria-labelledby") == dom_id(b.id)
+    assert tabbed("x", sections[:1]) is sections[0]  # one panel needs no tabs
+    assert [getattr(b, "aria-selected") for b in tabbed("x", sections, selected=9).children[0].children][-1] == "true"
+    labelled = tabbed("x", [html.Div("a"), html.Div("b")], labels=["At a glance", "Linkage"])
+    assert [b.children.children for b in labelled.children[0].children] == ["At a glance", "Linkage"]
