@@ -25,7 +25,8 @@ from warehouse.store import Store
 
 __all__ = [
     "ARCHIVE_TABLES", "TABLES_BY_KIND", "YEARLY_KINDS", "Batch", "archive_batch", "batch_key", "batch_people",
-    "batch_people_sql", "children_kept", "list_batches", "restore_batch", "unarchive_batch",
+    "batch_people_sql", "children_kept", "list_batches", "restore_batch", "return_set_aside_children",
+    "set_aside_children", "unarchive_batch",
 ]
 
 # Which tables each kind of file fills (rows carry the batch id so a batch can be moved as a whole).
@@ -104,6 +105,52 @@ def archive_batch(con: duckdb.DuckDBPyConnection, kind: str, batch: int) -> None
 def unarchive_batch(con: duckdb.DuckDBPyConnection, kind: str, batch: int) -> None:
     """Move batch ``batch``'s rows back from the archive to the live tables."""
     _move(con, kind, batch, to_archive=False)
+
+
+def set_aside_children(con: duckdb.DuckDBPyConnection, la: str, keys: str) -> int:
+    """Move the live ``children`` rows of LA ``la`` whose ``person_key`` the relation ``keys`` holds to the archive.
+
+    An identifier extract's row for a child replaces the row another file (the CIN census, the SSDA903
+    header) gave that child. The replaced row is set aside under its own batch id, not deleted, so that
+    :func:`return_set_aside_children` can bring it back when the extract is quarantined or its batch is
+    archived later. ``keys`` is the caller's registered relation (a constant name, never input).
+
+    Returns:
+        How many rows were set aside.
+    """
+    where = f"la_code = ? AND person_key IN (SELECT person_key FROM {keys})"  # noqa: S608 (constant name)
+    held = con.execute(f"SELECT count(*) FROM children WHERE {where}", [la]).fetchall()[0][0]  # noqa: S608
+    if not held:
+        return 0
+    cols = ", ".join(f'"{c}"' for c in _columns(con, "archive.children") if c in set(_columns(con, "children")))
+    con.execute(f"INSERT INTO archive.children ({cols}) SELECT {cols} FROM children WHERE {where}", [la])  # noqa: S608
+    con.execute(f"DELETE FROM children WHERE {where}", [la])  # noqa: S608
+    return int(held)
+
+
+def return_set_aside_children(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring back to ``children`` the archived rows of *current* batches whose child has no live row.
+
+    Rows of a current batch are in the archive only when :func:`set_aside_children` put them there; once
+    the row that replaced them is gone (its batch quarantined, superseded by a file without the child, or
+    replaced by a restore), the child's row from the other file is live again, with its values as stored.
+
+    Returns:
+        How many rows came back.
+    """
+    back = ("FROM archive.children a WHERE a.batch_id IN (SELECT batch_id FROM load_batches WHERE status = 'current') "
+            "AND a.person_key NOT IN (SELECT person_key FROM children)")
+    n = int(con.execute(f"SELECT count(*) {back}").fetchall()[0][0])  # noqa: S608
+    if not n:
+        return 0
+    cols = [f'"{c}"' for c in _columns(con, "children") if c in set(_columns(con, "archive.children"))]
+    names, picked = ", ".join(cols), ", ".join(f"a.{c}" for c in cols)
+    # one row per child: the earliest batch's (the file that brought the child first, as on a first load)
+    con.execute(f"INSERT INTO children ({names}) SELECT {picked} {back} "  # noqa: S608
+                "QUALIFY row_number() OVER (PARTITION BY a.person_key ORDER BY a.batch_id) = 1")
+    con.execute("DELETE FROM archive.children WHERE (batch_id, person_key) IN (SELECT batch_id, person_key FROM "
+                "children) AND batch_id IN (SELECT batch_id FROM load_batches WHERE status = 'current')")
+    return n
 
 
 def _people_tables(kind: str, archived: bool) -> list[str]:
@@ -209,6 +256,7 @@ def restore_batch(store: Store, batch_id: int) -> tuple[Batch, Batch | None]:
         unarchive_batch(con, target.kind, batch_id)
         con.execute("UPDATE load_batches SET status = 'current', supersedes = ?, reason = ? WHERE batch_id = ?",
                     [current.batch_id if current else None, "restored", batch_id])
+        return_set_aside_children(con)
         _refuse_repeats(con)
     return target, current
 

@@ -35,6 +35,7 @@ from warehouse.batches import (
     batch_key,
     batch_people,
     children_kept,
+    return_set_aside_children,
     unarchive_batch,
 )
 from warehouse.drop import MANIFEST, sha256_file
@@ -318,7 +319,17 @@ def _unchanged(run: _Run, src: DropFile, key: str, sha: str) -> bool:
 
 
 def _load_file(run: _Run, src: DropFile) -> None:
-    """Check one file and load it as the current batch of its key, or quarantine or refuse it."""
+    """Check one file and load it as the current batch of its key, or quarantine or refuse it.
+
+    Afterwards every child a current batch holds has its ``children`` row: a row an identifier extract
+    replaced comes back when that extract's batch was quarantined or left the child out.
+    """
+    _load_or_quarantine(run, src)
+    if "children" in TABLES_BY_KIND.get(src.kind, ()):
+        return_set_aside_children(run.writer.con)
+
+
+def _load_or_quarantine(run: _Run, src: DropFile) -> None:
     if src.kind == "unrecognised":
         run.report.problems.extend(check_file(run.ctx, src).problems)
         run.report.files.append(FileLoad(src.file, src.kind, 0, 0, 0, "skipped", reason="not a file linkready reads"))

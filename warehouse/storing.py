@@ -20,7 +20,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from warehouse.batches import TABLES_BY_KIND
+from warehouse.batches import TABLES_BY_KIND, set_aside_children
 from warehouse.errors import ConfigError, DataError
 from warehouse.measures import get_measure
 from warehouse.pseudonym import Pseudonymiser
@@ -202,11 +202,11 @@ class TableWriter:
 
     def _replace_la_children(self, la: str, batch: int) -> None:
         """Children rows from the identifier rows in ``_ld_frame``; they replace any row another file of this LA
-        gave the same child."""
+        gave the same child (that row is set aside in the archive, not deleted: it comes back if this batch is
+        quarantined or archived)."""
         held = self.con.execute("SELECT count(*) FROM children WHERE la_code = ?", [la]).fetchall()[0][0]
         if held:
-            self.con.execute("DELETE FROM children WHERE la_code = ? AND person_key IN "
-                             "(SELECT person_key FROM _ld_frame)", [la])
+            set_aside_children(self.con, la, "_ld_frame")
         self.con.execute(_la_children_sql(), [site_of(la), la, batch, self.ref_date])
 
     def _la_children_frame(self, t: pl.DataFrame, la: str, batch: int, dob: str, edd: str | None, sex: str,
