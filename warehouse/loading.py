@@ -242,7 +242,7 @@ class _Batches:
 
     def record_problems(self, c: CheckedFile, batch: int, writer: TableWriter) -> None:
         """File-level errors and every row-level problem, with the original row (restricted zone)."""
-        file_level = [p for p in c.problems if p.row is None and p.severity == "error"]
+        file_level = [p for p in c.problems if p.row is None and p.severity == "error" and p.file == c.source.file]
         if file_level:
             writer.insert("restricted.rejects", pl.DataFrame({
                 "batch_id": [batch] * len(file_level), "file": [c.source.file] * len(file_level),
@@ -255,6 +255,22 @@ class _Batches:
                 pl.lit(batch).alias("batch_id"), pl.lit(c.source.file).alias("file"),
                 pl.col("_row").alias("row_number"), "field", "rule", "message", "original", "severity", "dfe_rule",
                 "child_id", "row_kept", pl.lit(self.retain_until).alias("retain_until"),
+            ))
+
+    def record_elsewhere(self, c: CheckedFile, batches: dict[str, int], writer: TableWriter) -> None:
+        """DfE problems ``c`` found on rows of files loaded before it, against those files' batches.
+
+        File-level ones are recorded when they are errors, as for a file's own problems.
+        """
+        for file, rejects in c.elsewhere.items():
+            batch = batches.get(file)
+            rows = rejects.filter(pl.col("_row").is_not_null() | (pl.col("severity") == "error"))
+            if batch is None or rows.height == 0:
+                continue  # the file was not loaded in this run (unchanged): its problems were recorded then
+            writer.insert("restricted.rejects", rows.select(
+                pl.lit(batch).alias("batch_id"), pl.lit(file).alias("file"), pl.col("_row").alias("row_number"),
+                "field", "rule", "message", "original", "severity", "dfe_rule", "child_id", "row_kept",
+                pl.lit(self.retain_until).alias("retain_until"),
             ))
 
 
@@ -354,6 +370,8 @@ def _load_or_quarantine(run: _Run, src: DropFile) -> None:
     current = run.batches.current(key, src.file)
     batch = run.batches.new(src, key, sha, checked, "current")
     run.batches.record_problems(checked, batch, run.writer)
+    run.batches.record_elsewhere(checked, {f.file: f.batch_id for f in run.report.files if f.batch_id is not None
+                                           and f.status != "unchanged"}, run.writer)
     if current is not None:
         archive_batch(run.writer.con, src.kind, current.batch_id)
     run.writer.load(checked, batch)

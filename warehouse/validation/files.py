@@ -64,6 +64,10 @@ class CheckedFile:
             and whether the row was kept (``row_kept``) or refused.
         refused: rows that cannot be stored (CIN: children).
         year: the collection year the file was checked for.
+        elsewhere: DfE problems on rows of *other* files of the drop, found once this file arrived (an
+            SSDA903 rule across tables, e.g. a header's UPN against this file's episodes), as
+            :data:`REJECT_SCHEMA` frames by file. Their :class:`Problem` records are in ``problems``
+            (with that file's name); a loader records the frames against that file's batch.
     """
 
     source: DropFile
@@ -75,6 +79,7 @@ class CheckedFile:
     rejects: pl.DataFrame | None = None
     refused: int = 0
     year: int = 0
+    elsewhere: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @property
     def rows_rejected(self) -> int:
@@ -271,7 +276,8 @@ _DFE_COLUMNS = {"dfe_rule": pl.String, "rule": pl.String, "severity": pl.String,
                 "row": pl.Int64, "child_id": pl.String, "field": pl.String, "message": pl.String}
 
 
-def _run_dfe(return_name: str, tables: dict[str, pl.DataFrame], year: int, la: str | None) -> pl.DataFrame | None:
+def _run_dfe(return_name: str, tables: dict[str, pl.DataFrame], year: int, la: str | None,
+             only: list[str] | None = None) -> pl.DataFrame | None:
     """The DfE rules of the return (:mod:`warehouse.validation.dfe`), or None while it is not installed.
 
     A failure inside the rule set never stops a load: it becomes one file-level query naming the
@@ -282,7 +288,7 @@ def _run_dfe(return_name: str, tables: dict[str, pl.DataFrame], year: int, la: s
     except ImportError:
         return None
     try:
-        out: pl.DataFrame = run_rules(return_name, tables, year, la)  # type: ignore[arg-type,unused-ignore]
+        out: pl.DataFrame = run_rules(return_name, tables, year, la, only=only)  # type: ignore[arg-type,unused-ignore]
         return out.select([pl.col(c).cast(t) for c, t in _DFE_COLUMNS.items()])
     except Exception as exc:  # noqa: BLE001 - the DfE rule set is a separate package; a bug there is reported
         return pl.DataFrame({"dfe_rule": [None], "rule": ["dfe_rules_failed"], "severity": ["query"],
@@ -295,17 +301,79 @@ def _upper_strings(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(pl.String).str.strip_chars().str.to_uppercase())
 
 
-def _ssda903_dfe(ctx: DropContext, src: DropFile, table: str, typed: pl.DataFrame) -> pl.DataFrame | None:
-    """DfE SSDA903 rules: this table with the drop's other SSDA903 table of the same LA and year (rules
-    across header and episodes); hits on the other table were reported with it."""
-    key = (src.la_code or "", ctx.file_year(src))
-    held = ctx.ssda903_tables.setdefault(key, {})
-    held[table] = _upper_strings(typed)
-    tables = {name: frame for name, frame in held.items() if isinstance(frame, pl.DataFrame)}
+_HIT_KEY = ["table", "dfe_rule", "rule", "row", "field"]
+
+
+@dataclass
+class _Ssda903Return:
+    """The SSDA903 tables of one LA and collection year met so far in the drop, and the DfE hits reported.
+
+    The DfE rules of the return run over all of them together: as each table's file arrives, the rules
+    that read that table run again over every table held (:func:`rules_touching`), and each hit is
+    reported once, against the file and row it is on, however many runs find it.
+    """
+
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # table -> the file it came from
+    kept: dict[str, pl.Series] = field(default_factory=dict)  # table -> _row values stored (not refused)
+    reported: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={k: _DFE_COLUMNS[k] for k in _HIT_KEY}))
+
+
+def _ssda903_return(ctx: DropContext, src: DropFile) -> _Ssda903Return:
+    held = ctx.ssda903_tables.setdefault((src.la_code or "", ctx.file_year(src)), {})
+    group = held.get("return")
+    if not isinstance(group, _Ssda903Return):
+        group = held["return"] = _Ssda903Return()
+    return group
+
+
+def _touching(year: int, table: str) -> list[str] | None:
+    try:
+        from warehouse.validation.dfe import rules_touching  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return [r.name for r in rules_touching("903", year, [table])]
+
+
+def _ssda903_dfe(ctx: DropContext, src: DropFile, table: str, typed: pl.DataFrame
+                 ) -> tuple[pl.DataFrame | None, dict[str, pl.DataFrame]]:
+    """DfE SSDA903 hits new with this table: ``(on this table, {other table: hits on it})``.
+
+    The rules that read ``table`` run over it and every other SSDA903 table of the same LA and year met
+    so far in the drop, so a rule across header and episodes fires whichever file comes first; hits
+    reported with an earlier file are not reported again.
+    """
+    group = _ssda903_return(ctx, src)
+    year = ctx.file_year(src)
+    if group.files.get(table, src.file) != src.file:  # a second file for the table replaces the first
+        group.reported = group.reported.filter(pl.col("table") != table)
+    group.tables[table] = _upper_strings(typed)
+    group.files[table] = src.file
     # the SSDA903 rules that take the LA compare it with ONS-coded columns (PL_LA): no DfE-to-ONS mapping
     # exists in the sources, so the 3-digit code is not passed (those comparisons are skipped)
-    hits = _run_dfe("903", tables, ctx.file_year(src), None)
-    return None if hits is None else hits.filter(pl.col("table") == table)
+    hits = _run_dfe("903", group.tables, year, None, only=_touching(year, table))
+    if hits is None:
+        return None, {}
+    new = hits.join(group.reported, on=_HIT_KEY, how="anti", nulls_equal=True)
+    group.reported = pl.concat([group.reported, new.select(_HIT_KEY)])
+    own = new.filter(pl.col("table").is_null() | (pl.col("table") == table))
+    others = {name: new.filter(pl.col("table") == name) for name in group.files if name != table}
+    return own, {name: frame for name, frame in others.items() if frame.height}
+
+
+def _ssda903_elsewhere(checked: CheckedFile, group: _Ssda903Return, others: dict[str, pl.DataFrame]) -> None:
+    """Problems (and restricted-zone records) for DfE hits on other files' rows, under those files' names."""
+    for table, hits in others.items():
+        file = group.files[table]
+        described = _dfe_described(hits)
+        if described is not None:
+            checked.problems.extend(_to_problems(file, described))
+            kept = group.kept.get(table, pl.Series([], dtype=pl.Int64)).implode()
+            checked.elsewhere[file] = described.drop("hint").with_columns(
+                pl.lit(None, dtype=pl.String).alias("original"), pl.col("_row").is_in(kept).alias("row_kept"),
+            ).select(list(REJECT_SCHEMA))
+        checked.problems.extend(_file_level_dfe(file, hits))
 
 
 # ----------------------------------------------------------------------------- per kind
@@ -358,12 +426,17 @@ def _check_la_csv(ctx: DropContext, src: DropFile, spec_name: str, codelists: di
     result = check_table(raw.frame, spec, CheckContext(checked.year, ctx.file_extract_date(src), date_format=fmt,
                                                        codelists=codelists))
     issues = pl.concat([result.issues, _exact_duplicates(raw, spec, result)])
-    dfe = _ssda903_dfe(ctx, src, _DFE_903_TABLES[spec_name], result.typed) if spec_name in _DFE_903_TABLES else None
+    table = _DFE_903_TABLES.get(spec_name)
+    dfe, others = _ssda903_dfe(ctx, src, table, result.typed) if table else (None, {})
     _collect(checked, _Found(
         raw, issues, {spec_name: result.typed.filter(~result.refused)},
         result.typed.filter(result.refused).get_column("_row"), _child_ids(raw.frame, _LA_CSV_KEYS[spec_name]),
         dfe, [(label, n) for _, label, n in result.case_notes],
     ))
+    if table:
+        group = _ssda903_return(ctx, src)
+        group.kept[table] = checked.tables[spec_name].get_column("_row")
+        _ssda903_elsewhere(checked, group, others)
     return checked
 
 

@@ -28,9 +28,9 @@ from warehouse.validation.dfe import (  # noqa: F401  (registering imports: each
 from warehouse.validation.dfe.docs import rules_markdown
 from warehouse.validation.dfe.frames import RuleInput
 from warehouse.validation.dfe.rule import DFE_RULES, DfeRule, cin_rule, ssda903_rule
-from warehouse.validation.dfe.runner import PROBLEM_SCHEMA, rules_for, run_rules
+from warehouse.validation.dfe.runner import PROBLEM_SCHEMA, rules_for, rules_touching, run_rules
 
 __all__ = [
-    "DFE_RULES", "PROBLEM_SCHEMA", "DfeRule", "RuleInput", "cin_rule", "rules_for", "rules_markdown", "run_rules",
-    "ssda903_rule",
+    "DFE_RULES", "PROBLEM_SCHEMA", "DfeRule", "RuleInput", "cin_rule", "rules_for", "rules_markdown",
+    "rules_touching", "run_rules", "ssda903_rule",
 ]

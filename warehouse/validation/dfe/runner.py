@@ -13,7 +13,7 @@ from warehouse.errors import ConfigError
 from warehouse.validation.dfe.frames import prepare
 from warehouse.validation.dfe.rule import DFE_RULES, DfeRule
 
-__all__ = ["PROBLEM_SCHEMA", "rules_for", "run_rules"]
+__all__ = ["PROBLEM_SCHEMA", "rules_for", "rules_touching", "run_rules"]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,31 @@ def rules_for(return_name: str, collection_year: int) -> list[DfeRule]:
     if return_name not in _RETURNS:
         raise ConfigError(f"unknown return {return_name!r}; allowed: cin, 903 (the SSDA903 return)")
     return [r for r in DFE_RULES.values() if r.return_name == return_name and r.applies_to(collection_year)]
+
+
+# tables a check joins on when they are present without declaring them in ``reads`` (an episode's
+# child's header fields; the OC2 cohort from the episodes)
+_USES_WHEN_PRESENT: dict[tuple[str, str], frozenset[str]] = {
+    ("903", "episodes"): frozenset({"header"}), ("903", "oc2"): frozenset({"episodes"}),
+}
+
+
+def rules_touching(return_name: str, collection_year: int, tables: Collection[str]) -> list[DfeRule]:
+    """The rules in force whose result can change when one of ``tables`` arrives.
+
+    A rule reads ``tables`` when its declaration names one of them, or when its own table's check uses
+    one when present (an SSDA903 episode rule uses the child's header, an OC2 rule the episodes). Used
+    to run a return's rules table by table as the files of one drop arrive, each rule once per table it
+    depends on, and never a rule whose inputs did not change.
+    """
+    wanted = set(tables)
+    out = []
+    for rule in rules_for(return_name, collection_year):
+        read = {item.partition(".")[0] for item in rule.reads} | {rule.table}
+        read |= _USES_WHEN_PRESENT.get((return_name, rule.table), frozenset())
+        if read & wanted:
+            out.append(rule)
+    return out
 
 
 def _problems(rule: DfeRule, hits: pl.DataFrame) -> pl.DataFrame:
