@@ -33,7 +33,6 @@ from linkage.pipeline import LinkResult, link
 from linkage.settings import LinkageSettings
 from linkage.standardise import ROLES, standardise
 from warehouse.disclosure import (
-    DEFAULT_POLICY,
     DisclosurePolicy,
     legend_rows,
     neutralise_formula,
@@ -164,13 +163,14 @@ class FileLinkReport:
         out = rows.select(*safe, *figures, *extra, *_agreement_columns(self.result, rows))
         return out.sort(["probability", left_h, right_h], descending=[True, False, False], nulls_last=True)
 
-    def report_table(self, policy: DisclosurePolicy = DEFAULT_POLICY) -> pl.DataFrame:
-        """The overall row and one per ``report_by`` group, through the one disclosure engine, as text
-        with plain headings: counts with thousands separators (or the policy's symbol), rates as % to one
+    def report_table(self, policy: DisclosurePolicy | None = None) -> pl.DataFrame:
+        """The overall row and one per ``report_by`` group, through the one disclosure engine (the
+        settings' policy unless ``policy`` is given, as ``linkready link --site-facing``), as text with
+        plain headings: counts with thousands separators (or the policy's symbol), rates as % to one
         decimal with their 95% interval. Empty when there are no metrics rows."""
         if not self.rows:
             return pl.DataFrame()
-        shown = site_facing([r.as_dict() for r in self.rows], policy)
+        shown = site_facing([r.as_dict() for r in self.rows], policy or self.settings.disclosure_policy)
         group = self.rows[1].subgroup_type if len(self.rows) > 1 else "group"
         measured_basis = self.basis == "measured"
         table: dict[str, list[str]] = {group: [], "Records": [], "Links": []}

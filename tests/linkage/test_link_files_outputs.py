@@ -66,3 +66,16 @@ def test_small_files_warn_with_what_to_do() -> None:
     (one,) = learning_warnings(result(6, 6, 3), dedupe=True, measured_basis=True, min_records=5)
     assert one.startswith("too few records for the model to learn from: blocking found 3 candidate pairs, fewer than 5")
     assert "measured against the truth file" in one
+
+
+def test_help_states_the_defaults_the_library_uses() -> None:
+    """The CLI help names the defaults in words; they must be the library's (a copy drifts)."""
+    from click.testing import CliRunner
+
+    from linkage.settings import LinkageSettings
+    from linkready.cmd_link import link_files_cmd
+
+    text = " ".join(CliRunner().invoke(link_files_cmd, ["--help"]).output.split())
+    s = LinkageSettings()
+    assert f"{s.review_low:g} and {s.review_high:g} unless --config changes them" in text
+    assert f"(default: {MIN_RECORDS_TO_LEARN})" in text
