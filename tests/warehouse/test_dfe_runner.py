@@ -132,7 +132,8 @@ def test_rules_markdown_lists_every_rule() -> None:
     assert text.startswith("| DfE code | Return | Severity | Years |")
     for rule in DFE_RULES.values():
         assert f"| {rule.code} |" in text and f"`{rule.name}`" in text
-    assert "error (assumed)" in text and "| 8555Q | CIN census | query |" in text
+    assert "| 442 | SSDA903 | error (default) |" in text and "| 232 | SSDA903 | query (linkready) |" in text
+    assert "| 8555Q | CIN census | query |" in text and "`SSDA903_DEFAULT_SEVERITY`" in text
     # the coverage figures are computed from the registry, so removing a rule changes them
     assert "| CIN census | 2024-25 | 109 of 109 (100%) | none |" in text
     rule = DFE_RULES.get("cin_referral_after_death")

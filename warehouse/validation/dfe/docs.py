@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from warehouse.validation.dfe.catalogue import coverage, not_implemented
-from warehouse.validation.dfe.rule import DFE_RULES, DfeRule
+from warehouse.validation.dfe.rule import DFE_RULES, SSDA903_DEFAULT_SEVERITY, DfeRule
 
 __all__ = ["rules_markdown"]
 
@@ -15,7 +15,8 @@ def _cell(text: str) -> str:
 
 
 def _row(rule: DfeRule) -> str:
-    severity = rule.severity if rule.severity_basis == "dfe" else f"{rule.severity} (assumed)"
+    severity = {"dfe": rule.severity, "linkready": f"{rule.severity} (linkready)",
+                "default": f"{rule.severity} (default)"}[rule.severity_basis]
     fields = ", ".join(rule.reads)
     scope = " (whole return)" if rule.level == "la" else ""
     return (f"| {rule.code} | {_RETURN_LABEL[rule.return_name]} | {severity}{scope} | {rule.years_label()} | "
@@ -44,7 +45,8 @@ def rules_markdown() -> str:
     """A markdown table of every DfE rule: DfE code, return, severity, years, fields, message, linkready name,
     followed by the coverage of DfE's rule lists by collection year.
 
-    SSDA903 severities are marked "(assumed)": DfE does not publish which 903 rules are queries.
+    DfE does not publish which SSDA903 rules are queries: a 903 severity is marked "(linkready)" where the
+    declaration judges it and "(default)" where it is :data:`SSDA903_DEFAULT_SEVERITY`.
     """
     lines = [
         "| DfE code | Return | Severity | Years | Fields | Message | linkready rule |",
@@ -55,8 +57,17 @@ def rules_markdown() -> str:
         rules = sorted((r for r in DFE_RULES.values() if r.return_name == return_name), key=lambda r: (r.code, r.name))
         lines += [_row(r) for r in rules]
     counts = {k: sum(1 for r in DFE_RULES.values() if r.return_name == k) for k in ("cin", "903")}
-    lines += ["", f"{counts['cin']} CIN census rules and {counts['903']} SSDA903 rules. Years are collection years; "
-              "SSDA903 severities are linkready's (DfE does not publish the 903 error/query split).", "",
+    n_default = sum(1 for r in DFE_RULES.values() if r.severity_basis == "default")
+    n_judged = sum(1 for r in DFE_RULES.values() if r.severity_basis == "linkready")
+    lines += ["", f"{counts['cin']} CIN census rules and {counts['903']} SSDA903 rules. Years are collection years.",
+              "", "Severities: a CIN census severity is DfE's (a code ending in Q is a query; 8863Q is one too). "
+              "DfE does not publish which SSDA903 rules are errors and which are queries (neither public source "
+              f"records it), so {n_judged} SSDA903 rules carry linkready's judgement, marked \"(linkready)\", and "
+              f"the other {n_default} the named default `SSDA903_DEFAULT_SEVERITY` "
+              f"(\"{SSDA903_DEFAULT_SEVERITY}\"), marked \"(default)\". Given DfE's classification, the Python API "
+              "overrides both: `run_rules(..., severity_overrides={\"442\": \"query\"})` per rule, "
+              "`default_severity=\"query\"` for every default one (the command line does not take them yet). "
+              "An error fails `validate` and `load` (exit code 1); a query alone does not.", "",
               "Coverage of DfE's rule lists (measured against the codes in the DfE validation-rules reference):",
               "", coverage_markdown()]
     return "\n".join(lines)

@@ -26,12 +26,26 @@ from warehouse.registry import Registry
 if TYPE_CHECKING:
     from warehouse.validation.dfe.frames import RuleInput
 
-__all__ = ["DFE_RULES", "Check", "DfeRule", "ReturnName", "Severity", "cin_rule", "ssda903_rule"]
+__all__ = [
+    "DFE_RULES", "SSDA903_DEFAULT_SEVERITY", "Check", "DfeRule", "ReturnName", "Severity", "SeverityBasis", "cin_rule",
+    "ssda903_rule",
+]
 
 Severity = Literal["error", "query"]
 ReturnName = Literal["cin", "903"]
 Level = Literal["child", "la"]
 Check = Callable[["RuleInput"], pl.DataFrame]
+SeverityBasis = Literal["dfe", "linkready", "default"]
+
+SSDA903_DEFAULT_SEVERITY: Severity = "error"
+"""The severity of an SSDA903 rule whose declaration gives none.
+
+DfE's own 903 validation tells errors from queries, but neither public source records the split (the
+reference, sections 1.5 and 5.4), so a 903 rule is an error unless its declaration says otherwise
+(``severity_basis="default"``). A caller with DfE's classification overrides it per rule, or changes
+this default for every such rule, through :func:`~warehouse.validation.dfe.run_rules`
+(``severity_overrides``, ``default_severity``).
+"""
 
 
 @dataclass(frozen=True)
@@ -43,8 +57,9 @@ class DfeRule:
         name: linkready's name for the rule (unique across both returns).
         return_name: ``"cin"`` or ``"903"``.
         severity: ``"error"`` (must be fixed) or ``"query"`` (fix or explain).
-        severity_basis: ``"dfe"`` when DfE's classification is known (every CIN rule), ``"assumed"``
-            where it is not published (every SSDA903 rule: treated as an error, see the reference §1.5).
+        severity_basis: where the severity comes from: ``"dfe"`` (DfE's classification: every CIN rule),
+            ``"linkready"`` (not published; the declaration judges it, e.g. a 903 "check it" rule is a
+            query) or ``"default"`` (not published; :data:`SSDA903_DEFAULT_SEVERITY`).
         table: the table whose rows are reported.
         reads: every ``table.column`` the check needs; the rule is skipped when one is absent.
         field: the field reported against (None for a whole-row or return-level problem).
@@ -67,7 +82,7 @@ class DfeRule:
     first_year: int | None = None
     last_year: int | None = None
     level: Level = "child"
-    severity_basis: Literal["dfe", "assumed"] = "dfe"
+    severity_basis: SeverityBasis = "dfe"
 
     def applies_to(self, collection_year: int) -> bool:
         """Whether the rule is in force in ``collection_year`` (ending year)."""
@@ -96,7 +111,7 @@ DFE_RULES: Registry[DfeRule] = Registry("DfE validation rule")
 
 
 def _declare(return_name: ReturnName, code: str, name: str, reads: tuple[str, ...], message: str, *,
-             severity: Severity, basis: Literal["dfe", "assumed"], options: dict[str, object]
+             severity: Severity, basis: SeverityBasis, options: dict[str, object]
              ) -> Callable[[Check], Check]:
     table = str(options.pop("table", reads[0].split(".", 1)[0]))
     field = options.pop("field", reads[0].split(".", 1)[1])
@@ -124,7 +139,11 @@ def cin_rule(code: str, name: str, reads: tuple[str, ...], message: str, *,
 
 
 def ssda903_rule(code: str, name: str, reads: tuple[str, ...], message: str, *,
-                 severity: Severity = "error", **options: object) -> Callable[[Check], Check]:
-    """Declare an SSDA903 rule. DfE does not publish the 903 error/query split: the default is an error,
-    marked ``severity_basis="assumed"``."""
-    return _declare("903", code, name, reads, message, severity=severity, basis="assumed", options=dict(options))
+                 severity: Severity | None = None, **options: object) -> Callable[[Check], Check]:
+    """Declare an SSDA903 rule. DfE does not publish the 903 error/query split: without ``severity`` the rule
+    takes :data:`SSDA903_DEFAULT_SEVERITY` (``severity_basis="default"``); a declared one is linkready's
+    judgement (``"linkready"``)."""
+    if severity is None:
+        return _declare("903", code, name, reads, message, severity=SSDA903_DEFAULT_SEVERITY, basis="default",
+                        options=dict(options))
+    return _declare("903", code, name, reads, message, severity=severity, basis="linkready", options=dict(options))

@@ -11,9 +11,9 @@ import polars as pl
 
 from warehouse.errors import ConfigError
 from warehouse.validation.dfe.frames import prepare
-from warehouse.validation.dfe.rule import DFE_RULES, DfeRule
+from warehouse.validation.dfe.rule import DFE_RULES, DfeRule, Severity
 
-__all__ = ["PROBLEM_SCHEMA", "rules_for", "rules_touching", "run_rules"]
+__all__ = ["PROBLEM_SCHEMA", "rules_for", "rules_touching", "run_rules", "severities"]
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,43 @@ def rules_touching(return_name: str, collection_year: int, tables: Collection[st
     return out
 
 
-def _problems(rule: DfeRule, hits: pl.DataFrame) -> pl.DataFrame:
+def severities(rules: list[DfeRule], default_severity: Severity | None = None,
+               severity_overrides: Mapping[str, Severity] | None = None) -> dict[str, Severity]:
+    """The severity each rule reports with, by linkready name.
+
+    DfE's classification (every CIN rule) stands. A rule whose severity DfE does not publish (SSDA903)
+    takes ``severity_overrides[code or name]`` when given, else ``default_severity`` when given and the
+    declaration gives none (``severity_basis="default"``), else its declared severity.
+
+    Raises:
+        ConfigError: every override naming no rule of ``rules``, a rule whose severity is DfE's, or a
+            severity other than error / query (all at once).
+    """
+    overrides = dict(severity_overrides or {})
+    problems = [f"{k}={v!r} (allowed: error, query)" for k, v in overrides.items() if v not in ("error", "query")]
+    if default_severity is not None and default_severity not in ("error", "query"):
+        problems.append(f"default_severity={default_severity!r} (allowed: error, query)")
+    named = {key for r in rules for key in (r.code, r.name)}
+    problems += [f"{k} (no such rule in force)" for k in overrides if k not in named]
+    problems += [f"{k} ({r.code}: its severity is DfE's)" for r in rules if r.severity_basis == "dfe"
+                 for k in (r.code, r.name) if k in overrides]
+    if problems:
+        raise ConfigError("invalid DfE rule severities: " + "; ".join(problems))
+    out: dict[str, Severity] = {}
+    for r in rules:
+        given = overrides.get(r.name, overrides.get(r.code))
+        if given is None and r.severity_basis == "default" and default_severity is not None:
+            given = default_severity
+        out[r.name] = given or r.severity
+    return out
+
+
+def _problems(rule: DfeRule, hits: pl.DataFrame, severity: Severity) -> pl.DataFrame:
     if rule.level == "la":
         hits = hits.head(1).select(pl.lit(None, dtype=pl.Int64).alias("_row"),
                                    pl.lit(None, dtype=pl.String).alias("child_id"))
     return hits.select(
-        pl.lit(rule.code).alias("dfe_rule"), pl.lit(rule.name).alias("rule"), pl.lit(rule.severity).alias("severity"),
+        pl.lit(rule.code).alias("dfe_rule"), pl.lit(rule.name).alias("rule"), pl.lit(severity).alias("severity"),
         pl.lit(rule.table).alias("table"), pl.col("_row").cast(pl.Int64).alias("row"),
         pl.col("child_id").cast(pl.String).alias("child_id"),
         pl.lit(rule.field, dtype=pl.String).alias("field"), pl.lit(rule.message).alias("message"),
@@ -77,7 +108,9 @@ def _could_not_run(rule: DfeRule, exc: Exception) -> pl.DataFrame:
 
 
 def run_rules(return_name: Literal["cin", "903"], tables: Mapping[str, pl.DataFrame], collection_year: int,
-              la_code: str | None = None, *, only: Collection[str] | None = None) -> pl.DataFrame:
+              la_code: str | None = None, *, only: Collection[str] | None = None,
+              default_severity: Severity | None = None,
+              severity_overrides: Mapping[str, Severity] | None = None) -> pl.DataFrame:
     """Run every DfE rule of ``return_name`` in force in ``collection_year`` and collect the problems.
 
     Args:
@@ -92,19 +125,25 @@ def run_rules(return_name: Literal["cin", "903"], tables: Mapping[str, pl.DataFr
             3-digit DfE code); SSDA903 rules 411, 1015 and 229 compare it with PL_LA and the Ofsted provider's
             LA (give it in the same coding as those columns, usually the ONS code). None skips those checks.
         only: run just these rules (linkready names or DfE codes); None runs them all.
+        default_severity: the severity of the rules whose severity DfE does not publish and whose
+            declaration gives none (SSDA903; otherwise :data:`SSDA903_DEFAULT_SEVERITY`, an error).
+        severity_overrides: severity by DfE code or linkready name, for rules whose severity DfE does not
+            publish (e.g. ``{"442": "query"}`` from the DfE's own 903 classification).
 
     Returns:
         One row per problem: dfe_rule, rule, severity, table, row (the offending row's ``_row``),
         child_id, field, message. A rule whose tables or columns are absent is skipped.
 
     Raises:
-        ConfigError: ``return_name`` is not ``"cin"`` or ``"903"``.
+        ConfigError: ``return_name`` is not ``"cin"`` or ``"903"``; a severity override is invalid
+            (see :func:`severities`).
 
     Example:
         >>> run_rules("903", {"header": pl.DataFrame({"CHILD": ["1"], "SEX": ["X"]})}, 2025)["dfe_rule"].to_list()
         ['101']
     """
     rules = rules_for(return_name, collection_year)
+    severity = severities(rules, default_severity, severity_overrides)
     if only is not None:
         rules = [r for r in rules if r.name in only or r.code in only]
     prepared = prepare(return_name, tables, collection_year, la_code)
@@ -128,7 +167,7 @@ def run_rules(return_name: Literal["cin", "903"], tables: Mapping[str, pl.DataFr
             frames.append(_could_not_run(rule, exc))
             continue
         if hits.height:
-            frames.append(_problems(rule, hits))
+            frames.append(_problems(rule, hits, severity[rule.name]))
     out = pl.concat(frames, how="vertical")
     log.info("dfe rules: return=%s year=%d rules=%d skipped=%d problems=%d seconds=%.2f", return_name,
              collection_year, len(rules) - skipped, skipped, out.height, time.perf_counter() - started)
