@@ -134,38 +134,88 @@ def linkage_subgroup_types(cur: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
+#: Record ids a data officer can look up, when the linkage stage stores them beside the pseudonymous keys.
+PAIR_RECORD_IDS = ("left_record_id", "right_record_id")
+
+
+def _pair_ids_sql(cur: duckdb.DuckDBPyConnection, alias: str = "") -> str:
+    """The pair's record id columns, or NULLs when ``linkage_pairs`` holds pseudonymous keys only (fixed text)."""
+    have = set(relation_columns(cur, "linkage_pairs"))
+    return ", ".join(f"{alias}{c}" if c in have else f"CAST(NULL AS VARCHAR) AS {c}" for c in PAIR_RECORD_IDS)
+
+
+def linkage_threshold(cur: duckdb.DuckDBPyConnection) -> float | None:
+    """The match probability at or above which the latest run linked a pair (None when the run did not record it)."""
+    row = _one(cur, """
+        SELECT TRY_CAST(json_extract_string(settings, '$.settings.threshold') AS DOUBLE)
+        FROM linkage_runs WHERE run_id = (SELECT max(run_id) FROM linkage_pairs)
+    """)
+    return None if row is None or row[0] is None else float(str(row[0]))
+
+
 def linkage_pair_choices(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str, limit: int = 40) -> pl.DataFrame:
-    """Pairs worth explaining (latest run): the strongest links and the closest calls."""
-    return _pl(cur, """
+    """Pairs worth explaining (latest run), per site: the weakest links (closest to the threshold), the
+    highest-scoring non-links (those above the threshold lost a record to a better partner) and the site's
+    strongest link.
+
+    Each site gets an equal share of ``limit`` (at least 3 of each kind), so a large site does not crowd out
+    a small one. Ordered by site, links first, then by probability (highest first).
+    """
+    per_kind = max(3, limit // max(1, 2 * len(scope.sites)))
+    sql = f"""
         WITH p AS (
-            SELECT site_id, scenario, left_key, right_key, match_weight, probability, is_link,
-                   row_number() OVER (ORDER BY abs(probability - 0.5)) AS near,
-                   row_number() OVER (ORDER BY match_weight DESC) AS strong
+            SELECT site_id, scenario, left_key, right_key, {_pair_ids_sql(cur)}, match_weight, probability, is_link,
+                   row_number() OVER (PARTITION BY site_id, is_link
+                                      ORDER BY CASE WHEN is_link THEN probability ELSE -probability END,
+                                               left_key, right_key) AS near,
+                   row_number() OVER (PARTITION BY site_id ORDER BY match_weight DESC, left_key, right_key) AS strong
             FROM linkage_pairs
             WHERE run_id = (SELECT max(run_id) FROM linkage_pairs)
-              AND scenario = ? AND list_contains(?, site_id)
+              AND scenario = $scenario AND list_contains($sites, site_id)
         )
-        SELECT site_id, scenario, left_key, right_key, match_weight, probability, is_link FROM p
-        WHERE near <= ? OR strong <= ?
-        ORDER BY site_id, match_weight DESC
-    """, [scenario, _sites(scope), limit // 2, limit // 2])
+        SELECT site_id, scenario, left_key, right_key, left_record_id, right_record_id, match_weight, probability,
+               is_link
+        FROM p WHERE near <= $k OR strong = 1
+        ORDER BY site_id, is_link DESC, probability DESC, left_key, right_key
+    """  # noqa: S608 - the only text built in is the fixed column list of _pair_ids_sql
+    return _pl(cur, sql, {"scenario": scenario, "sites": _sites(scope), "k": per_kind})
 
 
 def linkage_pair_explanation(
     cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str, left_key: str, right_key: str
 ) -> tuple[dict[str, object] | None, pl.DataFrame]:
-    """The stored pair (site, weight, probability, link) and its per-comparison weights."""
-    row = _one(cur, """
-        SELECT site_id, match_weight, probability, is_link, CAST(explanation AS VARCHAR)
+    """The stored pair (site, keys, record ids, weight, probability, link) and its per-comparison weights."""
+    sql = f"""
+        SELECT site_id, match_weight, probability, is_link, CAST(explanation AS VARCHAR), left_key, right_key,
+               {_pair_ids_sql(cur)}
         FROM linkage_pairs
         WHERE run_id = (SELECT max(run_id) FROM linkage_pairs)
           AND scenario = ? AND left_key = ? AND right_key = ? AND list_contains(?, site_id)
         LIMIT 1
-    """, [scenario, left_key, right_key, _sites(scope)])
+    """  # noqa: S608 - fixed column list only
+    row = _one(cur, sql, [scenario, left_key, right_key, _sites(scope)])
     if row is None:
         return None, pl.DataFrame({"comparison": [], "weight": []}, schema={"comparison": pl.Utf8, "weight": pl.Float64})
-    pair = {"site_id": row[0], "match_weight": row[1], "probability": row[2], "is_link": row[3]}
+    pair = {"site_id": row[0], "match_weight": row[1], "probability": row[2], "is_link": row[3], "left_key": row[5],
+            "right_key": row[6], "left_record_id": row[7], "right_record_id": row[8]}
     return pair, explanation_frame(None if row[4] is None else str(row[4]))
+
+
+def linkage_pair_rivals(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str, site_id: str, left_key: str,
+                        right_key: str) -> pl.DataFrame:
+    """The links (latest run) that took either record of a pair: why a pair above the threshold was not linked
+    under one-to-one assignment. ``side`` says which record they share (``left``: the site record)."""
+    sql = f"""
+        SELECT CASE WHEN left_key = $left THEN 'left' ELSE 'right' END AS side, left_key, right_key,
+               {_pair_ids_sql(cur)}, match_weight, probability
+        FROM linkage_pairs
+        WHERE run_id = (SELECT max(run_id) FROM linkage_pairs) AND is_link
+          AND scenario = $scenario AND site_id = $site AND list_contains($sites, site_id)
+          AND (left_key = $left OR right_key = $right) AND NOT (left_key = $left AND right_key = $right)
+        ORDER BY probability DESC, left_key, right_key
+    """  # noqa: S608 - fixed column list only
+    return _pl(cur, sql, {"left": left_key, "right": right_key, "scenario": scenario, "site": site_id,
+                          "sites": _sites(scope)})
 
 
 def explanation_frame(text: str | None) -> pl.DataFrame:
