@@ -122,15 +122,18 @@ class FileLinkReport:
     def pairs_table(self) -> pl.DataFrame:
         """The linked pairs: both record ids, ``probability``, ``match_weight`` and per comparison
         ``<name>_agreement`` (its level in words) and ``<name>_weight``; for a deduplicated file also
-        ``cluster``. Only ids and comparison outcomes: no identifier value.
+        ``cluster`` (a pair of one cluster that was never scored, or scored below the storage floor, has
+        no probability and its comparisons read "not compared"). Only ids and comparison outcomes: no
+        identifier value.
 
         Example:
             >>> link_files(Path("a.csv"), Path("b.csv")).pairs_table().write_csv("pairs.csv")   # doctest: +SKIP
         """
         res = self.result
-        # every link (for one file, every pair within a cluster, some never scored themselves) with its outcomes
-        rows = res.links.select("l_id", "r_id", "l_rid", "r_rid", "probability", "match_weight").join(
-            res.pairs.drop("l_rid", "r_rid", "probability", "match_weight"), on=["l_id", "r_id"], how="left")
+        # every link with its score and outcomes: for one file every pair within a cluster is a link, and
+        # one below the threshold (or never a candidate) has no probability on the links, only on the pairs
+        rows = res.links.select("l_id", "r_id", "l_rid", "r_rid").join(
+            res.pairs.drop("l_rid", "r_rid"), on=["l_id", "r_id"], how="left")
         extra = []
         if self.dedupe and res.clusters is not None:
             rows = rows.join(res.clusters.rename({"rid": "l_rid"}), on="l_rid", how="left")
@@ -241,8 +244,11 @@ def _with_reasons(band: pl.DataFrame, links: pl.DataFrame, threshold: float) -> 
     is not a link lost in the one-to-one assignment: one of its records is linked to a partner with at
     least its weight (named by id, with that link's probability)."""
     t = f"{threshold:g}"
-    by_left = links.select("l_id", pl.col("r_rid").alias("_lp"), pl.col("probability").alias("_lpp"))
-    by_right = links.select("r_id", pl.col("l_rid").alias("_rp"), pl.col("probability").alias("_rpp"))
+    best = links.sort("probability", descending=True, nulls_last=True)   # one partner per record (one file: many)
+    by_left = best.unique("l_id", keep="first", maintain_order=True).select(
+        "l_id", pl.col("r_rid").alias("_lp"), pl.col("probability").alias("_lpp"))
+    by_right = best.unique("r_id", keep="first", maintain_order=True).select(
+        "r_id", pl.col("l_rid").alias("_rp"), pl.col("probability").alias("_rpp"))
     rows = band.join(by_left, on="l_id", how="left").join(by_right, on="r_id", how="left")
     above = pl.col("probability") >= threshold
     left_taken = pl.format("one-to-one: the left record is linked to {} (probability {}), a better-scoring partner",

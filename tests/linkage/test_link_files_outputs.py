@@ -79,3 +79,39 @@ def test_help_states_the_defaults_the_library_uses() -> None:
     s = LinkageSettings()
     assert f"{s.review_low:g} and {s.review_high:g} unless --config changes them" in text
     assert f"(default: {MIN_RECORDS_TO_LEARN})" in text
+
+
+def _dedupe_result() -> LinkResult:
+    """One file, four records R1-R4 in one cluster plus R5-R6 in another: R1-R3 and R1-R2 scored above
+    the threshold, R2-R3 scored below it (linked through the cluster), R5-R6 never scored."""
+    pairs = pl.DataFrame({
+        "l_id": [0, 0, 1], "r_id": [1, 2, 2], "l_rid": ["R3", "R3", "R1"], "r_rid": ["R1", "R2", "R2"],
+        "match_weight": [6.0, 5.0, -1.0], "probability": [0.985, 0.97, 0.33], "is_link": [True, True, True],
+        "g_surname": [2, 1, -1], "w_surname": [4.0, 2.5, 0.0], "tfa_surname": [0.5, None, None],
+    })
+    links = pl.DataFrame({"l_id": [0, 0, 1, 3], "r_id": [1, 2, 2, 4], "l_rid": ["R3", "R3", "R1", "R5"],
+                          "r_rid": ["R1", "R2", "R2", "R6"], "match_weight": [6.0, 5.0, None, None],
+                          "probability": [0.985, 0.97, None, None]})
+    clusters = pl.DataFrame({"rid": ["R3", "R1", "R2", "R5", "R6"], "cluster": [0, 0, 0, 1, 1]})
+    comparisons = (SimpleNamespace(name="surname"),)
+    model = SimpleNamespace(labels=(("else", "jaro_winkler_0.80", "exact"),))
+    return cast(LinkResult, SimpleNamespace(pairs=pairs, links=links, clusters=clusters, comparisons=comparisons,
+                                            model=model))
+
+
+def test_pairs_of_one_file_cover_every_cluster_link() -> None:
+    report = FileLinkReport(_dedupe_result(), None, None, None, "estimated", {}, 0.0, {}, ids=("ref", "ref"),
+                            dedupe=True)
+    table = report.pairs_table()
+    assert table.columns == ["left_ref", "right_ref", "probability", "match_weight", "cluster", "surname_agreement",
+                             "surname_weight"]
+    assert table.rows() == [
+        ("R1", "R3", 0.985, 6.0, 0, "exact", 4.5),              # ids ordered within the pair; weight + tf adjustment
+        ("R2", "R3", 0.97, 5.0, 0, "jaro_winkler_0.80", 2.5),
+        ("R1", "R2", 0.33, -1.0, 0, "missing", 0.0),            # scored below the threshold, linked via R3
+        ("R5", "R6", None, None, 1, "not compared", None),      # never scored: no figure is made up
+    ]
+    review = report.review_table()
+    assert review.select("left_ref", "right_ref", "linked", "reason").rows() == [
+        ("R1", "R2", "yes", "below the threshold 0.5, linked through other records of its cluster"),
+    ]
