@@ -11,11 +11,14 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 import pytest
+from playwright.sync_api import Browser
 
+from dashboard import DashboardSettings
 from dashboard import figures as fig
 from dashboard import queries as q
 from dashboard.access import Scope
@@ -49,7 +52,7 @@ def subgroups(rows: list[tuple[str, str, object]], kind: str = "ethnic_group") -
                        {"scenario": "all_identifiers", "subgroup_type": kind}, frame, ("n_records", "links"))
 
 
-def marks(figure: fig.Figure) -> list[dict]:
+def marks(figure: fig.Figure) -> list[dict[str, Any]]:
     """The [c] text markers of a figure."""
     return [t for t in figure["data"] if t.get("mode") == "text" and C in t.get("text", [])]
 
@@ -214,7 +217,8 @@ def test_rivals_are_the_links_that_took_either_record_at_the_same_site(record_id
 
 # ---------------------------------------------------------------- in the browser
 @pytest.fixture(scope="module")
-def linkage_server(tmp_path_factory: pytest.TempPathFactory, settings) -> Iterator[tuple[str, dict[str, str]]]:
+def linkage_server(tmp_path_factory: pytest.TempPathFactory,
+                   settings: DashboardSettings) -> Iterator[tuple[str, dict[str, str]]]:
     """The seeded warehouse (its Black subgroup of 3 is suppressed at every site) plus a one-to-one case at fbs:
     site record k-lost scored 98% with LA record l-taken, which was linked to k-winner at over 99.9%."""
     from werkzeug.serving import make_server
@@ -243,7 +247,8 @@ def linkage_server(tmp_path_factory: pytest.TempPathFactory, settings) -> Iterat
 
 
 @pytest.mark.browser
-def test_researcher_sees_marked_suppression_and_explained_pairs(browser, linkage_server, artifacts: Path) -> None:
+def test_researcher_sees_marked_suppression_and_explained_pairs(browser: Browser, linkage_server: tuple[str, dict[str, str]],
+                                                               artifacts: Path) -> None:
     from playwright.sync_api import expect
 
     from tests.dashboard.test_dashboard_browser import open_as
