@@ -86,7 +86,8 @@ def _figure(data: list[dict[str, Any]], title: str, y_title: str = "", percent: 
         "font": {"family": FONT, "color": "#0b0c0c"},
         "paper_bgcolor": "white", "plot_bgcolor": "white",
         "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.25}, "height": 380,
+        # beside the plot, not under it: below, it collided with rotated category labels ("All identifi...")
+        "legend": {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}, "height": 380,
         "xaxis": {"automargin": True},  # margins grow to fit long labels: nothing is cut
         "yaxis": {"title": {"text": y_title}, "gridcolor": "#e0e0e0", "rangemode": "tozero", "automargin": True,
                   **({"tickformat": ".0%"} if percent else {})},

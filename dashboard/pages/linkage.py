@@ -174,8 +174,7 @@ def pair_reason(pair: PairView, rivals: pl.DataFrame, threshold: float | None) -
     if taken and (threshold is None or pair.probability >= threshold):
         lead = f"Not linked although its probability {p} is {_above(pair, threshold)} the threshold of {t}" if t \
             else f"Not linked at {p}"
-        return (f"{lead}: each record is linked to at most one other (one-to-one assignment), and "
-                f"{' and '.join(taken)}.")
+        return f"{lead}: each record is linked to at most one other (one-to-one assignment). {'. '.join(taken)}."
     if threshold is not None and pair.probability < threshold:
         return f"Not linked: its probability {p} is below the threshold of {t} for a link."
     if threshold is not None:
@@ -189,11 +188,14 @@ def _above(pair: PairView, threshold: float | None) -> str:
 
 
 def _rival_phrase(pair: PairView, rival: Mapping[str, Any]) -> str:
+    """``Site record R1 was linked to a better-scoring partner, LA child C2, at probability 99.8%``."""
     other = PairView.from_row({**rival, "site_id": pair.site_id, "is_link": True})
     better = "a better-scoring" if other.probability > pair.probability else "an equally scoring"
     if rival.get("side") == "left":
-        return f"{pair.left} was linked to {better} partner, {other.right}, at probability {percent(other.probability)}"
-    return f"{pair.right} was linked to {better} partner, {other.left}, at probability {percent(other.probability)}"
+        text = f"{pair.left} was linked to {better} partner, {other.right}, at probability {percent(other.probability)}"
+    else:
+        text = f"{pair.right} was linked to {better} partner, {other.left}, at probability {percent(other.probability)}"
+    return text[:1].upper() + text[1:]
 
 
 def evidence_sentence(frame: pl.DataFrame, top: int = 2) -> str:

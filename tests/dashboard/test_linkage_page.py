@@ -145,9 +145,10 @@ def test_a_one_to_one_non_link_names_the_better_partner_and_its_probability() ->
     text = pair_reason(PairView.from_row(pair("l1", "r1", 0.983, False, left_record_id="R1")), rivals, 0.5)
     assert text.startswith("Not linked although its probability 98.3% is above the threshold of 50.0%: each "
                            "record is linked to at most one other (one-to-one assignment)")
-    assert ("site record R1 was linked to a better-scoring partner, LA child C2 (local authority 919), "
-            "at probability 99.8%") in text
-    assert "LA child with key r1 was linked to an equally scoring partner, site record R9, at probability 98.3%" in text
+    assert ("(one-to-one assignment). Site record R1 was linked to a better-scoring partner, LA child C2 (local "
+            "authority 919), at probability 99.8%. ") in text
+    assert text.endswith("LA child with key r1 was linked to an equally scoring partner, site record R9, at probability "
+                         "98.3%.")
 
 
 def test_dropdown_groups_pairs_and_opens_on_the_case_most_needing_explanation() -> None:
@@ -209,9 +210,9 @@ def test_rivals_are_the_links_that_took_either_record_at_the_same_site(record_id
     assert row is not None
     text = pair_reason(PairView.from_row(row), rivals, q.linkage_threshold(con))
     if record_ids:
-        assert "site record R-l1 was linked to a better-scoring partner, LA child C-r2 (local authority 919), at" in text
+        assert "Site record R-l1 was linked to a better-scoring partner, LA child C-r2 (local authority 919), at" in text
     else:
-        assert "site record with key l1 was linked to a better-scoring partner, LA child with key r2" in text
+        assert "Site record with key l1 was linked to a better-scoring partner, LA child with key r2" in text
     assert q.linkage_pair_rivals(con, Scope("t", ("sat",)), "all_identifiers", "fbs", "l1", "r1").is_empty()
 
 
