@@ -49,6 +49,7 @@ from warehouse.validation.files import (
     DropFile,
     check_file,
     hash_problem,
+    hold_unchanged,
     manifest_expectations,
 )
 from warehouse.validation.problems import Outcome, Problem, outcome
@@ -212,15 +213,15 @@ class _Batches:
     def current(self, key: str, file: str) -> _Current | None:
         row = self.con.execute(
             "SELECT batch_id, sha256 FROM load_batches WHERE status = 'current' AND (batch_key = ? OR "
-            "(batch_key IS NULL AND file = ?)) ORDER BY batch_id DESC LIMIT 1", [key, file]).fetchone()
-        return _Current(int(row[0]), str(row[1])) if row else None
+            "(batch_key IS NULL AND file = ?)) ORDER BY batch_id DESC LIMIT 1", [key, file]).fetchall()
+        return _Current(int(row[0][0]), str(row[0][1])) if row else None
 
     def seen(self, key: str, file: str, sha: str) -> tuple[int, str] | None:
         """The latest batch of this key with this content (any status), as (id, status)."""
         row = self.con.execute(
             "SELECT batch_id, status FROM load_batches WHERE sha256 = ? AND (batch_key = ? OR "
-            "(batch_key IS NULL AND file = ?)) ORDER BY batch_id DESC LIMIT 1", [sha, key, file]).fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+            "(batch_key IS NULL AND file = ?)) ORDER BY batch_id DESC LIMIT 1", [sha, key, file]).fetchall()
+        return (int(row[0][0]), str(row[0][1])) if row else None  # fetchall: no result left open on the connection
 
     def new(self, src: DropFile, key: str, sha: str, c: CheckedFile, status: str) -> int:
         row = self.con.execute(
@@ -257,21 +258,30 @@ class _Batches:
                 "child_id", "row_kept", pl.lit(self.retain_until).alias("retain_until"),
             ))
 
-    def record_elsewhere(self, c: CheckedFile, batches: dict[str, int], writer: TableWriter) -> None:
-        """DfE problems ``c`` found on rows of files loaded before it, against those files' batches.
-
-        File-level ones are recorded when they are errors, as for a file's own problems.
-        """
+    def record_elsewhere(self, c: CheckedFile, batches: dict[str, int]) -> None:
+        """DfE problems ``c`` found on rows of other files of the drop, against those files' batches."""
         for file, rejects in c.elsewhere.items():
-            batch = batches.get(file)
-            rows = rejects.filter(pl.col("_row").is_not_null() | (pl.col("severity") == "error"))
-            if batch is None or rows.height == 0:
-                continue  # the file was not loaded in this run (unchanged): its problems were recorded then
-            writer.insert("restricted.rejects", rows.select(
-                pl.lit(batch).alias("batch_id"), pl.lit(file).alias("file"), pl.col("_row").alias("row_number"),
-                "field", "rule", "message", "original", "severity", "dfe_rule", "child_id", "row_kept",
-                pl.lit(self.retain_until).alias("retain_until"),
-            ))
+            if file in batches:
+                self.record_new(file, batches[file], rejects)
+
+    def record_new(self, file: str, batch: int, rejects: pl.DataFrame) -> None:
+        """:data:`~warehouse.validation.files.REJECT_SCHEMA` rows of ``file`` that batch ``batch`` does not hold
+        yet (the same rule on the same row and field is recorded once per batch). File-level ones are recorded
+        when they are errors, as for a file's own problems."""
+        rows = rejects.filter(pl.col("_row").is_not_null() | (pl.col("severity") == "error"))
+        if rows.height == 0:
+            return
+        self.con.register("_ld_frame", rows.to_arrow())
+        try:
+            self.con.execute(
+                "INSERT INTO restricted.rejects (batch_id, file, row_number, field, rule, message, original, severity, "
+                "dfe_rule, child_id, row_kept, retain_until) SELECT ?, ?, f._row, f.field, f.rule, f.message, "
+                "f.original, f.severity, f.dfe_rule, f.child_id, f.row_kept, ? FROM _ld_frame f WHERE NOT EXISTS "
+                "(SELECT 1 FROM restricted.rejects r WHERE r.batch_id = ? AND r.rule = f.rule AND "
+                "r.row_number IS NOT DISTINCT FROM f._row AND r.field IS NOT DISTINCT FROM f.field)",
+                [batch, file, self.retain_until, batch])
+        finally:
+            self.con.unregister("_ld_frame")
 
 
 # ----------------------------------------------------------------------------- one file
@@ -321,12 +331,25 @@ def _children_reason(run: _Run, kind: str, old: int, new: int) -> str | None:
     return None
 
 
+def _batches_of(run: _Run) -> dict[str, int]:
+    """The batch each file met so far in this load is recorded under (an unchanged file: its earlier batch)."""
+    return {f.file: f.batch_id for f in run.report.files if f.batch_id is not None}
+
+
 def _unchanged(run: _Run, src: DropFile, key: str, sha: str) -> bool:
     seen = run.batches.seen(key, src.file, sha)
     if seen is None:
         return False
     if src.kind == "site_people":  # people ids still reach the outcome checks
         check_file(run.ctx, src)
+    # an SSDA903 table is context for the DfE rules across tables of a changed file of its LA and year;
+    # what a changed file brings on its rows is reported and recorded against the batch it has
+    context = hold_unchanged(run.ctx, src)
+    if context is not None:
+        run.report.problems.extend(context.problems)
+        if context.rejects is not None:
+            run.batches.record_new(src.file, seen[0], context.rejects)
+        run.batches.record_elsewhere(context, _batches_of(run))
     run.report.problems.extend(run.hashes.problems(src.file))
     run.report.files.append(FileLoad(src.file, src.kind, 0, 0, 0, "unchanged", seen[0],
                                      reason=f"same content as batch {seen[0]} ({seen[1]})", batch_key=key))
@@ -370,8 +393,7 @@ def _load_or_quarantine(run: _Run, src: DropFile) -> None:
     current = run.batches.current(key, src.file)
     batch = run.batches.new(src, key, sha, checked, "current")
     run.batches.record_problems(checked, batch, run.writer)
-    run.batches.record_elsewhere(checked, {f.file: f.batch_id for f in run.report.files if f.batch_id is not None
-                                           and f.status != "unchanged"}, run.writer)
+    run.batches.record_elsewhere(checked, _batches_of(run))
     if current is not None:
         archive_batch(run.writer.con, src.kind, current.batch_id)
     run.writer.load(checked, batch)

@@ -99,3 +99,54 @@ def test_load_records_the_hit_against_the_header_batch(tmp_path: Path) -> None:
     finally:
         con.close()
     assert rows == [(header_batch, HEADER, 2, "L2", True)]
+
+
+def _rejects(db: Path) -> list[tuple[object, ...]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT r.dfe_rule, r.file, r.row_number, r.child_id, b.sha256 IS NOT NULL, r.batch_id "
+                           "FROM restricted.rejects r JOIN load_batches b USING (batch_id) "
+                           "WHERE r.dfe_rule IN ('442', '302') ORDER BY 1, 2, 3").fetchall()
+    finally:
+        con.close()
+
+
+def test_an_episodes_redelivery_is_checked_against_the_unchanged_header(tmp_path: Path) -> None:
+    """Only the episodes change: the unchanged header is read as context, so 442 (on the header's row, caused
+    by the new episodes) and 302 (an episode before the header's date of birth) fire once each."""
+    root, db = _drop(tmp_path / "drop"), tmp_path / "w.duckdb"
+    path = root / EPISODES
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("L2,02/05/2024,S,C2", "L2,02/05/2024,S,V3"), encoding="utf-8")  # short breaks
+    first = load_drop(root, Store(db), year=2025)
+    assert _hits(first.problems, "442") == [] and _hits(first.problems, "302") == []
+    header_batch = next(f.batch_id for f in first.files if f.file == HEADER)
+    # L2 now in care (C2): 442 on the header's row 2; L3's episode starts before its birth: 302 on row 3
+    path.write_text(text.replace("L3,03/05/2024", "L3,03/05/2011"), encoding="utf-8")
+    second = load_drop(root, Store(db), year=2025)
+    assert [(f.file, f.status) for f in second.files] == [(HEADER, "unchanged"), (EPISODES, "loaded")]
+    assert _hits(second.problems, "442") == [(HEADER, 2, "L2", "error")]
+    assert _hits(second.problems, "302") == [(EPISODES, 3, "L3", "error")]
+    assert second.outcome.exit_code == 1
+    episodes_batch = next(f.batch_id for f in second.files if f.file == EPISODES)
+    assert _rejects(db) == [("302", EPISODES, 3, "L3", True, episodes_batch), ("442", HEADER, 2, "L2", True, header_batch)]
+    # nothing changed: nothing is read again or reported, and nothing is recorded twice
+    third = load_drop(root, Store(db), year=2025)
+    assert {f.status for f in third.files} == {"unchanged"} and third.problems == []
+    assert len(_rejects(db)) == 2
+
+
+def test_a_header_redelivery_is_checked_against_the_unchanged_episodes(tmp_path: Path) -> None:
+    """Only the header changes (L1 loses its UPN): 442 fires on the new header's row 1 although the episodes,
+    checked after it, are unchanged; L2's hit (same content as before) is recorded once on each header batch."""
+    root, db = _drop(tmp_path / "drop"), tmp_path / "w.duckdb"
+    load_drop(root, Store(db), year=2025)
+    text = (root / HEADER).read_text(encoding="utf-8")
+    (root / HEADER).write_text(text.replace(f"L1,M,01/02/2012,WBRI,{upn(LA, 1)},", "L1,M,01/02/2012,WBRI,,"),
+                               encoding="utf-8")
+    report = load_drop(root, Store(db), year=2025)
+    assert [(f.file, f.status) for f in report.files] == [(HEADER, "loaded"), (EPISODES, "unchanged")]
+    assert _hits(report.problems, "442") == [(HEADER, 1, "L1", "error"), (HEADER, 2, "L2", "error")]
+    new_batch = next(f.batch_id for f in report.files if f.file == HEADER)
+    assert [r for r in _rejects(db) if r[5] == new_batch] == [("442", HEADER, 1, "L1", True, new_batch),
+                                                              ("442", HEADER, 2, "L2", True, new_batch)]

@@ -35,7 +35,7 @@ from warehouse.validation.problems import RULES, Problem
 
 __all__ = [
     "FILE_KINDS", "LA_KINDS", "CheckedFile", "DropContext", "DropFile", "FileKind", "check_file", "discover",
-    "hash_problem", "manifest_expectations", "manifest_problems",
+    "hash_problem", "hold_unchanged", "manifest_expectations", "manifest_problems",
 ]
 
 _ALT_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
@@ -318,6 +318,9 @@ class _Ssda903Return:
     kept: dict[str, pl.Series] = field(default_factory=dict)  # table -> _row values stored (not refused)
     reported: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema={k: _DFE_COLUMNS[k] for k in _HIT_KEY}))
+    changed: set[str] = field(default_factory=set)  # tables of files checked in full (not unchanged ones)
+    pending: list[DropFile] = field(default_factory=list)  # unchanged files, read once a changed one comes
+    context: bool = False  # an unchanged file is being read as context
 
 
 def _ssda903_return(ctx: DropContext, src: DropFile) -> _Ssda903Return:
@@ -346,6 +349,9 @@ def _ssda903_dfe(ctx: DropContext, src: DropFile, table: str, typed: pl.DataFram
     """
     group = _ssda903_return(ctx, src)
     year = ctx.file_year(src)
+    if not group.context:
+        _read_pending(ctx, group)
+        group.changed.add(table)
     if group.files.get(table, src.file) != src.file:  # a second file for the table replaces the first
         group.reported = group.reported.filter(pl.col("table") != table)
     group.tables[table] = _upper_strings(typed)
@@ -357,9 +363,56 @@ def _ssda903_dfe(ctx: DropContext, src: DropFile, table: str, typed: pl.DataFram
         return None, {}
     new = hits.join(group.reported, on=_HIT_KEY, how="anti", nulls_equal=True)
     group.reported = pl.concat([group.reported, new.select(_HIT_KEY)])
+    if group.context:  # an unchanged file: only what a changed file of the drop brings is news
+        new = new.filter(pl.col("rule").is_in(_rules_reading(year, group.changed)))
     own = new.filter(pl.col("table").is_null() | (pl.col("table") == table))
     others = {name: new.filter(pl.col("table") == name) for name in group.files if name != table}
     return own, {name: frame for name, frame in others.items() if frame.height}
+
+
+def _rules_reading(year: int, tables: set[str]) -> list[str]:
+    if not tables:
+        return []
+    from warehouse.validation.dfe import rules_touching  # type: ignore[import-not-found,unused-ignore]
+
+    return [r.name for r in rules_touching("903", year, tables)]
+
+
+def _read_pending(ctx: DropContext, group: _Ssda903Return) -> None:
+    pending, group.pending = group.pending, []
+    for src in pending:
+        _context_check(ctx, src, group)
+
+
+def _context_check(ctx: DropContext, src: DropFile, group: _Ssda903Return) -> CheckedFile:
+    group.context = True
+    try:
+        checked = check_file(ctx, src)
+    finally:
+        group.context = False
+    checked.problems = [p for p in checked.problems if p.dfe_rule is not None]
+    if checked.rejects is not None:
+        checked.rejects = checked.rejects.filter(pl.col("dfe_rule").is_not_null())
+    return checked
+
+
+def hold_unchanged(ctx: DropContext, src: DropFile) -> CheckedFile | None:
+    """An SSDA903 file a load does not load again (same content as a batch it has) read as context.
+
+    The DfE rules across tables then see it beside the drop's changed SSDA903 files of the same LA and
+    year (an episodes re-delivery is checked against the unchanged header). It is read only once a changed
+    file of its LA and year is checked. Returns None until then, or for another kind of file; else a
+    :class:`CheckedFile` holding only the DfE problems a changed file brings: on this file's rows
+    (``problems``, ``rejects``) and on the changed files' rows (``elsewhere``). Its other problems were
+    reported when it was loaded.
+    """
+    if src.kind not in _DFE_903_TABLES:
+        return None
+    group = _ssda903_return(ctx, src)
+    if not group.changed:
+        group.pending.append(src)
+        return None
+    return _context_check(ctx, src, group)
 
 
 def _ssda903_elsewhere(checked: CheckedFile, group: _Ssda903Return, others: dict[str, pl.DataFrame]) -> None:

@@ -28,9 +28,16 @@ from warehouse.validation.dfe import (  # noqa: F401  (registering imports: each
 from warehouse.validation.dfe.docs import rules_markdown
 from warehouse.validation.dfe.frames import RuleInput
 from warehouse.validation.dfe.rule import DFE_RULES, SSDA903_DEFAULT_SEVERITY, DfeRule, cin_rule, ssda903_rule
-from warehouse.validation.dfe.runner import PROBLEM_SCHEMA, rules_for, rules_touching, run_rules, severities
+from warehouse.validation.dfe.runner import (
+    PROBLEM_SCHEMA,
+    rule_tables,
+    rules_for,
+    rules_touching,
+    run_rules,
+    severities,
+)
 
 __all__ = [
-    "DFE_RULES", "PROBLEM_SCHEMA", "SSDA903_DEFAULT_SEVERITY", "DfeRule", "RuleInput", "cin_rule", "rules_for",
-    "rules_markdown", "rules_touching", "run_rules", "severities", "ssda903_rule",
+    "DFE_RULES", "PROBLEM_SCHEMA", "SSDA903_DEFAULT_SEVERITY", "DfeRule", "RuleInput", "cin_rule", "rule_tables",
+    "rules_for", "rules_markdown", "rules_touching", "run_rules", "severities", "ssda903_rule",
 ]

@@ -13,7 +13,7 @@ from warehouse.errors import ConfigError
 from warehouse.validation.dfe.frames import prepare
 from warehouse.validation.dfe.rule import DFE_RULES, DfeRule, Severity
 
-__all__ = ["PROBLEM_SCHEMA", "rules_for", "rules_touching", "run_rules", "severities"]
+__all__ = ["PROBLEM_SCHEMA", "rule_tables", "rules_for", "rules_touching", "run_rules", "severities"]
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,13 @@ def rules_touching(return_name: str, collection_year: int, tables: Collection[st
     depends on, and never a rule whose inputs did not change.
     """
     wanted = set(tables)
-    out = []
-    for rule in rules_for(return_name, collection_year):
-        read = {item.partition(".")[0] for item in rule.reads} | {rule.table}
-        read |= _USES_WHEN_PRESENT.get((return_name, rule.table), frozenset())
-        if read & wanted:
-            out.append(rule)
-    return out
+    return [rule for rule in rules_for(return_name, collection_year) if rule_tables(rule) & wanted]
+
+
+def rule_tables(rule: DfeRule) -> frozenset[str]:
+    """The tables ``rule``'s result depends on: those it declares, its own, and those it uses when present."""
+    read = {item.partition(".")[0] for item in rule.reads} | {rule.table}
+    return frozenset(read | _USES_WHEN_PRESENT.get((rule.return_name, rule.table), frozenset()))
 
 
 def severities(rules: list[DfeRule], default_severity: Severity | None = None,
