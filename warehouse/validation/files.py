@@ -331,12 +331,13 @@ def _ssda903_return(ctx: DropContext, src: DropFile) -> _Ssda903Return:
     return group
 
 
-def _touching(year: int, table: str) -> list[str] | None:
+def _rules_reading(year: int, tables: set[str]) -> list[str] | None:
+    """The 903 rules whose result depends on one of ``tables`` (None while the DfE rules are not installed)."""
     try:
         from warehouse.validation.dfe import rules_touching  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
-    return [r.name for r in rules_touching("903", year, [table])]
+    return [r.name for r in rules_touching("903", year, tables)]
 
 
 def _ssda903_dfe(ctx: DropContext, src: DropFile, table: str, typed: pl.DataFrame
@@ -358,24 +359,16 @@ def _ssda903_dfe(ctx: DropContext, src: DropFile, table: str, typed: pl.DataFram
     group.files[table] = src.file
     # the SSDA903 rules that take the LA compare it with ONS-coded columns (PL_LA): no DfE-to-ONS mapping
     # exists in the sources, so the 3-digit code is not passed (those comparisons are skipped)
-    hits = _run_dfe("903", group.tables, year, None, only=_touching(year, table))
+    hits = _run_dfe("903", group.tables, year, None, only=_rules_reading(year, {table}))
     if hits is None:
         return None, {}
     new = hits.join(group.reported, on=_HIT_KEY, how="anti", nulls_equal=True)
     group.reported = pl.concat([group.reported, new.select(_HIT_KEY)])
     if group.context:  # an unchanged file: only what a changed file of the drop brings is news
-        new = new.filter(pl.col("rule").is_in(_rules_reading(year, group.changed)))
+        new = new.filter(pl.col("rule").is_in(_rules_reading(year, group.changed) or []))
     own = new.filter(pl.col("table").is_null() | (pl.col("table") == table))
     others = {name: new.filter(pl.col("table") == name) for name in group.files if name != table}
     return own, {name: frame for name, frame in others.items() if frame.height}
-
-
-def _rules_reading(year: int, tables: set[str]) -> list[str]:
-    if not tables:
-        return []
-    from warehouse.validation.dfe import rules_touching  # type: ignore[import-not-found,unused-ignore]
-
-    return [r.name for r in rules_touching("903", year, tables)]
 
 
 def _read_pending(ctx: DropContext, group: _Ssda903Return) -> None:
