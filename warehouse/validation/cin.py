@@ -3,6 +3,11 @@
 ``CINdetailsID``, ``AssessmentID`` and ``CPPID`` are not DfE items: like the data-to-insight
 validator's ingress, they are per-child sequence numbers created here. Every table carries
 ``_row``, the 1-based index of the ``Child`` element the row came from.
+
+The parser hands Python only the ``Header`` and ``Child`` elements (lxml's tag filter); each child is
+read in one pass per element, and every table is collected as row tuples and becomes one polars frame
+at the end (a census has millions of elements: per-element function calls and per-row dicts were most
+of the load's time).
 """
 
 from __future__ import annotations
@@ -14,13 +19,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
-
-try:  # lxml parses a large census several times faster; the standard library's parser is the fallback
-    from lxml import etree as _lxml
-except ImportError:  # pragma: no cover - lxml is installed with linkready's dev and bench extras
-    _lxml = None
+from lxml import etree as _lxml
 
 __all__ = ["CinTables", "cin_header", "flatten_cin", "xml_encoding"]
 
@@ -36,6 +38,10 @@ ASSESSMENT_FIELDS = ("AssessmentActualStartDate", "AssessmentInternalReviewDate"
 PLAN_FIELDS = ("CINPlanStartDate", "CINPlanEndDate")
 S47_FIELDS = ("S47ActualStartDate", "InitialCPCtarget", "DateOfInitialCPC", "ICPCnotRequired")
 CPP_FIELDS = ("CPPstartDate", "CPPendDate", "InitialCategoryOfAbuse", "LatestCategoryOfAbuse", "NumberOfPreviousCPP")
+PREPROCEEDINGS_FIELDS = (  # module 5 (draft 2026-27), one PreProceedingsandFGDM block per row
+    "PPStartDate", "LBPSentDate", "FGDMMeetingOffer", "FGDMMeetingFac", "InitialPPMeetingDate", "ReviewMeetingsCount",
+    "StepDecisionDate", "PPOutcome", "CourtAppDate", "LetterInitCPDate",
+)
 
 MAX_ORIGINAL_CHARS = 100_000
 
@@ -54,6 +60,7 @@ class CinTables:
     cpp: pl.DataFrame | None = None
     disabilities: pl.DataFrame | None = None  # ChildCharacteristics/Disabilities/Disability, one row per code
     reviews: pl.DataFrame | None = None  # ChildProtectionPlans/Reviews/CPPreviewDate, one row per review
+    preproceedings: pl.DataFrame | None = None  # CINdetails/PreProceedingsandFGDM, one row per block
     originals: dict[int, str] = field(default_factory=dict)
     malformed: str | None = None  # position of the XML error, no content
     children: int = 0
@@ -61,52 +68,44 @@ class CinTables:
     namespace: str | None = None  # the root element's namespace URI, if any (element names are matched without it)
 
 
-_LOCAL: dict[str, str] = {}
+_Element = Any  # an lxml element (lxml ships no type information)
+_LOCAL: dict[object, str] = {}
 
 
-def _tag(el: ET.Element) -> str:
-    """The element's name without its namespace ("" for comments); memoised: a file repeats few names."""
-    tag = el.tag
-    if not isinstance(tag, str):
-        return ""
+def _name(tag: object) -> str:
+    """An element's name without its namespace ("" for comments and processing instructions); memoised, since
+    a file repeats a few dozen names."""
     local = _LOCAL.get(tag)
     if local is None:
-        local = _LOCAL[tag] = tag.rsplit("}", 1)[-1]
+        local = _LOCAL[tag] = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
     return local
 
 
-def _texts(parent: ET.Element | None, names: tuple[str, ...]) -> dict[str, object]:
-    """The stripped text of the first child element of each name (None when absent or empty), in one pass."""
-    out: dict[str, object] = dict.fromkeys(names)
-    if parent is None:
-        return out
-    for el in parent:
-        t = _tag(el)
-        if t in out and out[t] is None:
-            out[t] = (el.text or "").strip() or None
-    return out
+def _value(el: _Element) -> str | None:
+    return (el.text or "").strip() or None
 
 
-def _find(parent: ET.Element, name: str) -> ET.Element | None:
-    for el in parent:
-        if _tag(el) == name:
-            return el
-    return None
+def _fields(parent: _Element | None, index: dict[str, int], width: int) -> list[str | None]:
+    """The stripped text of the first non-empty child element of each indexed name (None when absent)."""
+    values: list[str | None] = [None] * width
+    for el in () if parent is None else parent:
+        i = index.get(_LOCAL.get(el.tag) or _name(el.tag))
+        if i is not None and values[i] is None:
+            values[i] = (el.text or "").strip() or None
+    return values
 
 
-def _findall(parent: ET.Element, name: str) -> list[ET.Element]:
-    return [el for el in parent if _tag(el) == name]
+def _index(names: tuple[str, ...]) -> dict[str, int]:
+    return {name: i for i, name in enumerate(names)}
 
 
-def _frame(rows: list[dict[str, object]], cols: tuple[str, ...], ints: tuple[str, ...]) -> pl.DataFrame:
-    schema: dict[str, pl.DataType] = {"_row": pl.Int64()}
-    for c in ints:
-        schema[c] = pl.Int64()
-    for c in cols:
-        schema[c] = pl.String()
-    if not rows:
-        return pl.DataFrame(schema=schema)
-    return pl.DataFrame(rows, schema=schema)
+_ID_INDEX = {name: i for i, name in enumerate(CHILD_FIELDS) if name != "Ethnicity"}  # Ethnicity: characteristics
+_DETAIL_INDEX = _index(DETAIL_FIELDS)
+_ASSESSMENT_INDEX = _index(ASSESSMENT_FIELDS)
+_PLAN_INDEX = _index(PLAN_FIELDS)
+_S47_INDEX = _index(S47_FIELDS)
+_CPP_INDEX = _index(CPP_FIELDS)
+_PP_INDEX = _index(PREPROCEEDINGS_FIELDS)
 
 
 _DECLARED = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -190,129 +189,177 @@ def cin_header(path: Path) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     try:
         for event, el in _events(path):
-            if event == "end" and _tag(el) in _HEADER_FIELDS:
-                out[_tag(el)] = (el.text or "").strip() or None
-            elif event == "end" and _tag(el) == "Header":
+            if event == "end" and _name(el.tag) in _HEADER_FIELDS:
+                out[_name(el.tag)] = _value(el)
+            elif event == "end" and _name(el.tag) == "Header":
                 break
-            elif event == "start" and _tag(el) in ("Children", "Child"):
+            elif event == "start" and _name(el.tag) in ("Children", "Child"):
                 break
     except (ET.ParseError, OSError):
         pass
     return out
 
 
-_PARSE_ERRORS: tuple[type[Exception], ...] = (ET.ParseError,) if _lxml is None else (ET.ParseError,
-                                                                                     _lxml.XMLSyntaxError)
+_PARSE_ERRORS: tuple[type[Exception], ...] = (ET.ParseError, _lxml.XMLSyntaxError)
 
 
-def _iterparse(source: str | io.RawIOBase) -> Iterator[tuple[str, ET.Element]]:
-    """``end`` events of every element; with lxml, each finished element's earlier siblings are freed."""
-    if _lxml is None:
-        yield from ET.iterparse(source, events=("end",))
-        return
+def _elements(source: str | io.RawIOBase) -> Iterator[_Element]:
+    """Each ``Header`` and ``Child`` element (any namespace) once it has ended; it and its earlier siblings
+    are freed after use, so memory stays flat however large the census."""
     # untrusted input: no entity expansion, no network, no huge-tree relaxations
-    for event, el in _lxml.iterparse(source, events=("end",), resolve_entities=False, no_network=True):
-        yield event, el
-        if el.getparent() is not None and _tag(el) in ("Child", "Header"):
+    for _event, el in _lxml.iterparse(source, events=("end",), tag=("{*}Header", "{*}Child"),
+                                      resolve_entities=False, no_network=True):
+        yield el
+        el.clear()
+        parent = el.getparent()
+        if parent is not None:
             while el.getprevious() is not None:
-                del el.getparent()[0]
+                del parent[0]
 
 
-def _serialise(el: ET.Element) -> str:
-    if _lxml is not None and not isinstance(el, ET.Element):
-        text: str = _lxml.tostring(el, encoding="unicode", with_tail=False)
-        return text
-    return ET.tostring(el, encoding="unicode")
+def _serialise(el: _Element) -> str:
+    text: str = _lxml.tostring(el, encoding="unicode", with_tail=False)
+    return text
 
 
-def _value(el: ET.Element) -> str | None:
-    return (el.text or "").strip() or None
+def _namespace(el: _Element) -> str | None:
+    """The namespace URI of the document's root element (None when it has none)."""
+    tag = el.getroottree().getroot().tag
+    return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else None
+
+
+Row = tuple[object, ...]
 
 
 @dataclass
 class _Rows:
-    """Rows of every table, filled one Child element at a time."""
+    """Rows of every table as tuples in column order, filled one Child element at a time."""
 
-    child: list[dict[str, object]] = field(default_factory=list)
-    details: list[dict[str, object]] = field(default_factory=list)
-    assessments: list[dict[str, object]] = field(default_factory=list)
-    factors: list[dict[str, object]] = field(default_factory=list)
-    plans: list[dict[str, object]] = field(default_factory=list)
-    section47: list[dict[str, object]] = field(default_factory=list)
-    cpp: list[dict[str, object]] = field(default_factory=list)
-    disabilities: list[dict[str, object]] = field(default_factory=list)
-    reviews: list[dict[str, object]] = field(default_factory=list)
+    child: list[Row] = field(default_factory=list)
+    details: list[Row] = field(default_factory=list)
+    assessments: list[Row] = field(default_factory=list)
+    factors: list[Row] = field(default_factory=list)
+    plans: list[Row] = field(default_factory=list)
+    section47: list[Row] = field(default_factory=list)
+    cpp: list[Row] = field(default_factory=list)
+    disabilities: list[Row] = field(default_factory=list)
+    reviews: list[Row] = field(default_factory=list)
+    preproceedings: list[Row] = field(default_factory=list)
 
-    def add_child(self, el: ET.Element, n: int) -> None:
-        ids = _find(el, "ChildIdentifiers")
-        chars = _find(el, "ChildCharacteristics")
-        row: dict[str, object] = {"_row": n, **_texts(ids, CHILD_FIELDS)}
-        row["Ethnicity"] = _texts(chars, ("Ethnicity",))["Ethnicity"]
-        self.child.append(row)
-        dis = _find(chars, "Disabilities") if chars is not None else None
-        for code in _findall(dis, "Disability") if dis is not None else []:
-            self.disabilities.append({"_row": n, "Disability": _value(code)})
-        for d_id, det in enumerate(_findall(el, "CINdetails"), start=1):
-            self.add_episode(det, n, d_id)
+    def add_child(self, el: _Element, n: int) -> None:
+        ids = chars = None
+        d_id = 0
+        for sub in el:
+            name = _LOCAL.get(sub.tag) or _name(sub.tag)
+            if name == "CINdetails":
+                d_id += 1
+                self.add_episode(sub, n, d_id)
+            elif name == "ChildIdentifiers" and ids is None:
+                ids = sub
+            elif name == "ChildCharacteristics" and chars is None:
+                chars = sub
+        values = _fields(ids, _ID_INDEX, len(CHILD_FIELDS))
+        disabilities = None
+        for sub in () if chars is None else chars:
+            name = _LOCAL.get(sub.tag) or _name(sub.tag)
+            if name == "Ethnicity" and values[-1] is None:
+                values[-1] = _value(sub)
+            elif name == "Disabilities" and disabilities is None:
+                disabilities = sub
+        self.child.append((n, *values))
+        for code in () if disabilities is None else disabilities:
+            if (_LOCAL.get(code.tag) or _name(code.tag)) == "Disability":
+                self.disabilities.append((n, _value(code)))
 
-    def add_episode(self, det: ET.Element, n: int, d_id: int) -> None:
-        key = {"_row": n, "cin_details_id": d_id}
-        self.details.append({**key, **_texts(det, DETAIL_FIELDS)})
-        for a_id, ass in enumerate(_findall(det, "Assessments"), start=1):
-            self.assessments.append({**key, "assessment_id": a_id, **_texts(ass, ASSESSMENT_FIELDS)})
-            fac = _find(ass, "FactorsIdentifiedAtAssessment")
-            for code in _findall(fac, "AssessmentFactors") if fac is not None else []:
-                self.factors.append({**key, "assessment_id": a_id, "AssessmentFactors": _value(code)})
-        for plan in _findall(det, "CINPlanDates"):
-            self.plans.append({**key, **_texts(plan, PLAN_FIELDS)})
-        for s47 in _findall(det, "Section47"):
-            self.section47.append({**key, **_texts(s47, S47_FIELDS)})
-        for c_id, cpp in enumerate(_findall(det, "ChildProtectionPlans"), start=1):
-            self.cpp.append({**key, "cpp_id": c_id, **_texts(cpp, CPP_FIELDS)})
-            for rev in _findall(cpp, "Reviews"):
-                for date_el in _findall(rev, "CPPreviewDate"):
-                    self.reviews.append({**key, "cpp_id": c_id, "CPPreviewDate": _value(date_el)})
+    def add_episode(self, det: _Element, n: int, d_id: int) -> None:
+        values: list[str | None] = [None] * len(DETAIL_FIELDS)
+        a_id = c_id = 0
+        for el in det:
+            name = _LOCAL.get(el.tag) or _name(el.tag)
+            i = _DETAIL_INDEX.get(name)
+            if i is not None:
+                if values[i] is None:
+                    values[i] = (el.text or "").strip() or None
+            elif name == "Assessments":
+                a_id += 1
+                self.add_assessment(el, n, d_id, a_id)
+            elif name == "CINPlanDates":
+                self.plans.append((n, d_id, *_fields(el, _PLAN_INDEX, len(PLAN_FIELDS))))
+            elif name == "Section47":
+                self.section47.append((n, d_id, *_fields(el, _S47_INDEX, len(S47_FIELDS))))
+            elif name == "ChildProtectionPlans":
+                c_id += 1
+                self.add_plan(el, n, d_id, c_id)
+            elif name == "PreProceedingsandFGDM":
+                self.preproceedings.append((n, d_id, *_fields(el, _PP_INDEX, len(PREPROCEEDINGS_FIELDS))))
+        self.details.append((n, d_id, *values))
+
+    def add_assessment(self, ass: _Element, n: int, d_id: int, a_id: int) -> None:
+        self.assessments.append((n, d_id, a_id, *_fields(ass, _ASSESSMENT_INDEX, len(ASSESSMENT_FIELDS))))
+        factors = next((el for el in ass if _name(el.tag) == "FactorsIdentifiedAtAssessment"), None)
+        for code in () if factors is None else factors:
+            if (_LOCAL.get(code.tag) or _name(code.tag)) == "AssessmentFactors":
+                self.factors.append((n, d_id, a_id, _value(code)))
+
+    def add_plan(self, cpp: _Element, n: int, d_id: int, c_id: int) -> None:
+        self.cpp.append((n, d_id, c_id, *_fields(cpp, _CPP_INDEX, len(CPP_FIELDS))))
+        for reviews in cpp:
+            if _name(reviews.tag) == "Reviews":
+                self.reviews.extend((n, d_id, c_id, _value(el)) for el in reviews if _name(el.tag) == "CPPreviewDate")
 
     def fill(self, out: CinTables) -> None:
-        out.child = _frame(self.child, CHILD_FIELDS, ())
-        out.details = _frame(self.details, DETAIL_FIELDS, ("cin_details_id",))
-        out.assessments = _frame(self.assessments, ASSESSMENT_FIELDS, ("cin_details_id", "assessment_id"))
-        out.factors = _frame(self.factors, ("AssessmentFactors",), ("cin_details_id", "assessment_id"))
-        out.plans = _frame(self.plans, PLAN_FIELDS, ("cin_details_id",))
-        out.section47 = _frame(self.section47, S47_FIELDS, ("cin_details_id",))
-        out.cpp = _frame(self.cpp, CPP_FIELDS, ("cin_details_id", "cpp_id"))
-        out.disabilities = _frame(self.disabilities, ("Disability",), ())
-        out.reviews = _frame(self.reviews, ("CPPreviewDate",), ("cin_details_id", "cpp_id"))
+        out.child = _frame(self.child, (), CHILD_FIELDS)
+        out.details = _frame(self.details, ("cin_details_id",), DETAIL_FIELDS)
+        out.assessments = _frame(self.assessments, ("cin_details_id", "assessment_id"), ASSESSMENT_FIELDS)
+        out.factors = _frame(self.factors, ("cin_details_id", "assessment_id"), ("AssessmentFactors",))
+        out.plans = _frame(self.plans, ("cin_details_id",), PLAN_FIELDS)
+        out.section47 = _frame(self.section47, ("cin_details_id",), S47_FIELDS)
+        out.cpp = _frame(self.cpp, ("cin_details_id", "cpp_id"), CPP_FIELDS)
+        out.disabilities = _frame(self.disabilities, (), ("Disability",))
+        out.reviews = _frame(self.reviews, ("cin_details_id", "cpp_id"), ("CPPreviewDate",))
+        out.preproceedings = _frame(self.preproceedings, ("cin_details_id",), PREPROCEEDINGS_FIELDS)
+
+
+def _frame(rows: list[Row], ints: tuple[str, ...], texts: tuple[str, ...]) -> pl.DataFrame:
+    """One table: ``_row`` and the integer keys, then the text fields, built in one call."""
+    schema: dict[str, pl.DataType] = {"_row": pl.Int64()}
+    schema |= {c: pl.Int64() for c in ints}
+    schema |= {c: pl.String() for c in texts}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _read_header(el: _Element, header: dict[str, str | None]) -> None:
+    for sub in el.iter():
+        if _name(sub.tag) in _HEADER_FIELDS:
+            header[_name(sub.tag)] = _value(sub)
 
 
 def flatten_cin(path: Path) -> CinTables:
-    """Stream ``path`` and flatten it. A well-formedness error stops the read; children before it are kept."""
+    """Stream ``path`` and flatten it. A well-formedness error stops the read; children before it are kept.
+
+    Every table of ``CinTables`` is set (empty when the file has no such block); ``malformed`` says where
+    the XML broke, without content.
+    """
     out = CinTables()
     rows = _Rows()
     n = 0
     source, out.encoding = _source(path)
     try:
-        for _event, el in _iterparse(source):
-            if out.namespace is None and isinstance(el.tag, str):
-                out.namespace = el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
-            tag = _tag(el)
-            if tag == "Header":
-                for sub in el.iter():
-                    if _tag(sub) in _HEADER_FIELDS:
-                        out.header[_tag(sub)] = _value(sub)
-                el.clear()
-            elif tag == "Child":
+        for el in _elements(source):
+            if n == 0 and out.namespace is None:
+                out.namespace = _namespace(el)
+            if _name(el.tag) == "Header":
+                _read_header(el, out.header)
+            else:
                 n += 1
                 out.originals[n] = _serialise(el)[:MAX_ORIGINAL_CHARS]
                 rows.add_child(el, n)
-                el.clear()
     except _PARSE_ERRORS as exc:
         line, col = getattr(exc, "position", ("?", "?"))
         out.malformed = f"XML is not well-formed at line {line}, column {col}"
     finally:
         if isinstance(source, io.RawIOBase):
             source.close()
-    out.namespace = out.namespace or None
     out.children = n
     rows.fill(out)
     return out
