@@ -248,12 +248,12 @@ TAB = "lr-tab"
 TAB_PANEL = "lr-tabpanel"
 
 
-def dom_id(component_id: dict[str, Any]) -> str:
+def dash_dom_id(component_id: dict[str, Any]) -> str:
     """The DOM ``id`` Dash gives a pattern-matching (dict) id: keys sorted, JSON without spaces."""
     return json.dumps(component_id, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def tabbed(dom_id_: str, sections: Sequence[Any], selected: int = 0, labels: Sequence[str] | None = None,
+def tabbed(dom_id: str, sections: Sequence[Any], selected: int = 0, labels: Sequence[str] | None = None,
            name: str = "Parts of this page") -> Any:
     """Panels as tabs, one per panel, labelled by the panel's heading, so a page is one screen, not a long scroll.
 
@@ -265,7 +265,7 @@ def tabbed(dom_id_: str, sections: Sequence[Any], selected: int = 0, labels: Seq
     keeps it). A single section is returned as it is.
 
     Args:
-        dom_id_: the tab list's id; the visible label of tab ``i`` has id ``{dom_id_}-tab-{i}`` (clickable).
+        dom_id: the tab list's id; the visible label of tab ``i`` has id ``{dom_id}-tab-{i}`` (clickable).
         sections: the panels (:func:`panel` sections or any component).
         selected: index of the tab shown first.
         labels: tab labels; by default each panel's ``H2``.
@@ -283,17 +283,17 @@ def tabbed(dom_id_: str, sections: Sequence[Any], selected: int = 0, labels: Seq
     chosen = min(max(selected, 0), len(items) - 1)
     buttons, panels = [], []
     for i, (item, title) in enumerate(zip(items, titles, strict=True)):
-        tab_id = {"type": TAB, "set": dom_id_, "index": i}
-        panel_id = {"type": TAB_PANEL, "set": dom_id_, "index": i}
+        tab_id = {"type": TAB, "set": dom_id, "index": i}
+        panel_id = {"type": TAB_PANEL, "set": dom_id, "index": i}
         on = i == chosen
-        buttons.append(html.Button(html.Span(title, id=f"{dom_id_}-tab-{i}"), id=tab_id, type="button", role="tab",
+        buttons.append(html.Button(html.Span(title, id=f"{dom_id}-tab-{i}"), id=tab_id, type="button", role="tab",
                                    n_clicks=0, className="tab tab--selected" if on else "tab",
                                    **attrs(aria_selected="true" if on else "false",
-                                           aria_controls=dom_id(panel_id))))
+                                           aria_controls=dash_dom_id(panel_id))))
         panels.append(html.Div(item, id=panel_id, role="tabpanel", hidden=not on, className="tab-panel",
-                               **attrs(aria_labelledby=dom_id(tab_id))))
-    return html.Div([html.Div(buttons, id=dom_id_, role="tablist", className="tab-list", **attrs(aria_label=name)),
-                     *panels], className="tabs", id=f"{dom_id_}-parent")
+                               **attrs(aria_labelledby=dash_dom_id(tab_id))))
+    return html.Div([html.Div(buttons, id=dom_id, role="tablist", className="tab-list", **attrs(aria_label=name)),
+                     *panels], className="tabs", id=f"{dom_id}-parent")
 
 
 #: Switches a tab list in the browser (no round trip); remembers the choice per list for the session.

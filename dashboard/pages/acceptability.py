@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import polars as pl
 from dash import Dash, Input, Output, html
 
 from dashboard import components as c
 from dashboard.auth import current_viewer
 from dashboard.pages.common import PAGES, Page, guarded, requested_sites, shell, site_control, table
+from dashboard.tables import TableResult
 
 PATH = "/acceptability"
 NAME = "Acceptability"
@@ -30,12 +33,29 @@ def layout(sites: str | None = None, **_: Any) -> html.Main:
 
 def register_callbacks(app: Dash) -> None:
     """Attach this page's callbacks to ``app``."""
+    c.register_tabs(app)
 
     @app.callback(Output("ac-body", "children"), Output("ac-body-permalink", "href"), Input("ac-sites", "value"))
     @guarded
     def acceptability_view(sites: list[str] | None) -> tuple[Any, str]:
         result = table(current_viewer(), "acceptability", sites)
-        return c.panel(result), c.permalink(PATH, {"sites": list(result.scope.sites)})
+        return by_construct(result), c.permalink(PATH, {"sites": list(result.scope.sites)})
+
+
+def by_construct(result: TableResult) -> html.Section:
+    """The table as one tab per acceptability construct (sites side by side within each), with the notes and the
+    downloads (the whole table) once below; the table as it is when it has no construct column."""
+    if result.empty or "construct" not in result.frame.columns:
+        return c.panel(result)
+    title_id = f"h-{result.spec.table_id}"
+    constructs = result.frame["construct"].unique(maintain_order=True).to_list()
+    parts = [c.data_table(dataclasses.replace(result, frame=result.frame.filter(pl.col("construct") == k)),
+                          f"tbl-{result.spec.table_id}-{i}", caption=f"{result.spec.title}: {k}")
+             for i, k in enumerate(constructs)]
+    return html.Section([html.H2(result.spec.title, id=title_id),
+                         c.tabbed("ac-tabs", parts, labels=[str(k) for k in constructs], name="Acceptability constructs"),
+                         c.notes(result), c.download_links(result)],
+                        className="panel", id=f"tbl-{result.spec.table_id}", **c.attrs(aria_labelledby=title_id))
 
 
 PAGE = PAGES.register(Page("acceptability", NAME, PATH, TITLE, layout, register_callbacks, order=8, in_nav=True,

@@ -59,6 +59,7 @@ def availability_body(viewer: Any, sites: object, dimension: str | None, data_it
 
 def register_callbacks(app: Dash) -> None:
     """Attach this page's callbacks to ``app``."""
+    c.register_tabs(app)
 
     @app.callback(Output("av-body", "children"), Output("av-body-permalink", "href"),
                   Input("av-sites", "value"), Input("av-dimension", "value"), Input("av-item", "value"))
@@ -67,7 +68,7 @@ def register_callbacks(app: Dash) -> None:
         body, matrix = availability_body(current_viewer(), sites, dimension, data_item)
         state = {"sites": list(matrix.scope.sites), "dimension": matrix.params.get("dimension"),
                  "data_item": data_item}
-        return body, c.permalink(PATH, state)
+        return c.tabbed("av-tabs", body), c.permalink(PATH, state)
 
 
 PAGE = PAGES.register(Page("availability", NAME, PATH, TITLE, layout, register_callbacks, order=1, in_nav=True,

@@ -62,13 +62,14 @@ def outcomes_body(viewer: Any, sites: object, measure: str | None) -> tuple[list
 
 def register_callbacks(app: Dash) -> None:
     """Attach this page's callbacks to ``app``."""
+    c.register_tabs(app)
 
     @app.callback(Output("oc-body", "children"), Output("oc-body-permalink", "href"),
                   Input("oc-sites", "value"), Input("oc-measure", "value"))
     @guarded
     def outcomes_view(sites: list[str] | None, measure: str | None) -> tuple[Any, str]:
         body, comp = outcomes_body(current_viewer(), sites, measure)
-        return body, c.permalink(PATH, {"sites": list(comp.scope.sites), **comp.params})
+        return c.tabbed("oc-tabs", body), c.permalink(PATH, {"sites": list(comp.scope.sites), **comp.params})
 
 
 PAGE = PAGES.register(Page("outcomes", NAME, PATH, TITLE, layout, register_callbacks, order=3, in_nav=True,

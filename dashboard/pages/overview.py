@@ -46,19 +46,19 @@ def layout(sites: str | None = None, scenario: str | None = None, **_: Any) -> h
 
 
 def _card(row: dict[str, Any]) -> html.Article:
-    def item(label: str, value: object, percent: bool = False) -> list[Any]:
-        return [html.Dt(label), html.Dd(c.fmt(value, percent), className="num")]
+    def item(label: str, value: object, kind: str) -> list[Any]:
+        return [html.Dt(label), html.Dd(c.fmt(value, kind=kind), className="num")]
 
     return html.Article([
         html.H2(dcc.Link(row["site"], href=f"/site/{row['site_id']}", id=f"card-link-{row['site_id']}")),
         html.Dl([
-            *item("Programme children", row["programme_children"]),
-            *item("CSC children (LA)", row["csc_children"]),
-            *item("Linkage match rate", row["match_rate"], True),
-            *item("Expected known to CSC", row["expected_known_share"], True),
-            *item("Outcome completeness", row["outcome_completeness"], True),
+            *item("Programme children", row["programme_children"], "count"),
+            *item("CSC children (LA)", row["csc_children"], "count"),
+            *item("Linkage match rate", row["match_rate"], "percent"),
+            *item("Expected known to CSC", row["expected_known_share"], "percent"),
+            *item("Outcome completeness", row["outcome_completeness"], "percent"),
             html.Dt("Data items routinely extractable"),
-            html.Dd(c.fmt(row["data_items_routine"]) + " of " + c.fmt(row["data_items_rated"])
+            html.Dd(c.fmt(row["data_items_routine"], kind="count") + " of " + c.fmt(row["data_items_rated"], kind="count")
                     if row["data_items_rated"] is not None else "[x]", className="num"),
         ]),
     ], className="site-card", id=f"card-{row['site_id']}")
@@ -66,6 +66,7 @@ def _card(row: dict[str, Any]) -> html.Article:
 
 def register_callbacks(app: Dash) -> None:
     """Attach this page's callbacks to ``app``."""
+    c.register_tabs(app)
 
     @app.callback(Output("ov-body", "children"), Output("ov-body-permalink", "href"),
                   Input("ov-sites", "value"), Input("ov-scenario", "value"))

@@ -59,6 +59,7 @@ def layout(site_id: str | None = None, scenario: str | None = None, subgroup_typ
 
 def register_callbacks(app: Dash) -> None:
     """Attach this page's callbacks to ``app``."""
+    c.register_tabs(app)
 
     @app.callback(Output("sp-body", "children"), Output("sp-body-permalink", "href"),
                   Input("sp-site", "data"), Input("sp-scenario", "value"), Input("sp-subgroup", "value"),
@@ -79,15 +80,29 @@ def register_callbacks(app: Dash) -> None:
             ("readiness_summary", {}),
         ])
         over = table(viewer, "overview", sites, scenario=scenario)
-        body: list[Any] = [html.H2("At a glance", id="h-glance")]
-        body += [_card(r) for r in over.frame.iter_rows(named=True)] or [c.no_data("Overview")]
+        glance: list[Any] = [html.H2("At a glance", id="h-glance")]
+        glance += [_card(r) for r in over.frame.iter_rows(named=True)] or [c.no_data("Overview")]
         link, sub = linkage_body(viewer, sites, scenario, subgroup_type)
         outcomes, comp = outcomes_body(viewer, sites, measure)
         avail, matrix = availability_body(viewer, sites, dimension, "all")
         synth, _ = synthesis_body(viewer, sites)
-        body += link + outcomes + avail + synth
+        body = site_tabs(html.Section(glance, className="panel", **attrs(aria_labelledby="h-glance")),
+                         link, outcomes, avail, synth)
         state = {**sub.params, **comp.params, "dimension": matrix.params.get("dimension")}
         return body, c.permalink(f"/site/{over.scope.sites[0]}", state)
+
+
+#: The site panel's areas, in the order of the tabs (each area's panels are tabs of their own).
+AREAS = (("glance", "At a glance"), ("linkage", "Linkage"), ("outcomes", "Outcomes and readiness"),
+         ("availability", "Data availability"), ("synthesis", "Focus-group synthesis"))
+
+
+def site_tabs(glance: Any, *areas: Any) -> Any:
+    """The panel as tabs by area (at a glance, linkage, outcomes, availability, synthesis), each area's panels as
+    tabs within it; an area given already tabbed (a component, not a list) is used as it is."""
+    inner = [c.tabbed(f"sp-{key}-tabs", panels, name=label) if isinstance(panels, list) else panels
+             for (key, label), panels in zip(AREAS[1:], areas, strict=True)]
+    return c.tabbed("sp-tabs", [glance, *inner], labels=[label for _, label in AREAS], name="Parts of the site panel")
 
 
 PAGE = PAGES.register(Page("site", NAME, PATH, TITLE, layout, register_callbacks, order=5, in_nav=False,

@@ -55,12 +55,13 @@ def synthesis_body(viewer: Any, sites: object) -> tuple[list[Any], Any]:
 
 def register_callbacks(app: Dash) -> None:
     """Attach this page's callbacks to ``app``."""
+    c.register_tabs(app)
 
     @app.callback(Output("sy-body", "children"), Output("sy-body-permalink", "href"), Input("sy-sites", "value"))
     @guarded
     def synthesis_view(sites: list[str] | None) -> tuple[Any, str]:
         body, framework = synthesis_body(current_viewer(), sites)
-        return body, c.permalink(PATH, {"sites": list(framework.scope.sites)})
+        return c.tabbed("sy-tabs", body), c.permalink(PATH, {"sites": list(framework.scope.sites)})
 
 
 PAGE = PAGES.register(Page("synthesis", NAME, PATH, TITLE, layout, register_callbacks, order=4, in_nav=True,

@@ -91,9 +91,10 @@ def toc_view(viewer: Viewer, site: object) -> tuple[list[dict[str, Any]], list[A
     body = [html.P(f"{site_names()[sid]}: theory of change version {nodes.frame['version'][0]}"
                    if "version" in nodes.frame.columns else f"{site_names()[sid]}: theory of change",
                    id="toc-site-title", className="lead"),
-            html.Section([html.H2("Outcomes", id="h-toc-outcomes"), html.Ul(links, className="toc-outcomes")],
-                         className="panel", **attrs(aria_labelledby="h-toc-outcomes")),
-            c.panel(nodes, columns=("stage", "box", "leads_to", "readiness"))]
+            c.tabbed("toc-tabs", [
+                html.Section([html.H2("Outcomes", id="h-toc-outcomes"), html.Ul(links, className="toc-outcomes")],
+                             className="panel", **attrs(aria_labelledby="h-toc-outcomes")),
+                c.panel(nodes, columns=("stage", "box", "leads_to", "readiness"))], name="Outcomes and table")]
     return fig.toc_elements(nodes.frame), body, c.permalink(PATH, {"sites": sid})
 
 
@@ -123,6 +124,7 @@ def _tapped(outcome: str | None, tapped: dict[str, Any] | None) -> str | None:
 
 def register_callbacks(app: Dash) -> None:
     """Attach this page's callbacks to ``app``."""
+    c.register_tabs(app)
 
     @app.callback(Output("toc-body", "children"), Output("toc-body-permalink", "href"),
                   *([Output("toc-graph", "elements")] if cyto is not None else []), Input("toc-sites", "value"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,30 @@ def open_as(browser: Browser, base_url: str, name: str, password: str) -> Page:
     return page
 
 
+def show_tab(page: Page, label: str) -> None:
+    """Open the tab with this visible label, as a person would (a page's panels are tabs: issue 17)."""
+    tab = page.get_by_role("tab", name=label, exact=True)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+
+
+def each_tab(page: Page) -> Iterator[str]:
+    """Show every tab of the page in turn, the tabs inside an area's tab too; yields what is shown."""
+    lists = page.locator("[role=tablist]")
+    if lists.count() == 0:
+        yield ""
+        return
+    for outer in lists.first.get_by_role("tab").all_inner_texts():
+        show_tab(page, outer)
+        inner = page.locator("[role=tabpanel]:not([hidden]) [role=tablist]:visible")
+        if inner.count() == 0:
+            yield outer
+            continue
+        for label in inner.first.get_by_role("tab").all_inner_texts():
+            show_tab(page, label)
+            yield f"{outer} / {label}"
+
+
 def choose(page: Page, dropdown: str, option: str) -> None:
     """Pick an option in a Dash 4 dropdown (a button with a listbox)."""
     page.locator(f"#{dropdown}").click()
@@ -66,19 +91,25 @@ def test_overview_shows_all_four_sites(browser: Browser, base_url: str, pipeline
 def test_each_page_main_control(browser: Browser, base_url: str, pipeline_passwords, artifacts: Path) -> None:
     page = open_as(browser, base_url, "researcher", pipeline_passwords["researcher"])
     page.goto("/availability")
+    show_tab(page, "Data availability by site and data item")
+    expect(page.locator("#av-heatmap")).to_be_visible()
     expect(page.locator("#av-heatmap .gtitle")).to_contain_text("Held")
     choose(page, "av-dimension", "Accuracy")
     expect(page.locator("#av-heatmap .gtitle")).to_contain_text("Accuracy")
     page.screenshot(path=str(artifacts / "availability.png"), full_page=True)
 
     page.goto("/linkage")
+    show_tab(page, "Match rate by subgroup, with 95% intervals")
+    expect(page.locator("#lk-subgroup-figure")).to_be_visible()
     expect(page.locator("#lk-subgroup-figure .gtitle")).to_contain_text("ethnic group")
     choose(page, "lk-scenario", scenario_label("dob_postcode_sex"))
     expect(page.locator("#lk-body-permalink")).to_have_attribute("href", re.compile("scenario=dob_postcode_sex"))
-    expect(page.locator("#explain-table")).to_contain_text("postcode")
+    show_tab(page, "Why this pair scored as it did")
+    expect(page.locator("#explain-table")).to_contain_text(re.compile("postcode", re.IGNORECASE))
     page.screenshot(path=str(artifacts / "linkage.png"), full_page=True)
 
     page.goto("/outcomes")
+    show_tab(page, "Outcome completeness by site, measure and timepoint")
     expect(page.locator("#oc-completeness-figure .gtitle")).to_contain_text("(All measures)")
     page.locator("#oc-measure").click()
     second = page.get_by_role("option").nth(1)
@@ -86,20 +117,33 @@ def test_each_page_main_control(browser: Browser, base_url: str, pipeline_passwo
     second.click()
     expect(page.locator("#oc-completeness-figure .gtitle")).to_contain_text(f"({measure})")
     page.screenshot(path=str(artifacts / "outcomes.png"), full_page=True)
+    # the other panels are one click away, and the figures in a tab opened later fill its width
+    show_tab(page, "Sample accrued over time")
+    expect(page.locator("#oc-timeline-figure")).to_be_visible()
+    expect(page.locator("#oc-completeness-figure")).to_be_hidden()
+    graph, main = page.locator("#oc-timeline-figure").bounding_box(), page.locator("#main").bounding_box()
+    assert graph and main and graph["width"] > 0.8 * (main["width"] - 48), (graph, main)
 
     page.goto("/synthesis")
+    show_tab(page, "Framework matrix: themes by site")
     expect(page.locator("#tbl-framework_matrix")).to_contain_text(NAMES["sat"])
     page.locator("#sy-sites").click()
     page.get_by_role("option", name=NAMES["sat"], exact=True).click()  # deselect one site
     page.keyboard.press("Escape")
     expect(page.locator("#sy-body-permalink")).to_have_attribute("href", re.compile(r"sites=fbs%2Cleap%2Ccoda"))
     expect(page.locator("#tbl-framework_matrix")).not_to_contain_text(NAMES["sat"])
+    expect(page.locator("#tbl-framework_matrix")).to_be_visible()
     page.screenshot(path=str(artifacts / "synthesis.png"), full_page=True)
 
     page.goto("/site/sat?scenario=no_nhs_number")
     expect(page.locator("#sp-body-permalink")).to_have_attribute("href", re.compile("scenario=no_nhs_number"))
+    show_tab(page, "Linkage")
+    show_tab(page, "Match rate by subgroup, with 95% intervals")
     choose(page, "sp-subgroup", "Sex")
     expect(page.locator("#lk-subgroup-figure .gtitle")).to_contain_text("Match rate by sex")
+    # the redraw after the control changed keeps the tabs that were open
+    expect(page.locator("#lk-subgroup-figure")).to_be_visible()
+    expect(page.get_by_role("tab", name="Linkage", exact=True)).to_have_attribute("aria-selected", "true")
     page.screenshot(path=str(artifacts / "site_panel_researcher.png"), full_page=True)
     assert page.console_errors == []  # type: ignore[attr-defined]
 
@@ -124,7 +168,10 @@ def test_site_user_sees_only_own_site_everywhere(browser: Browser, base_url: str
         assert not any(o in page.content() for o in others), path
     page.goto(f"/site/{site}")
     expect(page.locator("#page-title")).to_have_text(f"{NAMES[site]}: site panel")
-    expect(page.locator(f"#card-{site}")).to_be_visible()
+    expect(page.locator(f"#card-{site}")).to_be_visible()  # "At a glance" is the first tab
+    expect(page.get_by_role("tab", name="At a glance")).to_have_attribute("aria-selected", "true")
+    show_tab(page, "Linkage")
+    show_tab(page, "Linkage quality by identifier scenario")
     expect(page.locator("#h-linkage_scenarios")).to_be_visible()
     assert not any(o in page.content() for o in others)
     page.screenshot(path=str(artifacts / f"site_panel_{site}_user.png"), full_page=True)
@@ -152,9 +199,15 @@ def test_crawl_as_site_user_finds_no_count_from_1_to_5(browser: Browser, base_ur
     site = "coda"  # the smallest site
     page = open_as(browser, base_url, f"{site}_user", pipeline_passwords[f"{site}_user"])
     page.goto(f"/site/{site}")
-    expect(page.locator("#h-linkage_scenarios")).to_be_visible()
-    for details in page.locator("details.table-alt").all():
-        details.locator("summary").click()
+    expect(page.locator(f"#card-{site}")).to_be_visible()
+    shown = []
+    for where in each_tab(page):  # every tab of every area, each chart's table opened
+        shown.append(where)
+        for details in page.locator("details.table-alt:visible").all():
+            details.locator("summary").click()
+        counts = page.locator("td.count:visible, th.count:visible").all_inner_texts()
+        assert not [c for c in counts if is_revealing_count(c)], (where, counts)
+    assert len(shown) >= 12 and "Linkage / Linkage quality by identifier scenario" in shown, shown
     page.screenshot(path=str(artifacts / f"site_panel_{site}_user_tables.png"), full_page=True)
     counts = page.locator("td.count, th.count").all_inner_texts()
     assert counts
@@ -189,6 +242,22 @@ def test_keyboard_skip_link_and_sign_out(browser: Browser, base_url: str, pipeli
     expect(page.locator(".skip-link")).to_be_focused()
     page.keyboard.press("Tab")  # next stop: the sign-out button in the masthead
     expect(page.locator("#sign-out")).to_be_focused()
+    # tabs are buttons: reached with Tab, switched with Enter or Space
+    page.goto("/outcomes")
+    first = page.get_by_role("tab", name="Outcome completeness by site, measure and timepoint")
+    expect(first).to_have_attribute("aria-selected", "true")
+    first.focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("tab", name="Sample accrued over time")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("tab", name="Sample accrued over time")).to_have_attribute("aria-selected", "true")
+    expect(first).to_have_attribute("aria-selected", "false")
+    expect(page.locator("#oc-timeline-figure")).to_be_visible()
+    page.keyboard.press("Tab")
+    page.keyboard.press(" ")
+    expect(page.get_by_role("tab", name="Time to reach the target sample")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#oc-months-figure")).to_be_visible()
+    page.locator("#sign-out").focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto("/outcomes")
@@ -224,6 +293,9 @@ def test_axe_finds_no_serious_or_critical_violations(browser: Browser, base_url:
     site_page.goto("/site/sat")
     expect(site_page.locator("#main .panel").first).to_be_visible()
     scan(site_page, "site_user_panel")
+    for area in ("Linkage", "Outcomes and readiness", "Data availability", "Focus-group synthesis"):
+        show_tab(site_page, area)
+        scan(site_page, "site_user_panel_" + area.split()[0].lower())
     assert found == {}
 
 
@@ -237,16 +309,17 @@ def test_no_raw_code_is_shown_and_chart_labels_fit(browser: Browser, base_url: s
         page.goto(path)
         expect(page.locator("#main .panel").first).to_be_visible()
         page.wait_for_timeout(500)
-        for details in page.locator("details.table-alt").all():
-            details.locator("summary").click()
-        text = page.locator("#main").inner_text()
-        assert not [code for code in RAW_CODES if code in text], (path, [c for c in RAW_CODES if c in text])
-        # every axis tick label lies inside its chart (automatic margins: nothing cut)
-        for graph in page.locator(".js-plotly-plot").all():
-            box = graph.bounding_box()
-            assert box
-            for tick in graph.locator(".xtick text, .ytick text").all():
-                t = tick.bounding_box()
-                if t and t["width"]:
-                    assert box["x"] - 1 <= t["x"] and t["x"] + t["width"] <= box["x"] + box["width"] + 1, (
-                        path, tick.inner_text())
+        for where in each_tab(page):  # inner_text reads what is shown: every tab in turn
+            for details in page.locator("details.table-alt:visible").all():
+                details.locator("summary").click()
+            text = page.locator("#main").inner_text()
+            assert not [code for code in RAW_CODES if code in text], (path, where, [c for c in RAW_CODES if c in text])
+            # every axis tick label lies inside its chart (automatic margins: nothing cut)
+            for graph in page.locator(".js-plotly-plot:visible").all():
+                box = graph.bounding_box()
+                assert box
+                for tick in graph.locator(".xtick text, .ytick text").all():
+                    t = tick.bounding_box()
+                    if t and t["width"]:
+                        assert box["x"] - 1 <= t["x"] and t["x"] + t["width"] <= box["x"] + box["width"] + 1, (
+                            path, where, tick.inner_text())

@@ -244,7 +244,7 @@ def test_months_to_target_are_shown_in_years_and_months_once() -> None:
 def test_tabs_are_an_aria_tab_list_labelled_by_the_panel_headings() -> None:
     from dash import html
 
-    from dashboard.components import TAB, TAB_PANEL, dom_id, tabbed
+    from dashboard.components import TAB, TAB_PANEL, dash_dom_id, tabbed
 
     sections = [html.Section([html.H2(t), html.P(t.lower())]) for t in ("Linkage quality", "Match rate", "Pairs")]
     tabs = tabbed("lk-tabs", sections, selected=1)
@@ -259,8 +259,8 @@ def test_tabs_are_an_aria_tab_list_labelled_by_the_panel_headings() -> None:
         assert b.role == "tab" and b.type == "button" and p.role == "tabpanel"
         assert b.id == {"type": TAB, "set": "lk-tabs", "index": i} and p.children is sections[i]
         # each tab names the panel it controls, each panel the tab that labels it, by the ids Dash writes
-        assert getattr(b, "aria-controls") == dom_id(p.id) == f'{{"index":{i},"set":"lk-tabs","type":"{TAB_PANEL}"}}'
-        assert getattr(p, "aria-labelledby") == dom_id(b.id)
+        assert getattr(b, "aria-controls") == dash_dom_id(p.id) == f'{{"index":{i},"set":"lk-tabs","type":"{TAB_PANEL}"}}'
+        assert getattr(p, "aria-labelledby") == dash_dom_id(b.id)
     assert tabbed("x", sections[:1]) is sections[0]  # one panel needs no tabs
     assert [getattr(b, "aria-selected") for b in tabbed("x", sections, selected=9).children[0].children][-1] == "true"
     labelled = tabbed("x", [html.Div("a"), html.Div("b")], labels=["At a glance", "Linkage"])

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from synthesis import outcome_readiness
-from tests.dashboard.test_dashboard_browser import NAMES, open_as
+from tests.dashboard.test_dashboard_browser import NAMES, open_as, show_tab
 from warehouse.sites import SITE_IDS
 from warehouse.store import Store
 
@@ -50,7 +50,10 @@ def test_toc_as_researcher_click_outcome_finds_its_sources(browser: Browser, bas
     expect(page.locator("#page-title")).to_have_text("Theory of change and outcome readiness", timeout=WAIT)
     expect(page.locator("#toc-graph canvas").first).to_be_attached(timeout=WAIT)  # drawn in the browser
     expect(page.locator("#toc-site-title")).to_contain_text(NAMES[site], timeout=WAIT)
+    show_tab(page, "Theory of change as a table")
+    expect(page.locator("#tbl-toc_nodes")).to_be_visible()
     expect(page.locator("#tbl-toc_nodes")).to_contain_text(LEVEL_WORDS)
+    show_tab(page, "Outcomes")
     expect(page.locator(".toc-outcomes a")).to_have_count(len(truth))
     _open_outcome(page, site, with_source)
     _check_sources(page, truth[with_source])
@@ -85,6 +88,12 @@ def test_toc_as_site_user_shows_own_site_only(browser: Browser, base_url: str, p
     # the acceptability page holds this site only
     page.goto("/acceptability")
     expect(page.locator("#tbl-acceptability")).to_contain_text(NAMES[site], timeout=WAIT)
+    # one tab per construct; each construct's table holds this site's rows only
+    tabs = page.get_by_role("tab").all_inner_texts()
+    assert len(tabs) >= 2, tabs
+    show_tab(page, tabs[-1])
+    expect(page.locator("[role=tabpanel]:visible table")).to_contain_text(NAMES[site])
+    expect(page.locator("[role=tabpanel]:visible caption")).to_contain_text(tabs[-1])
     assert not any(o in page.content() for o in others)
     assert page.console_errors == []  # type: ignore[attr-defined]
 
