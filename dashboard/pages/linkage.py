@@ -58,14 +58,18 @@ def layout(sites: str | None = None, scenario: str | None = None, subgroup_type:
     selected, notice = requested_sites(viewer, sites)
     scenarios = choices(viewer, "linkage_subgroups", "scenario")
     kinds = choices(viewer, "linkage_subgroups", "subgroup_type")
+    chosen = pick(scenario, scenarios, "all_identifiers")
+    # the pairs are listed here (not by a first callback), so a permalink's pair is kept rather than replaced
+    pairs, default = pair_options(viewer, selected, chosen) if selected else ([], None)
+    listed = {o["value"] for o in pairs if not o.get("disabled")}
     return shell(
         TITLE,
         "How well each site's child records link to its local authorities' children's social care records as "
         "identifiers are withheld, for whom linkage works less well, and why a pair scored as it did.",
         [site_control("lk-sites", viewer, selected),
-         param_control("lk-scenario", "Identifier scenario", scenarios, pick(scenario, scenarios, "all_identifiers")),
+         param_control("lk-scenario", "Identifier scenario", scenarios, chosen),
          param_control("lk-subgroup", "Subgroup", kinds, pick(subgroup_type, kinds, "ethnic_group")),
-         c.labelled_dropdown("lk-pair", "Pair to explain", [], pair)],
+         c.labelled_dropdown("lk-pair", "Pair to explain", pairs, pair if pair in listed else default)],
         "lk-body", notice,
     )
 
@@ -319,7 +323,7 @@ def register_callbacks(app: Dash) -> None:
     """Attach this page's callbacks to ``app``."""
 
     @app.callback(Output("lk-pair", "options"), Output("lk-pair", "value"),
-                  Input("lk-sites", "value"), Input("lk-scenario", "value"))
+                  Input("lk-sites", "value"), Input("lk-scenario", "value"), prevent_initial_call=True)
     @guarded
     def linkage_pairs(sites: list[str] | None, scenario: str | None) -> tuple[Any, Any]:
         return pair_options(current_viewer(), sites, scenario)

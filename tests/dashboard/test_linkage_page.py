@@ -290,4 +290,11 @@ def test_researcher_sees_marked_suppression_and_explained_pairs(browser: Browser
         t = tick.bounding_box()
         assert t and box["x"] - 1 <= t["x"] and t["x"] + t["width"] <= box["x"] + box["width"] + 1, tick.inner_text()
     page.screenshot(path=str(artifacts / "linkage_pair_below.png"), full_page=True)
+    # the permalink restores the chosen pair (not the default one)
+    link = page.locator("#lk-body-permalink").get_attribute("href")
+    assert link and "pair=kfbs0005" in link
+    page.goto(link)
+    page.get_by_role("tab", name="Why this pair scored as it did").click()
+    expect(page.locator("#lk-explain-reason")).to_have_text(
+        "Not linked: its probability 11.1% is below the threshold of 50.0% for a link.", timeout=60_000)
     assert page.console_errors == []  # type: ignore[attr-defined]
