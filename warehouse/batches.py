@@ -91,10 +91,15 @@ def _move(con: duckdb.DuckDBPyConnection, kind: str, batch: int, to_archive: boo
             continue
         src, dst = (table, ARCHIVE_TABLES[table]) if to_archive else (ARCHIVE_TABLES[table], table)
         cols = [c for c in _columns(con, dst) if c in set(_columns(con, src))]
-        # a child another batch brought while this one was archived keeps that batch's row
+        # a child another batch brought while this one was archived keeps that batch's row, and this batch's
+        # row stays in the archive, set aside (see set_aside_children)
         anti = "person_key" if (table == "children" and not to_archive) else None
         con.execute(_move_sql(src, dst, cols, anti), [batch])
-        con.execute(f"DELETE FROM {src} WHERE batch_id = ?", [batch])  # noqa: S608
+        if anti:
+            con.execute(f"DELETE FROM {src} WHERE batch_id = ? AND person_key IN "  # noqa: S608
+                        f"(SELECT person_key FROM {dst} WHERE batch_id = ?)", [batch, batch])
+        else:
+            con.execute(f"DELETE FROM {src} WHERE batch_id = ?", [batch])  # noqa: S608
 
 
 def archive_batch(con: duckdb.DuckDBPyConnection, kind: str, batch: int) -> None:
@@ -110,10 +115,12 @@ def unarchive_batch(con: duckdb.DuckDBPyConnection, kind: str, batch: int) -> No
 def set_aside_children(con: duckdb.DuckDBPyConnection, la: str, keys: str) -> int:
     """Move the live ``children`` rows of LA ``la`` whose ``person_key`` the relation ``keys`` holds to the archive.
 
-    An identifier extract's row for a child replaces the row another file (the CIN census, the SSDA903
-    header) gave that child. The replaced row is set aside under its own batch id, not deleted, so that
-    :func:`return_set_aside_children` can bring it back when the extract is quarantined or its batch is
-    archived later. ``keys`` is the caller's registered relation (a constant name, never input).
+    A child has one ``children`` row, from the first file that brought it, except that an identifier
+    extract's row replaces the row another file (the CIN census, the SSDA903 header) gave the child. The
+    replaced row is set aside under its own batch id, not deleted, so that :func:`return_set_aside_children`
+    can bring it back when the extract is quarantined or its batch is archived later; so is the row a
+    CIN census or SSDA903 header brings for a child that already has one (see ``storing``). ``keys`` is the
+    caller's registered relation (a constant name, never input).
 
     Returns:
         How many rows were set aside.

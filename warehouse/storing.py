@@ -223,7 +223,9 @@ class TableWriter:
 
     def _la_children(self, t: pl.DataFrame, la: str, batch: int, dob: str, edd: str | None, sex: str,
                      eth: str) -> None:
-        # a child already in the warehouse (e.g. from the LA's identifier extract) keeps its row
+        # a child already in the warehouse (e.g. from the LA's identifier extract) keeps its row; this batch's
+        # row for the child is set aside in the archive, to come back if that row's batch leaves (superseded
+        # by a file without the child, or quarantined)
         frame = self._la_children_frame(t, la, batch, dob, edd, sex, eth).unique(
             "person_key", keep="first", maintain_order=True)
         if frame.height == 0:
@@ -232,6 +234,10 @@ class TableWriter:
         try:
             cols = ", ".join(frame.columns)
             # column names are this module's own (above), never input
+            self.con.execute(
+                f"INSERT INTO archive.children ({cols}) SELECT {cols} FROM _ld_frame "  # noqa: S608
+                "SEMI JOIN children USING (person_key)"
+            )
             self.con.execute(
                 f"INSERT INTO children ({cols}) SELECT {cols} FROM _ld_frame "  # noqa: S608
                 "ANTI JOIN children USING (person_key)"

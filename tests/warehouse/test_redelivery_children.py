@@ -14,7 +14,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.warehouse.real_files import children, cin_xml, upn, write_cin, write_csv
+from tests.warehouse.real_files import (
+    EPISODE_COLUMNS,
+    HEADER_COLUMNS,
+    children,
+    cin_xml,
+    upn,
+    write_cin,
+    write_csv,
+)
 from warehouse.batches import list_batches, restore_batch
 from warehouse.loading import load_drop
 from warehouse.store import Store
@@ -130,3 +138,31 @@ def test_accepted_redelivery_replaces_the_row_and_restore_gives_it_back(
     first = next(b.batch_id for b in list_batches(Store(db)) if b.file == IDS and b.status == "superseded")
     restore_batch(Store(db), first)
     assert _children(db) == before
+
+
+def test_a_census_superseded_without_a_child_leaves_the_header_row(tmp_path: Path) -> None:
+    """A child in the CIN census and the SSDA903 header has the census's row (loaded first). A corrected
+    census without the child is accepted (19 of 20 kept); the child is still in the header's current batch,
+    so its row is the header's, not missing."""
+    drop, db = tmp_path / "drop", tmp_path / "w.duckdb"
+    kids = children(LA, 20)
+    write_cin(drop / f"la/{LA}/cin_census.xml", cin_xml(LA, kids))
+    shared = kids[0]
+    write_csv(drop / f"la/{LA}/ssda903/header.csv", HEADER_COLUMNS,
+              [[shared.child_id, "M", "01/02/2013", "WBRI", upn(LA, 1), "", ""]])
+    write_csv(drop / f"la/{LA}/ssda903/episodes.csv", EPISODE_COLUMNS,
+              [[shared.child_id, "01/05/2024", "S", "V3", "N1", "T1", "PR1", "", "", "", "", "", ""]])
+    assert {f.status for f in load_drop(drop, Store(db), year=2025).files} == {"loaded"}
+    assert len(_children(db)) == 20 and sorted(set(_sources(db).values())) == ["cin_census"]
+    write_cin(drop / f"la/{LA}/cin_census.xml", cin_xml(LA, kids[1:]))  # 19 of 20: accepted
+    report = load_drop(drop, Store(db), year=2025)
+    assert [(f.file, f.status) for f in report.files if f.status != "unchanged"] == [
+        (f"la/{LA}/cin_census.xml", "loaded")]
+    rows = _children(db)
+    assert len(rows) == 20 and sorted(_sources(db).values()).count("ssda903_header") == 1
+    # the header's values: sex M, born 2013 (the census said F, 2015)
+    assert [(r[4], r[6]) for r in rows if _sources(db)[str(r[0])] == "ssda903_header"] == [("M", 2013)]
+    # restoring the first census: the child keeps the row it has now (the header's), and no child is missing
+    first = next(b.batch_id for b in list_batches(Store(db)) if b.kind == "cin_census" and b.status == "superseded")
+    restore_batch(Store(db), first)
+    assert len(_children(db)) == 20 and sorted(_sources(db).values()).count("ssda903_header") == 1
