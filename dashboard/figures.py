@@ -244,25 +244,31 @@ def completeness_figure(result: TableResult, policy: DisclosurePolicy | None = N
 
 
 def timeline_figure(result: TableResult, policy: DisclosurePolicy | None = None) -> Figure:
-    """Cumulative evaluable sample by month, one line (and marker shape) per site; a month whose running total
-    is withheld is marked ``[c]`` at the baseline (the line is not drawn through it)."""
+    """Cumulative evaluable sample by month, one line (and marker shape) per site; a month where any site's
+    running total is withheld gets one ``[c]`` at the baseline (its hover names the sites), since per-site
+    markers on a shared time axis would print on top of each other."""
     pol = policy_of(result, policy)
     f = result.frame
-    data, marks = [], []
+    data: list[dict[str, Any]] = []
+    withheld: dict[str, list[str]] = {}
     for i, site in enumerate(f["site_id"].unique(maintain_order=True).to_list()):
         part = f.filter(pl.col("site_id") == site)
         name = _site_label(part, site)
         xs = [str(m) for m in part["month"].to_list()]
         data.append({"type": "scatter", "mode": "lines+markers", "x": xs, "y": numbers(part, "evaluable"),
-                     "name": name, "legendgroup": name,
-                     "line": {"color": CATEGORICAL[i % 6]}, "marker": {"symbol": SYMBOLS[i % 6]}})
-        mark = hidden_marks(xs, suppressed(part, "evaluable", pol.symbol), name, CATEGORICAL[i % 6], pol.symbol)
-        if mark is not None:
-            mark.pop("offsetgroup")  # a time axis: the marker sits on its month
-        marks.append(mark)
-    data, hidden = _with_marks(data, marks)
+                     "name": name, "line": {"color": CATEGORICAL[i % 6]}, "marker": {"symbol": SYMBOLS[i % 6]}})
+        for x, hidden in zip(xs, suppressed(part, "evaluable", pol.symbol), strict=True):
+            if hidden:
+                withheld.setdefault(x, []).append(name)
+    if withheld:
+        months = sorted(withheld)
+        data.append({"type": "scatter", "mode": "text", "x": months, "y": [0] * len(months),
+                     "text": [pol.symbol] * len(months), "textposition": "top center", "cliponaxis": False,
+                     "textfont": {"color": "#505a5f", "size": 10}, "name": "Withheld", "showlegend": False,
+                     "customdata": [", ".join(withheld[m]) for m in months],
+                     "hovertemplate": f"%{{x}}: withheld ({pol.symbol}) for %{{customdata}}<extra></extra>"})
     return _figure(data, "Evaluable sample accrues month by month", "Evaluable people (cumulative)",
-                   note=suppression_note(pol) if hidden else None, scattermode="overlay")
+                   note=suppression_note(pol) if withheld else None, scattermode="overlay")
 
 
 def months_figure(result: TableResult, policy: DisclosurePolicy | None = None) -> Figure:

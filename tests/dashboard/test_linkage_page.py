@@ -98,6 +98,17 @@ def test_bar_charts_mark_a_suppressed_bar_in_its_series_slot() -> None:
     assert figure["layout"]["title"]["subtitle"]["text"].startswith(f"{C} = suppressed")
 
 
+def test_a_withheld_month_gets_one_marker_naming_its_sites() -> None:
+    spec = get_table("sample_timeline")
+    frame = pl.DataFrame({"site_id": ["fbs", "fbs", "sat", "sat"], "site": ["F", "F", "S", "S"],
+                          "month": ["2024-01-01", "2024-02-01", "2024-01-01", "2024-02-01"],
+                          "evaluable": [C, "12", C, "20"]})
+    figure = fig.timeline_figure(TableResult(spec, Scope("t", ("fbs", "sat")), {}, frame, ()))
+    [mark] = marks(figure)
+    assert mark["x"] == ["2024-01-01"] and mark["customdata"] == ["F, S"]
+    assert "subtitle" in figure["layout"]["title"]
+
+
 def test_explanation_chart_labels_comparisons_in_words_and_grows_its_margins() -> None:
     frame = q.explanation_frame(json.dumps({"prior_weight": -7.5, "comparisons": {
         "dob": {"level": "exact", "weight": 6.2}, "forename": {"level": "else", "weight": -5.4}}}))
