@@ -105,11 +105,14 @@ def _kind_text(number: float, kind: str) -> str:
 
 
 def data_table(result: TableResult, table_id: str | None = None, max_rows: int = 200,
-               columns: Sequence[str] | None = None, caption: str | None = None) -> html.Div | dcc.Markdown:
+               columns: Sequence[str] | None = None, caption: str | None = None,
+               transpose: bool = False) -> html.Div | dcc.Markdown:
     """An accessible HTML table (caption, scoped headers, numeric cells right-aligned).
 
     Rendered as one HTML fragment (escaped) inside a single component: the Dash renderer takes
     seconds to mount thousands of html.Td components, a browser parses the same table instantly.
+    ``transpose`` shows a wide table of a few rows (one per site) as a row per column and a column per
+    site, so long text does not squeeze a dozen columns into tall, narrow cells.
     """
     spec = result.spec
     dom_id = table_id or f"tbl-{spec.table_id}"
@@ -127,26 +130,33 @@ def data_table(result: TableResult, table_id: str | None = None, max_rows: int =
         names = " ".join(x for x in ("num" if c in numeric else "", "count" if c in result.count_columns else "") if x)
         return f' class="{names}"' if names else ""
 
-    head = "".join(f'<th scope="col"{cls(c)}>{escape(heading(result, c))}</th>' for c in cols)
-    rows = []
-    for row in frame.head(max_rows).iter_rows(named=True):
-        cells = []
-        for i, c in enumerate(cols):
-            tag, scope = ("th", ' scope="row"') if i == 0 else ("td", "")
-            value = row[c]
-            if c in CODE_COLUMNS and isinstance(value, str) and not value.startswith("["):
-                value = plain(CODE_COLUMNS[c], value)
-            text = fmt(value, kind=kinds[c])
-            if i == 0 and not text.strip():
-                text = "(none)"  # a row header needs text
-            cells.append(f"<{tag}{scope}{cls(c)}>{escape(text)}</{tag}>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+    def text(row: dict[str, Any], c: str, header: bool = False) -> str:
+        value = row[c]
+        if c in CODE_COLUMNS and isinstance(value, str) and not value.startswith("["):
+            value = plain(CODE_COLUMNS[c], value)
+        out = fmt(value, kind=kinds[c])
+        return "(none)" if header and not out.strip() else out  # a header cell needs text
+
+    shown = list(frame.head(max_rows).iter_rows(named=True))
+    if transpose:
+        key = "site" if "site" in cols else cols[0]
+        head = '<th scope="col">Figure</th>' + "".join(f'<th scope="col">{escape(text(r, key, True))}</th>'
+                                                      for r in shown)
+        rows = [f'<tr><th scope="row">{escape(heading(result, c))}</th>'
+                + "".join(f"<td{cls(c)}>{escape(text(r, c))}</td>" for r in shown) + "</tr>"
+                for c in cols if c not in (key, "site_id")]
+    else:
+        head = "".join(f'<th scope="col"{cls(c)}>{escape(heading(result, c))}</th>' for c in cols)
+        rows = ["<tr>" + "".join(f'<th scope="row"{cls(c)}>{escape(text(r, c, True))}</th>' if i == 0
+                                 else f"<td{cls(c)}>{escape(text(r, c))}</td>" for i, c in enumerate(cols))
+                + "</tr>" for r in shown]
     more = ""
     if frame.height > max_rows:
         more = f"<p>Showing {max_rows:,} of {frame.height:,} rows; download the table for all of them.</p>"
     fragment = (
         f'<div class="table-wrap" tabindex="0" role="region" aria-label="{escape(title)}: table">'
-        f'<table class="data-table" id="{escape(dom_id)}"><caption>{escape(title)}</caption>'
+        f'<table class="data-table{" data-table--transposed" if transpose else ""}" id="{escape(dom_id)}">'
+        f"<caption>{escape(title)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}</div>"
     )
     return dcc.Markdown(fragment.replace("\n", " "), dangerously_allow_html=True, className="table-host")
@@ -196,8 +206,8 @@ def attrs(**values: str) -> dict[str, Any]:
 
 
 def panel(result: TableResult, figure: object | None = None, figure_id: str | None = None,
-          columns: Sequence[str] | None = None) -> html.Section:
-    """A chart (optional) with its table alternative, notes and downloads."""
+          columns: Sequence[str] | None = None, transpose: bool = False) -> html.Section:
+    """A chart (optional) with its table alternative, notes and downloads (``transpose``: see :func:`data_table`)."""
     title_id = f"h-{result.spec.table_id}"
     parts: list[Any] = [html.H2(result.spec.title, id=title_id)]
     if result.empty:
@@ -209,7 +219,7 @@ def panel(result: TableResult, figure: object | None = None, figure_id: str | No
         parts.append(html.Details([html.Summary("Show the chart as a table"), data_table(result, columns=columns)],
                                   open=False, className="table-alt"))
     else:
-        parts.append(data_table(result, columns=columns))
+        parts.append(data_table(result, columns=columns, transpose=transpose))
     parts += [notes(result), download_links(result)]
     return html.Section(parts, className="panel", **attrs(aria_labelledby=title_id))
 

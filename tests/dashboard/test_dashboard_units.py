@@ -265,3 +265,25 @@ def test_tabs_are_an_aria_tab_list_labelled_by_the_panel_headings() -> None:
     assert [getattr(b, "aria-selected") for b in tabbed("x", sections, selected=9).children[0].children][-1] == "true"
     labelled = tabbed("x", [html.Div("a"), html.Div("b")], labels=["At a glance", "Linkage"])
     assert [b.children.children for b in labelled.children[0].children] == ["At a glance", "Linkage"]
+
+
+def test_a_wide_summary_can_be_shown_a_column_per_site() -> None:
+    from dashboard.access import Scope
+    from dashboard.components import data_table
+    from dashboard.tables import TABLES, TableResult
+
+    frame = pl.DataFrame({"site_id": ["fbs", "sat"], "site": ["Site A", "Site B"],
+                          "primary_completeness": ["0.6176", "[c]"], "target_n": [1352, 352],
+                          "data_gaps": ["", "Follow-up not yet due"]})
+    result = TableResult(TABLES["readiness_summary"], Scope("u", ("fbs", "sat")), {}, frame, ())
+    html = str(data_table(result, transpose=True).children)
+    head = html.split("<tbody>")[0]
+    assert '<th scope="col">Site A</th><th scope="col">Site B</th>' in head  # a column per site
+    assert "Site id" not in html  # the site's code is not a figure
+    body = html.split("<tbody>")[1]
+    assert body.count("<tr>") == 3 and '<th scope="row">Primary completeness</th><td class="num">61.8%</td>' in body
+    assert '<td class="num">1,352</td><td class="num">352</td>' in body
+    assert "<td></td><td>Follow-up not yet due</td>" in body  # a blank cell stays blank
+    # the same table the usual way round: a row per site
+    plain_way = str(data_table(result).children).split("<tbody>")[1]
+    assert plain_way.count("<tr>") == 2 and '<th scope="row">fbs</th>' in plain_way
