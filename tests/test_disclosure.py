@@ -199,3 +199,13 @@ def test_numbers_and_plain_text_are_left_alone() -> None:
 def test_is_revealing_count() -> None:
     assert [is_revealing_count(v) for v in ("0", "1", "5", "6", "[c]", "2.5", "1,234")] == [
         False, True, True, False, False, False, False]
+
+
+def test_legend_states_the_policy_threshold() -> None:
+    """The [c] legend is written from the policy's threshold, not a fixed '1 to 5'."""
+    from warehouse.disclosure import DisclosurePolicy, legend_rows
+
+    assert "from 1 to 5," in dict(legend_rows())["[c]"]
+    wider = dict(legend_rows(policy=DisclosurePolicy(9)))
+    assert "from 1 to 9," in wider["[c]"] and "1 to 5" not in wider["[c]"]
+    assert [s for s, _ in legend_rows(["[c]"], DisclosurePolicy(9))] == ["[c]"]

@@ -49,13 +49,15 @@ __all__ = [
     "is_revealing_count", "legend_rows", "mask_numbers", "neutralise_formula", "rate_phrase",
 ]
 
-LEGEND: tuple[tuple[str, str], ...] = (
-    (SUPPRESSED, "confidential: a count from 1 to 5, a figure derived from one, or a cell hidden so a "
-                 "total, a difference or a running total cannot reveal one (secondary suppression)"),
-    (NOT_APPLICABLE, "not applicable: not collected at this site"),
-    (NOT_AVAILABLE, "not available: no data yet for this figure"),
-    (LOW, "rounds to 0 but is not 0"),
-)
+def _legend_for(suppress_max: int) -> tuple[tuple[str, str], ...]:
+    """The symbols legend for a policy hiding counts of 1 to ``suppress_max``."""
+    return (
+        (SUPPRESSED, f"confidential: a count from 1 to {suppress_max}, a figure derived from one, or a cell hidden "
+                     "so a total, a difference or a running total cannot reveal one (secondary suppression)"),
+        (NOT_APPLICABLE, "not applicable: not collected at this site"),
+        (NOT_AVAILABLE, "not available: no data yet for this figure"),
+        (LOW, "rounds to 0 but is not 0"),
+    )
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,17 @@ class DisclosurePolicy:
     Args:
         suppress_max: largest count that is hidden (DfE and the study: counts of 1-5).
         symbol: what a hidden cell shows.
-        legend: (symbol, meaning) rows printed beside every table that leaves the server.
+
+    The (symbol, meaning) rows printed beside every table that leaves the server are :attr:`legend`.
     """
 
     suppress_max: int = 5
     symbol: str = SUPPRESSED
-    legend: tuple[tuple[str, str], ...] = LEGEND
+
+    @property
+    def legend(self) -> tuple[tuple[str, str], ...]:
+        """(symbol, meaning) rows, with this policy's threshold in the words."""
+        return _legend_for(self.suppress_max)
 
     def hides(self, count: int | float | None) -> bool:
         """True when ``count`` must not be published (1 to ``suppress_max``; 0 is shown)."""
@@ -79,6 +86,9 @@ class DisclosurePolicy:
 
 #: The study's policy; settings that expose a threshold build a policy from it, never a copy of the rule.
 DEFAULT_POLICY = DisclosurePolicy()
+
+#: The legend of the study's policy.
+LEGEND: tuple[tuple[str, str], ...] = DEFAULT_POLICY.legend
 
 
 # ---------------------------------------------------------------- declarations
@@ -764,6 +774,7 @@ def is_revealing_count(value: object, suppress_max: int = DEFAULT_POLICY.suppres
     return number.is_integer() and 1 <= number <= suppress_max
 
 
-def legend_rows(symbols: Sequence[str] | None = None) -> list[tuple[str, str]]:
-    """The symbols legend (all of it, or only the given symbols)."""
-    return [row for row in LEGEND if symbols is None or row[0] in symbols]
+def legend_rows(symbols: Sequence[str] | None = None,
+                policy: DisclosurePolicy = DEFAULT_POLICY) -> list[tuple[str, str]]:
+    """The symbols legend of ``policy`` (all of it, or only the given symbols)."""
+    return [row for row in policy.legend if symbols is None or row[0] in symbols]
