@@ -99,7 +99,8 @@ def _index(names: tuple[str, ...]) -> dict[str, int]:
     return {name: i for i, name in enumerate(names)}
 
 
-_ID_INDEX = {name: i for i, name in enumerate(CHILD_FIELDS) if name != "Ethnicity"}  # Ethnicity: characteristics
+_ETHNICITY = CHILD_FIELDS.index("Ethnicity")  # read from ChildCharacteristics, not ChildIdentifiers
+_ID_INDEX = {name: i for i, name in enumerate(CHILD_FIELDS) if i != _ETHNICITY}
 _DETAIL_INDEX = _index(DETAIL_FIELDS)
 _ASSESSMENT_INDEX = _index(ASSESSMENT_FIELDS)
 _PLAN_INDEX = _index(PLAN_FIELDS)
@@ -228,23 +229,23 @@ def _namespace(el: _Element) -> str | None:
     return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else None
 
 
-Row = tuple[object, ...]
+_Row = tuple[object, ...]
 
 
 @dataclass
 class _Rows:
     """Rows of every table as tuples in column order, filled one Child element at a time."""
 
-    child: list[Row] = field(default_factory=list)
-    details: list[Row] = field(default_factory=list)
-    assessments: list[Row] = field(default_factory=list)
-    factors: list[Row] = field(default_factory=list)
-    plans: list[Row] = field(default_factory=list)
-    section47: list[Row] = field(default_factory=list)
-    cpp: list[Row] = field(default_factory=list)
-    disabilities: list[Row] = field(default_factory=list)
-    reviews: list[Row] = field(default_factory=list)
-    preproceedings: list[Row] = field(default_factory=list)
+    child: list[_Row] = field(default_factory=list)
+    details: list[_Row] = field(default_factory=list)
+    assessments: list[_Row] = field(default_factory=list)
+    factors: list[_Row] = field(default_factory=list)
+    plans: list[_Row] = field(default_factory=list)
+    section47: list[_Row] = field(default_factory=list)
+    cpp: list[_Row] = field(default_factory=list)
+    disabilities: list[_Row] = field(default_factory=list)
+    reviews: list[_Row] = field(default_factory=list)
+    preproceedings: list[_Row] = field(default_factory=list)
 
     def add_child(self, el: _Element, n: int) -> None:
         ids = chars = None
@@ -262,8 +263,8 @@ class _Rows:
         disabilities = None
         for sub in () if chars is None else chars:
             name = _LOCAL.get(sub.tag) or _name(sub.tag)
-            if name == "Ethnicity" and values[-1] is None:
-                values[-1] = _value(sub)
+            if name == "Ethnicity" and values[_ETHNICITY] is None:
+                values[_ETHNICITY] = _value(sub)
             elif name == "Disabilities" and disabilities is None:
                 disabilities = sub
         self.child.append((n, *values))
@@ -320,7 +321,7 @@ class _Rows:
         out.preproceedings = _frame(self.preproceedings, ("cin_details_id",), PREPROCEEDINGS_FIELDS)
 
 
-def _frame(rows: list[Row], ints: tuple[str, ...], texts: tuple[str, ...]) -> pl.DataFrame:
+def _frame(rows: list[_Row], ints: tuple[str, ...], texts: tuple[str, ...]) -> pl.DataFrame:
     """One table: ``_row`` and the integer keys, then the text fields, built in one call."""
     schema: dict[str, pl.DataType] = {"_row": pl.Int64()}
     schema |= {c: pl.Int64() for c in ints}
