@@ -25,8 +25,7 @@ def batches_cmd(db: Path, as_json: bool) -> None:
         return
     click.echo(_HEADER)
     for b in batches:
-        year = str(b.collection_year) if b.collection_year and b.kind in ("cin_census", "ssda903_header",
-                                                                          "ssda903_episodes") else "-"
+        year = str(b.collection_year) if b.collection_year else "-"  # every return's batch is keyed by year
         children = "-" if b.children is None else str(b.children)
         click.echo(f"{b.batch_id:>6}  {b.status:<11} {year:>4}  {b.rows_read:>9} {b.rows_loaded:>8} "
                    f"{b.rows_rejected:>8} {children:>8}  {b.file}")
