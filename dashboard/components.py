@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import weakref
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+import polars as pl
 from dash import ALL, MATCH, Input, Output, State, dcc, html
 
 from dashboard.labels import CODE_COLUMNS, plain
@@ -222,6 +224,25 @@ def panel(result: TableResult, figure: object | None = None, figure_id: str | No
         parts.append(data_table(result, columns=columns, transpose=transpose))
     parts += [notes(result), download_links(result)]
     return html.Section(parts, className="panel", **attrs(aria_labelledby=title_id))
+
+
+def panel_by(result: TableResult, column: str, dom_id: str, name: str) -> html.Section:
+    """A long table as one tab per value of ``column`` (a site, a construct), each tab the rows for that value
+    (captioned with it), with the notes and the downloads (the whole table) once below; an ordinary
+    :func:`panel` when the table is empty, lacks the column or has one value. The section keeps the id
+    ``tbl-<table>``, the tables inside are ``tbl-<table>-<i>``."""
+    frame = result.frame
+    values = [] if result.empty or column not in frame.columns else frame[column].unique(maintain_order=True).to_list()
+    if len(values) < 2:
+        return panel(result)
+    spec = result.spec
+    title_id = f"h-{spec.table_id}"
+    words = [plain(CODE_COLUMNS[column], v) if column in CODE_COLUMNS else fmt(v) for v in values]
+    parts = [data_table(dataclasses.replace(result, frame=frame.filter(pl.col(column) == v)), f"tbl-{spec.table_id}-{i}",
+                        caption=f"{spec.title}: {words[i]}") for i, v in enumerate(values)]
+    return html.Section([html.H2(spec.title, id=title_id), tabbed(dom_id, parts, labels=words, name=name),
+                         notes(result), download_links(result)],
+                        className="panel", id=f"tbl-{spec.table_id}", **attrs(aria_labelledby=title_id))
 
 
 def labelled_dropdown(dom_id: str, label: str, options: Sequence[object], value: Any,

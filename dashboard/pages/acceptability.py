@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-import polars as pl
 from dash import Dash, Input, Output, html
 
 from dashboard import components as c
@@ -44,18 +42,8 @@ def register_callbacks(app: Dash) -> None:
 
 def by_construct(result: TableResult) -> html.Section:
     """The table as one tab per acceptability construct (sites side by side within each), with the notes and the
-    downloads (the whole table) once below; the table as it is when it has no construct column."""
-    if result.empty or "construct" not in result.frame.columns:
-        return c.panel(result)
-    title_id = f"h-{result.spec.table_id}"
-    constructs = result.frame["construct"].unique(maintain_order=True).to_list()
-    parts = [c.data_table(dataclasses.replace(result, frame=result.frame.filter(pl.col("construct") == k)),
-                          f"tbl-{result.spec.table_id}-{i}", caption=f"{result.spec.title}: {k}")
-             for i, k in enumerate(constructs)]
-    return html.Section([html.H2(result.spec.title, id=title_id),
-                         c.tabbed("ac-tabs", parts, labels=[str(k) for k in constructs], name="Acceptability constructs"),
-                         c.notes(result), c.download_links(result)],
-                        className="panel", id=f"tbl-{result.spec.table_id}", **c.attrs(aria_labelledby=title_id))
+    downloads (the whole table) once below."""
+    return c.panel_by(result, "construct", "ac-tabs", "Acceptability constructs")
 
 
 PAGE = PAGES.register(Page("acceptability", NAME, PATH, TITLE, layout, register_callbacks, order=8, in_nav=True,

@@ -54,7 +54,9 @@ def availability_body(viewer: Any, sites: object, dimension: str | None, data_it
     evidence = table(viewer, "availability_evidence", sites, dimension=dimension, data_item=data_item)
     value = "rating" if "rating" in matrix.frame.columns else (matrix.frame.columns[-1] if matrix.frame.width else "")
     figure = fig.heatmap_figure(matrix, value) if not matrix.empty and "data_item" in matrix.frame.columns else None
-    return [c.panel(matrix, figure, "av-heatmap"), c.panel(evidence)], matrix
+    # the quotes behind the ratings, a tab per site (the comparison of sites is the heatmap's)
+    evidence_panel = c.panel_by(evidence, "site", "av-evidence-tabs", "Evidence by site")
+    return [c.panel(matrix, figure, "av-heatmap"), evidence_panel], matrix
 
 
 def register_callbacks(app: Dash) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -287,3 +288,24 @@ def test_a_wide_summary_can_be_shown_a_column_per_site() -> None:
     # the same table the usual way round: a row per site
     plain_way = str(data_table(result).children).split("<tbody>")[1]
     assert plain_way.count("<tr>") == 2 and '<th scope="row">fbs</th>' in plain_way
+
+
+def test_a_long_table_splits_into_a_tab_per_value_with_one_download() -> None:
+    from dashboard.access import Scope
+    from dashboard.components import panel_by
+    from dashboard.tables import TABLES, TableResult
+
+    frame = pl.DataFrame({"site_id": ["fbs", "sat", "fbs"], "site": ["Site A", "Site B", "Site A"],
+                          "data_item": ["NHS number", "NHS number", "Postcode"], "quote": ["q1", "q2", "q3"]})
+    result = TableResult(TABLES["availability_evidence"], Scope("u", ("fbs", "sat")), {}, frame, ())
+    section = panel_by(result, "site", "av-evidence-tabs", "Evidence by site")
+    heading, tabs, _notes, downloads = section.children
+    assert section.id == "tbl-availability_evidence" and heading.children == TABLES["availability_evidence"].title
+    tablist, *panels = tabs.children
+    assert [b.children.children for b in tablist.children] == ["Site A", "Site B"]
+    tables = [p.children.children for p in panels]
+    assert "q1" in tables[0] and "q3" in tables[0] and "q2" not in tables[0] and "q2" in tables[1]
+    assert ": Site B</caption>" in tables[1] and 'id="tbl-availability_evidence-1"' in tables[1]
+    assert str(downloads).count("/download/availability_evidence.csv") == 1  # the whole table, once
+    one_site = dataclasses.replace(result, frame=frame.filter(pl.col("site_id") == "fbs"))
+    assert "tabs" not in str(panel_by(one_site, "site", "x", "y"))  # one value: the table as it is
