@@ -102,3 +102,15 @@ def test_a_truncated_file_is_malformed_and_keeps_only_whole_children(tmp_path: P
     assert flat.children == 3 and flat.child is not None
     assert flat.child.get_column("LAchildID").to_list() == ["C2010001", "C2010002", "C2010003"]
     assert sorted(flat.originals) == [1, 2, 3]
+
+
+def test_validating_a_folder_runs_the_draft_rules_on_the_block(tmp_path: Path) -> None:
+    """The pre-proceedings table reaches the DfE rules when a real folder is validated (not only here)."""
+    from warehouse.validation import validate_drop
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    _census(drop)
+    report = validate_drop(drop)
+    hits = {(p.dfe_rule, p.child_id) for p in report.problems if p.dfe_rule in ("9011", "8995Q")}
+    assert hits == {("9011", "C2010003")}

@@ -570,7 +570,8 @@ def _check_cin(ctx: DropContext, src: DropFile) -> CheckedFile:
                          issues.filter(pl.col("rule") == "duplicate_row").get_column("_row")])
     header = pl.DataFrame({k: [v] for k, v in tables.header.items()}) if tables.header else pl.DataFrame()
     dfe_tables = {_CIN_DFE_NAMES[n]: r.typed for n, r in results.items()} | {"header": header}
-    dfe_tables |= {name: frame for name, frame in (("disabilities", tables.disabilities), ("reviews", tables.reviews))
+    dfe_tables |= {name: frame for name, frame in (("disabilities", tables.disabilities), ("reviews", tables.reviews),
+                                                               ("preproceedings", tables.preproceedings))
                    if frame is not None}
     assert tables.child is not None
     _collect(checked, _Found(
