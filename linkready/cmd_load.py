@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -58,6 +60,30 @@ _layout_option = click.option(
     help="A site layout TOML (e.g. from `linkready layout infer`): read that site's files with it. Repeatable.")
 
 
+def _severity_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--severity CODE=LEVEL (repeatable) and --ssda903-default-severity: SSDA903 severities DfE does not publish."""
+    fn = click.option(
+        "--ssda903-default-severity", "default_severity", type=click.Choice(["error", "query"]),
+        help="Severity of SSDA903 rules whose severity DfE does not publish and this run names nowhere "
+             "(default: error; see docs/validation-rules.md).")(fn)
+    return click.option(
+        "--severity", "severity_pairs", multiple=True, metavar="RULE=LEVEL",
+        help="Severity of one SSDA903 rule by its DfE code or name, e.g. --severity 442=query. Repeatable; "
+             "CIN rules keep DfE's published severity.")(fn)
+
+
+def _severities(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``("442=query", ...)`` -> ``{"442": "query"}``; a malformed pair is a usage error."""
+    out: dict[str, str] = {}
+    bad = [p for p in pairs if p.count("=") != 1 or not all(x.strip() for x in p.split("="))]
+    if bad:
+        raise click.UsageError(f"--severity takes RULE=LEVEL (e.g. 442=query); got {', '.join(map(repr, bad))}")
+    for pair in pairs:
+        rule, level = (x.strip() for x in pair.split("="))
+        out[rule] = level.lower()
+    return out
+
+
 def _layouts(files: tuple[Path, ...]) -> list[SiteAdapter]:
     from warehouse import load_layout
 
@@ -77,8 +103,10 @@ _year_option = click.option("--year", type=int,
 @_la_option
 @_year_option
 @_layout_option
+@_severity_options
 def validate_cmd(directory: Path, json_out: Path | None, la: str | None, year: int | None,
-                 layout_files: tuple[Path, ...]) -> None:
+                 layout_files: tuple[Path, ...], severity_pairs: tuple[str, ...],
+                 default_severity: str | None) -> None:
     """Check an extract drop DIRECTORY without loading it (exit 0: nothing needs action; 1: errors).
 
     A manifest is optional: real CIN and SSDA903 files are recognised by content. Problems name the
@@ -88,7 +116,8 @@ def validate_cmd(directory: Path, json_out: Path | None, la: str | None, year: i
     from warehouse import validate_drop
 
     try:
-        report = validate_drop(directory, la=la, year=year, layouts=_layouts(layout_files))
+        report = validate_drop(directory, la=la, year=year, layouts=_layouts(layout_files),
+                               severities=_severities(severity_pairs), default_severity=default_severity)
     except ConfigError as exc:
         raise _usage(exc) from None
     click.echo(f"Checked {len(report.files)} files, {report.rows_checked} rows: "
@@ -107,12 +136,14 @@ def validate_cmd(directory: Path, json_out: Path | None, la: str | None, year: i
 @_la_option
 @_year_option
 @_layout_option
+@_severity_options
 @click.option("--min-rows-kept", type=float, default=0.9, show_default=True,
               help="Share of its rows a re-delivered file must store to replace the current batch.")
 @click.option("--min-children-kept", type=float, default=0.9, show_default=True,
               help="Share of the current batch's children a re-delivered file must keep to replace it.")
 def load_cmd(directory: Path, db: Path, json_out: Path | None, la: str | None, year: int | None,
-             layout_files: tuple[Path, ...], min_rows_kept: float, min_children_kept: float) -> None:
+             layout_files: tuple[Path, ...], severity_pairs: tuple[str, ...], default_severity: str | None,
+             min_rows_kept: float, min_children_kept: float) -> None:
     """Validate and load an extract drop DIRECTORY into the warehouse --db in one transaction.
 
     Every row that can be stored loads (a bad value is withheld, the row kept); problems and the
@@ -125,7 +156,8 @@ def load_cmd(directory: Path, db: Path, json_out: Path | None, la: str | None, y
     try:
         settings = LoadSettings(min_rows_kept=min_rows_kept, min_children_kept=min_children_kept)
         report = load_drop(directory, Store(db), progress=lambda line: click.echo(f"  {line}"), settings=settings,
-                           la=la, year=year, layouts=_layouts(layout_files))
+                           la=la, year=year, layouts=_layouts(layout_files), severities=_severities(severity_pairs),
+                           default_severity=default_severity)
     except ConfigError as exc:
         raise _usage(exc) from None
     click.echo(f"Loaded into {db} in {report.seconds:.1f} s: {report.summary()}")

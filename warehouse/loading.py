@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -452,7 +452,8 @@ def _reference_date(ctx: DropContext, files: list[DropFile]) -> date:
 
 def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None = None,
               settings: LoadSettings | None = None, *, la: str | None = None, year: int | None = None,
-              layouts: list[SiteAdapter] | None = None) -> LoadReport:
+              layouts: list[SiteAdapter] | None = None, severities: Mapping[str, str] | None = None,
+              default_severity: str | None = None) -> LoadReport:
     """Validate and load the drop at ``root`` into ``store`` in one transaction.
 
     Args:
@@ -463,6 +464,8 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
         la: the LA's DfE code for files whose folder and header do not give it.
         year: the collection year for files that do not give it (SSDA903 CSVs).
         layouts: site layouts to read those sites' files with (``--layout FILE``).
+        severities, default_severity: SSDA903 rule severities DfE does not publish
+            (see :func:`warehouse.validation.open_drop`).
 
     Returns:
         A :class:`LoadReport` with one entry per file (``status`` loaded, unchanged, quarantined or
@@ -480,7 +483,8 @@ def load_drop(root: Path, store: Store, progress: Callable[[str], None] | None =
     t0 = time.perf_counter()
     settings = settings or LoadSettings()
     root = Path(root)
-    ctx, manifest, files, problems = open_drop(root, hash_files=False, la=la, year=year, layouts=layouts)
+    ctx, manifest, files, problems = open_drop(root, hash_files=False, la=la, year=year, layouts=layouts,
+                                               severities=severities, default_severity=default_severity)
     report = LoadReport(str(root), problems=list(problems))
     ref = _reference_date(ctx, files)
     retain = _retain_until(ref, settings.retention_years)

@@ -61,6 +61,10 @@ class DropContext:
     # typed SSDA903 tables of the drop by (LA, year) and table, for the DfE rules across header and episodes
     ssda903_tables: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
     layouts: dict[str, SiteAdapter] = field(default_factory=dict)  # --layout: a site's files read this way
+    # SSDA903 rules whose severity DfE does not publish: error/query by DfE code or name (--severity), and the
+    # severity of those the run names nowhere (--ssda903-default-severity; None keeps the declared default)
+    dfe_severities: dict[str, str] = field(default_factory=dict)
+    dfe_default_severity: str | None = None
 
     def adapter(self, site_id: str) -> SiteAdapter:
         """The layout a site's files are read with: one given for this run, else the registered one."""

@@ -276,8 +276,19 @@ _DFE_COLUMNS = {"dfe_rule": pl.String, "rule": pl.String, "severity": pl.String,
                 "row": pl.Int64, "child_id": pl.String, "field": pl.String, "message": pl.String}
 
 
+def _severity_choice(return_name: str, year: int, ctx: DropContext | None) -> dict[str, Any]:
+    """The run's SSDA903 severity choices for the rules in force in ``year`` (checked when the drop was opened)."""
+    if ctx is None or return_name != "903" or not (ctx.dfe_severities or ctx.dfe_default_severity):
+        return {}
+    from warehouse.validation.dfe.runner import rules_for  # type: ignore[import-not-found,unused-ignore]
+
+    in_force = {key for r in rules_for("903", year) for key in (r.code, r.name)}
+    return {"severity_overrides": {k: v for k, v in ctx.dfe_severities.items() if k in in_force},
+            "default_severity": ctx.dfe_default_severity}
+
+
 def _run_dfe(return_name: str, tables: dict[str, pl.DataFrame], year: int, la: str | None,
-             only: list[str] | None = None) -> pl.DataFrame | None:
+             only: list[str] | None = None, ctx: DropContext | None = None) -> pl.DataFrame | None:
     """The DfE rules of the return (:mod:`warehouse.validation.dfe`), or None while it is not installed.
 
     A failure inside the rule set never stops a load: it becomes one file-level query naming the
@@ -288,7 +299,9 @@ def _run_dfe(return_name: str, tables: dict[str, pl.DataFrame], year: int, la: s
     except ImportError:
         return None
     try:
-        out: pl.DataFrame = run_rules(return_name, tables, year, la, only=only)  # type: ignore[arg-type,unused-ignore]
+        chosen = _severity_choice(return_name, year, ctx)
+        out: pl.DataFrame = run_rules(return_name, tables, year, la, only=only,  # type: ignore[arg-type,unused-ignore]
+                                      **chosen)
         return out.select([pl.col(c).cast(t) for c, t in _DFE_COLUMNS.items()])
     except Exception as exc:  # noqa: BLE001 - the DfE rule set is a separate package; a bug there is reported
         return pl.DataFrame({"dfe_rule": [None], "rule": ["dfe_rules_failed"], "severity": ["query"],
@@ -359,7 +372,7 @@ def _ssda903_dfe(ctx: DropContext, src: DropFile, table: str, typed: pl.DataFram
     group.files[table] = src.file
     # the SSDA903 rules that take the LA compare it with ONS-coded columns (PL_LA): no DfE-to-ONS mapping
     # exists in the sources, so the 3-digit code is not passed (those comparisons are skipped)
-    hits = _run_dfe("903", group.tables, year, None, only=_rules_reading(year, {table}))
+    hits = _run_dfe("903", group.tables, year, None, only=_rules_reading(year, {table}), ctx=ctx)
     if hits is None:
         return None, {}
     new = hits.join(group.reported, on=_HIT_KEY, how="anti", nulls_equal=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -56,8 +56,25 @@ def _check_options(la: str | None, year: int | None) -> None:
         raise ConfigError("; ".join(problems))
 
 
+def _check_severities(overrides: Mapping[str, str], default: str | None) -> None:
+    """Refuse (all at once) severities naming no SSDA903 rule, a rule whose severity is DfE's, or not error/query."""
+    if not overrides and default is None:
+        return
+    try:
+        from warehouse.validation.dfe import DFE_RULES  # type: ignore[import-not-found,unused-ignore]
+        from warehouse.validation.dfe.runner import severities  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise ConfigError("--severity needs the DfE rule set (warehouse.validation.dfe), which is not installed") from None
+    try:
+        severities(list(DFE_RULES.values()), default, dict(overrides))  # type: ignore[arg-type,unused-ignore]
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (rules and their severities: docs/validation-rules.md)") from None
+
+
 def open_drop(root: Path, hash_files: bool = True, *, la: str | None = None, year: int | None = None,
-              layouts: list[SiteAdapter] | None = None) -> tuple[DropContext, dict[str, Any], list[DropFile], list[Problem]]:
+              layouts: list[SiteAdapter] | None = None, severities: Mapping[str, str] | None = None,
+              default_severity: str | None = None
+              ) -> tuple[DropContext, dict[str, Any], list[DropFile], list[Problem]]:
     """Read the manifest (when there is one) and list the drop's files with their LA and year.
 
     A real drop needs no manifest: the collection year comes from the CIN header's ReferenceDate (or
@@ -66,13 +83,17 @@ def open_drop(root: Path, hash_files: bool = True, *, la: str | None = None, yea
     ``manifest_hash``, hashes kept in ``ctx.hashes``); without it only missing files are reported and
     the caller hashes (the loader does so while it checks, see :class:`warehouse.loading.FileHashes`).
     ``layouts`` read the named sites' files with these layouts instead of the registered ones.
+    ``severities`` (DfE code or rule name -> ``error`` / ``query``) and ``default_severity`` set the severity
+    of SSDA903 rules whose severity DfE does not publish (CIN rules keep DfE's).
 
     Raises:
-        ConfigError: ``la`` or ``year`` is not a valid value.
+        ConfigError: ``la`` or ``year`` is not a valid value; a severity names no SSDA903 rule, a rule whose
+            severity is DfE's, or is not error / query.
         DataError: an unreadable manifest, a bad extract date, or no extract files at all.
     """
     root = Path(root)
     _check_options(la, year)
+    _check_severities(severities or {}, default_severity)
     if not root.is_dir():
         raise DataError(f"{root} is not a directory; give the extract drop directory (see docs/extract-drop.md)")
     has_manifest = (root / MANIFEST).exists()
@@ -80,7 +101,8 @@ def open_drop(root: Path, hash_files: bool = True, *, la: str | None = None, yea
     manifest_year, extract = _manifest_facts(root, manifest)
     given = year if year is not None else manifest_year
     ctx = DropContext(root, given or DEFAULT_YEAR, extract, has_manifest=has_manifest, year_given=given is not None,
-                      layouts={a.site_id: a for a in layouts or []})
+                      layouts={a.site_id: a for a in layouts or []}, dfe_severities=dict(severities or {}),
+                      dfe_default_severity=default_severity)
     files = resolve(root, discover(root, ctx.layouts), la.strip() if la else None, given)
     if not files:
         raise DataError(
@@ -95,7 +117,8 @@ def open_drop(root: Path, hash_files: bool = True, *, la: str | None = None, yea
 
 
 def validate_drop(root: Path, progress: Callable[[str], None] | None = None, *, la: str | None = None,
-                  year: int | None = None, layouts: list[SiteAdapter] | None = None) -> ValidationReport:
+                  year: int | None = None, layouts: list[SiteAdapter] | None = None,
+                  severities: Mapping[str, str] | None = None, default_severity: str | None = None) -> ValidationReport:
     """Check every file of the drop at ``root`` and return all problems found.
 
     Args:
@@ -104,6 +127,7 @@ def validate_drop(root: Path, progress: Callable[[str], None] | None = None, *, 
         la: the LA's 3-digit DfE code for files whose folder and header do not give it.
         year: the collection year (ending year) for files that do not give it (SSDA903 CSVs).
         layouts: site layouts to read those sites' files with (``--layout FILE``).
+        severities, default_severity: SSDA903 rule severities DfE does not publish (see :func:`open_drop`).
 
     Returns:
         A :class:`ValidationReport`; ``report.outcome.exit_code == 0`` means nothing needs action.
@@ -116,7 +140,8 @@ def validate_drop(root: Path, progress: Callable[[str], None] | None = None, *, 
         >>> report.errors                               # doctest: +SKIP
         0
     """
-    ctx, _manifest, files, problems = open_drop(root, la=la, year=year, layouts=layouts)
+    ctx, _manifest, files, problems = open_drop(root, la=la, year=year, layouts=layouts, severities=severities,
+                                                default_severity=default_severity)
     report = ValidationReport(str(root), list(problems), [f.file for f in files])
     for src in files:
         checked = check_file(ctx, src)

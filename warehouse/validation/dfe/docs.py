@@ -64,9 +64,10 @@ def rules_markdown() -> str:
               "DfE does not publish which SSDA903 rules are errors and which are queries (neither public source "
               f"records it), so {n_judged} SSDA903 rules carry linkready's judgement, marked \"(linkready)\", and "
               f"the other {n_default} the named default `SSDA903_DEFAULT_SEVERITY` "
-              f"(\"{SSDA903_DEFAULT_SEVERITY}\"), marked \"(default)\". Given DfE's classification, the Python API "
-              "overrides both: `run_rules(..., severity_overrides={\"442\": \"query\"})` per rule, "
-              "`default_severity=\"query\"` for every default one (the command line does not take them yet). "
+              f"(\"{SSDA903_DEFAULT_SEVERITY}\"), marked \"(default)\". Given DfE's classification, override both: "
+              "`linkready validate|load --severity 442=query` per rule (repeatable) and "
+              "`--ssda903-default-severity query` for every default one (Python: `run_rules(..., "
+              "severity_overrides={\"442\": \"query\"}, default_severity=\"query\")`). "
               "An error fails `validate` and `load` (exit code 1); a query alone does not.", "",
               "Coverage of DfE's rule lists (measured against the codes in the DfE validation-rules reference):",
               "", coverage_markdown()]
