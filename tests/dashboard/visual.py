@@ -62,6 +62,8 @@ def registry_codes() -> dict[str, str]:
             for part in code.split("_"):
                 if part in ABBREVIATIONS:
                     out.setdefault(part, f"part of {code!r}, {where}")
+                    # "Dob", "Nhs number": the code with underscores turned into spaces, not a label
+                    out.setdefault(part.capitalize(), f"part of {code!r} capitalised, {where}")
     return out
 
 
@@ -216,11 +218,16 @@ class Crawl:
     screenshots: list[Path] = field(default_factory=list)
 
 
-def settle(page: Page, timeout: float = 60_000) -> None:
-    """Wait until callbacks have answered and every chart is drawn (then let automargins redraw)."""
+def settle(page: Page, timeout: float = 60_000, network: bool = True) -> None:
+    """Wait until callbacks have answered and every shown chart is drawn. ``network=False`` after a change made
+    in the browser (a tab switched): Dash marks a callback it sends as loading at once, so a short pause and
+    the ready check are enough, without waiting for the network to be idle for half a second."""
+    if not network:
+        page.wait_for_timeout(150)
     page.wait_for_function(_READY_JS, timeout=timeout)
-    page.wait_for_load_state("networkidle", timeout=timeout)
-    page.wait_for_function(_READY_JS, timeout=timeout)
+    if network:
+        page.wait_for_load_state("networkidle", timeout=timeout)
+        page.wait_for_function(_READY_JS, timeout=timeout)
 
 
 def open_details(page: Page) -> None:
@@ -297,7 +304,7 @@ def crawl(page: Page, role: str, name: str, url: str, shots: Path, dropdowns: bo
         tab_list = new[0]
         for j, label in enumerate(tab_list["tabs"]):
             page.locator(TAB_LISTS).nth(tab_list["index"]).locator(TAB).nth(j).click()
-            settle(page)
+            settle(page, network=False)
             if dropdowns:  # a tab can hold controls of its own
                 result.dropdown_text.extend(dropdown_options(page, read))
             walk(seen | {tab_list["index"]}, [*labels, label])
