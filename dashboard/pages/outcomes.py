@@ -56,7 +56,8 @@ def outcomes_body(viewer: Any, sites: object, measure: str | None) -> tuple[list
         c.panel(comp, fig.completeness_figure(comp) if not comp.empty else None, "oc-completeness-figure"),
         c.panel(timeline, fig.timeline_figure(timeline) if not timeline.empty else None, "oc-timeline-figure"),
         c.panel(months, fig.months_figure(months) if not months.empty else None, "oc-months-figure"),
-        c.panel(funnel), c.panel(summary, transpose=True),  # one row per site, long text: a column per site
+        c.panel_by(funnel, "site", "oc-funnel-tabs", "Referral to sample by site"),  # steps x outcomes per site
+        c.panel(summary, transpose=True),  # one row per site, long text: a column per site
     ], comp
 
 
