@@ -29,6 +29,8 @@ NUMBER_KINDS: dict[str, str] = {
     "horizon_months": "whole", "time_to_access_days": "whole", "rating": "whole", "held_rating": "whole",
     "outcome_level": "whole", "step_no": "whole",
 }
+#: Column -> the column beside it that says the same in words (pages show the words; downloads keep both).
+SAID_BY = {"site_id": "site", "data_item": "data_item_label", "months_to_target": "time_to_target"}
 #: Column headings that change with the kind's words (months shown as years and months).
 KIND_HEADINGS = {"months": "Time to target"}
 _KINDS = ("count", "whole", "percent", "months", "per_month", "balance", "weight")
@@ -123,8 +125,7 @@ def data_table(result: TableResult, table_id: str | None = None, max_rows: int =
     title = caption or spec.title
     frame = result.frame
     cols = [c for c in (columns or frame.columns) if c in frame.columns]
-    if "time_to_target" in cols and "months_to_target" in cols:  # the same figure in words beside it
-        cols.remove("months_to_target")
+    cols = [c for c in cols if SAID_BY.get(c) not in cols]
     kinds = {c: column_kind(result, c) for c in cols}
     numeric = {c for c, t in frame.schema.items() if t.is_numeric()} | {c for c, k in kinds.items() if k}
 

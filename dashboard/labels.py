@@ -32,7 +32,8 @@ CODE_COLUMNS = {
     "scenario": "scenario", "best_linkage_scenario": "scenario", "linkage_scenario": "scenario",
     "measure": "measure", "primary_outcome": "measure", "outcome": "outcome", "subgroup_type": "subgroup_type",
     "subgroup": "subgroup", "dimension": "dimension", "linkage_verdict": "verdict", "timepoint": "timepoint",
-    "design": "design", "step": "step",
+    "design": "design", "step": "step", "activity_kind": "activity", "source": "source",
+    "data_item": "data_item",
 }
 
 
@@ -58,6 +59,10 @@ def plain(kind: str, code: object) -> str:
             return get_measure(text).name
         except ConfigError:
             return "All measures" if text == "all" else _words(text)
+    if kind == "data_item":
+        from synthesis import DATA_ITEMS  # the data-item catalogue (synthesis's public names)
+
+        return DATA_ITEMS[text].label if text in DATA_ITEMS else ("All" if text == "all" else _words(text))
     if kind == "subgroup":
         return SEX_LABELS.get(text, text) if text in ("M", "F", "U") else text
     table = {"subgroup_type": SUBGROUP_LABELS, "dimension": DIMENSIONS, "verdict": VERDICTS,

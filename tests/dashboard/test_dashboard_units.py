@@ -287,7 +287,8 @@ def test_a_wide_summary_can_be_shown_a_column_per_site() -> None:
     assert "<td></td><td>Follow-up not yet due</td>" in body  # a blank cell stays blank
     # the same table the usual way round: a row per site
     plain_way = str(data_table(result).children).split("<tbody>")[1]
-    assert plain_way.count("<tr>") == 2 and '<th scope="row">fbs</th>' in plain_way
+    assert plain_way.count("<tr>") == 2 and '<th scope="row">Site A</th>' in plain_way
+    assert ">fbs<" not in plain_way  # the site's name heads the row; its code stays in the downloads
 
 
 def test_a_long_table_splits_into_a_tab_per_value_with_one_download() -> None:
@@ -309,3 +310,15 @@ def test_a_long_table_splits_into_a_tab_per_value_with_one_download() -> None:
     assert str(downloads).count("/download/availability_evidence.csv") == 1  # the whole table, once
     one_site = dataclasses.replace(result, frame=frame.filter(pl.col("site_id") == "fbs"))
     assert "tabs" not in str(panel_by(one_site, "site", "x", "y"))  # one value: the table as it is
+
+
+def test_codes_beside_their_words_are_left_to_the_downloads() -> None:
+    # availability: the data item's catalogue name, the activity and source in words; no site or item code
+    html = _rendered("availability_evidence", pl.DataFrame({
+        "site_id": ["fbs"], "site": ["Site A"], "data_item": ["nhs_number"], "source": ["focus_group"],
+        "activity_kind": ["data_focus_group"], "rating": [3]}))
+    assert ">NHS number<" in html and ">Focus group<" in html and ">Data focus group<" in html
+    assert not [code for code in ("nhs_number", "focus_group", ">fbs<", "Site id") if code in html]
+    html = _rendered("availability_matrix", pl.DataFrame({
+        "site_id": ["fbs"], "site": ["Site A"], "data_item": ["nhs_number"], "data_item_label": ["NHS number"]}))
+    assert html.count("NHS number") == 1 and "Data item name" in html  # the label column, once
