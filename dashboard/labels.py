@@ -26,6 +26,8 @@ DESIGNS = {"individual_rct": "Individually randomised trial", "cluster_rct": "Cl
 STEPS = {"referred": "Referred", "consented": "Consented", "baseline_scored": "Baseline scored",
          "followed_up": "Followed up", "linked": "Linked to CSC records"}
 OUTCOMES = {"csc_involvement": "Children's social care involvement (linked records)"}
+CONVERGENCE = {"agreement": "Agreement", "partial_agreement": "Partial agreement", "silence": "Silence",
+               "dissonance": "Dissonance"}
 
 #: Column -> the kind of code it holds (tables show the label; downloads keep the code beside it).
 CODE_COLUMNS = {
@@ -65,7 +67,10 @@ def plain(kind: str, code: object) -> str:
         return DATA_ITEMS[text].label if text in DATA_ITEMS else ("All" if text == "all" else _words(text))
     if kind == "subgroup":
         return SEX_LABELS.get(text, text) if text in ("M", "F", "U") else text
-    table = {"subgroup_type": SUBGROUP_LABELS, "dimension": DIMENSIONS, "verdict": VERDICTS,
+    if kind == "about":  # a triangulation row: a theme id, or "data item / dimension"
+        item, sep, dim = text.partition(" / ")
+        return f"{plain('data_item', item)} / {plain('dimension', dim)}" if sep else text
+    table = {"subgroup_type": SUBGROUP_LABELS, "dimension": DIMENSIONS, "verdict": VERDICTS, "convergence": CONVERGENCE,
              "timepoint": TIMEPOINTS, "design": DESIGNS, "step": STEPS}.get(kind, {})
     return table.get(text, _words(text))
 

@@ -14,7 +14,9 @@ from dash import dcc, html
 from dashboard.auth import current_viewer
 from dashboard.components import attrs
 from dashboard.context import current
+from dashboard.labels import plain
 from dashboard.pages.common import PAGES, Page, site_names
+from dashboard.tables import TABLES
 
 PATH = "/audit"
 NAME = "Audit log"
@@ -49,7 +51,38 @@ def readable_detail(detail: str) -> str:
         return detail
     if not isinstance(data, dict):
         return str(data)
-    return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in data.items())
+    return "; ".join(f"{k.replace('_', ' ')}: {_param_words(k, v)}" for k, v in data.items())
+
+
+#: Audit detail key -> the kind of code its value is (dashboard.labels)
+_PARAM_KINDS = {"scenario": "scenario", "subgroup_type": "subgroup_type", "measure": "measure",
+                "dimension": "dimension", "data_item": "data_item", "outcome": "outcome"}
+
+
+def _param_words(key: str, value: object) -> str:
+    if key in _PARAM_KINDS and isinstance(value, str) and value:
+        return plain(_PARAM_KINDS[key], value)
+    if key == "site" and isinstance(value, str):
+        return site_names().get(value, value)
+    return str(value)
+
+
+def readable_what(what: str) -> str:
+    """What was viewed, in words: a table's title (``linkage_scenarios`` -> its title), otherwise the code's words.
+
+    Example:
+        >>> readable_what("linkage_pair_explanation")
+        'Linkage pair explanation'
+    """
+    head, _, rest = what.partition(": ")  # "refused: locked", "failed: locked"
+    text = TABLES[head].title if head in TABLES else plain("", head)
+    return f"{text}: {rest}" if rest else text
+
+
+def readable_sites(sites: str) -> str:
+    """``fbs,sat`` -> the sites' names."""
+    names = site_names()
+    return ", ".join(names.get(s, s) for s in sites.split(",") if s)
 
 
 def filters(user: str | None, site: str | None, action: str | None, day: str | None) -> dict[str, str]:
@@ -123,6 +156,10 @@ def _table(rows: list[dict[str, str]]) -> html.Div:
             return ACTIONS.get(row[key], row[key])
         if key == "detail":
             return readable_detail(row[key])
+        if key == "what":
+            return readable_what(row[key] or "")
+        if key == "sites":
+            return readable_sites(row[key] or "")
         return row[key]
 
     return html.Div(html.Table([

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import polars as pl
 from dash import Dash, Input, Output, html
 
 from dashboard import components as c
 from dashboard import figures as fig
+from dashboard import labels
 from dashboard.auth import current_viewer
 from dashboard.pages.common import (
     PAGES,
@@ -19,6 +22,7 @@ from dashboard.pages.common import (
     site_user_notice,
     table,
 )
+from dashboard.tables import TableResult
 
 PATH = "/synthesis"
 NAME = "Synthesis"
@@ -50,7 +54,20 @@ def synthesis_body(viewer: Any, sites: object) -> tuple[list[Any], Any]:
                         None)
         if code_col:
             figure = fig.code_frequency_figure(freq, freq.count_columns[0], code_col)
-    return [c.panel(framework), c.panel(triangulation), c.panel(freq, figure, "sy-code-figure")], framework
+    return [c.panel(framework), c.panel(in_words(triangulation)), c.panel(freq, figure, "sy-code-figure")], framework
+
+
+def in_words(triangulation: TableResult) -> TableResult:
+    """The triangulation matrix as a person reads it: each row's data item and dimension by name, each site's
+    cell (agreement, partial agreement, silence, dissonance) in words. Pages only; downloads keep the codes."""
+    frame = triangulation.frame
+    if triangulation.empty:
+        return triangulation
+    words = [pl.col(col).map_elements(lambda v: labels.plain("convergence", v), return_dtype=pl.Utf8)
+             for col in frame.columns if col not in ("rq_id", "about") and frame.schema[col] == pl.Utf8]
+    if "about" in frame.columns:
+        words.append(pl.col("about").map_elements(lambda v: labels.plain("about", v), return_dtype=pl.Utf8))
+    return dataclasses.replace(triangulation, frame=frame.with_columns(words))
 
 
 def register_callbacks(app: Dash) -> None:

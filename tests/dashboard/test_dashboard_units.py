@@ -322,3 +322,21 @@ def test_codes_beside_their_words_are_left_to_the_downloads() -> None:
     html = _rendered("availability_matrix", pl.DataFrame({
         "site_id": ["fbs"], "site": ["Site A"], "data_item": ["nhs_number"], "data_item_label": ["NHS number"]}))
     assert html.count("NHS number") == 1 and "Data item name" in html  # the label column, once
+
+
+def test_audit_lines_and_triangulation_cells_read_as_words() -> None:
+    from dashboard.access import Scope
+    from dashboard.pages.audit import readable_detail, readable_sites, readable_what
+    from dashboard.pages.synthesis import in_words
+    from dashboard.tables import TABLES, TableResult
+
+    assert readable_what("linkage_scenarios") == TABLES["linkage_scenarios"].title
+    assert readable_what("refused: locked") == "Refused: locked" and readable_what("site_panel") == "Site panel"
+    assert readable_sites("fbs,coda") == "For Baby's Sake, CODA"
+    detail = readable_detail('{"scenario": "all_identifiers", "subgroup_type": "ethnic_group", "site": "coda"}')
+    assert detail == "scenario: All identifiers; subgroup type: Ethnic group; site: CODA"
+    frame = pl.DataFrame({"rq_id": ["RQ1", "RQ2"], "about": ["nhs_number / held", "T03"],
+                          "Site A": ["partial_agreement", "[x]"], "Site B": ["silence", "agreement"]})
+    shown = in_words(TableResult(TABLES["triangulation_matrix"], Scope("u", ("fbs",)), {}, frame, ())).frame
+    assert shown.rows() == [("RQ1", "NHS number / Held", "Partial agreement", "Silence"),
+                            ("RQ2", "T03", "[x]", "Agreement")]
