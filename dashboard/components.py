@@ -247,13 +247,13 @@ def panel_by(result: TableResult, column: str, dom_id: str, name: str) -> html.S
 
 
 def labelled_dropdown(dom_id: str, label: str, options: Sequence[object], value: Any,
-                      multi: bool = False) -> html.Div:
-    """A dcc.Dropdown with a visible label bound to it."""
+                      multi: bool = False, wide: bool = False) -> html.Div:
+    """A dcc.Dropdown with a visible label bound to it (``wide``: a row of its own, for long option labels)."""
     return html.Div([
         html.Label(label, htmlFor=dom_id, id=f"{dom_id}-label"),
         dcc.Dropdown(id=dom_id, options=list(options), value=value, multi=multi, clearable=False,
                      searchable=False),
-    ], className="control")
+    ], className="control control--wide" if wide else "control")
 
 
 def site_options(sites: Sequence[str], names: dict[str, str]) -> list[dict[str, str]]:

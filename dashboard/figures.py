@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.labels import ordered, plain
+from dashboard.labels import in_sentence, ordered, plain
 from dashboard.tables import TableResult, years_and_months
 from warehouse.disclosure import DisclosurePolicy
 
@@ -219,7 +219,7 @@ def comparison_text(comparison: str, level: object) -> str:
     name = plain("comparison", comparison)
     if level is None or level == "":
         return name
-    return f"{name}: {plain('comparison_level', level).lower()}"
+    return f"{name}: {in_sentence(plain('comparison_level', level))}"
 
 
 def completeness_figure(result: TableResult, policy: DisclosurePolicy | None = None) -> Figure:

@@ -26,6 +26,14 @@ DESIGNS = {"individual_rct": "Individually randomised trial", "cluster_rct": "Cl
 STEPS = {"referred": "Referred", "consented": "Consented", "baseline_scored": "Baseline scored",
          "followed_up": "Followed up", "linked": "Linked to CSC records"}
 OUTCOMES = {"csc_involvement": "Children's social care involvement (linked records)"}
+#: Identifier roles compared in linkage (the comparison's name), in words.
+COMPARISONS = {"forename": "First name", "surname": "Surname", "dob": "Date of birth", "sex": "Sex",
+               "postcode": "Postcode", "nhs_number": "NHS number", "record": "Whole record (encoded)"}
+#: Agreement levels of the comparisons, in words (``dice_0.85`` and ``jaro_winkler_0.92`` are read by pattern).
+LEVELS = {"exact": "Exact", "else": "Different", "missing": "Missing on one side", "canonical": "Same name form "
+          "(nickname or spelling)", "shared_token": "A name part in common", "two_parts": "Two of day, month, year",
+          "expected_within_60_days": "Expected date within 60 days", "unit": "Same postcode unit",
+          "area": "Same postcode area", "transposed": "Day and month swapped"}
 CONVERGENCE = {"agreement": "Agreement", "partial_agreement": "Partial agreement", "silence": "Silence",
                "dissonance": "Dissonance"}
 
@@ -65,12 +73,14 @@ def plain(kind: str, code: object) -> str:
         from synthesis import DATA_ITEMS  # the data-item catalogue (synthesis's public names)
 
         return DATA_ITEMS[text].label if text in DATA_ITEMS else ("All" if text == "all" else _words(text))
+    if kind == "comparison_level":
+        return _level(text)
     if kind == "subgroup":
         return SEX_LABELS.get(text, text) if text in ("M", "F", "U") else text
     if kind == "about":  # a triangulation row: a theme id, or "data item / dimension"
         item, sep, dim = text.partition(" / ")
         return f"{plain('data_item', item)} / {plain('dimension', dim)}" if sep else text
-    table = {"subgroup_type": SUBGROUP_LABELS, "dimension": DIMENSIONS, "verdict": VERDICTS, "convergence": CONVERGENCE,
+    table = {"comparison": COMPARISONS, "subgroup_type": SUBGROUP_LABELS, "dimension": DIMENSIONS, "verdict": VERDICTS, "convergence": CONVERGENCE,
              "timepoint": TIMEPOINTS, "design": DESIGNS, "step": STEPS}.get(kind, {})
     return table.get(text, _words(text))
 
@@ -88,6 +98,23 @@ def ordered(subgroup_type: str, values: Sequence[str]) -> list[str]:
         order = ()
     rank = {v: i for i, v in enumerate(order)}
     return sorted(values, key=lambda v: (rank.get(v, len(rank)), v))
+
+
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter lower-cased unless it starts an acronym ("NHS number")."""
+    if len(label) > 1 and label[:2].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def _level(code: str) -> str:
+    """An agreement level in words: a similarity cut-off reads as "Similar (Dice 0.85 or more)"."""
+    if code in LEVELS:
+        return LEVELS[code]
+    for prefix, measure in (("dice_", "Dice"), ("jaro_winkler_", "Jaro-Winkler")):
+        if code.startswith(prefix):
+            return f"Similar ({measure} {code[len(prefix):]} or more)"
+    return _words(code)
 
 
 def _words(code: str) -> str:

@@ -20,7 +20,7 @@ from dashboard import figures as fig
 from dashboard import queries as q
 from dashboard.auth import current_viewer
 from dashboard.context import current
-from dashboard.labels import plain
+from dashboard.labels import in_sentence, plain
 from dashboard.pages.common import (
     PAGES,
     Page,
@@ -69,7 +69,8 @@ def layout(sites: str | None = None, scenario: str | None = None, subgroup_type:
         [site_control("lk-sites", viewer, selected),
          param_control("lk-scenario", "Identifier scenario", scenarios, chosen),
          param_control("lk-subgroup", "Subgroup", kinds, pick(subgroup_type, kinds, "ethnic_group")),
-         c.labelled_dropdown("lk-pair", "Pair to explain", pairs, pair if pair in listed else default)],
+         c.labelled_dropdown("lk-pair", "Pair to explain", pairs, pair if pair in listed else default,
+                             wide=True)],
         "lk-body", notice,
     )
 
@@ -211,7 +212,7 @@ def evidence_sentence(frame: pl.DataFrame, top: int = 2) -> str:
     con = sorted((r for r in rows if r["weight"] < 0), key=lambda r: r["weight"])[:top]
 
     def words(items: list[dict[str, Any]]) -> str:
-        return "; ".join(f"{plain('comparison', r['comparison']).lower()} ({plain('comparison_level', r['level'])}, "
+        return "; ".join(f"{in_sentence(plain('comparison', r['comparison']))} ({plain('comparison_level', r['level'])}, "
                          f"{r['weight']:+.2f})" for r in items)
 
     parts = []

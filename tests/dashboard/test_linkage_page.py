@@ -179,8 +179,9 @@ def test_evidence_sentence_names_the_heaviest_comparisons_in_words() -> None:
         "dob": {"level": "exact", "weight": 6.2}, "postcode": {"level": "unit", "weight": 6.9},
         "sex": {"level": "exact", "weight": 0.9}, "forename": {"level": "else", "weight": -5.4}}}))
     text = evidence_sentence(frame)
-    assert text.startswith("Strongest evidence for a match: postcode (Unit, +6.90); dob (Exact, +6.20).")
-    assert text.endswith("against: forename (Else, -5.40).") and "prior" not in text.lower()
+    assert text.startswith("Strongest evidence for a match: postcode (Same postcode unit, +6.90); "
+                           "date of birth (Exact, +6.20). Strongest evidence against: first name (Different, -5.40).")
+    assert "prior" not in text.lower()
     assert weight_sentence(frame, -7.5 + 6.2 + 6.9 + 0.9 - 5.4).startswith("Total match weight +1.10 (the weights "
                                                                            "shown, added up)")
     assert "added up" not in weight_sentence(frame, 3.0)  # never claims a sum that does not hold
@@ -299,7 +300,9 @@ def test_researcher_sees_marked_suppression_and_explained_pairs(browser: Browser
     assert box
     for tick in graph.locator(".ytick text, .xtick text").all():
         t = tick.bounding_box()
-        assert t and box["x"] - 1 <= t["x"] and t["x"] + t["width"] <= box["x"] + box["width"] + 1, tick.inner_text()
+        if t is None:  # a tick Plotly hides (no room) is not drawn, so it cannot be cut
+            continue
+        assert box["x"] - 1 <= t["x"] and t["x"] + t["width"] <= box["x"] + box["width"] + 1, tick.text_content()
     page.screenshot(path=str(artifacts / "linkage_pair_below.png"), full_page=True)
     # the permalink restores the chosen pair (not the default one)
     link = page.locator("#lk-body-permalink").get_attribute("href")

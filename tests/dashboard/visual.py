@@ -20,7 +20,7 @@ PLAIN_WORDS = frozenset({
     "reliability", "feasible", "unknown", "baseline", "researcher", "site", "admin", "forename", "surname", "sex",
     "attendance", "ethnicity", "all", "overview", "sat", "leap", "coda", "referred", "consented", "linked",
     "step", "scenario", "measure", "outcome", "subgroup", "dimension", "design", "timepoint", "linkage",
-    "outcomes", "synthesis", "availability", "audit", "acceptability", "toc", "marac",
+    "outcomes", "synthesis", "availability", "audit", "acceptability", "toc", "marac", "source",
 })
 # Parts of codes that are abbreviations no sentence writes in lower case ("names dob", "nhs number").
 ABBREVIATIONS = frozenset({"dob", "nhs", "csc", "rct", "fbs"})
