@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from linkage import DIFFERENT
 from warehouse.errors import ConfigError
 from warehouse.measures import get_measure
 from warehouse.scenarios import scenario_label
@@ -29,8 +30,9 @@ OUTCOMES = {"csc_involvement": "Children's social care involvement (linked recor
 #: Identifier roles compared in linkage (the comparison's name), in words.
 COMPARISONS = {"forename": "First name", "surname": "Surname", "dob": "Date of birth", "sex": "Sex",
                "postcode": "Postcode", "nhs_number": "NHS number", "record": "Whole record (encoded)"}
-#: Agreement levels of the comparisons, in words (``dice_0.85`` and ``jaro_winkler_0.92`` are read by pattern).
-LEVELS = {"exact": "Exact", "else": "Different", "missing": "Missing on one side", "canonical": "Same name form "
+#: Agreement levels of the comparisons, in words (``dice_0.85`` and ``jaro_winkler_0.92`` are read by pattern;
+#: "else" is level 0's label in runs stored before it was named :data:`linkage.DIFFERENT`).
+LEVELS = {"exact": "Exact", DIFFERENT: "Different", "else": "Different", "missing": "Missing on one side", "canonical": "Same name form "
           "(nickname or spelling)", "shared_token": "A name part in common", "two_parts": "Two of day, month, year",
           "expected_within_60_days": "Expected date within 60 days", "unit": "Same postcode unit",
           "area": "Same postcode area", "transposed": "Day and month swapped"}

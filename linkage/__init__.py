@@ -6,6 +6,7 @@ under every identifier-sharing scenario), :func:`link_files` (any two CSV files)
 """
 
 from linkage.bloom import BloomSettings, key_file_warning, new_key_file, read_key_file, settings_from_mapping
+from linkage.comparisons import DIFFERENT
 from linkage.encoded import link_encoded, link_encoded_frames
 from linkage.evaluate import site_facing
 from linkage.explain import explain_pair
@@ -18,7 +19,7 @@ from linkage.settings import LinkageSettings, load_settings
 from linkage.standardise import standardise
 
 __all__ = [
-    "BloomSettings", "EncodeOptions", "encode_file", "key_file_warning", "link_encoded", "link_encoded_frames",
+    "DIFFERENT", "BloomSettings", "EncodeOptions", "encode_file", "key_file_warning", "link_encoded", "link_encoded_frames",
     "new_key_file", "read_key_file", "settings_from_mapping",
     "FeasibilityReport", "FileLinkReport", "LinkResult", "LinkageSettings", "draw_review_sample", "explain_pair",
     "link", "link_files", "load_labels", "load_settings", "review_sample_size", "run_feasibility", "site_facing",

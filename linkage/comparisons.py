@@ -19,6 +19,10 @@ from warehouse.registry import Registry
 
 Level = tuple[str, Callable[[SqlBuilder, str], exp.Expression]]
 
+#: The label of level 0 (the two values disagree) in every comparison: a word a person reads, used as is
+#: by the pairs and review files and looked up by the dashboard's labels.
+DIFFERENT = "different"
+
 #: Every comparison kind; the built-ins register themselves below exactly as a new one would.
 COMPARISONS: Registry[type[Comparison]] = Registry("comparison", name_attr="kind")
 
@@ -64,7 +68,7 @@ class Comparison:
 
     def level_labels(self) -> list[str]:
         """Labels indexed by level number."""
-        return ["else"] + [label for label, _ in reversed(self.levels)]
+        return [DIFFERENT] + [label for label, _ in reversed(self.levels)]
 
     def level_sql(self, b: SqlBuilder) -> exp.Expression:
         """The CASE expression giving this pair's level."""

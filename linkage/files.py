@@ -61,9 +61,6 @@ def _norm(name: str) -> str:
 #: figures are unreliable (``min_records`` / ``--min-records`` overrides it).
 MIN_RECORDS_TO_LEARN = 100
 
-#: Level labels shown to a person where a comparison's own label is a code: level 0 is "else" in
-#: :meth:`linkage.comparisons.Comparison.level_labels`; a person reads it as "different".
-LEVEL_WORDS: dict[str, str] = {"else": "different"}
 MISSING = "missing"            # either side blank: no evidence either way
 NOT_COMPARED = "not compared"  # a dedupe link through its cluster, never scored as a pair itself
 
@@ -230,7 +227,7 @@ def _agreement_columns(result: LinkResult, rows: pl.DataFrame) -> list[pl.Expr]:
     out = []
     for k, comp in enumerate(result.comparisons):
         stem = comp.name.removeprefix("x_")
-        labels = [LEVEL_WORDS.get(label, label) for label in result.model.labels[k]]
+        labels = list(result.model.labels[k])
         g = pl.col(f"g_{comp.name}")
         words = g.replace_strict(list(range(len(labels))), labels, default=MISSING, return_dtype=pl.Utf8)
         out.append(pl.when(g.is_null()).then(pl.lit(NOT_COMPARED)).otherwise(words).alias(f"{stem}_agreement"))

@@ -111,7 +111,7 @@ def test_a_withheld_month_gets_one_marker_naming_its_sites() -> None:
 
 def test_explanation_chart_labels_comparisons_in_words_and_grows_its_margins() -> None:
     frame = q.explanation_frame(json.dumps({"prior_weight": -7.5, "comparisons": {
-        "dob": {"level": "exact", "weight": 6.2}, "forename": {"level": "else", "weight": -5.4}}}))
+        "dob": {"level": "exact", "weight": 6.2}, "forename": {"level": "different", "weight": -5.4}}}))
     figure = fig.explanation_figure(frame, "Weights")
     labels = figure["data"][0]["y"]
     assert labels[0].startswith("Prior") and all("_" not in label for label in labels)
@@ -177,7 +177,7 @@ def test_dropdown_groups_pairs_and_opens_on_the_case_most_needing_explanation() 
 def test_evidence_sentence_names_the_heaviest_comparisons_in_words() -> None:
     frame = q.explanation_frame(json.dumps({"prior_weight": -7.5, "comparisons": {
         "dob": {"level": "exact", "weight": 6.2}, "postcode": {"level": "unit", "weight": 6.9},
-        "sex": {"level": "exact", "weight": 0.9}, "forename": {"level": "else", "weight": -5.4}}}))
+        "sex": {"level": "exact", "weight": 0.9}, "forename": {"level": "different", "weight": -5.4}}}))
     text = evidence_sentence(frame)
     assert text.startswith("Strongest evidence for a match: postcode (Same postcode unit, +6.90); "
                            "date of birth (Exact, +6.20). Strongest evidence against: first name (Different, -5.40).")

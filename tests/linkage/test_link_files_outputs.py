@@ -94,7 +94,7 @@ def _dedupe_result() -> LinkResult:
                           "probability": [0.985, 0.97, None, None]})
     clusters = pl.DataFrame({"rid": ["R3", "R1", "R2", "R5", "R6"], "cluster": [0, 0, 0, 1, 1]})
     comparisons = (SimpleNamespace(name="surname"),)
-    model = SimpleNamespace(labels=(("else", "jaro_winkler_0.80", "exact"),))
+    model = SimpleNamespace(labels=(("different", "jaro_winkler_0.80", "exact"),))
     return cast(LinkResult, SimpleNamespace(pairs=pairs, links=links, clusters=clusters, comparisons=comparisons,
                                             model=model))
 
