@@ -353,6 +353,7 @@ class ClaEpisodes:
 
 
 _PLACES = np.array(["U1", "U3", "U4", "U6", "K2", "P1", "K3"], dtype=object)
+_FOSTER_PLACES = np.array(["U1", "U2", "U3", "U4", "U5", "U6"], dtype=object)
 _PLACE_P_UNDER16 = np.array([0.08, 0.08, 0.22, 0.25, 0.11, 0.06, 0.0])
 _PLACE_P_16PLUS = np.array([0.08, 0.08, 0.22, 0.25, 0.11, 0.06, 0.10])
 
@@ -424,6 +425,8 @@ def build_cla(world: World, cin: CinEpisodes, rng: np.random.Generator) -> ClaEp
     need = np.where(cin.need[idx] == "", "N1", cin.need[idx])
     need = np.where((need == "N9") | (need == "N0"), "N1", need).astype(object)[rep]
     final_rec = np.array(["E4A", "E13", "E41", "E45", "E8"], dtype=object)[rng.integers(0, 5, ne)]
+    # a special guardianship order to former foster carers needs a foster placement (DfE 516)
+    final_rec = np.where((final_rec == "E45") & ~np.isin(place, _FOSTER_PLACES), "E41", final_rec)
     rec = np.where(open_ep, "", np.where(last, final_rec, "X1")).astype(object)
     change = np.array(["CARPL", "CREQB", "CHILD", "LAREQ", "OTHER"], dtype=object)[rng.integers(0, 5, ne)]
     reason_change = np.where(rec == "X1", change, "").astype(object)  # on the episode the move ends (DfE 225)

@@ -175,6 +175,14 @@ def write_cin_xml(path: Path, la_code: str, s: WorldSettings, fragments: pl.Seri
     pl.DataFrame({"x": document}).write_csv(path, include_header=False, quote_style="never", line_terminator="")
 
 
+def _latest_ended(ep_children: np.ndarray, first: np.ndarray, dec: np.ndarray, R: int) -> np.ndarray:
+    """Each child's latest episode end (``R`` when no episode has ended); rows grouped by child, ``first`` marks each."""
+    group = np.cumsum(first) - 1
+    latest = np.full(int(first.sum()), -1, dtype=np.int64)
+    np.maximum.at(latest, group, np.where(dec >= 0, dec, -1))
+    return np.where(latest >= 0, np.minimum(latest, R), R)
+
+
 def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.ndarray,
                  rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
     """SSDA903 header and episodes tables for one LA (DD/MM/YYYY dates, sex M/F)."""
@@ -193,7 +201,9 @@ def ssda903_rows(world: World, cin: CinEpisodes, cla: ClaEpisodes, order: np.nda
     age = (R - K.dob[kids]) / YEAR
     mother = female & (age >= 14) & (rng.random(len(kids)) < 0.05)
     mc_lo = K.dob[kids] + int(14 * YEAR)
-    mc_dob = np.where(mother, mc_lo + (rng.random(len(kids)) * np.maximum(R - mc_lo, 0)).astype(np.int64), -1)
+    mc_hi = _latest_ended(ep_children, first, cla.dec[ep_idx], R)  # not after her last ended episode (DfE 625)
+    mother &= mc_hi >= mc_lo
+    mc_dob = np.where(mother, mc_lo + (rng.random(len(kids)) * np.maximum(mc_hi - mc_lo, 0)).astype(np.int64), -1)
     upn = np.where(K.upn[kids] == None, K.upn_unknown[kids], K.upn[kids]).tolist()  # noqa: E711
     header = pl.DataFrame({
         "CHILD": K.la_child_id[kids].tolist(),
