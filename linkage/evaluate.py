@@ -13,7 +13,7 @@ import polars as pl
 
 from linkage.estimates import MIN_GOLD, gold_recall, known_share_recall, model_recall, precision_estimate
 from linkage.intervals import Estimate, f1_interval, gap_interval, wilson
-from warehouse.disclosure import DEFAULT_POLICY, Disclosure, DisclosurePolicy
+from warehouse.disclosure import DEFAULT_POLICY, Disclosure, DisclosurePolicy, Rate
 
 
 @dataclass(frozen=True)
@@ -182,12 +182,17 @@ def estimated(
 COUNT_COLUMNS: tuple[str, ...] = (
     "n_records", "links", "true_matches", "true_positives", "clerical_review", "must_link_n",
 )
-RATE_SOURCES: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("precision", "precision_low", "precision_high"), ("links", "true_positives")),
-    **dict.fromkeys(("recall", "recall_low", "recall_high", "missed_match_rate"),
+RATE_SOURCES: dict[str, Rate | tuple[str, ...]] = {
+    # each rate on its two counts, so whole - part (missed matches, false links, unlinked records) is a count
+    # the engine protects too; its interval is hidden with any count it rests on
+    "precision": Rate("true_positives", "links"),
+    "recall": Rate("true_positives", "true_matches"),
+    "match_rate": Rate("links", "n_records"),
+    **dict.fromkeys(("precision_low", "precision_high"), ("links", "true_positives")),
+    **dict.fromkeys(("recall_low", "recall_high", "missed_match_rate"),
                     ("true_matches", "true_positives", "must_link_n")),
     **dict.fromkeys(("f1", "f1_low", "f1_high"), ("links", "true_matches", "true_positives", "must_link_n")),
-    **dict.fromkeys(("match_rate", "match_rate_low", "match_rate_high"), ("n_records", "links")),
+    **dict.fromkeys(("match_rate_low", "match_rate_high"), ("n_records", "links")),
     "expected_known_share": ("n_records", "true_matches"),
     "must_link_rate": ("must_link_n",),
 }
