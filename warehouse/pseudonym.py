@@ -2,7 +2,8 @@
 
 The secret comes from ``LINKREADY_SECRET`` (hex or text), else from the key file named by
 ``LINKREADY_KEY_FILE``, else from ``<warehouse>.key`` beside the warehouse, created on first use
-with mode 0600. Keys are stable for a given secret, so re-loading a drop gives the same keys.
+with mode 0600 (an existing key file that others can read is warned about). Keys are stable for a
+given secret, so re-loading a drop gives the same keys.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import polars as pl
 import polars_hash  # noqa: F401  (registers the ``chash`` expression namespace)
+
+from warehouse.store import warn_if_shared
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ def key_file_for(db_path: str | Path) -> Path:
 
 
 def load_pseudonymiser(db_path: str | Path) -> Pseudonymiser:
-    """Return the pseudonymiser for a warehouse, creating its key file on first use."""
+    """Return the pseudonymiser for a warehouse, creating its key file (0600) on first use; a key file
+    that group or others can read is logged as a warning (whoever reads it can re-key the extracts)."""
     env = os.environ.get("LINKREADY_SECRET")
     if env:
         return Pseudonymiser(env.encode("utf-8"))
@@ -74,4 +78,6 @@ def load_pseudonymiser(db_path: str | Path) -> Pseudonymiser:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
+    else:
+        warn_if_shared(path, "pseudonym key file")
     return Pseudonymiser(path.read_text().strip().encode("utf-8"))
