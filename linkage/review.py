@@ -3,7 +3,9 @@ judged file back as labels (to measure precision and recall on real extracts wit
 
 The sample file carries identifiers (reviewers need them) but never the model's score: scores
 are hidden so they do not sway the reviewer (linkage-quality-reporting.md §10). It is a
-restricted output: keep it inside the secure environment.
+restricted output: keep it inside the secure environment. The file is created readable by its owner
+only (0600), and identifier text that a spreadsheet would run as a formula (a name such as
+``=HYPERLINK(...)``) is written inert (``warehouse.disclosure.inert_frame``).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import polars as pl
 
 from linkage.intervals import sample_size
 from linkage.settings import LinkageSettings
+from warehouse.disclosure import inert_frame
 from warehouse.errors import ConfigError, DataError
-from warehouse.store import Store
+from warehouse.store import Store, open_private
 
 #: Probability bands the sample is stratified on, with relative sampling weights (the bands
 #: either side of the usual threshold are over-sampled).
@@ -30,7 +33,9 @@ IDENTIFIERS = ("forename", "surname", "dob", "sex", "postcode", "nhs_number")
 def draw_review_sample(store: Store, n: int, out: Path, scenario: str = "all_identifiers",
                        settings: LinkageSettings | None = None) -> int:
     """Write ``n`` pairs of the latest run (one scenario), stratified by site and probability band,
-    to ``out`` as CSV with both records' identifiers and empty ``label``/``reviewer`` columns.
+    to ``out`` as CSV with both records' identifiers and empty ``label``/``reviewer`` columns. The
+    file is 0600 and formula-looking text is neutralised (it holds names and NHS numbers and is opened
+    in spreadsheets).
 
     Returns the number of pairs written. Raises DataError when there is no linkage run.
     """
@@ -77,7 +82,8 @@ def draw_review_sample(store: Store, n: int, out: Path, scenario: str = "all_ide
     sample = pl.concat(picks).sort("_r").drop("_band", "_r", "probability")
     sample = sample.with_columns(pl.lit("").alias("label"), pl.lit("").alias("reviewer"))
     out.parent.mkdir(parents=True, exist_ok=True)
-    sample.write_csv(out)
+    with open_private(out) as fh:
+        inert_frame(sample).write_csv(fh)
     return int(sample.height)
 
 

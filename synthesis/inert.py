@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from warehouse.disclosure import neutralise_formula
+from warehouse.disclosure import inert_frame, neutralise_formula
 
 __all__ = ["inert_csv_value", "inert_frame", "looks_like_formula", "write_csv_frame", "write_csv_rows",
            "write_xlsx_sheet"]
@@ -40,13 +40,6 @@ def looks_like_formula(value: object) -> bool:
 def inert_csv_value(value: object) -> object:
     """``value`` neutralised for CSV when it is formula-looking text; anything else unchanged."""
     return neutralise_formula(value) if isinstance(value, str) else value
-
-
-def inert_frame(df: pl.DataFrame) -> pl.DataFrame:
-    """Every text column of ``df`` with formula-looking cells neutralised (for CSV writing)."""
-    text_cols = [c for c, t in df.schema.items() if t == pl.Utf8]
-    return df.with_columns([pl.col(c).map_elements(neutralise_formula, return_dtype=pl.Utf8, skip_nulls=True)
-                            for c in text_cols])
 
 
 def write_csv_frame(df: pl.DataFrame, path: Path) -> Path:

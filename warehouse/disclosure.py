@@ -46,7 +46,7 @@ LOW = "[low]"
 __all__ = [
     "DEFAULT_POLICY", "Cumulative", "Disclosure", "DisclosurePolicy", "LEGEND", "LOW", "Leak", "NOT_APPLICABLE",
     "NOT_AVAILABLE", "Nested", "Published", "Rate", "SUPPRESSED", "Series", "Sum", "count_phrase", "find_leaks",
-    "is_revealing_count", "legend_rows", "mask_numbers", "neutralise_formula", "rate_phrase",
+    "inert_frame", "is_revealing_count", "legend_rows", "mask_numbers", "neutralise_formula", "rate_phrase",
 ]
 
 def _legend_for(suppress_max: int) -> tuple[tuple[str, str], ...]:
@@ -763,6 +763,19 @@ def neutralise_formula(value: str) -> str:
     if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
+
+
+def inert_frame(df: pl.DataFrame) -> pl.DataFrame:
+    """Every text column of ``df`` with formula-looking cells neutralised by :func:`neutralise_formula`
+    (for CSV writing; other columns and nulls unchanged).
+
+    Example:
+        >>> inert_frame(pl.DataFrame({"t": ["=1+1", "ok"]}))["t"].to_list()
+        ["'=1+1", 'ok']
+    """
+    text_cols = [c for c, t in df.schema.items() if t == pl.Utf8]
+    return df.with_columns([pl.col(c).map_elements(neutralise_formula, return_dtype=pl.Utf8, skip_nulls=True)
+                            for c in text_cols])
 
 
 def is_revealing_count(value: object, suppress_max: int = DEFAULT_POLICY.suppress_max) -> bool:

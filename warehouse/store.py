@@ -13,6 +13,7 @@ import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
@@ -46,6 +47,24 @@ def private_files() -> Iterator[None]:
             _UMASK_DEPTH -= 1
             if _UMASK_DEPTH == 0:
                 os.umask(_UMASK_SAVED)
+
+
+def open_private(path: Path) -> BinaryIO:
+    """Open ``path`` for writing (truncated) as a file its owner alone can read or write (0600), for
+    outputs that carry identifiers. A file already there with a wider mode is narrowed before a byte
+    is written, so an older copy never leaves the new contents readable by others.
+
+    Example:
+        >>> with open_private(Path("review.csv")) as fh:   # doctest: +SKIP
+        ...     frame.write_csv(fh)
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def warn_if_shared(path: Path, what: str) -> bool:

@@ -91,3 +91,31 @@ def test_supervised_mode_trains_on_labels(tmp_path: Path) -> None:
     assert trained.links["l_rid"].is_unique().all()
     with pytest.raises(DataError, match="at least 10 labelled pairs"):
         retrain(res, labels.head(3), 0.5)
+
+
+def test_review_sample_is_private_and_formula_safe(tmp_path: Path) -> None:
+    """Identifiers come from the drops as delivered: a name a spreadsheet would run as a formula is
+    written inert, and the file (names, dates of birth, NHS numbers) is its owner's alone."""
+    import stat
+
+    from warehouse.disclosure import neutralise_formula
+
+    store = Store(tmp_path / "f.duckdb")
+    populate_store(store, n=60, with_truth=False)
+    run_feasibility(store, FAST)
+    with store.transaction() as con:
+        con.execute("UPDATE restricted.service_people SET forename = '=HYPERLINK(\"http://evil.example\")', "
+                    "surname = '@SUM(1+1)', postcode = '+cmd|x'")
+    out = tmp_path / "review.csv"
+    out.write_text("an older sample\n")
+    out.chmod(0o644)                        # left behind wider: narrowed before the new sample is written
+    n = draw_review_sample(store, 20, out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    sample = pl.read_csv(out, infer_schema=False)
+    assert sample.height == n == 20
+    cells = [v for col in sample.columns for v in sample[col].to_list() if v is not None]
+    live = [v for v in cells if neutralise_formula(v) != v]
+    assert live == []                       # nothing a spreadsheet would evaluate
+    assert sample["left_forename"].str.starts_with("'=HYPERLINK").all()   # kept, as text
+    assert sample["left_surname"].str.starts_with("'@").all() and sample["left_postcode"].str.starts_with("'+").all()
+    assert sample["right_forename"].str.starts_with("'").sum() == 0        # untouched values stay as they were
