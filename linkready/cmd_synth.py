@@ -13,10 +13,12 @@ from pathlib import Path
 import click
 
 from synthetic_data import (
+    NHS_CHILDREN_LIMIT,
     WorldSettings,
     calibration_table,
     generate,
     load_settings,
+    nhs_shortfall_warning,
     render_table,
     write_focus_groups,
     write_interviews,
@@ -32,7 +34,8 @@ from synthetic_data import (
 @click.option("--children", default=2000, show_default=True, type=click.IntRange(100, 5_000_000),
               help="Children across all seven local authorities (site families and CSC population). The "
                    "sites' own yearly flows need about 3,000 children; a smaller world scales them down and "
-                   "says so.")
+                   f"says so. NHS numbers come only from the 999 test range, enough for about "
+                   f"{NHS_CHILDREN_LIMIT:,} children: above that the rest have none, and the run warns.")
 @click.option("--scale", type=click.Choice(["children", "real"]), default="children", show_default=True,
               help="'real' sizes each local authority at its published children-in-need count (about 21,500 "
                    "children in all) instead of --children.")
@@ -73,6 +76,9 @@ def synth(out: Path, seed: int, children: int, scale: str, dirty: float, setting
         + (f", {c['defects']:,} defects" if "defects" in c else "")
         + f" in {time.perf_counter() - t0:.1f}s; {manifest['world_size']['site_flows']}"
     )
+    warning = nhs_shortfall_warning(c["nhs_numbers_unavailable"])
+    if warning is not None:
+        click.echo(warning)
     click.echo(f"wrote {len(findings_files) + len(toc_files)} focus-group, interview and theory-of-change files to {out / 'findings'} "
                f"and {out / 'toc'}; after `linkready load`, import them with:")
     for line in _import_commands(out, toc_files):

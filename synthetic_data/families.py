@@ -15,6 +15,7 @@ all LA children together (decoys and site families known to CSC) follow the CIN 
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,9 +27,8 @@ from warehouse.sites import SITES
 
 Part = dict[str, np.ndarray]
 AGE_CUTS = np.array([0.0, 1.0, 5.0, 10.0, 16.0])  # band edges of ref.CIN_AGE_BANDS after "unborn"
+_GAP_YEARS = (1.2, 5.0)  # years between a family's maternities (uniform), as families_from_index draws them
 _FAMILY_SIZE_P = (0.48, 0.28, 0.14, 0.07, 0.03)  # maternities per family (unverified, calibration §7.3)
-_PILOT_FAMILIES = 20_000
-_PILOT_SEED = 20_250_331  # the pilot draws are fixed, so the fitted weights depend on the settings only
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def families_from_index(rng: np.random.Generator, sizes: np.ndarray, age0: np.nd
     dob0, edd0 = _index_child(rng, age0, at, cal)
     fam = np.repeat(np.arange(nf), sizes)
     pos = np.arange(len(fam)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    gaps = rng.uniform(1.2, 5.0, len(fam)) * YEAR
+    gaps = rng.uniform(*_GAP_YEARS, len(fam)) * YEAR
     gaps[pos == 0] = 0
     cg = np.cumsum(gaps)
     offset = (cg - np.repeat(cg[np.cumsum(sizes) - sizes], sizes)).astype(np.int64)
@@ -167,28 +167,67 @@ def keep_first_families(fam: Part, kids: Part, n_keep: int) -> tuple[Part, Part]
 # ------------------------------------------------------------------------------ decoy families
 
 
-def _band_shares(kids: Part, reference: int) -> np.ndarray:
-    counts = np.bincount(age_band_index(kids["dob"], reference), minlength=len(ref.CIN_AGE_BANDS))
-    return np.asarray(counts / max(counts.sum(), 1))
+_CHILD_BAND_EDGES = (*AGE_CUTS.tolist(), 17.99)  # born children's bands; older siblings drop out
 
 
-@functools.lru_cache(maxsize=32)
-def decoy_age_weights(cal: Calendar, target: tuple[float, ...]) -> np.ndarray:
+def _irwin_hall_cdf_integral(t: np.ndarray, j: int) -> np.ndarray:
+    """The integral from -inf to ``t`` of the CDF of a sum of ``j`` uniforms on [0, 1] (exact, piecewise polynomial)."""
+    terms = [(-1) ** k * math.comb(j, k) * np.clip(t - k, 0.0, None) ** (j + 1) for k in range(j + 1)]
+    return np.asarray(sum(terms) / math.factorial(j + 1))
+
+
+def _sibling_below(x: float, band: tuple[float, float], j: int) -> float:
+    """P(age of the ``j``-th older maternity < ``x``) for an index child aged uniformly in ``band``.
+
+    That age is the index age plus ``j`` gaps drawn uniformly from ``_GAP_YEARS``; averaging the
+    Irwin-Hall CDF over a uniform index age gives a difference of its integral.
+    """
+    lo, hi = band
+    g0, g1 = _GAP_YEARS
+    d = g1 - g0
+    t = np.array([(x - lo - j * g0) / d, (x - hi - j * g0) / d])
+    return float(d / (hi - lo) * (_irwin_hall_cdf_integral(t[:1], j)[0] - _irwin_hall_cdf_integral(t[1:], j)[0]))
+
+
+@functools.lru_cache(maxsize=1)
+def maternities_by_band() -> np.ndarray:
+    """Expected maternities in each CIN band (columns) per family whose index child is in each band (rows).
+
+    Exact for the family model of :func:`families_from_index` (maternities per family from
+    ``_FAMILY_SIZE_P``, gaps uniform in ``_GAP_YEARS``, over-18s dropped). Twins double a
+    maternity whatever its band, so they do not change the band shares and are left out.
+    """
+    bands = ref.CIN_AGE_BANDS
+    edges = _CHILD_BAND_EDGES
+    more_than = np.cumsum(_FAMILY_SIZE_P[::-1])[::-1]  # more_than[j] = P(at least j + 1 maternities)
+    out = np.eye(len(bands))
+    for b, (lo, hi, _) in enumerate(bands):
+        for j in range(1, len(_FAMILY_SIZE_P)):
+            below = [_sibling_below(x, (lo, hi), j) for x in edges]
+            out[b, 1:] += more_than[j] * np.diff(below)  # siblings are born: never in band 0 (unborn)
+    return out
+
+
+def decoy_age_weights(target: tuple[float, ...]) -> np.ndarray:
     """Index-child band weights whose families' children (siblings included) follow ``target`` bands.
 
     Siblings are older than the index child and over-18s drop out, so drawing the index child
-    from the target mix would age the population; a few multiplicative fixed-point steps on a
-    fixed pilot draw correct for it.
+    from the target mix would age the population. With ``M = maternities_by_band()`` the
+    children's mix for weights ``w`` is ``w @ M`` normalised, so the weights solve
+    ``w @ M = target`` exactly; when that needs a negative weight (a target too young for any
+    mix of families), multiplicative fixed-point steps find the closest mix with every band drawn.
     """
     goal = np.asarray(target, dtype=float)
+    m = maternities_by_band()
+    w = np.linalg.solve(m.T, goal)
+    if (w > 0).all():
+        return np.asarray(w / w.sum())
     w = goal.copy()
-    sizes = family_sizes(np.random.default_rng(_PILOT_SEED), _PILOT_FAMILIES)
-    for _ in range(8):
-        age0 = sample_index_age(np.random.default_rng(_PILOT_SEED + 1), _PILOT_FAMILIES, w)
-        kids = families_from_index(np.random.default_rng(_PILOT_SEED + 2), sizes, age0, cal)
-        w = w * goal / np.maximum(_band_shares(kids, cal.reference), 1e-6)
-        w = np.clip(w / w.sum(), 1e-4, None)
-    return np.asarray(w / w.sum())
+    for _ in range(500):
+        shares = w @ m
+        w = np.clip(w * goal / np.maximum(shares / shares.sum(), 1e-9), 1e-4, None)
+        w = w / w.sum()
+    return np.asarray(w)
 
 
 def decoy_age_target(known_site_kids: Part, n_decoy: int, reference: int) -> tuple[float, ...]:

@@ -35,6 +35,11 @@ from warehouse.identifiers import UPN_ALPHABET, nhs_check_digits_vec, upn_check_
 from warehouse.sites import LOCAL_AUTHORITIES
 
 MIN_DECOYS_PER_LA = 3  # so even a 100-child world has CSC files for every LA
+# Valid NHS numbers in the test range 999 000 0000-999 999 9999 (S§3.2), the only range the generator
+# may use: every other range is, or may be, issued to a patient. It holds enough for about 925,000
+# children (unborn children need none); a larger world leaves the rest without one (nhs_shortfall_warning).
+NHS_TEST_NUMBERS = 909_091
+NHS_CHILDREN_LIMIT = 925_000
 
 
 @dataclass
@@ -221,7 +226,7 @@ def _draw_families(rng: np.random.Generator, site_rng: np.random.Generator, sett
     site_fam, site_kids = concat_parts(fam_parts, kid_parts)
     targets = _la_targets(rng, settings, site_fam, site_kids)
     n_decoy = sum(targets.values())
-    weights = decoy_age_weights(cal, decoy_age_target(_known_site_children(site_fam, site_kids), n_decoy,
+    weights = decoy_age_weights(decoy_age_target(_known_site_children(site_fam, site_kids), n_decoy,
                                                       cal.reference))
     decoys = draw_decoy_families(rng, targets, weights, cal)
     size = WorldSize(settings.scale, settings.children, flow_scale, targets)
@@ -278,12 +283,25 @@ def _parents_dates_of_birth(rng: np.random.Generator, F: Part, K: Part) -> None:
 
 
 def _nhs_pool(rng: np.random.Generator) -> np.ndarray:
-    """Every valid NHS number in the 999 test range, shuffled (about 909,000)."""
+    """Every valid NHS number in the 999 test range, shuffled (``NHS_TEST_NUMBERS`` of them)."""
     bodies = np.arange(999_000_000, 1_000_000_000, dtype=np.int64)
     checks = nhs_check_digits_vec(bodies)
     ok = checks != 10
     nums = bodies[ok] * 10 + checks[ok]
     return rng.permutation(nums)
+
+
+def nhs_shortfall_warning(shortfall: int) -> str | None:
+    """The warning for a world that ran out of test-range NHS numbers (``None`` when it did not).
+
+    Example: ``nhs_shortfall_warning(0)`` -> ``None``; ``nhs_shortfall_warning(5)`` names the 5
+    people without one, the size of the range and the world size that fits.
+    """
+    if shortfall <= 0:
+        return None
+    return (f"warning: {shortfall:,} born children and service adults have no NHS number: the test range "
+            f"999 000 0000-999 999 9999 holds {NHS_TEST_NUMBERS:,} valid numbers, enough for about "
+            f"{NHS_CHILDREN_LIMIT:,} children (counts.nhs_numbers_unavailable in the manifest)")
 
 
 class _NhsAllocator:
