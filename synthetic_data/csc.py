@@ -159,7 +159,10 @@ def _assessment_dates(fr: _Frame, r: np.ndarray, nfa: np.ndarray, rng: np.random
 
 
 def decoy_da_probability(target: float, site_assessments: int, decoy_assessments: int, earlier: int) -> float:
-    """The DA-factor probability for decoy assessments that makes the share over *all* assessments ``target``.
+    """The DA-factor probability for decoy assessments that makes the share over all completed assessments ``target``.
+
+    Completed (authorised) assessments are those with factors recorded, the denominator of DfE's
+    published shares (calibration §3.4).
 
     Site families always have the factor (all four are DA services, calibration §11.1) and an
     earlier closed episode's assessment never has it, so decoys take what is left:

@@ -131,16 +131,21 @@ def _sex_figure(la: pl.DataFrame) -> Figure:
 
 
 def _twin_figure(la: pl.DataFrame, settings: WorldSettings) -> Figure:
-    """Twin maternities per 1,000: children of one household (surname, postcode) born the same day."""
+    """Multiple maternities per 1,000: children of one household (surname, postcode) born the same day.
+
+    The source counts every multiple maternity (twins are 98.2% of them, C§7.1); the generator
+    draws each multiple birth as twins, so the label says both.
+    """
     born = la.filter(pl.col("PersonBirthDate") != "")
     births = born.group_by(["Surname", "Postcode", "PersonBirthDate"]).len()
     n = births.height
     twins = int((births["len"] >= 2).sum())
     p = settings.p_multiple_birth
     lo, hi = _share_band(p, n)
-    return Figure("Twin maternities per 1,000 maternities", "per 1,000", p * 1000, lo * 1000, hi * 1000,
-                  twins / max(n, 1) * 1000, n,
-                  "C§7.1: 14.6 multiple maternities per 1,000 (2022), verified (Statista description of ONS)", True)
+    return Figure("Twin and other multiple maternities per 1,000 maternities (all drawn as twins)", "per 1,000",
+                  p * 1000, lo * 1000, hi * 1000, twins / max(n, 1) * 1000, n,
+                  "C§7.1: 14.6 multiple maternities per 1,000 women giving birth (2022), verified (Statista "
+                  "description of ONS); twins alone about 14.3 (14.6 x 0.982, derived)", True)
 
 
 def _ethnicity_figures(la: pl.DataFrame, settings: WorldSettings) -> list[Figure]:
@@ -155,15 +160,23 @@ def _ethnicity_figures(la: pl.DataFrame, settings: WorldSettings) -> list[Figure
         lo, hi = _share_band(target, n, deff=2.0)
         anchor = wbri_odds_factor(code)[1]
         own = anchor == code
-        src = (f"C§2.2 all-age shares; children fitted to {LOCAL_AUTHORITIES[anchor].name}'s under-20 anchor "
-               f"(25% vs 39%, C§2.3){'' if own else ' (borrowed)'}; CIN rate by group C§2.4")
+        # the target is the generator's own model, not a published CIN figure, and the C§2.4 group
+        # columns it uses are an unverified mapping: never verified
+        src = (f"target from the generator's own model: C§2.2 all-age shares; children fitted to "
+               f"{LOCAL_AUTHORITIES[anchor].name}'s under-20 anchor (25% vs 39%, C§2.3)"
+               f"{'' if own else ' (borrowed)'}; CIN rate by group C§2.4 (column mapping unverified)")
         out.append(Figure(f"{label} among children in need, {LOCAL_AUTHORITIES[code].name}", "share", target,
-                          lo, hi, float((rows["Ethnicity"] == eth).sum()) / n, n, src, own))
+                          lo, hi, float((rows["Ethnicity"] == eth).sum()) / n, n, src, False))
     return out
 
 
 def _da_figure(drop: Path, settings: WorldSettings) -> Figure:
-    """Share of all assessments with factors recorded that have a DA factor (site families included)."""
+    """Share of completed assessments (those with factors recorded) that have a DA factor, site families included.
+
+    DfE records factors at the end of an assessment, and its published shares (C§3.4: 48.2% of
+    "episodes with factors recorded") are over those; an assessment still in progress at the
+    census has no factors, so counting it would understate the share (about 45-47% here).
+    """
     total = da = 0
     for code in sorted(LOCAL_AUTHORITIES):
         path = drop / "la" / code / CIN_CENSUS
@@ -176,9 +189,10 @@ def _da_figure(drop: Path, settings: WorldSettings) -> Figure:
                 da += bool(factors & set(DA_CODES))
     target = settings.p_factor_domestic_abuse
     lo, hi = _share_band(target, total, declared=(0.48, 0.52))
-    return Figure("Assessments with a domestic-abuse factor (all assessments, site families included)", "share",
-                  target, lo, hi, da / max(total, 1), total,
-                  "C§3.4: 48.2% (2014-15), 49.6% (2015-16), 51.1% (2017-18), verified", True)
+    return Figure("Completed assessments with a domestic-abuse factor (all with factors recorded, site families "
+                  "included)", "share", target, lo, hi, da / max(total, 1), total,
+                  "C§3.4: 48.2% (2014-15, of episodes with factors recorded), 49.6% (2015-16), 51.1% (2017-18), "
+                  "verified", True)
 
 
 # ------------------------------------------------------------------------------ site figures
