@@ -9,6 +9,10 @@ matrix can be checked against them:
   age and birth weight are not in the measure catalogue; Survive and Thrive's "child feels safer");
 - ``not_collected``: a measure the ToC names that the site does not collect (For Baby's Sake names
   the DASH risk checklist for fewer incidents; only LEAP collects it);
+- ``poor_completeness``: Survive and Thrive's SCORE-15 (family functioning), which the site
+  records at baseline for only a tenth of those due it (:data:`PLANTED_BASELINE_RATES`, read by
+  the outcome generator); every other measure is generated at the world's usual rates and clears
+  the readiness matrix's default thresholds at the demo's size;
 - ``weak_linkage``: For Baby's Sake's "less contact with children's social care", a CSC outcome
   reached through linkage where most children join before birth, so the programme's records
   carry a placeholder name and no date of birth that the LA's later records do not share (in the
@@ -31,7 +35,7 @@ import numpy as np
 
 from warehouse.toc import TheoryOfChange, TocEvidence, TocLink, TocNode, TocSource, toc_to_json
 
-__all__ = ["PLANTED_GAPS", "Gap", "build_tocs", "write_tocs"]
+__all__ = ["PLANTED_BASELINE_RATES", "PLANTED_GAPS", "Gap", "build_tocs", "write_tocs"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Gap:
 
     site_id: str
     outcome_id: str
-    kind: str      # no_source | not_collected | weak_linkage
+    kind: str      # no_source | not_collected | poor_completeness | weak_linkage
     source: str    # the source concerned ('' for no_source)
 
 
@@ -48,8 +52,13 @@ PLANTED_GAPS: tuple[Gap, ...] = (
     Gap("fbs", "S1", "no_source", ""),
     Gap("fbs", "O2", "not_collected", "measure:dash"),
     Gap("sat", "S1", "no_source", ""),
+    Gap("sat", "O2", "poor_completeness", "measure:score15"),
     Gap("fbs", "L1", "weak_linkage", "csc_outcome:re_referral"),
 )
+
+# (site, measure) -> share of those due a baseline who get one, instead of the world's p_baseline:
+# the planted poor-completeness gap above; synthetic_data.site_records generates the outcome rows with it
+PLANTED_BASELINE_RATES: dict[tuple[str, str], float] = {("sat", "score15"): 0.10}
 
 # (node id, kind, label); outcomes list (outcome id, [(source kind, reference)])
 _Nodes = tuple[tuple[str, str, str], ...]

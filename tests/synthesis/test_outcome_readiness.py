@@ -9,7 +9,7 @@ import pytest
 
 from synthesis.outcome_readiness import LEVELS, ReadinessRules, outcome_readiness
 from synthesis.toc import import_toc
-from synthetic_data.toc import PLANTED_GAPS, build_tocs, write_tocs
+from synthetic_data.toc import PLANTED_BASELINE_RATES, PLANTED_GAPS, build_tocs, write_tocs
 from warehouse.disclosure import SUPPRESSED
 from warehouse.errors import DataError
 from warehouse.store import Store
@@ -56,6 +56,28 @@ def test_only_planted_outcomes_lack_a_source_and_only_planted_measures_are_not_c
                if r["gap"] in ("no_source", "not_collected")}
     planted = {(g.site_id, g.outcome_id, g.kind) for g in PLANTED_GAPS if g.kind in ("no_source", "not_collected")}
     assert flagged == planted
+
+
+def test_only_the_planted_measure_has_poor_baseline_completeness(world: Store) -> None:
+    # The planted measure is recorded at baseline for ~10% of those due it (PLANTED_BASELINE_RATES);
+    # every other measure at the world's p_baseline 0.85 (x ~0.93 scorable forms), except For Baby's
+    # Sake's ASQ-3 / ASQ:SE-2 at ~40%: most babies join before birth, when no ASQ can be done. A 25%
+    # bar separates the plant from both; retention is left out because this world follows up only a
+    # handful of people per measure (the demo's size checks the 50%/50% defaults, docs/theory-of-change.md).
+    matrix = outcome_readiness(world, rules=ReadinessRules(min_completeness=0.25, min_retention=0.0))
+    flagged = {(r["site_id"], r["outcome_id"], f"measure:{r['reference']}") for r in matrix.iter_rows(named=True)
+               if r["gap"] == "poor_completeness"}
+    planted = {(g.site_id, g.outcome_id, g.source) for g in PLANTED_GAPS if g.kind == "poor_completeness"}
+    assert planted and flagged == planted
+    for site, outcome, source in planted:
+        row = matrix.filter((pl.col("site_id") == site) & (pl.col("outcome_id") == outcome)
+                            & (pl.col("reference") == source.partition(":")[2])).row(0, named=True)
+        assert row["rule"].startswith("baseline completeness") and row["n_eligible"] >= 20, row
+        assert PLANTED_BASELINE_RATES[(site, row["reference"])] < 0.25
+    # at the default rules the plant is flagged too, for its baseline completeness
+    default = outcome_readiness(world).filter(pl.col("gap") == "poor_completeness")
+    assert planted <= {(r["site_id"], r["outcome_id"], f"measure:{r['reference']}") for r in
+                       default.iter_rows(named=True) if "baseline completeness" in r["rule"]}
 
 
 def test_rows_cover_every_outcome_source_with_its_rule_and_figures(world: Store) -> None:
