@@ -154,7 +154,13 @@ def stratified_ratio(strata: Sequence[tuple[int, Sequence[float], Sequence[float
     corrections; the interval is a Wilson interval on the effective sample size it implies
     (Korn-Graubard style), so a sample where every reviewed link was right still has an interval
     below 1 (with no variance to read, the effective size is the reviewed links, finite-population
-    corrected).
+    corrected). The effective size is capped at that same figure, so the interval is never narrower
+    than one from the reviewed links alone.
+
+    Example:
+        >>> e = stratified_ratio([(346, [1.0] * 44 + [0.0] * 2, [1.0] * 44 + [0.0] * 2), (2, [1.0, 0.0], [1.0, 1.0])])
+        >>> round(e.value, 4), round(e.low, 3), round(e.high, 3)   # was [0.997, 0.997] uncapped
+        (0.997, 0.927, 1.0)
     """
     num = den = 0.0
     parts: list[tuple[float, float, list[float], list[float]]] = []  # N, n, ys, xs
@@ -180,9 +186,10 @@ def stratified_ratio(strata: Sequence[tuple[int, Sequence[float], Sequence[float
     var_ratio = var / (den * den)
     reviewed = sum(sum(xs) for _, _, _, xs in parts)
     population = sum(size * sum(xs) / m for size, m, _, xs in parts)
-    if var_ratio > 0:
-        n_eff = ratio * (1 - ratio) / var_ratio
-    else:
-        n_eff = reviewed / (1 - min(reviewed / population, 0.9)) if population > 0 else reviewed
+    # the sample can never say more than the reviewed links themselves (finite-population corrected):
+    # a stratum with one unanimous answer has no variance to read, and a tiny variance from a few
+    # strata must not promise an interval narrower than reviewing every link would give
+    cap = reviewed / (1 - min(reviewed / population, 0.9)) if population > 0 else reviewed
+    n_eff = min(ratio * (1 - ratio) / var_ratio, cap) if var_ratio > 0 else cap
     lo, hi = wilson(ratio * n_eff, n_eff, z)
     return Estimate(ratio, lo, hi, "clerical review sample (stratified Horvitz-Thompson, Wilson on the effective size)")

@@ -138,3 +138,14 @@ def test_recall_lower_bound_never_overclaims_in_any_scenario() -> None:
         meas = measured_rows(scenario, res, left, truth, 0)[0]
         assert est.recall_low <= meas.recall <= est.recall_high, scenario
         assert abs(est.recall - meas.recall) <= 0.05, scenario
+
+
+def test_review_interval_is_never_narrower_than_the_reviewed_links_allow() -> None:
+    # 46 reviewed pairs in a band of 346 (44 linked, all right), 2 linked in a band of 2 (one wrong): the linearised
+    # variance is tiny, and uncapped it gave 0.997 [0.9968, 0.9972]; the effective size is capped at
+    # the 46 reviewed links, finite-population corrected (of about 333 links: 46 / (1 - 46/333) = 53)
+    est = stratified_ratio([(346, [1.0] * 44 + [0.0] * 2, [1.0] * 44 + [0.0] * 2), (2, [1.0, 0.0], [1.0, 1.0])])
+    assert est.value == pytest.approx(332 / 333)
+    assert est.high - est.low > 0.05
+    n_eff = 46 / (1 - 46 / 333)
+    assert est.low == pytest.approx(wilson_fpc(n_eff * est.value, n_eff, 10**9)[0], abs=1e-4)
