@@ -305,10 +305,14 @@ def nhs_shortfall_warning(shortfall: int) -> str | None:
 
 
 class _NhsAllocator:
+    """Hands out the shuffled test-range pool; when it runs short, the people left without a number are a
+    random subset (rows are in LA order, so cutting the tail would leave one LA without NHS numbers)."""
+
     def __init__(self, rng: np.random.Generator) -> None:
         self.pool = _nhs_pool(rng)
         self.used = 0
         self.shortfall = 0
+        self._short_rng = np.random.default_rng(int(self.pool[0]))  # only drawn from when the pool runs short
 
     def take(self, mask: np.ndarray) -> np.ndarray:
         out = np.full(len(mask), None, dtype=object)
@@ -316,6 +320,8 @@ class _NhsAllocator:
         avail = len(self.pool) - self.used
         k = min(avail, len(idx))
         self.shortfall += len(idx) - k
+        if k < len(idx):
+            idx = np.sort(self._short_rng.choice(idx, size=k, replace=False))
         out[idx[:k]] = int_strings(self.pool[self.used:self.used + k], 10)
         self.used += k
         return out

@@ -139,3 +139,14 @@ def test_nhs_numbers_only_from_the_test_range_and_the_limit_is_stated() -> None:
     assert nhs_shortfall_warning(0) is None
     warning = nhs_shortfall_warning(12_345)
     assert warning is not None and "12,345" in warning and f"{NHS_CHILDREN_LIMIT:,}" in warning
+
+
+def test_a_short_nhs_pool_leaves_a_random_subset_without_numbers() -> None:
+    """Rows are in LA order: running out must not strip one LA (the last) of every NHS number."""
+    from synthetic_data.population import NHS_TEST_NUMBERS, _NhsAllocator
+
+    alloc = _NhsAllocator(np.random.default_rng(3))
+    alloc.used = NHS_TEST_NUMBERS - 600  # 600 numbers left for 1,000 people
+    got = alloc.take(np.ones(1_000, dtype=bool))
+    assert alloc.shortfall == 400 and (got != None).sum() == 600  # noqa: E711
+    assert (got[:500] != None).sum() > 250 and (got[500:] != None).sum() > 250  # noqa: E711
