@@ -1,7 +1,8 @@
 """Plain words for every code a person sees on a page: scenarios, measures, subgroups, dimensions, verdicts.
 
-Labels come from their one home in ``warehouse`` (the scenario catalogue, the measure catalogue, the
-subgroup vocabulary); this module only picks the right one for a kind of code. A code nobody has
+Labels come from their one home (in ``warehouse``: the scenario catalogue, the measure catalogue, the
+subgroup vocabulary; the dimension catalogue in ``synthesis``, the verdict words in ``evaluation``, the
+word for agreement level 0 in ``linkage``); this module only picks the right one for a kind of code. A code nobody has
 named yet is shown with underscores turned into spaces, never raw.
 """
 
@@ -9,18 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from evaluation import VERDICT_LABELS
 from linkage import DIFFERENT
+from synthesis import DIMENSIONS as _DIMENSION_CATALOGUE
 from warehouse.errors import ConfigError
 from warehouse.measures import get_measure
 from warehouse.scenarios import scenario_label
 from warehouse.vocabulary import SEX_LABELS, SUBGROUP_LABELS, subgroup_order
 
-DIMENSIONS = {
-    "held": "Held", "collection": "How it is collected", "use": "How it is used", "accuracy": "Accuracy",
-    "reliability": "Reliability", "time_to_access": "Time to access", "linkage_appetite": "Appetite for linkage",
-}
-VERDICTS = {"feasible": "Feasible", "feasible_with_conditions": "Feasible with conditions",
-            "not_feasible": "Not feasible", "unknown": "Not known yet"}
+
+def _sentence_case(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+#: Availability dimensions and verdicts in words: read from their homes (the catalogue in synthesis, the
+#: verdict words in evaluation), only capitalised for a table heading or a cell.
+DIMENSIONS = {code: dim.label for code, dim in _DIMENSION_CATALOGUE.items()}
+VERDICTS = {code: _sentence_case(words) for code, words in VERDICT_LABELS.items()}
 TIMEPOINTS = {"baseline": "Baseline", "followup": "Follow-up"}
 DESIGNS = {"individual_rct": "Individually randomised trial", "cluster_rct": "Cluster randomised trial",
            "matched_comparison": "Matched comparison"}
@@ -32,8 +38,8 @@ COMPARISONS = {"forename": "First name", "surname": "Surname", "dob": "Date of b
                "postcode": "Postcode", "nhs_number": "NHS number", "record": "Whole record (encoded)"}
 #: Agreement levels of the comparisons, in words (``dice_0.85`` and ``jaro_winkler_0.92`` are read by pattern;
 #: "else" is level 0's label in runs stored before it was named :data:`linkage.DIFFERENT`).
-LEVELS = {"exact": "Exact", DIFFERENT: "Different", "else": "Different", "missing": "Missing on one side", "canonical": "Same name form "
-          "(nickname or spelling)", "shared_token": "A name part in common", "two_parts": "Two of day, month, year",
+LEVELS = {"exact": "Exact", DIFFERENT: _sentence_case(DIFFERENT), "else": _sentence_case(DIFFERENT),
+          "missing": "Missing on one side", "canonical": "Same name form (nickname or spelling)", "shared_token": "A name part in common", "two_parts": "Two of day, month, year",
           "expected_within_60_days": "Expected date within 60 days", "unit": "Same postcode unit",
           "area": "Same postcode area", "transposed": "Day and month swapped"}
 CONVERGENCE = {"agreement": "Agreement", "partial_agreement": "Partial agreement", "silence": "Silence",
@@ -75,10 +81,12 @@ def plain(kind: str, code: object) -> str:
         from synthesis import DATA_ITEMS  # the data-item catalogue (synthesis's public names)
 
         return DATA_ITEMS[text].label if text in DATA_ITEMS else ("All" if text == "all" else _words(text))
+    if kind == "dimension":  # read at call time: a dimension registered after import has its label too
+        return _DIMENSION_CATALOGUE[text].label if text in _DIMENSION_CATALOGUE else _words(text)
     if kind == "comparison_level":
         return _level(text)
     if kind == "subgroup":
-        return SEX_LABELS.get(text, text) if text in ("M", "F", "U") else text
+        return SEX_LABELS.get(text, text)
     if kind == "about":  # a triangulation row: a theme id, or "data item / dimension"
         item, sep, dim = text.partition(" / ")
         return f"{plain('data_item', item)} / {plain('dimension', dim)}" if sep else text

@@ -32,6 +32,7 @@ from warehouse.validation.declarations import TableSpec, Unique, get_spec
 from warehouse.validation.discovery import DropContext, DropFile, discover, la_code_known
 from warehouse.validation.parsing import RawTable, read_delimited
 from warehouse.validation.problems import RULES, Problem
+from warehouse.vocabulary import SEX_CODES
 
 __all__ = [
     "FILE_KINDS", "LA_KINDS", "CheckedFile", "DropContext", "DropFile", "FileKind", "check_file", "discover",
@@ -620,7 +621,7 @@ def _check_site_people(ctx: DropContext, src: DropFile) -> CheckedFile:
     frame = _canonical_people(raw, adapter)
     ctxt = CheckContext(
         checked.year, ctx.file_extract_date(src), date_format=fmt,
-        codelists={"la_code": frozenset(SITES[src.site_id].la_codes), "sex": frozenset({"M", "F", "U"})},
+        codelists={"la_code": frozenset(SITES[src.site_id].la_codes), "sex": frozenset(SEX_CODES)},
         labels=dict(layout.columns),
     )
     result = check_table(frame, get_spec("site_people", checked.year), ctxt)
@@ -721,7 +722,7 @@ FILE_KINDS: Registry[FileKind] = Registry("file kind")
 
 for _kind in (
     FileKind("la_identifiers", lambda ctx, src: _check_la_csv(ctx, src, "la_identifiers",
-                                                              {"sex": frozenset({"M", "F", "U"})}),
+                                                              {"sex": frozenset(SEX_CODES)}),
              la_file=True, description="LA identifier extract"),
     FileKind("cin_census", _check_cin, la_file=True, yearly=True, description="CIN census"),
     FileKind("ssda903_header", lambda ctx, src: _check_la_csv(ctx, src, "ssda903_header", {}), la_file=True,
