@@ -21,7 +21,10 @@ The model and its vocabulary are :mod:`warehouse.toc`; this module reads and wri
   per node kind, each arrow labelled with its assumption, for reports.
 
 Template -> warehouse -> template and JSON -> warehouse -> JSON are exact. CSV cells that look like
-formulas are written with a leading ``'`` and read back without it; XLSX cells are typed text.
+formulas, or that already start with ``'``, are written with one more leading ``'``, and the reader
+removes exactly one from such a cell (so ``'=x`` typed by hand means ``=x``, and text that really
+starts with ``'`` survives); XLSX cells are typed text. A template must hold every column of
+:data:`TEMPLATE_COLUMNS` (empty ones are fine); a JSON file only the documented keys.
 """
 
 from __future__ import annotations
@@ -89,23 +92,30 @@ def _row(record: str, **values: str | None) -> dict[str, str | None]:
     return {c: (record if c == "record" else values.get(c)) for c in TEMPLATE_COLUMNS}
 
 
-def toc_from_rows(rows: Iterable[tuple[int, Mapping[str, str | None]]], site_id: str, file: str) -> TheoryOfChange:
-    """Build the model from numbered template rows; every problem is reported at once (DataError)."""
+def toc_from_rows(rows: Iterable[tuple[int | str, Mapping[str, str | None]]], site_id: str, file: str,
+                  keep_empty: bool = False) -> TheoryOfChange:
+    """Build the model from template rows; every problem is reported at once (DataError).
+
+    Each row comes with where it is: a template row number (``row 3`` in messages) or a JSON path
+    (``nodes[0]``, named as given). ``keep_empty`` keeps empty free text as ``""`` (JSON, which can
+    tell ``""`` from null); a template's empty cell is always None.
+    """
     errors: list[str] = []
     title: str | None = None
     nodes, links, evidence, sources = [], [], [], []
     for number, raw in rows:
-        r = _normalised(raw)
-        if not any(r.values()):
+        where = f"row {number}" if isinstance(number, int) else number
+        r = _normalised(raw, keep_empty)
+        if not any(v is not None for v in r.values()):
             continue
         record = r.get("record") or ""
         if record not in RECORDS:
-            errors.append(f"row {number}, column 'record': {r.get('record')!r} is not allowed; allowed: "
+            errors.append(f"{where}, column 'record': {r.get('record')!r} is not allowed; allowed: "
                           f"{', '.join(RECORDS)}{did_you_mean(record, RECORDS)}")
             continue
         missing = [c for c in _REQUIRED[record] if not r.get(c)]
         if missing:
-            errors.append(f"row {number}: a {record} row needs {', '.join(missing)}")
+            errors.append(_needs(where, record, missing, json_path=not isinstance(number, int)))
             continue
         if record == "title":
             title = r["label"]
@@ -128,6 +138,16 @@ def toc_from_rows(rows: Iterable[tuple[int, Mapping[str, str | None]]], site_id:
     return toc
 
 
+def _needs(where: str, record: str, missing: list[str], json_path: bool) -> str:
+    article = "an" if record[0] in "aeiou" else "a"
+    if not json_path:
+        return f"{where}: {article} {record} row needs {', '.join(missing)}"
+    if record == "title":
+        return "'title' is missing or empty"
+    names = {col: name for _, rec, fields in _JSON_FIELDS if rec == record for name, col in fields}
+    return f"{where}: {article} {record} needs {', '.join(repr(names.get(c, c)) for c in missing)}"
+
+
 _CODE_COLUMNS = ("record", "id", "kind", "from", "to", "target", "reference", "strength")
 
 
@@ -145,11 +165,12 @@ def _word(text: str) -> str:
     return "_".join(text.strip().lower().replace("-", " ").split())
 
 
-def _normalised(raw: Mapping[str, str | None]) -> dict[str, str | None]:
-    """Empty cells as None; code-like cells stripped; kinds written as labels ("Short-term outcome") or in
-    any case mapped to their names; measure codes to the catalogue's spelling ("PHQ-9" -> phq9). Free text
-    (label, description, assumption, note) is kept exactly as written."""
-    r = {k: (v if v not in ("", None) else None) for k, v in raw.items()}
+def _normalised(raw: Mapping[str, str | None], keep_empty: bool = False) -> dict[str, str | None]:
+    """Empty cells as None (free text stays ``""`` with ``keep_empty``); code-like cells stripped; kinds
+    written as labels ("Short-term outcome") or in any case mapped to their names; measure codes to the
+    catalogue's spelling ("PHQ-9" -> phq9). Free text (label, description, assumption, note) is kept
+    exactly as written."""
+    r = {k: (v if v is not None and (v != "" or keep_empty) else None) for k, v in raw.items()}
     for col in _CODE_COLUMNS:
         value = r.get(col)
         r[col] = (value.strip() or None) if value is not None else None
@@ -201,18 +222,43 @@ def read_toc(path: Path, site_id: str | None) -> TheoryOfChange:
 
 
 def _header(names: Iterable[object], file: str) -> list[str]:
+    """The header's column names; every missing, unknown or repeated column is reported at once.
+
+    A template without one of the columns is refused, optional ones included: a workshop template
+    that lacks ``assumption`` is far more likely a slip than a choice, and reading it would drop
+    what the note-taker meant to record without a word. An empty column is fine.
+    """
     header = [str(h).strip().lower() if h is not None else "" for h in names]
+    problems = []
+    missing = [c for c in TEMPLATE_COLUMNS if c not in header]
+    if missing:
+        required = [c for c in missing if c == "record" or any(c in cols for cols in _REQUIRED.values())]
+        problems.append(f"the template's header lacks: {', '.join(missing)}"
+                        + (f" (required: {', '.join(required)})" if required else ""))
     unknown = [h for h in header if h and h not in TEMPLATE_COLUMNS]
-    if "record" not in header or unknown:
-        raise DataError(f"{file}: header {header} is not the theory-of-change template; columns allowed: "
-                        f"{', '.join(TEMPLATE_COLUMNS)} (record is required)"
-                        + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+    if unknown:
+        problems.append("unknown column(s): "
+                        + ", ".join(f"{h!r}{did_you_mean(h, TEMPLATE_COLUMNS)}" for h in unknown))
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        problems.append(f"column(s) given twice: {', '.join(repeated)}")
+    if problems:
+        raise DataError(f"{file}: " + "; ".join(problems) + f"; the template's columns are {', '.join(TEMPLATE_COLUMNS)}"
+                        " (keep every column, empty if unused; start from `linkready toc export --format csv`)")
     return header
 
 
+def _escape(value: str) -> str:
+    """A CSV cell for ``value``: formula-looking text gets a neutralising ``'``, and so does text that
+    already starts with ``'`` (so that :func:`_restore` can tell the two apart)."""
+    return "'" + value if value.startswith("'") else str(inert_csv_value(value))
+
+
 def _restore(value: str) -> str:
-    """Undo the CSV writer's neutralising quote (``'=x`` -> ``=x``); other text is kept as delivered."""
-    return value[1:] if value.startswith("'") and looks_like_formula(value[1:]) else value
+    """Undo :func:`_escape`: drop exactly one leading ``'`` when a formula or another ``'`` follows it;
+    other text is kept as delivered (``'tis`` stays ``'tis``)."""
+    rest = value[1:]
+    return rest if value.startswith("'") and (rest.startswith("'") or looks_like_formula(rest)) else value
 
 
 def _csv_rows(path: Path) -> list[tuple[int, dict[str, str | None]]]:
@@ -262,13 +308,38 @@ def _read_json(path: Path, site_id: str | None) -> TheoryOfChange:
     elif data.get("site_id") not in (None, site_id):
         raise DataError(f"{path.name} is the theory of change of site {data['site_id']!r}, not {site_id!r}; "
                         "pass that --site or edit site_id")
-    rows: list[tuple[int, dict[str, str | None]]] = [(0, _row("title", label=data.get("title")))]
+    _check_json_keys(data, path.name)
+    rows: list[tuple[int | str, dict[str, str | None]]] = [("title", _row("title", label=_text(data.get("title"))))]
     for key, record, fields in _JSON_FIELDS:
-        for i, item in enumerate(data.get(key) or [], start=1):
+        for i, item in enumerate(data.get(key) or []):
+            rows.append((f"{key}[{i}]", _row(record, **{col: _text(item.get(name)) for name, col in fields})))
+    return toc_from_rows(rows, site_id, path.name, keep_empty=True)
+
+
+_JSON_TOP_KEYS: tuple[str, ...] = ("format", "format_version", "site_id", "title", "nodes", "links", "evidence",
+                                   "sources")
+
+
+def _check_json_keys(data: dict[str, Any], file: str) -> None:
+    """Refuse keys the format does not have (a misspelt "asumption" would otherwise vanish), all at once."""
+    problems = [f"unknown key {k!r}{did_you_mean(k, _JSON_TOP_KEYS)}" for k in data if k not in _JSON_TOP_KEYS]
+    for key, _, fields in _JSON_FIELDS:
+        items = data.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            problems.append(f"{key} is not a list")
+            continue
+        allowed = [name for name, _ in fields]
+        for i, item in enumerate(items):
             if not isinstance(item, dict):
-                raise DataError(f"{path.name}: {key}[{i - 1}] is not an object")
-            rows.append((i, _row(record, **{col: _text(item.get(name)) for name, col in fields})))
-    return toc_from_rows(rows, site_id, path.name)
+                problems.append(f"{key}[{i}] is not an object")
+                continue
+            problems += [f"{key}[{i}]: unknown key {k!r}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}"
+                         for k in item if k not in allowed]
+    if problems:
+        raise DataError(f"{file}: {len(problems)} problem(s), nothing imported: " + "; ".join(problems[:25])
+                        + (f"; ... {len(problems) - 25} more" if len(problems) > 25 else ""))
 
 
 def _text(value: object) -> str | None:
@@ -295,7 +366,7 @@ def render_toc(toc: TheoryOfChange, fmt: Format) -> str:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(TEMPLATE_COLUMNS)
         for row in toc_rows(toc):
-            w.writerow([inert_csv_value(row[c] or "") for c in TEMPLATE_COLUMNS])
+            w.writerow([_escape(row[c] or "") for c in TEMPLATE_COLUMNS])
         return buf.getvalue()
     if fmt == "json":
         return toc_to_json(toc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -42,6 +43,14 @@ def test_toc_import_export_round_trip_and_errors(tmp_path: Path) -> None:
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "not 'leap'" in r.stderr and "Traceback" not in r.stderr
     r = _run("toc", "readiness", "--db", db)
     assert r.returncode == 1 and "linkready readiness --db" in r.stderr
+    # a template that lost a column is refused once for its header, not once per row
+    with (tmp_path / "sat.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    drop = rows[0].index("assumption")
+    with (tmp_path / "no_assumption.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([r[:drop] + r[drop + 1:] for r in rows])
+    r = _run("toc", "import", tmp_path / "no_assumption.csv", "--db", db, "--site", "sat")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "header lacks: assumption;" in r.stderr
     r = _run("toc", "export", "--db", db, "--site", "nowhere")
     assert r.returncode == 2
 

@@ -159,6 +159,113 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM toc_model").fetchone() == (0,)
 
 
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def _without(columns: set[str]) -> list[list[str]]:
+    keep = [i for i, c in enumerate(TEMPLATE_ROWS[0]) if c not in columns]
+    return [[row[i] for i in keep] for row in TEMPLATE_ROWS]
+
+
+def test_a_header_missing_columns_is_refused_once_naming_them(tmp_path: Path) -> None:
+    # a required column (kind) and an optional one (assumption): one message for the header, not one per row
+    with pytest.raises(DataError) as info:
+        read_toc(_write(tmp_path / "two.csv", _without({"kind", "assumption"})), "leap")
+    msg = str(info.value)
+    assert "the template's header lacks: kind, assumption (required: kind)" in msg
+    assert msg.count("lacks") == 1 and "row " not in msg and "linkready toc export --format csv" in msg
+    # an optional column alone is refused too: the links' assumptions would vanish without a word
+    with pytest.raises(DataError, match=r"header lacks: assumption;"):
+        read_toc(_write(tmp_path / "one.csv", _without({"assumption"})), "leap")
+    # unknown and repeated columns are named in the same message, with a did-you-mean
+    header = ["record", "id", "kind", "label", "description", "from", "to", "asumption", "target", "reference",
+              "strength", "note", "note"]
+    with pytest.raises(DataError) as info:
+        read_toc(_write(tmp_path / "typo.csv", [header]), "leap")
+    msg = str(info.value)
+    assert "lacks: assumption" in msg and "'asumption' (did you mean 'assumption'?)" in msg
+    assert "given twice: note" in msg
+    # the same for a workbook
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "theory_of_change"
+    for row in _without({"strength"}):
+        ws.append(row)
+    book.save(tmp_path / "no_strength.xlsx")
+    with pytest.raises(DataError, match="header lacks: strength;"):
+        read_toc(tmp_path / "no_strength.xlsx", "leap")
+
+
+def test_row_messages_use_the_right_article(tmp_path: Path) -> None:
+    rows = [TEMPLATE_ROWS[0], TEMPLATE_ROWS[1], ["evidence", "E1", "", "", "", "", "", "", "", "", "", ""],
+            ["node", "", "need", "A need", "", "", "", "", "", "", "", ""]]
+    with pytest.raises(DataError) as info:
+        read_toc(_write(tmp_path / "bad.csv", rows), "leap")
+    msg = str(info.value)
+    assert "row 3: an evidence row needs target, kind, reference" in msg and "row 4: a node row needs id" in msg
+    assert "a evidence" not in msg
+
+
+def _toc_json(tmp_path: Path, edit: dict[str, object], name: str = "leap.json") -> Path:
+    data = json.loads(write_tocs(tmp_path / "tocs", seed=2)[2].read_text(encoding="utf-8"))   # leap
+    for key, value in edit.items():
+        target, _, field = key.partition(".")
+        if field:
+            items, index = target.split("[")
+            data[items][int(index.rstrip("]"))][field] = value
+        else:
+            data[target] = value
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def test_json_problems_name_their_json_path_and_unknown_keys_are_refused(tmp_path: Path) -> None:
+    path = _toc_json(tmp_path, {"nodes[0].kind": None, "sources[1].outcome": ""})
+    with pytest.raises(DataError) as info:
+        read_toc(path, None)
+    msg = str(info.value)
+    assert "nodes[0]: a node needs 'kind'" in msg and "sources[1]: a source needs 'outcome'" in msg
+    assert "row " not in msg
+    # a misspelt key would otherwise be dropped: refused with a did-you-mean, every one at once
+    path = _toc_json(tmp_path, {"links[0].asumption": "x", "titel": "LEAP", "nodes": [{"id": "N1", "kind": "need",
+                                                                                         "label": "x", "desc": "y"}]})
+    with pytest.raises(DataError) as info:
+        read_toc(path, None)
+    msg = str(info.value)
+    assert "unknown key 'titel' (did you mean 'title'?)" in msg
+    assert "links[0]: unknown key 'asumption' (did you mean 'assumption'?)" in msg
+    assert "nodes[0]: unknown key 'desc'" in msg and "nothing imported" in msg
+    with pytest.raises(DataError, match=r"nodes\[1\] is not an object"):
+        read_toc(_toc_json(tmp_path, {"nodes": [{"id": "N1", "kind": "need", "label": "x"}, "N2"]}), None)
+
+
+def test_text_starting_with_an_apostrophe_survives_csv_and_empty_json_text_stays_empty(tmp_path: Path) -> None:
+    # "'=SUM(A1)" really starts with an apostrophe; "'tis" too; "=1+1" only looks like a formula
+    path = _toc_json(tmp_path, {"nodes[0].label": "'=SUM(A1) of needs", "nodes[1].label": "'tis the parents",
+                                "nodes[2].label": "=1+1 visits", "nodes[3].label": "''double",
+                                "nodes[0].description": "", "links[0].label": ""})
+    store = Store(tmp_path / "w.duckdb")
+    original, _ = import_toc(path, store, "leap")
+    assert [n.label for n in original.nodes[:4]] == ["'=SUM(A1) of needs", "'tis the parents", "=1+1 visits",
+                                                     "''double"]
+    assert original.nodes[0].description == "" and original.links[0].label == ""     # "" is not null
+    assert export_toc(store, "leap", "json") == path.read_text(encoding="utf-8")         # byte-exact
+    csv_text = export_toc(store, "leap", "csv")
+    assert "''=SUM(A1) of needs" in csv_text and "''tis the parents" in csv_text and "'=1+1 visits" in csv_text
+    (tmp_path / "leap.csv").write_text(csv_text, encoding="utf-8")
+    again = read_toc(tmp_path / "leap.csv", "leap")
+    assert [n.label for n in again.nodes[:4]] == [n.label for n in original.nodes[:4]]
+    # a note-taker's own neutralising quote is still taken off; an apostrophe before plain text is kept
+    rows = [TEMPLATE_ROWS[0], TEMPLATE_ROWS[1],
+            ["node", "N1", "need", "'=typed by hand", "'tis typed", "", "", "", "", "", "", ""]]
+    typed = read_toc(_write(tmp_path / "typed.csv", rows), "leap")
+    assert (typed.nodes[0].label, typed.nodes[0].description) == ("=typed by hand", "'tis typed")
+
+
 def test_warehouse_checks_data_items_segments_and_identifiers(tmp_path: Path) -> None:
     rows = [*TEMPLATE_ROWS[:6],
             ["evidence", "E2", "coded_segment", "", "", "", "", "", "O1", "AAAAAAAA-0000-4000-8000-000000000001", "",
