@@ -26,7 +26,7 @@ from warehouse.measures import get_measure
 from warehouse.pseudonym import Pseudonymiser
 from warehouse.sites import site_for_la
 from warehouse.validation.files import CheckedFile
-from warehouse.vocabulary import AGE_NOT_KNOWN, age_band_expr, age_band_sql, normalise_sex_expr
+from warehouse.vocabulary import age_band_expr, age_band_sql, normalise_sex_expr
 
 __all__ = ["NO_SITE", "TableWriter", "site_of"]
 
@@ -38,15 +38,9 @@ NO_SITE = "none"
 
 
 def _age_band_expr(dob: str, at: str, edd: str | None = None) -> pl.Expr:
-    """Age band (the shared vocabulary's) at ``at``; no date of birth: unborn when an expected date is given,
-    else not known (a file without expected dates, such as the SSDA903 header, has no unborn children)."""
-    unborn = pl.col(edd).is_not_null() if edd else pl.lit(False)
-    return age_band_expr(pl.col(dob), pl.col(at), unborn)
-
-
-def _age_band_sql(dob: str, expected: str, years: str) -> str:
-    """SQL form of :func:`_age_band_expr` (the names are this module's own columns, never input)."""
-    return f"CASE WHEN {dob} IS NULL AND {expected} IS NULL THEN '{AGE_NOT_KNOWN}' ELSE {age_band_sql(dob, years)} END"
+    """Age band (the shared vocabulary's) at ``at`` from this module's own columns; a file without
+    expected dates (such as the SSDA903 header) has no unborn children."""
+    return age_band_expr(pl.col(dob), pl.col(at), expected=pl.col(edd).is_not_null() if edd else None)
 
 
 def site_of(la: str) -> str:
@@ -62,7 +56,7 @@ def _la_children_sql() -> str:
 
     Parameters: site, la_code, reference date, batch_id.
     """
-    band = _age_band_sql("dob", "expected_dob", "_years")
+    band = age_band_sql("dob", "_years", expected="expected_dob")
     return (
         "INSERT INTO children (person_key, source, site_id, la_code, sex, ethnicity, birth_year, unborn, "  # noqa: S608
         f"age_band, batch_id) SELECT person_key, 'la', ?, ?, sex, ethnicity, year(dob), "

@@ -20,8 +20,10 @@ __all__ = [
 NOT_KNOWN = "Not known"
 
 # --- age bands ---------------------------------------------------------------------------------
-#: Whole years of age -> band (upper bound exclusive). A child with no date of birth but an expected
-#: one is "unborn"; a person whose age cannot be computed is "Not known".
+#: Whole years of age -> band (upper bound exclusive). The one rule for a missing age: a child with no
+#: date of birth is "unborn" when an expected date of birth is known (``expected``), otherwise "Not known";
+#: a date of birth after the reference date (a negative age) is "unborn" too. The Python, polars and SQL
+#: forms below apply this rule alike.
 AGE_BAND_CUTS: tuple[tuple[int, str], ...] = (
     (1, "under 1"), (5, "1-4"), (10, "5-9"), (16, "10-15"), (18, "16-17"), (25, "18-24"), (35, "25-34"),
     (45, "35-44"),
@@ -33,41 +35,64 @@ AGE_NOT_KNOWN = NOT_KNOWN
 AGE_BANDS: tuple[str, ...] = (UNBORN, *(band for _, band in AGE_BAND_CUTS), OLDEST_AGE_BAND, AGE_NOT_KNOWN)
 
 
-def age_band(years: float | None, unborn: bool = False) -> str:
-    """The band of an age in whole years (``unborn`` when there is no birth yet).
+def age_band(years: float | None, expected: bool = False) -> str:
+    """The band of an age in whole years.
+
+    Args:
+        years: age in whole years at the reference date; None when there is no date of birth.
+        expected: an expected date of birth is known (so a missing age means "not born yet").
+
+    Returns:
+        ``unborn`` for no age with ``expected`` or a negative age, ``Not known`` for no age otherwise,
+        else the band.
 
     Example:
-        >>> age_band(0), age_band(4.9), age_band(17), age_band(None, unborn=True), age_band(None)
+        >>> age_band(0), age_band(4.9), age_band(17), age_band(None, expected=True), age_band(None)
         ('under 1', '1-4', '16-17', 'unborn', 'Not known')
     """
-    if unborn or (years is not None and years < 0):
-        return UNBORN
     if years is None:
-        return AGE_NOT_KNOWN
+        return UNBORN if expected else AGE_NOT_KNOWN
+    if years < 0:
+        return UNBORN
     for upper, band in AGE_BAND_CUTS:
         if years < upper:
             return band
     return OLDEST_AGE_BAND
 
 
-def age_band_expr(dob: pl.Expr, at: pl.Expr, unborn: pl.Expr | None = None) -> pl.Expr:
+def age_band_expr(dob: pl.Expr, at: pl.Expr, expected: pl.Expr | None = None, *,
+                  unborn: pl.Expr | None = None) -> pl.Expr:
     """Polars form of :func:`age_band`: age at ``at`` from ``dob``.
 
-    A null ``dob`` is "unborn" unless ``unborn`` (a boolean expression, e.g. an expected date of
-    birth is present) is given, in which case a null ``dob`` that is not unborn is "Not known".
+    Args:
+        dob: date of birth (null when not known or not born yet).
+        at: reference date.
+        expected: boolean expression, true where an expected date of birth is known (null counts as
+            false); None when the source has no expected dates, so every null ``dob`` is "Not known".
+        unborn: former name of ``expected`` (kept for callers not yet renamed); give one of the two.
     """
+    expected = expected if expected is not None else unborn
+    has_expected = pl.lit(False) if expected is None else expected.fill_null(False)
     years = ((at - dob).dt.total_days() / 365.25).floor()
-    is_unborn = dob.is_null() if unborn is None else (dob.is_null() & unborn.fill_null(False))
-    expr = pl.when(is_unborn | (years < 0)).then(pl.lit(UNBORN)).when(years.is_null()).then(pl.lit(AGE_NOT_KNOWN))
+    expr = (pl.when(dob.is_null() & has_expected).then(pl.lit(UNBORN))
+            .when(years.is_null()).then(pl.lit(AGE_NOT_KNOWN))
+            .when(years < 0).then(pl.lit(UNBORN)))
     for upper, band in AGE_BAND_CUTS:
         expr = expr.when(years < upper).then(pl.lit(band))
     return expr.otherwise(pl.lit(OLDEST_AGE_BAND))
 
 
-def age_band_sql(dob: str, years: str) -> str:
-    """SQL form of :func:`age_band` (``dob``/``years`` are the caller's own column names, never input)."""
+def age_band_sql(dob: str, years: str, expected: str | None = None) -> str:
+    """SQL form of :func:`age_band`: a CASE expression.
+
+    ``dob`` and ``years`` name the caller's date-of-birth and whole-years columns, ``expected`` its
+    expected-date-of-birth column (None when the source has none: a null ``dob`` is then "Not known").
+    All three are the caller's own column names, never input.
+    """
+    unborn = f"WHEN {dob} IS NULL AND {expected} IS NOT NULL THEN '{UNBORN}' " if expected else ""
     whens = " ".join(f"WHEN {years} < {upper} THEN '{band}'" for upper, band in AGE_BAND_CUTS)
-    return f"CASE WHEN {dob} IS NULL OR {years} < 0 THEN '{UNBORN}' {whens} ELSE '{OLDEST_AGE_BAND}' END"
+    return (f"CASE {unborn}WHEN {dob} IS NULL OR {years} IS NULL THEN '{AGE_NOT_KNOWN}' "
+            f"WHEN {years} < 0 THEN '{UNBORN}' {whens} ELSE '{OLDEST_AGE_BAND}' END")
 
 
 # --- ethnicity ---------------------------------------------------------------------------------
