@@ -33,6 +33,27 @@ def _open_outcome(page: Page, site: str, outcome: str) -> None:
     expect(page.locator("#toc-detail-table")).to_be_visible(timeout=WAIT)
 
 
+# The Cytoscape instance hangs off its container (Cytoscape.js keeps it in `_cyreg`): read where a
+# node is drawn, relative to the page, once the layout has placed it inside the visible container.
+_NODE_AT = """(id) => {
+    const el = document.getElementById('toc-graph');
+    const cy = el && el._cyreg && el._cyreg.cy;
+    if (!cy) return null;
+    const node = cy.getElementById(id);
+    if (node.empty() || !node.visible()) return null;
+    const p = node.renderedPosition(), box = el.getBoundingClientRect();
+    if (p.x < 0 || p.y < 0 || p.x > box.width || p.y > box.height) return null;
+    return {x: box.left + p.x, y: box.top + p.y};
+}"""
+
+
+def _tap_in_graph(page: Page, outcome: str) -> None:
+    """Click an outcome's node in the drawn diagram (the mouse on the canvas, as a user does)."""
+    page.locator("#toc-graph").scroll_into_view_if_needed()
+    spot = page.wait_for_function(_NODE_AT, arg=outcome, timeout=WAIT).json_value()
+    page.mouse.click(spot["x"], spot["y"])
+
+
 def _check_sources(page: Page, sources: list[str]) -> None:
     table = page.locator("#toc-detail-table")
     expect(table.locator("tbody tr")).to_have_count(len(sources), timeout=WAIT)
@@ -76,9 +97,16 @@ def test_toc_as_site_user_shows_own_site_only(browser: Browser, base_url: str, p
     expect(page.locator("#toc-site-title")).to_contain_text(NAMES[site], timeout=WAIT)
     others = [NAMES[s] for s in SITE_IDS if s != site]
     assert not any(o in page.content() for o in others)
-    outcome = next(iter(truth))
+    with_sources = [o for o, names in truth.items() if any(names)]
+    outcome = with_sources[0]   # an outcome with no source (sat S1) would show one empty row
     _open_outcome(page, site, outcome)
     _check_sources(page, truth[outcome])
+    # the same from the diagram: tapping another outcome's node shows that outcome's sources
+    tapped = with_sources[-1]
+    assert tapped != outcome, truth
+    _tap_in_graph(page, tapped)
+    expect(page.locator("#h-toc-detail")).to_contain_text(LEVEL_WORDS, timeout=WAIT)
+    _check_sources(page, truth[tapped])
     page.screenshot(path=str(artifacts / f"toc_{site}_user.png"), full_page=True)
     # a permalink to another site's ToC shows this site's, with a notice
     page.goto("/toc?sites=fbs&outcome=S1")
