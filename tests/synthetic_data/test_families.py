@@ -150,3 +150,12 @@ def test_a_short_nhs_pool_leaves_a_random_subset_without_numbers() -> None:
     got = alloc.take(np.ones(1_000, dtype=bool))
     assert alloc.shortfall == 400 and (got != None).sum() == 600  # noqa: E711
     assert (got[:500] != None).sum() > 250 and (got[500:] != None).sum() > 250  # noqa: E711
+
+
+def test_decoy_weights_for_a_target_no_family_mix_can_meet() -> None:
+    """Too few older children for the siblings the young ones bring: every band still drawn, the mix leans young."""
+    target = (0.3, 0.3, 0.2, 0.1, 0.09, 0.01)
+    w = decoy_age_weights(target)
+    assert (w > 0).all() and abs(w.sum() - 1) < 1e-9
+    shares = w @ maternities_by_band()
+    assert shares[:2].sum() / shares.sum() > 0.45  # as young as the family model allows
