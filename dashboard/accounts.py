@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS accounts (
     name TEXT PRIMARY KEY, role TEXT NOT NULL, site_id TEXT, pw_hash TEXT NOT NULL,
     created_at TEXT NOT NULL, failed INTEGER NOT NULL DEFAULT 0, first_failed_at TEXT, locked_until TEXT
 );
+CREATE TABLE IF NOT EXISTS unknown_attempts (
+    name_mac TEXT PRIMARY KEY, failed INTEGER NOT NULL, first_failed_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS unknown_attempts_by_start ON unknown_attempts (first_failed_at);
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL
 );
@@ -123,6 +127,9 @@ class AccountStore:
         self.max_failures = max_failures
         self.lockout = timedelta(minutes=lockout_minutes)
         self._lock = threading.Lock()
+        # keys the failure counters of names with no account; held in memory only, so the file never
+        # holds a guessable trace of what was typed (a name field may carry a mistyped password)
+        self._unknown_key = secrets.token_bytes(32)
         if not self.path.exists():  # born 0600: sqlite takes an empty file as a new database
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         warn_if_shared(self.path, "accounts file")
@@ -203,7 +210,8 @@ class AccountStore:
         The attempt is counted *before* the password is checked, in one UPDATE statement, so parallel
         guesses cannot all pass the count: at most ``max_failures`` passwords are ever checked per window.
         Unknown names, locked accounts and wrong passwords cost one KDF run each (a dummy hash when
-        there is nothing to check) and give the same answer.
+        there is nothing to check), one counter write each (an unknown name is counted under a keyed
+        hash, never as typed) and give the same answer, so timing does not tell which names exist.
         """
         now = _now()
         row = self._count_attempt(name, now)
@@ -233,21 +241,19 @@ class AccountStore:
         return LoginResult(None)
 
     def _count_attempt(self, name: str, now: datetime) -> tuple[str, str | None, str, int, str | None] | None:
-        """Count one attempt atomically (a new window after the last one ended); None for an unknown name."""
-        start = (now - self.lockout).isoformat()
+        """Count one attempt atomically (a new window after the last one ended); None for an unknown name.
+
+        A name with no account is counted too, in the same transaction, under an HMAC of the name
+        (:data:`_COUNT_UNKNOWN_SQL`): the same write and commit as for a real account, so an unknown
+        name is not answered faster; stale unknown counters are dropped on the way (on both paths).
+        """
+        args = {"start": (now - self.lockout).isoformat(), "now": now.isoformat(), "name": name}
         with self._lock, self._connect() as con:
-            row = con.execute(
-                """UPDATE accounts SET
-                       failed = CASE WHEN first_failed_at IS NULL OR first_failed_at < :start THEN 1
-                                     ELSE failed + 1 END,
-                       first_failed_at = CASE WHEN first_failed_at IS NULL OR first_failed_at < :start THEN :now
-                                              ELSE first_failed_at END,
-                       locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN NULL
-                                           ELSE locked_until END
-                   WHERE name = :name
-                   RETURNING role, site_id, pw_hash, failed, locked_until""",
-                {"start": start, "now": now.isoformat(), "name": name},
-            ).fetchone()
+            con.execute("DELETE FROM unknown_attempts WHERE first_failed_at < :start", args)
+            row = con.execute(_COUNT_ACCOUNT_SQL, args).fetchone()
+            if row is None:
+                mac = hmac.new(self._unknown_key, name.encode("utf-8"), hashlib.sha256).hexdigest()
+                con.execute(_COUNT_UNKNOWN_SQL, {**args, "mac": mac}).fetchone()
         return None if row is None else (row[0], row[1], row[2], int(row[3]), row[4])
 
     # ---------------------------------------------------------------- sessions
@@ -327,6 +333,17 @@ class AccountStore:
             return [r[0] for r in con.execute("SELECT DISTINCT action FROM audit_log ORDER BY action")]
 
 
+_COUNT_ACCOUNT_SQL = """UPDATE accounts SET
+    failed = CASE WHEN first_failed_at IS NULL OR first_failed_at < :start THEN 1 ELSE failed + 1 END,
+    first_failed_at = CASE WHEN first_failed_at IS NULL OR first_failed_at < :start THEN :now
+                           ELSE first_failed_at END,
+    locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN NULL ELSE locked_until END
+WHERE name = :name
+RETURNING role, site_id, pw_hash, failed, locked_until"""
+# stale rows were deleted just before, so an existing row is inside the window
+_COUNT_UNKNOWN_SQL = """INSERT INTO unknown_attempts (name_mac, failed, first_failed_at) VALUES (:mac, 1, :now)
+ON CONFLICT (name_mac) DO UPDATE SET failed = failed + 1
+RETURNING failed"""
 _AUDIT_PAGE_SQL = """SELECT at, username, action, what, sites, coalesce(detail, '') FROM audit_log
 WHERE (:user IS NULL OR username = :user) AND (:site IS NULL OR (',' || sites || ',') LIKE :site_like)
   AND (:action IS NULL OR action = :action) AND (:day IS NULL OR substr(at, 1, 10) = :day)

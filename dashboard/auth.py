@@ -1,7 +1,7 @@
 """Authentication on Dash's Flask server: login page with CSRF token, lockout, server-side sessions.
 
-Every route needs a login except ``/login``, the favicon and the files actually in ``assets/``
-(exact paths, not prefixes): Dash's JSON endpoints answer 401 and page loads redirect to the
+Every route needs a login except ``/login``, the favicon (``/favicon.ico`` redirects to Dash's
+``/_favicon.ico``, never the page shell) and the files actually in ``assets/`` (exact paths, not prefixes): Dash's JSON endpoints answer 401 and page loads redirect to the
 login page. Sessions live server-side (:meth:`AccountStore.open_session`): the cookie carries a
 random token, so logout, a password reset and ``users remove`` end a session at once. Which sites a
 user may see is decided in the data layer (:mod:`dashboard.access`, :mod:`dashboard.tables`), not here.
@@ -147,6 +147,8 @@ def install_auth(server: flask.Flask, secret: str, secure: bool, session_hours: 
 
     server.add_url_rule("/login", "login", lambda: _login(session_hours), methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", _logout, methods=["POST"])
+    # public, so it must be a real route: otherwise Dash's catch-all answers it with the page shell
+    server.add_url_rule("/favicon.ico", "favicon", lambda: _redirect("/_favicon.ico"))
     public = _PUBLIC | frozenset(public_assets)
     server.before_request(lambda: _require_login(public))
     server.after_request(_headers)
