@@ -205,6 +205,7 @@ def maternities_by_band() -> np.ndarray:
         for j in range(1, len(_FAMILY_SIZE_P)):
             below = [_sibling_below(x, (lo, hi), j) for x in edges]
             out[b, 1:] += more_than[j] * np.diff(below)  # siblings are born: never in band 0 (unborn)
+    out.setflags(write=False)  # cached and shared
     return out
 
 
