@@ -13,9 +13,11 @@ from typing import cast
 from sqlglot import exp
 
 from linkage.sqlbuild import SqlBuilder, internal_table, quote_ident
-from warehouse.errors import ConfigError, did_you_mean
+from warehouse.errors import ConfigError
+from warehouse.registry import Registry
 
-BLOCKING_RULES: dict[str, BlockingRule] = {}
+#: Every blocking rule by name; the built-ins register themselves below exactly as a new one would.
+BLOCKING_RULES: Registry[BlockingRule] = Registry("blocking rule")
 
 #: Which identifier a derived column comes from (a rule on it says nothing new about that identifier).
 BASE_FIELD = {
@@ -92,9 +94,8 @@ class BlockingRule:
 
 
 def register_blocking_rule(rule: BlockingRule) -> BlockingRule:
-    """Add a rule to :data:`BLOCKING_RULES`."""
-    BLOCKING_RULES[rule.name] = rule
-    return rule
+    """Add a rule to :data:`BLOCKING_RULES` (ConfigError if its name is taken)."""
+    return BLOCKING_RULES.register(rule)
 
 
 for _rule in (
@@ -117,13 +118,8 @@ for _rule in (
 
 
 def get_blocking_rule(name: str) -> BlockingRule:
-    """The registered rule called ``name``; ConfigError naming the allowed rules otherwise."""
-    try:
-        return BLOCKING_RULES[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown blocking rule {name!r}; allowed: {', '.join(BLOCKING_RULES)}{did_you_mean(name, BLOCKING_RULES)}"
-        ) from None
+    """The registered rule called ``name``; ConfigError naming the allowed rules (with a did-you-mean) otherwise."""
+    return BLOCKING_RULES.get(name)
 
 
 def default_rules(columns: set[str]) -> list[BlockingRule]:

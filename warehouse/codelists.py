@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warehouse.adapters import END_REASONS, REFERRAL_SOURCES, ROLES, TIMEPOINTS
-from warehouse.errors import ConfigError, did_you_mean
+from warehouse.errors import ConfigError
+from warehouse.registry import VersionedRegistry
 
 __all__ = ["CODELISTS", "CodeList", "codelist_names", "get_codelist", "register_codelist", "year_of"]
 
@@ -45,15 +46,14 @@ class CodeList:
         return isinstance(code, str) and code.strip() in self.codes
 
 
-CODELISTS: dict[str, list[CodeList]] = {}
+#: Every code list by name; each value holds the list's versions by first year (a registry as any other:
+#: unknown names get a did-you-mean error, iteration lists the names for the rules document).
+CODELISTS: VersionedRegistry[CodeList] = VersionedRegistry("code list")
 
 
 def register_codelist(codelist: CodeList) -> CodeList:
-    """Register a code-list version (built-ins use this too); versions are kept sorted by year."""
-    versions = CODELISTS.setdefault(codelist.name, [])
-    versions[:] = [v for v in versions if v.first_year != codelist.first_year] + [codelist]
-    versions.sort(key=lambda v: v.first_year)
-    return codelist
+    """Register a code-list version (built-ins use this too); a version of the same first year replaces it."""
+    return CODELISTS.add(codelist)
 
 
 def codelist_names() -> tuple[str, ...]:
@@ -65,20 +65,15 @@ def get_codelist(name: str, year: int) -> CodeList:
     """Return the version of code list ``name`` in force in collection year ``year``.
 
     Raises:
-        ConfigError: the list is unknown or has no version as early as ``year``.
+        ConfigError: the list is unknown (with a did-you-mean) or has no version as early as ``year``.
     """
-    try:
-        versions = CODELISTS[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown code list {name!r}; registered: {', '.join(codelist_names())}{did_you_mean(name, CODELISTS)}"
-        ) from None
-    usable = [v for v in versions if v.first_year <= year]
-    if not usable:
+    versions = CODELISTS.get(name)
+    version = versions.at(year)
+    if version is None:
         raise ConfigError(
             f"code list {name!r} has no version for collection year {year}; earliest is {versions[0].first_year}"
         )
-    return usable[-1]
+    return version
 
 
 def year_of(census_year: object, default: int = 2025) -> int:

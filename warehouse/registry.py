@@ -18,11 +18,11 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 from warehouse.errors import ConfigError, did_you_mean
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "VersionedRegistry", "Versions"]
 
 T = TypeVar("T")
 
@@ -118,3 +118,72 @@ class Registry(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Registry({self.kind!r}, {len(self)} registered)"
+
+
+class Dated(Protocol):
+    """What a year-versioned catalogue entry has: a name and the first collection year it applies to."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def first_year(self) -> int: ...
+
+
+D = TypeVar("D", bound=Dated)
+
+
+class Versions(Generic[D]):
+    """The versions of one named entry (a code list, a table declaration), oldest first.
+
+    Iterating gives every version; ``versions[0]`` is the oldest; :meth:`at` the one in force in a year.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._by_year: dict[int, D] = {}
+
+    def add(self, item: D) -> D:
+        """Add ``item`` as the version from ``item.first_year`` on (replacing one of the same year)."""
+        self._by_year[item.first_year] = item
+        self._by_year = dict(sorted(self._by_year.items()))
+        return item
+
+    def at(self, year: int) -> D | None:
+        """The newest version whose ``first_year`` is not later than ``year`` (None if all are later)."""
+        usable = [v for y, v in self._by_year.items() if y <= year]
+        return usable[-1] if usable else None
+
+    def __iter__(self) -> Iterator[D]:
+        return iter(self._by_year.values())
+
+    def __len__(self) -> int:
+        return len(self._by_year)
+
+    def __getitem__(self, index: int) -> D:
+        return list(self._by_year.values())[index]
+
+    def __repr__(self) -> str:
+        return f"Versions({self.name!r}, first years {list(self._by_year)})"
+
+
+class VersionedRegistry(Registry[Versions[D]]):
+    """A registry whose value per name is its :class:`Versions` (year-versioned catalogues).
+
+    Example:
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True)
+        ... class Rule:
+        ...     name: str
+        ...     first_year: int
+        >>> rules: VersionedRegistry[Rule] = VersionedRegistry("rule")
+        >>> _ = rules.add(Rule("age", 0)), rules.add(Rule("age", 2025))
+        >>> rules.get("age").at(2024).first_year, rules.get("age").at(2026).first_year
+        (0, 2025)
+    """
+
+    def add(self, item: D) -> D:
+        """Register ``item`` as a version of ``item.name`` (a new name starts its versions)."""
+        if item.name not in self:
+            self.register(Versions(item.name))
+        return self.get(item.name).add(item)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from warehouse.adapters import CANONICAL_PERSON_FIELDS
+from warehouse.registry import VersionedRegistry
 
 __all__ = [
     "SPECS",
@@ -125,21 +126,23 @@ class TableSpec:
         return [f.name for f in self.fields]
 
 
-SPECS: dict[str, list[TableSpec]] = {}
+#: Every table declaration by name; each value holds its versions by first year.
+SPECS: VersionedRegistry[TableSpec] = VersionedRegistry("table declaration")
 
 
 def register_spec(spec: TableSpec) -> TableSpec:
     """Register a table declaration; a later ``first_year`` overrides from that year on."""
-    versions = SPECS.setdefault(spec.name, [])
-    versions[:] = [v for v in versions if v.first_year != spec.first_year] + [spec]
-    versions.sort(key=lambda v: v.first_year)
-    return spec
+    return SPECS.add(spec)
 
 
 def get_spec(name: str, year: int) -> TableSpec:
-    """The declaration of table ``name`` in force in collection year ``year``."""
-    usable = [v for v in SPECS[name] if v.first_year <= year]
-    return usable[-1] if usable else SPECS[name][0]
+    """The declaration of table ``name`` in force in collection year ``year`` (the oldest before its first year).
+
+    Raises:
+        ConfigError: no table is declared as ``name`` (the message suggests the nearest name).
+    """
+    versions = SPECS.get(name)
+    return versions.at(year) or versions[0]
 
 
 _ISO = "%Y-%m-%d"
