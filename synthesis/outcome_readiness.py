@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from synthesis.catalogue import DATA_ITEMS
 from warehouse.disclosure import Disclosure, Rate
 from warehouse.errors import DataError
 from warehouse.sites import get_site
@@ -178,6 +179,15 @@ def _toc_sources(con: duckdb.DuckDBPyConnection, sites: list[str] | None) -> lis
     ).fetchall()
 
 
+def _reference_label(source_kind: str | None, ref: str | None) -> str | None:
+    """A source's words: a measure's name, a CSC/903 outcome's label, a data item's catalogue label."""
+    if not source_kind or not ref:
+        return None
+    if source_kind == "site_data_item" and ref in DATA_ITEMS:
+        return DATA_ITEMS.get(ref).label
+    return SOURCE_KINDS.get(source_kind).reference_label(ref)
+
+
 def _row(src: tuple[Any, ...], f: _Figures, rules: ReadinessRules) -> dict[str, Any]:
     site, version, node_id, label, kind, source_kind, ref = src
     if source_kind is None:
@@ -191,7 +201,7 @@ def _row(src: tuple[Any, ...], f: _Figures, rules: ReadinessRules) -> dict[str, 
         "site_id": site, "toc_version": version, "outcome_id": node_id, "outcome": label,
         "outcome_kind": NODE_KINDS.get(kind).label, "source_kind": source_kind,
         "source": SOURCE_KINDS.get(source_kind).label if source_kind else None,
-        "reference": ref, "reference_label": SOURCE_KINDS.get(source_kind).reference_label(ref) if ref else None,
+        "reference": ref, "reference_label": _reference_label(source_kind, ref),
         "n_eligible": comp.get("n_eligible"), "n_scored": comp.get("n_scored"),
         "baseline_completeness": comp.get("completeness"), "n_baseline_scored": comp.get("n_baseline_scored"),
         "n_retained": comp.get("n_retained"), "followup_retention": comp.get("retention"),
