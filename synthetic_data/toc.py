@@ -12,7 +12,9 @@ matrix can be checked against them:
 - ``poor_completeness``: Survive and Thrive's SCORE-15 (family functioning), which the site
   records at baseline for only a tenth of those due it (:data:`PLANTED_BASELINE_RATES`, read by
   the outcome generator); every other measure is generated at the world's usual rates and clears
-  the readiness matrix's default thresholds at the demo's size;
+  the readiness matrix's default thresholds at the demo's size, except For Baby's Sake's ASQ-3 and
+  ASQ:SE-2 (about 40% at baseline: most of its babies join before birth, when no ASQ can be done;
+  a property of the world, not a plant);
 - ``weak_linkage``: For Baby's Sake's "less contact with children's social care", a CSC outcome
   reached through linkage where most children join before birth, so the programme's records
   carry a placeholder name and no date of birth that the LA's later records do not share (in the
