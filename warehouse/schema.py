@@ -78,6 +78,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         if mig.version in applied:
             continue
         con.execute(mig.sql)
-        con.execute("INSERT INTO schema_version VALUES (?, ?, ?)", [mig.version, mig.name, datetime.now()])
+        con.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                    [mig.version, mig.name, datetime.now()])
         count += 1
     return count
