@@ -134,7 +134,7 @@ def _twin_figure(la: pl.DataFrame, settings: WorldSettings) -> Figure:
     """Multiple maternities per 1,000: children of one household (surname, postcode) born the same day.
 
     The source counts every multiple maternity (twins are 98.2% of them, C§7.1); the generator
-    draws each multiple birth as twins, so the label says both.
+    draws each multiple birth as twins, so the label names the target's scope.
     """
     born = la.filter(pl.col("PersonBirthDate") != "")
     births = born.group_by(["Surname", "Postcode", "PersonBirthDate"]).len()
@@ -142,8 +142,8 @@ def _twin_figure(la: pl.DataFrame, settings: WorldSettings) -> Figure:
     twins = int((births["len"] >= 2).sum())
     p = settings.p_multiple_birth
     lo, hi = _share_band(p, n)
-    return Figure("Twin and other multiple maternities per 1,000 maternities (all drawn as twins)", "per 1,000",
-                  p * 1000, lo * 1000, hi * 1000, twins / max(n, 1) * 1000, n,
+    return Figure("Twin maternities per 1,000 maternities (target: all multiple maternities; each drawn as twins)",
+                  "per 1,000", p * 1000, lo * 1000, hi * 1000, twins / max(n, 1) * 1000, n,
                   "C§7.1: 14.6 multiple maternities per 1,000 women giving birth (2022), verified (Statista "
                   "description of ONS); twins alone about 14.3 (14.6 x 0.982, derived)", True)
 
