@@ -19,10 +19,6 @@ def _step(title: str) -> Iterator[None]:
     click.echo(f" done ({time.perf_counter() - t0:.1f} s)")
 
 
-def _progress(message: str) -> None:
-    click.echo(f"    {message}")
-
-
 @click.command("demo")
 @click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Where demo-data/ and demo.duckdb are written.")

@@ -123,22 +123,6 @@ for _item in (
     register_data_item(_item)
 
 
-def get_data_item(data_item: str) -> DataItem:
-    """Return a data item or raise ConfigError naming the allowed ids (with a did-you-mean)."""
-    return DATA_ITEMS.get(data_item)
-
-
-def get_dimension(dimension: str) -> Dimension:
-    """Return a dimension or raise ConfigError naming the allowed ids (with a did-you-mean)."""
-    return DIMENSIONS.get(dimension)
-
-
-def maturity_stage(mean_rating: float) -> str:
-    """Map a mean 0-4 rating onto a five-stage maturity label (stage names after Data Orchard v2.1)."""
-    stages = ("Unaware", "Emerging", "Learning", "Developing", "Mastering")
-    return stages[max(0, min(4, int(mean_rating + 0.5)))]   # half up, as DuckDB round()
-
-
 def seed_catalogue(con: duckdb.DuckDBPyConnection) -> None:
     """Write the registries into the warehouse (idempotent)."""
     for lv in RATING_SCALE.values():

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 
@@ -515,8 +514,3 @@ def _export_themes(con: duckdb.DuckDBPyConnection) -> list[refi.RefiSet]:
 def variable_guids(project: refi.RefiProject) -> dict[str, str]:
     """Deterministic GUIDs for the project's variables."""
     return {name: stable_guid("variable", name) for name in project.variables}
-
-
-def file_label(path: Path) -> str:
-    """The file name used for lineage (no directories, which can carry personal names)."""
-    return Path(path).name

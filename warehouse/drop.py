@@ -44,10 +44,6 @@ def la_dir(root: Path, la_code: str) -> Path:
     return root / "la" / la_code
 
 
-def site_dir(root: Path, site_id: str) -> Path:
-    return root / "sites" / site_id
-
-
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file, streamed."""
     h = hashlib.sha256()
