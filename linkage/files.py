@@ -89,23 +89,41 @@ class FileLinkReport:
     rows: tuple[Metrics, ...] = ()
     warnings: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, unsuppressed: bool = False) -> dict[str, object]:
         """``precision``, ``recall``, ``f1`` (with truth), ``candidate_pairs``, ``links``, ``seconds``,
-        ``by_group`` {value: {n, recall, precision}}, plus ``basis``, the column roles used and ``warnings``."""
+        ``by_group`` {value: {n, links, recall, precision[, true_matches]}}, plus ``basis``, the column
+        roles used, ``warnings`` and ``disclosure``.
+
+        The figures go through the one disclosure engine, as the printed table does (the settings'
+        policy: counts of 1-5, the rates built on them and any cell that would reveal one by
+        subtraction become ``[c]``). ``unsuppressed=True`` gives the raw figures, for use inside the
+        secure environment only (``disclosure`` then says so).
+        """
+        overall: dict[str, object] = {"links": self.result.links.height, "precision": self.precision,
+                                      "recall": self.recall, "f1": self.f1}
+        groups = dict(self.by_group)
+        if not unsuppressed and self.rows:
+            shown = site_facing([r.as_dict() for r in self.rows], self.settings.disclosure_policy)
+            overall = {k: _json_figure(shown[0][k]) for k in ("links", "precision", "recall", "f1")}
+            keys = [k for k in _GROUP_KEYS if k != "true_matches" or self.basis == "measured"]
+            groups = {str(r["subgroup"]): {k: _json_figure(r[_GROUP_KEYS[k]]) for k in keys} for r in shown[1:]}
         out: dict[str, object] = {
             "candidate_pairs": self.result.candidate_pairs,
-            "links": self.result.links.height,
+            "links": overall["links"],
             "seconds": round(self.seconds, 3),
             "basis": self.basis,
-            "by_group": self.by_group,
+            "by_group": groups,
             "columns": {role: {"left": a, "right": b} for role, (a, b) in self.roles.items()},
-            "precision": self.precision,
-            "recall": self.recall,
+            "precision": overall["precision"],
+            "recall": overall["recall"],
             "encoding": self.encoding,
             "warnings": list(self.warnings),
+            "disclosure": ("unsuppressed: raw counts, for the secure environment only" if unsuppressed else
+                           f"counts of 1-{self.settings.disclosure_policy.suppress_max}, the rates built on them "
+                           "and cells that would reveal one by subtraction are [c]"),
         }
         if self.basis == "measured":
-            out["f1"] = self.f1
+            out["f1"] = overall["f1"]
         return out
 
     def id_headers(self) -> tuple[str, str]:
@@ -205,6 +223,18 @@ class FileLinkReport:
 
 
 _GENERATED = frozenset({"probability", "match_weight", "cluster", "linked", "reason"})
+#: ``by_group`` keys of :meth:`FileLinkReport.as_dict` and the metrics columns they come from
+_GROUP_KEYS = {"n": "n_records", "recall": "recall", "precision": "precision", "links": "links",
+               "true_matches": "true_matches"}
+
+
+def _json_figure(value: object) -> object:
+    """A figure from the engine for JSON: a number stays a number (a column holding a symbol comes back
+    as text), a symbol such as ``[c]`` stays text."""
+    if not isinstance(value, str) or value.startswith("["):
+        return value
+    number = float(value)
+    return int(number) if number.is_integer() and "." not in value else number
 
 
 def _count_text(value: object) -> str:

@@ -33,6 +33,9 @@ def _run(*args: object) -> subprocess.CompletedProcess[str]:
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("lf")
     left, right, truth = make_world(n=250, seed=21, error=0.2)
+    # a group of 3: its figures must come out as [c] in the JSON as well as in the printed table
+    left = left.with_columns(pl.when(pl.col("rid").is_in(left["rid"].head(3).implode())).then(pl.lit("tiny"))
+                             .otherwise(pl.col("ethnicity")).alias("ethnicity"))
     # officer-style headers: other names for the same roles, id first, a column to report by
     left.select(
         pl.col("rid").alias("case_ref"), pl.col("forename").alias("First Name"), pl.col("surname").alias("Last_Name"),
@@ -92,8 +95,13 @@ def test_link_files_with_truth_and_report_by(linked: dict[str, object]) -> None:
     assert set(data["columns"]) == {"forename", "surname", "dob", "sex", "postcode", "nhs_number"}
     assert "ethnicity" not in data["columns"]                   # report-by never used to match
     groups = data["by_group"]
-    assert sum(g["n"] for g in groups.values()) == 250
-    assert all({"n", "recall", "precision"} <= set(g) for g in groups.values())
+    assert all({"n", "links", "true_matches", "recall", "precision"} == set(g) for g in groups.values())
+    # through the disclosure engine, as the printed table: the group of 3 is hidden, and so is a second group
+    # (else 250 minus the others would give it back); no count of 1-5 anywhere in the JSON
+    assert set(groups["tiny"].values()) == {"[c]"}
+    assert sum(g["n"] == "[c]" for g in groups.values()) >= 2
+    assert not [g[k] for g in groups.values() for k in ("n", "links", "true_matches") if is_revealing_count(g[k])]
+    assert "[c]" in data["disclosure"] and data["links"] > 5
     assert "F1" in proc.stdout and "Traceback" not in proc.stderr
 
 
@@ -107,16 +115,23 @@ def test_report_by_is_printed_as_a_table(linked: dict[str, object]) -> None:
     assert re.split(r"\s{2,}", head.strip()) == ["ethnicity", "Records", "Links", "True matches",
                                                 "Precision (95% interval)", "Recall (95% interval)", "F1 (95% interval)"]
     overall = re.split(r"\s{2,}", next(line for line in lines if line.strip().startswith("All records")).strip())
-    assert overall[1:4] == ["250", f"{data['links']:,}", f"{sum(g['true_matches'] for g in data['by_group'].values()):,}"]
+    assert overall[1:3] == ["250", f"{data['links']:,}"] and int(overall[3].replace(",", "")) > 5
     assert overall[4].startswith(f"{data['precision'] * 100:.1f}% (") and overall[6].startswith(f"{data['f1'] * 100:.1f}% (")
     assert "[measured]" in lines[0] and f"F1 {overall[6]}" in lines[0]           # the summary line is the overall row
-    for name, g in data["by_group"].items():
+    shown = 0
+    for name, g in data["by_group"].items():   # the JSON and the table say the same, [c] for [c]
         row = next(line for line in lines if line.strip().startswith(name + " "))
         cells = re.split(r"\s{2,}", row.strip())
-        assert cells[1] == f"{g['n']:,}" and cells[2] == f"{g['links']:,}" and cells[3] == f"{g['true_matches']:,}"
-        assert cells[5].startswith(f"{g['recall'] * 100:.1f}% (")          # % to one decimal, then its interval
-        assert re.fullmatch(r"\d{1,3}\.\d% \(\d{1,3}\.\d% to \d{1,3}\.\d%\)", cells[4])
+        assert cells[1:4] == [v if v == "[c]" else f"{v:,}" for v in (g["n"], g["links"], g["true_matches"])]
         assert not any(is_revealing_count(c) for c in cells[1:4])         # counts of 1-5 never shown
+        for rate, cell in (("precision", cells[4]), ("recall", cells[5])):
+            if g[rate] == "[c]":
+                assert cell == "[c]", (name, rate)
+                continue
+            shown += 1
+            assert cell.startswith(f"{g[rate] * 100:.1f}% (")                # % to one decimal, then its interval
+            assert re.fullmatch(r"\d{1,3}\.\d% \((\d{1,3}\.\d%|\[c\]) to (\d{1,3}\.\d%|\[c\])\)", cell)
+    assert shown >= 2
 
 
 @pytest.mark.e2e
@@ -266,7 +281,7 @@ def test_encode_then_link_encoded_files(files: dict[str, Path], tmp_path: Path) 
     assert proc.returncode == 0, proc.stderr[-2000:]
     data = json.loads(out.read_text())
     assert data["encoding"] == "bloom_filter" and data["basis"] == "measured" and data["f1"] >= 0.97
-    assert sum(g["n"] for g in data["by_group"].values()) == 250
+    assert data["by_group"]["tiny"]["n"] == "[c]" and sum(g["n"] == "[c]" for g in data["by_group"].values()) >= 2
     for line in (proc.stdout + proc.stderr + enc_a.stdout + enc_b.stdout).splitlines():
         assert not any(v in line for v in ("Traceback",))
     assert "warning" not in proc.stderr                        # 250 records: enough for the model to learn from
