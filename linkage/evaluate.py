@@ -143,13 +143,14 @@ def estimated(
     scenario: str, subgroup_type: str, subgroup: str, n_records: int, links: pl.DataFrame, best: pl.DataFrame,
     candidate_pairs: int | None = None, clerical_review: int | None = None,
     expected_known_share: float | None = None, must: pl.Series | None = None, missed_outside: float = 0.0,
-    known_share: float | None = None,
+    known_share: float | None = None, lost_share: float = 0.0,
 ) -> Metrics:
     """Estimated metrics (no truth), each with a 95% interval and the method in ``method``.
 
     Precision: expected true links (sum of link probabilities) / links. Recall: on the records that
     must link (``must``, ids of CSC-referred records) when there are at least
-    :data:`linkage.estimates.MIN_GOLD` of them; otherwise against the site's expected share of
+    :data:`linkage.estimates.MIN_GOLD` of them (``lost_share``: the share of LA identifier rows the
+    load rejected, see :func:`linkage.estimates.gold_recall`); otherwise against the site's expected share of
     children known to CSC (``known_share``) when given; otherwise from the model, its denominator
     including ``missed_outside`` (true pairs blocking never generated), with an interval down to the
     hard lower bound. Match rate: observed, with a Wilson interval.
@@ -157,7 +158,7 @@ def estimated(
     n_links = links.height
     prec = precision_estimate(links)
     if must is not None and must.len() >= MIN_GOLD:
-        rec, _ = gold_recall(links, must, n_records)
+        rec, _ = gold_recall(links, must, n_records, lost_share)
     elif known_share is not None:
         rec = known_share_recall(links, n_records, known_share)
     else:

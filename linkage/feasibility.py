@@ -25,7 +25,7 @@ from linkage.encoded import link_encoded_frames
 from linkage.estimates import MIN_GOLD, blocking_missed, gold_recall, review_precision
 from linkage.evaluate import Metrics, estimated, measured, measured_by_group, with_gap
 from linkage.explain import explanation_columns
-from linkage.intervals import Estimate, f1_interval, product_interval, wilson_fpc
+from linkage.intervals import Estimate, f1_interval, product_interval
 from linkage.pipeline import LinkResult, link
 from linkage.scenarios import get_scenario
 from linkage.settings import LinkageSettings
@@ -65,7 +65,7 @@ class FeasibilityReport:
                 "pairs": self.pairs, "metrics": self.metrics}
 
 
-def _read(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _read(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     with store.reader() as con:
         people = con.sql(
             "SELECT site_id, record_id AS rid, person_key, forename, surname, coalesce(dob, expected_dob) AS dob, "
@@ -83,7 +83,13 @@ def _read(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Da
             "SELECT site_id, site_record_id AS l_rid, la_code || '|' || la_child_id AS r_rid FROM restricted.truth_links"
         ).pl()
         labels = con.sql("SELECT site_id, left_key, right_key, label FROM linkage_labels").pl()
-    return people, la, truth, labels
+        # LA identifier rows the load rejected outright (not kept; an exact duplicate loses nothing):
+        # a CSC-referred child's only LA record may be among them (estimates.gold_recall)
+        lost = con.sql(
+            "SELECT split_part(file, '/', 2) AS la_code, count(DISTINCT row_number) AS lost FROM restricted.rejects "
+            "WHERE file LIKE 'la/%identifiers%' AND NOT row_kept AND rule <> 'duplicate_row' GROUP BY 1"
+        ).pl()
+    return people, la, truth, labels, lost
 
 
 def _groups(left: pl.DataFrame) -> pl.DataFrame:
@@ -148,10 +154,12 @@ def measured_rows(scenario: str, res: LinkResult, left: pl.DataFrame, truth: pl.
 
 
 def estimated_rows(scenario: str, res: LinkResult, left: pl.DataFrame, clerical: int,
-                   labels: pl.DataFrame | None = None, known_share: float | None = None) -> list[Metrics]:
+                   labels: pl.DataFrame | None = None, known_share: float | None = None,
+                   lost_share: float = 0.0) -> list[Metrics]:
     """Overall and subgroup rows estimated without truth: recall on the records that must link
-    (``left.must_link``), true pairs outside blocking by capture-recapture, review labels when given,
-    and the site's expected share of children known to CSC (``known_share``) when given."""
+    (``left.must_link``; ``lost_share`` of the LA identifier rows were rejected by the load, so some
+    may have no partner), true pairs outside blocking, review labels when given, and the site's
+    expected share of children known to CSC (``known_share``) when given."""
     n = left.height
     links = res.links.select("l_rid", "r_rid", "probability")
     must = left.filter(pl.col("must_link"))["rid"]
@@ -159,9 +167,9 @@ def estimated_rows(scenario: str, res: LinkResult, left: pl.DataFrame, clerical:
     known = known_share if known_share is not None else (must.len() / n if n else None)
     missed = blocking_missed(res.pairs, res.rules)
     overall = estimated(scenario, "all", "all", n, links, res.best, res.candidate_pairs, clerical, known,
-                        must=must, missed_outside=missed, known_share=known_share)
+                        must=must, missed_outside=missed, known_share=known_share, lost_share=lost_share)
     if labels is not None and labels.height:
-        overall = from_labels(overall, res, labels, must)
+        overall = from_labels(overall, res, labels, must, lost_share)
     rows = [overall]
     for gtype in SUBGROUP_TYPES:
         col = "sex_group" if gtype == "sex" else gtype
@@ -173,7 +181,7 @@ def estimated_rows(scenario: str, res: LinkResult, left: pl.DataFrame, clerical:
             grows.append(estimated(
                 scenario, gtype, str(value), group.height, links.filter(pl.col("l_rid").is_in(ids)),
                 res.best.filter(pl.col("l_rid").is_in(ids)), must=group.filter(pl.col("must_link"))["rid"],
-                missed_outside=share,  # the site's known share says nothing about one subgroup
+                missed_outside=share, lost_share=lost_share,  # the known share says nothing about one subgroup
             ))
         rows += with_gap(grows)
     return rows
@@ -181,14 +189,14 @@ def estimated_rows(scenario: str, res: LinkResult, left: pl.DataFrame, clerical:
 
 def scenario_rows(scenario: str, res: LinkResult, left: pl.DataFrame, truth: pl.DataFrame | None,
                   settings: LinkageSettings, labels: pl.DataFrame | None = None,
-                  known_share: float | None = None) -> list[Metrics]:
+                  known_share: float | None = None, lost_share: float = 0.0) -> list[Metrics]:
     """The metrics rows of one site x scenario: measured when there is truth, else estimated; every
     row carries the must-link count and rate (a recall check that needs no truth)."""
     clerical = _clerical(res, settings)
     if truth is not None:
         rows = measured_rows(scenario, res, left, truth, clerical)
     else:
-        rows = estimated_rows(scenario, res, left, clerical, labels, known_share)
+        rows = estimated_rows(scenario, res, left, clerical, labels, known_share, lost_share)
     must = left.filter(pl.col("must_link"))["rid"]
     rate = float(res.links["l_rid"].is_in(must.implode()).sum()) / must.len() if must.len() else None
     rows[0] = replace(rows[0], must_link_n=must.len(), must_link_rate=rate)
@@ -197,12 +205,14 @@ def scenario_rows(scenario: str, res: LinkResult, left: pl.DataFrame, truth: pl.
 
 @dataclass(frozen=True)
 class SiteData:
-    """One site's children (with subgroup columns), its LAs' records, and its truth or labels."""
+    """One site's children (with subgroup columns), its LAs' records, its truth or labels, and the
+    share of its LAs' identifier rows the load rejected (``lost_share``)."""
 
     left: pl.DataFrame
     right: pl.DataFrame
     truth: pl.DataFrame | None
     labels: pl.DataFrame | None
+    lost_share: float = 0.0
 
 
 def site_metrics(site: str, data: SiteData, settings: LinkageSettings, secret: bytes,
@@ -216,32 +226,37 @@ def site_metrics(site: str, data: SiteData, settings: LinkageSettings, secret: b
         t0 = time.perf_counter()
         res = _retrained(_scenario_result(left, right, scen, settings, secret), labels, settings, f"{site} {scen}")
         results[scen] = res
-        rows += scenario_rows(scen, res, left, truth, settings, labels, settings.known_share(site))
+        rows += scenario_rows(scen, res, left, truth, settings, labels, settings.known_share(site), data.lost_share)
         if progress:
             progress(f"{site} {scen}: {res.candidate_pairs} candidate pairs, {res.links.height} links "
                      f"({time.perf_counter() - t0:.1f} s)")
     return rows, results
 
 
-def from_labels(row: Metrics, res: LinkResult, labels: pl.DataFrame, must: pl.Series) -> Metrics:
-    """Replace a row's estimates with review-based ones: precision from the clerically reviewed pairs
-    (label >= 0.5 = same person) weighted back to every scored pair by probability band
-    (Horvitz-Thompson); recall on the records that must link, each link counted at the reviewed
-    precision instead of the model's probability."""
+def from_labels(row: Metrics, res: LinkResult, labels: pl.DataFrame, must: pl.Series,
+                lost_share: float = 0.0) -> Metrics:
+    """Replace a row's estimates with review-based ones: precision from the
+    clerically reviewed pairs (label >= 0.5 = same person) weighted back to every scored pair by
+    probability band (Horvitz-Thompson); recall on the records that must link, each link counted
+    at the reviewed precision instead of the model's probability (the must-link share's interval as
+    in :func:`linkage.estimates.gold_recall`, times the reviewed precision by the delta method).
+
+    The row stays ``basis`` "estimated" (a review is a sample, not truth); its ``method`` ends with
+    "clerical review of N pairs", which is how a verdict knows it rests on the review
+    (``evaluation.verdicts.recall_figure``)."""
     prec = review_precision(res.pairs, labels)
     if prec.value is None or prec.low is None or prec.high is None:
         return row
     rec = Estimate(row.recall, row.recall_low, row.recall_high, "model (too few records that must link)")
     if must.len() >= MIN_GOLD:
-        linked = res.links.filter(pl.col("l_rid").is_in(must.implode()))
-        _, true = gold_recall(res.links, must, row.n_records)
-        rec = product_interval(Estimate(linked.height / must.len(), *wilson_fpc(linked.height, must.len(), true), ""),
-                               prec, "records that must link, links counted at the reviewed precision (delta method)")
+        sure = res.links.select("l_rid", pl.lit(1.0).alias("probability"))  # the review, not the model, says how many are right
+        share, _ = gold_recall(sure, must, row.n_records, lost_share)
+        rec = product_interval(share, prec, "records that must link, links counted at the reviewed precision (delta method)")
     f = f1_interval(prec, rec)
     return replace(row, precision=prec.value, precision_low=prec.low, precision_high=prec.high, recall=rec.value,
                    recall_low=rec.low, recall_high=rec.high, f1=f.value, f1_low=f.low, f1_high=f.high,
                    missed_match_rate=(1 - rec.value) if rec.value is not None else None,
-                   method=f"precision: {prec.method}; recall: {rec.method}")
+                   method=f"precision: {prec.method}; recall: {rec.method}; clerical review of {labels.height} pairs")
 
 
 def _versions() -> dict[str, str]:
@@ -255,23 +270,28 @@ def _versions() -> dict[str, str]:
 
 
 def _site_data(site_id: str, la_codes: tuple[str, ...], tables: tuple[pl.DataFrame, ...]) -> SiteData:
-    """One site's children (with subgroup columns), its LAs' records, its truth or its labels."""
-    people, la, truth, labels = tables
+    """One site's children (with subgroup columns), its LAs' records, its truth or its labels, and
+    the share of its LAs' identifier rows the load rejected."""
+    people, la, truth, labels = tables[:4]
     left = _groups(people.filter(pl.col("site_id") == site_id))
     right = la.filter(pl.col("la_code").is_in(list(la_codes)))
+    lost_share = 0.0
+    if len(tables) > 4 and right.height:
+        lost = float(tables[4].filter(pl.col("la_code").is_in(list(la_codes)))["lost"].sum())
+        lost_share = lost / (lost + right.height)
     if truth.height > 0:
         site_truth = truth.filter(
             (pl.col("site_id") == site_id) & pl.col("l_rid").is_in(left["rid"].implode())
             & pl.col("r_rid").is_in(right["rid"].implode())
         )
-        return SiteData(left, right, site_truth, None)
+        return SiteData(left, right, site_truth, None, lost_share)
     site_labels = (
         labels.filter(pl.col("site_id") == site_id)
         .join(left.select(pl.col("person_key").alias("left_key"), pl.col("rid").alias("l_rid")), on="left_key")
         .join(right.select(pl.col("person_key").alias("right_key"), pl.col("rid").alias("r_rid")), on="right_key")
         .select("l_rid", "r_rid", "label")
     )
-    return SiteData(left, right, None, site_labels)
+    return SiteData(left, right, None, site_labels, lost_share)
 
 
 def _pair_rows(site_id: str, data: SiteData, results: dict[str, LinkResult],
@@ -361,7 +381,7 @@ def run_feasibility(
     started = datetime.now()
     t0 = time.perf_counter()
     tables = _read(store)
-    people, la, truth, _ = tables
+    people, la, truth = tables[:3]
     if people.height == 0 or la.height == 0:
         raise DataError(
             f"warehouse {store.path} holds {people.height} site child records and {la.height} local-authority "

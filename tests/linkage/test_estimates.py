@@ -8,7 +8,7 @@ import pytest
 
 from linkage.estimates import blocking_missed, gold_recall, model_recall, precision_estimate
 from linkage.feasibility import _groups, _scenario_result, estimated_rows, measured_rows
-from linkage.intervals import gap_interval, sample_size, stratified_ratio, wilson_fpc
+from linkage.intervals import gap_interval, sample_size, stratified_ratio, wilson, wilson_fpc
 from linkage.settings import LinkageSettings
 from tests.linkage.world import make_unborn_world
 
@@ -61,8 +61,22 @@ def test_gold_recall_on_a_hand_count() -> None:
     assert est.value == pytest.approx(0.58)
     assert true == pytest.approx(5 + 1.0 / 0.58)                # the must-link five plus x scaled up
     assert est.low < 0.58 < est.high
-    lo, hi = wilson_fpc(3, 5, true)
-    assert est.high == pytest.approx(hi)
+    # the subset is not assumed representative: no finite-population correction (it would narrow it)
+    assert est.high == pytest.approx(wilson(3, 5)[1])
+    assert est.high - est.low > wilson_fpc(3, 5, true)[1] - wilson_fpc(3, 5, true)[0]
+
+
+def test_gold_recall_allows_for_referred_children_whose_la_record_the_load_rejected() -> None:
+    # 95 of 100 must-link records linked; 3% of the LA's identifier rows were rejected by the load,
+    # so about 3 of the 100 may have no partner to link to
+    links = pl.DataFrame({"l_rid": [f"m{i}" for i in range(95)], "probability": [1.0] * 95})
+    must = pl.Series([f"m{i}" for i in range(100)])
+    clean, _ = gold_recall(links, must, 200)
+    dirty, _ = gold_recall(links, must, 200, lost_share=0.03)
+    assert clean.value == pytest.approx(0.95) and dirty.value == pytest.approx(95 / 97)
+    assert dirty.low == pytest.approx(clean.low)                 # the lower end never rests on the allowance
+    assert dirty.high == pytest.approx(wilson(95, 94)[1])        # up to twice the rejected share lost
+    assert "rejected" in dirty.method and "rejected" not in clean.method
 
 
 def test_model_recall_interval_reaches_down_to_the_hard_bound() -> None:
