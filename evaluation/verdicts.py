@@ -9,6 +9,9 @@ Scenarios are ranked on the same conservative end.
 
 Where recall's interval comes from:
 
+0. after a clerical review (the row's ``method`` names "clerical review of N pairs"), the linkage
+   stage's review-based interval alone, and the basis is "review": the verdict says it "rests on a
+   clerical review of N pairs";
 1. the linkage stage's own ``recall_low`` / ``recall_high`` when it wrote them;
 2. otherwise a Wilson interval from the row's counts: recall over its true matches when
    measured; for a model estimate, the expected true positives (precision x links) out of the
@@ -26,6 +29,7 @@ review a sample".
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -164,6 +168,15 @@ def _stage_or_count_interval(row: Mapping[str, object], basis: str, z: float) ->
     return None, "no interval"
 
 
+_REVIEWED = re.compile(r"clerical review of ([0-9,]+) pairs")
+
+
+def _reviewed_pairs(row: Mapping[str, object]) -> int | None:
+    """The number of clerically reviewed pairs a row's figures rest on (None without a review)."""
+    found = _REVIEWED.search(str(row.get("method") or ""))
+    return int(found.group(1).replace(",", "")) if found else None
+
+
 def recall_figure(row: Mapping[str, object], z: float = 1.96, must_link_margin: float = 0.035) -> RecallFigure:
     """The recall figure of one ``linkage_metrics`` row (see the module docstring for the order).
 
@@ -176,6 +189,13 @@ def recall_figure(row: Mapping[str, object], z: float = 1.96, must_link_margin: 
     value = _num(row, "recall")
     if value is None:
         return RecallFigure(None, None, None, basis, "no recall in the linkage run")
+    reviewed = _reviewed_pairs(row)
+    if reviewed is not None and basis == "estimated" and _num(row, "recall_low") is not None \
+            and _num(row, "recall_high") is not None:
+        # the linkage stage already counted the must-link share at the reviewed precision: widening
+        # it again by the unreviewed share would make the review unable to change the verdict
+        return RecallFigure(value, _num(row, "recall_low"), _num(row, "recall_high"), "review",
+                            f"rests on a clerical review of {reviewed:,} pairs (interval from the linkage stage)")
     interval, method = _stage_or_count_interval(row, basis, z)
     had_stage = method == "interval from the linkage stage"
     must = _must_link_interval(row, z, must_link_margin) if basis == "estimated" else None
