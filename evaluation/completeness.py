@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from evaluation.asq import measure_at_age
+from evaluation.asq import AGE_INTERVAL_MEASURES, measure_at_age
 from evaluation.settings import ReadinessSettings
 from warehouse.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from warehouse.measures import Measure, get_measure
@@ -315,15 +315,21 @@ def change_table(
     return pl.DataFrame(records, schema=_CHANGE_SCHEMA).sort("site_id", "measure")
 
 
+#: The cut-off column of an ASQ change row: each questionnaire was judged against its own age interval's cut-off.
+PER_AGE_INTERVAL = "per age interval (unverified placeholders)"
+
+
 def _change_row(site: str, m: Measure, pairs: pl.DataFrame, policy: DisclosurePolicy) -> dict[str, object]:
     n = pairs.height
+    by_interval = m.code in AGE_INTERVAL_MEASURES   # no single cut-off: the flags were set per child's age
     b = pairs["b"].to_numpy().astype(float)
     f = pairs["f"].to_numpy().astype(float)
     d = f - b
     row: dict[str, object] = {
         "site_id": site, "measure": m.code, "n_pairs": n, "higher_is_worse": m.higher_is_worse,
         "reliability": m.reliability, "reliability_source": m.reliability_source,
-        "cutoff": m.cutoff, "cutoff_source": m.cutoff_source if m.cutoff is not None else None,
+        "cutoff": None if by_interval else m.cutoff,
+        "cutoff_source": PER_AGE_INTERVAL if by_interval else m.cutoff_source if m.cutoff is not None else None,
         "label": CHANGE_LABEL, "small_count": policy.hides(n),
         "baseline_mean": float(b.mean()) if n else None, "followup_mean": float(f.mean()) if n else None,
         "mean_change": float(d.mean()) if n else None,
@@ -342,7 +348,7 @@ def _change_row(site: str, m: Measure, pairs: pl.DataFrame, policy: DisclosurePo
         row["reliable_improvement"] = int(reliable_up.sum())
         row["reliable_deterioration"] = int(reliable_down.sum())
         row["no_reliable_change"] = int(n - reliable_up.sum() - reliable_down.sum())
-        if m.cutoff is not None:
+        if m.cutoff is not None or by_interval:
             bc = np.array([bool(x) for x in pairs["bc"].to_list()])
             fc = np.array([bool(x) for x in pairs["fc"].to_list()])
             row["clinically_significant"] = int((reliable_up & bc & ~fc).sum())

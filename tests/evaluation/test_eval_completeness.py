@@ -181,3 +181,19 @@ def test_ethnic_groups_and_not_known_come_from_the_shared_vocabulary(table):
     t = completeness_table(people, score_measurements(MEASUREMENTS, SETTINGS), {"fbs": ["phq9"]}, SETTINGS, AS_OF)
     assert set(t.filter(pl.col("subgroup_type") == "ethnic_group")["subgroup"]) == {"Not known"}
     assert set(t.filter(pl.col("subgroup_type") == "sex")["subgroup"]) == {"Not known"}
+
+
+@pytest.mark.parametrize("code", ["asq3", "asqse2"])
+def test_asq_change_rows_name_no_single_cut_off(code):
+    """Each ASQ questionnaire was judged against its own age interval's cut-off: the change row must not
+    show one interval's cut-off as if it applied to every baby (it showed the 30-month one)."""
+    from evaluation.completeness import PER_AGE_INTERVAL
+
+    scored = pl.DataFrame({
+        "person_key": ["a", "a", "b", "b"], "site_id": ["fbs"] * 4, "measure": [code] * 4,
+        "timepoint": ["baseline", "followup"] * 2, "total": [40.0, 45.0, 50.0, 52.0],
+        "clinical": [True, False, False, False],
+    })
+    row = change_table(scored, {"fbs": [code]}, SETTINGS).row(0, named=True)
+    assert row["n_pairs"] == 2 and row["mean_change"] == pytest.approx(3.5)
+    assert row["cutoff"] is None and row["cutoff_source"] == PER_AGE_INTERVAL
