@@ -107,6 +107,10 @@ def test_toc_as_site_user_shows_own_site_only(browser: Browser, base_url: str, p
     _tap_in_graph(page, tapped)
     expect(page.locator("#h-toc-detail")).to_contain_text(LEVEL_WORDS, timeout=WAIT)
     _check_sources(page, truth[tapped])
+    # and the list still wins after a tap (the tapped node must not stick)
+    listed = next(o for o in with_sources if o not in (outcome, tapped))
+    _open_outcome(page, site, listed)
+    _check_sources(page, truth[listed])
     page.screenshot(path=str(artifacts / f"toc_{site}_user.png"), full_page=True)
     # a permalink to another site's ToC shows this site's, with a notice
     page.goto("/toc?sites=fbs&outcome=S1")
