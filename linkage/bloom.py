@@ -79,6 +79,10 @@ class BloomSettings:
         layout: ``field`` (one filter per name and keyed tokens per other identifier) or ``both``
             (also a record-level filter of every identifier, ``record_bf``, for exchange with
             record-level tools; linkready compares the field encodings only).
+        block_cap: a name-bearing blocking token (one not anchored on a full date of birth, postcode or
+            NHS number) or a ``--text`` column's token whose value more than ``block_cap`` records of the
+            file share is left out (null) for those records: common names are what frequency attacks
+            recover, and their blocks are the largest anyway (0 turns the cap off).
         seed: seed for BLIP flips in tests only; None (the default) draws from the OS.
 
     Example:
@@ -99,6 +103,7 @@ class BloomSettings:
     xor_fold: bool = False
     permute: bool = False
     layout: Layout = "field"
+    block_cap: int = 10
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -109,6 +114,8 @@ class BloomSettings:
             problems.append(f"k={self.k!r} must be 1 to 64 (20 is the usual choice for 1024 bits)")
         if not (isinstance(self.length, int) and 64 <= self.length <= 8192 and self.length & (self.length - 1) == 0):
             problems.append(f"length={self.length!r} must be a power of two from 64 to 8192 (e.g. 1024)")
+        if not (isinstance(self.block_cap, int) and (self.block_cap == 0 or self.block_cap >= 2)):
+            problems.append(f"block_cap={self.block_cap!r} must be 0 (off) or a number of records of at least 2 (e.g. 10)")
         if not 0.0 <= float(self.blip) <= 0.25:
             problems.append(f"blip={self.blip!r} must be a flip probability from 0 to 0.25 (e.g. 0.01)")
         for name, allowed in (("scheme", ("hmac_sha256", "double_hashing")), ("salt", ("none", "birth_year")),
@@ -401,14 +408,19 @@ class BlockingKey:
         return f"bk_{self.name}"
 
 
-#: The clear-text blocking rules' combinations, as one combined token each: a combination of
-#: several parts has many values, so its frequencies say little about any single identifier.
+#: The clear-text blocking rules' combinations, as one combined token each. A key that holds a name
+#: always holds a non-name part too (a date, a year of birth, a postcode district): a bare name token
+#: would repeat the name distribution exactly, noise-free, and undo the filters' BLIP (the clear-text
+#: rules ``names_exact``/``names_phonetic`` therefore run here split by year of birth or by postcode
+#: district). ``tests/linkage/test_bloom_privacy.py`` attacks every key by frequency alignment.
 BLOCKING_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey("nhs_number", ("nhs_number",)),
     BlockingKey("dob_forename_initial", ("dob", "forename_init")),
     BlockingKey("dob_surname_initial", ("dob", "surname_init")),
-    BlockingKey("names_phonetic", ("forename_mp", "surname_mp")),
-    BlockingKey("names_exact", ("forename", "surname")),
+    BlockingKey("names_phonetic_year", ("forename_mp", "surname_mp", "dob_year")),
+    BlockingKey("names_phonetic_district", ("forename_mp", "surname_mp", "pc_district")),
+    BlockingKey("names_exact_year", ("forename", "surname", "dob_year")),
+    BlockingKey("names_exact_district", ("forename", "surname", "pc_district")),
     BlockingKey("surname_year_month", ("surname_mp", "dob_year", "dob_month")),
     BlockingKey("forename_year_month", ("forename_canon", "dob_year", "dob_month")),
     BlockingKey("surname_dob", ("surname", "dob")),
@@ -419,6 +431,10 @@ BLOCKING_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey("dob_sex", ("dob", "sex"), names_free=True),
     BlockingKey("postcode_sex", ("postcode", "sex"), names_free=True),
 )
+
+#: Standardised columns that carry a name (a blocking key holding one is frequency-capped).
+NAME_PARTS = frozenset({"forename", "surname", "forename_mp", "surname_mp", "forename_canon", "surname_canon",
+                        "forename_init", "surname_init"})
 
 
 #: Columns added, in order, to a blocking key whose blocks would be too large (the clear-text
@@ -438,6 +454,24 @@ def blocking_variants(key: BlockingKey, columns: set[str]) -> list[tuple[str, tu
     for i in range(1, min(MAX_TIGHTENING, len(extra)) + 1):
         out.append((f"{key.column}__{'__'.join(extra[:i])}", key.parts + tuple(extra[:i])))
     return out
+
+
+#: Parts that make a blocking key near-unique per person (its values' frequencies are flat).
+_ANCHORS = frozenset({"dob", "postcode", "nhs_number"})
+
+
+def capped(parts: tuple[str, ...]) -> bool:
+    """True when a blocking key of these parts is frequency-capped (it holds a name, or is a
+    ``--text`` column, and no near-unique anchor)."""
+    return bool((set(parts) & NAME_PARTS or any(p.startswith("x_") for p in parts)) and not set(parts) & _ANCHORS)
+
+
+def _cap(tokens: pl.Series, cap: int) -> pl.Series:
+    """Null the tokens whose value more than ``cap`` records share."""
+    if cap <= 0:
+        return tokens
+    counts = pl.DataFrame({"t": tokens}).select(pl.len().over("t").alias("n"))["n"]
+    return pl.select(pl.when(pl.lit(counts) > cap).then(None).otherwise(pl.lit(tokens))).to_series().alias(tokens.name)
 
 
 def _combined(parts: tuple[str, ...], sep: str) -> pl.Expr:
@@ -530,7 +564,7 @@ def _field_columns(std: pl.DataFrame, key: EncodingKey, settings: BloomSettings)
     for c in std.columns:
         if c.startswith("x_"):  # other shared text (an address line, a reference number): filter + blocking key
             cols.append(_name_filters(std, c, key, replace(settings, salt="none"), domain=f"text/{c}"))
-            cols.append(_tokens(std[c], key, "block", c).alias(f"bk_{c}"))
+            cols.append(_cap(_tokens(std[c], key, "block", c).alias(f"bk_{c}"), settings.block_cap))
     return cols
 
 
@@ -561,7 +595,8 @@ def encode(std: pl.DataFrame, key: EncodingKey, settings: BloomSettings | None =
         if set(bk.parts) <= set(std.columns):
             for column, parts in blocking_variants(bk, set(std.columns)):
                 combined = std.select(_combined(parts, "\x1f"))[:, 0]
-                cols.append(_tokens(combined, key, "block", column).alias(column))
+                token = _tokens(combined, key, "block", column).alias(column)
+                cols.append(_cap(token, settings.block_cap) if capped(parts) else token)
     return pl.DataFrame(cols)
 
 

@@ -19,6 +19,7 @@ the share of records whose name the attack guesses correctly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -27,9 +28,11 @@ from scipy.sparse.csgraph import connected_components
 
 from warehouse.errors import ConfigError
 
-__all__ = ["AttackResult", "FrequencyProfile", "bit_frequency_cv", "cluster_attack", "exact_attack", "frequency_profile"]
+__all__ = ["CEILING", "COARSE_TOKENS", "AttackResult", "FrequencyProfile", "bit_frequency_cv", "cluster_attack",
+           "exact_attack", "frequency_profile", "plaintext_of"]
 
 _SEP = "\x1f"
+_S = TypeVar("_S", pl.Series, pl.Expr)
 
 #: The proposed ceiling: an attack re-identifying more than 1% of records fails the check.
 CEILING = 0.01
@@ -55,6 +58,8 @@ class AttackResult:
         reidentified: records whose value the attack guessed correctly.
         top_recovered: how many of the ``top_n`` most common values were guessed for their largest group.
         top_n: how many common values were targeted.
+        singled_out: records guessed right whose encoding no other record of the file shares (the
+            attack pins one record to a value, rather than a group of records to a common value).
     """
 
     attack: str
@@ -62,6 +67,7 @@ class AttackResult:
     reidentified: int
     top_recovered: int
     top_n: int
+    singled_out: int = 0
 
     @property
     def rate(self) -> float:
@@ -82,8 +88,8 @@ def frequency_profile(encodings: pl.Series, top: int = 5) -> FrequencyProfile:
     return FrequencyProfile(s.len(), counts.len(), tuple(int(c) for c in counts.head(top)), repeated / max(s.len(), 1))
 
 
-def _name(s: pl.Series) -> pl.Series:
-    """The value part of a value or a (value, stratum) joint value."""
+def _name(s: _S) -> _S:
+    """The value part of a value or a (value, stratum) joint value (a series or an expression)."""
     return s.str.split(_SEP).list.first()
 
 
@@ -95,26 +101,34 @@ def _joint(values: pl.Series, strata: pl.Series | None) -> pl.Series:
 
 
 def _align(groups: np.ndarray, values: pl.Series, public: pl.Series | None, top_n: int, attack: str) -> AttackResult:
-    """Rank-align group sizes with value frequencies; count correct guesses.
+    """Rank-align group sizes with value frequencies; count the records guessed right.
 
-    Groups of equal size are ordered in the attacker's favour (by their true value's rank), so the
-    result is an upper bound on what the attack recovers, not a matter of lucky tie-breaking.
+    The i-th largest group gets the i-th most common value of the attacker's list. Groups of equal
+    size look alike to the attacker, so within a run of equal sizes the guesses are a random
+    permutation of that run's share of the list: the count is the *expected* number of records
+    guessed right (an attacker who knows nothing else cannot do better on ties; an oracle ordering
+    would re-identify every record of an unhardened token of a flat distribution, such as a date,
+    by construction).
     """
     ranking = (public if public is not None else values).drop_nulls().value_counts(sort=True)
-    names = ranking[ranking.columns[0]].cast(pl.Utf8).to_list()
-    rank = pl.DataFrame({"v": names, "rank": np.arange(len(names))})
+    names = ranking[ranking.columns[0]].cast(pl.Utf8)
     frame = pl.DataFrame({"g": groups, "v": values.cast(pl.Utf8)})
-    majority = frame.group_by("g", "v").len().sort(["g", "len"], descending=[False, True]).unique("g", keep="first")
-    sizes = (frame.group_by("g").len().join(majority.select("g", "v"), on="g")
-             .join(rank, on="v", how="left").with_columns(pl.col("rank").fill_null(len(names)))
-             .sort(["len", "rank"], descending=[True, False]))
-    guess = pl.DataFrame({"g": sizes["g"].head(len(names)), "guess": names[: sizes.height],
-                          "true": sizes["v"].head(len(names))})
-    judged = frame.join(guess.select("g", "guess"), on="g", how="left")
-    ok = (_name(judged["v"]) == _name(judged["guess"])).fill_null(False)
-    top = guess.head(top_n)
-    top_hit = int((_name(top["guess"]) == _name(top["true"])).sum())
-    return AttackResult(attack, frame.height, int(ok.sum()), top_hit, top_n)
+    sizes = (frame.group_by("g").len().sort("len", descending=True).with_row_index("pos")
+             .with_columns(pl.col("pos").min().over("len").alias("start"), pl.len().over("len").alias("m")))
+    blocks = sizes.select("len", "start", "m").unique("len")
+    # the list's values each run of equal-size groups draws its guesses from
+    span = (blocks.join(pl.DataFrame({"rank": np.arange(names.len()), "name": _name(names)}), how="cross")
+            .filter((pl.col("rank") >= pl.col("start")) & (pl.col("rank") < pl.col("start") + pl.col("m")))
+            .group_by("len", "name").agg(pl.len().alias("hits")))
+    counts = frame.group_by("g", "v").len("c").with_columns(_name(pl.col("v")).alias("name"))
+    judged = (counts.join(sizes.select("g", "len", "pos", "m"), on="g")
+              .join(span, on=["len", "name"], how="left")
+              .with_columns((pl.col("c") * pl.col("hits").fill_null(0) / pl.col("m")).alias("ok")))
+    top = (judged.filter(pl.col("pos") < top_n).sort("c", descending=True).unique("g", keep="first")
+           .select((pl.col("hits").fill_null(0) / pl.col("m")).alias("p")))   # the group's own (majority) value
+    single = judged.filter(pl.col("len") == 1)["ok"].sum()
+    return AttackResult(attack, frame.height, round(float(judged["ok"].sum() or 0.0)),
+                        round(float(top["p"].sum() or 0.0)), top_n, round(float(single or 0.0)))
 
 
 def exact_attack(encodings: pl.Series, values: pl.Series, public: pl.Series | None = None,
@@ -190,3 +204,45 @@ def bit_frequency_cv(encodings: pl.Series) -> float:
     packed = np.frombuffer(b"".join(enc.to_list()), dtype=np.uint8).reshape(enc.len(), -1)
     freq = np.unpackbits(packed, axis=1).mean(axis=0)
     return float(freq.std() / freq.mean()) if freq.mean() > 0 else 0.0
+
+
+#: What each encoded token column is a keyed token of (standardised columns, joined with ``|``).
+_TOKEN_SOURCES: dict[str, tuple[str, ...]] = {
+    "dob_tk": ("dob",), "dob_swap_tk": ("dob_swap",), "dob_year_tk": ("dob_year",),
+    "dob_ym_tk": ("dob_year", "dob_month"), "dob_yd_tk": ("dob_year", "dob_day"), "dob_md_tk": ("dob_month", "dob_day"),
+    "sex_tk": ("sex",), "postcode_tk": ("postcode",), "pc_sector_tk": ("pc_sector",),
+    "pc_district_tk": ("pc_district",), "pc_area_tk": ("pc_area",), "nhs_number_tk": ("nhs_number",),
+}
+
+#: Tokens of one coarse attribute (a sex, a year of birth, two parts of a date, a postcode level above
+#: the unit): the comparison levels need them, and a value recovered from one places a record in a
+#: group of people, not on a person. Frequency alignment recovers the commonest of them (sex, every
+#: time); the check for these is that it singles no record out (:attr:`AttackResult.singled_out`).
+#: Every other encoded column names or nearly names a person and must stay under :data:`CEILING`.
+COARSE_TOKENS = frozenset({"sex_tk", "dob_year_tk", "dob_ym_tk", "dob_yd_tk", "dob_md_tk", "dob_w1_tk", "dob_w2_tk",
+                           "pc_sector_tk", "pc_district_tk", "pc_area_tk"})
+
+
+def plaintext_of(column: str, std: pl.DataFrame) -> pl.Series | None:
+    """The clear value an encoded column stands for, per record (the harness's answer key): a filter's
+    name, a token's value or combination of values, a blocking key's combined parts (None for a column
+    this module does not know)."""
+    from linkage.bloom import BLOCKING_KEYS, WINDOW_DAYS, blocking_variants
+
+    if column in ("dob_w1_tk", "dob_w2_tk") and "dob_date" in std.columns:
+        days = pl.col("dob_date").cast(pl.Date).cast(pl.Int64) + (0 if column == "dob_w1_tk" else WINDOW_DAYS // 2)
+        return std.select((days // WINDOW_DAYS).cast(pl.Utf8)).to_series()
+
+    if column.endswith("_bf"):
+        src = column.removesuffix("_bf")
+        return std[src].cast(pl.Utf8) if src in std.columns else None
+    parts: tuple[str, ...] | None = _TOKEN_SOURCES.get(column)
+    if column.startswith("bk_x_"):
+        parts = (column.removeprefix("bk_"),)
+    for bk in BLOCKING_KEYS:
+        for name, variant in blocking_variants(bk, set(std.columns)):
+            if name == column:
+                parts = variant
+    if parts is None or not set(parts) <= set(std.columns):
+        return None
+    return std.select(pl.concat_str([pl.col(p).cast(pl.Utf8) for p in parts], separator="|")).to_series()
