@@ -22,9 +22,11 @@ order of strength:
 
 from __future__ import annotations
 
+import itertools
+
 import polars as pl
 
-from linkage.blocking import BlockingRule
+from linkage.blocking import BASE_FIELD, BlockingRule
 from linkage.intervals import Estimate, stratified_ratio, wilson
 
 #: Fewest must-link records for the gold-subset estimate (below it the model's bounds are used).
@@ -155,6 +157,107 @@ def blocking_missed(pairs: pl.DataFrame, rules: tuple[BlockingRule, ...]) -> flo
     ).row(0, named=True)
     total = (s["a"] + 1) * (s["b"] + 1) / (s["ab"] + 1) - 1
     return max(0.0, float(total - s["any"]))
+
+
+#: The most a true pair's chance of missing every blocking rule is taken to be (beyond it the
+#: estimate says more about the model's fit than about blocking).
+MAX_MISS_SHARE = 0.9
+
+
+def _field_states(pairs: pl.DataFrame, rules: tuple[BlockingRule, ...], field: str,
+                  fallback: tuple[float, float]) -> tuple[float, float]:
+    """P(exact), P(partial or better) on ``field`` for a true pair, read from the scored pairs that
+    rules **not** drawing on ``field`` generated (weighted by probability), so blocking on the
+    field did not select them; the model's m-probabilities when there are none."""
+    col = f"g_{field}"
+    free = sum(1 << i for i, r in enumerate(rules) if field not in r.base_fields)
+    if col not in pairs.columns or free == 0:
+        return fallback
+    seen = pairs.filter((pl.col("rules").cast(pl.Int64) & free) != 0)
+    weight = float(seen["probability"].sum()) if seen.height else 0.0
+    if weight < 1.0:
+        return fallback
+    top = int(pairs[col].max() or 0)
+    exact = float(seen.filter(pl.col(col) == top)["probability"].sum()) / weight
+    partial = float(seen.filter(pl.col(col) >= 1)["probability"].sum()) / weight
+    return exact, max(exact, partial)
+
+
+def blocking_miss_share(pairs: pl.DataFrame, rules: tuple[BlockingRule, ...], fields: dict[str, tuple[float, float]]) -> float:
+    """The chance a true pair agrees on no blocking rule, under conditional independence of the
+    fields given a match.
+
+    Each field is in one of three states for a true pair: exact agreement, partial agreement
+    (initial, phonetic code, year, district: what a rule on a derived column needs), or
+    disagreement/missing. ``fields`` gives P(exact), P(at least partial) per field, estimated by
+    :func:`_field_states` (from pairs that rules not on the field generated) or the model's
+    m-probabilities. A rule captures the pair when every column it joins on agrees at the level it
+    needs (the full field: exact; a derived column: partial, a slight overstatement of the capture).
+    The share is summed over the 3^F joint states exactly.
+
+    Example:
+        >>> from linkage.blocking import BASE_FIELD, BlockingRule
+        >>> rules = (BlockingRule("d", ("dob",)), BlockingRule("p", ("postcode",)))
+        >>> round(blocking_miss_share(pl.DataFrame(), rules, {"dob": (0.8, 0.8), "postcode": (0.7, 0.7)}), 3)
+        0.06
+    """
+    names = sorted(fields)
+    needs = []
+    for r in rules:
+        need: dict[str, int] = {}
+        for c in r.columns:
+            base = BASE_FIELD.get(c, c)
+            if base not in fields:
+                need = {}
+                break
+            need[base] = max(need.get(base, 0), 2 if c == base else 1)
+        if need:
+            needs.append(need)
+    if not needs:
+        return 0.0
+    miss = 0.0
+    for states in itertools.product((0, 1, 2), repeat=len(names)):
+        prob = 1.0
+        for f, st in zip(names, states, strict=True):
+            exact, partial = fields[f]
+            prob *= (exact, partial - exact, 1.0 - partial)[2 - st]
+        state = dict(zip(names, states, strict=True))
+        if prob > 0 and not any(all(state[f] >= lvl for f, lvl in need.items()) for need in needs):
+            miss += prob
+    return min(miss, MAX_MISS_SHARE)
+
+
+def model_field_agreement(names: tuple[str, ...], m: tuple[object, ...]) -> dict[str, tuple[float, float]]:
+    """Per compared field, the fitted model's P(exact), P(at least partial agreement) given a match
+    (``names`` and ``m`` as in :class:`linkage.model.FellegiSunter`; level 0 = disagree, the last =
+    exact)."""
+    out = {}
+    for name, probs in zip(names, m, strict=True):
+        levels = [float(x) for x in probs]  # type: ignore[attr-defined]
+        total = sum(levels)
+        if total > 0 and len(levels) > 1:
+            out[name] = (levels[-1] / total, sum(levels[1:]) / total)
+    return out
+
+
+def blocking_missed_by_fields(res_pairs: pl.DataFrame, best: pl.DataFrame, rules: tuple[BlockingRule, ...],
+                              m_by_field: dict[str, tuple[float, float]]) -> float:
+    """Expected true pairs no blocking rule generated, from the fields' agreement among true pairs
+    (:func:`blocking_miss_share`): the true pairs blocking found (the sum of the left records'
+    best candidates' probabilities) times ``miss / (1 - miss)``.
+
+    Args:
+        res_pairs: scored pairs with ``rules`` (bit mask) and ``g_<field>`` levels.
+        best: per left record, its best candidate's probability.
+        rules: the blocking rules, in bit order.
+        m_by_field: per compared field, the model's P(exact), P(at least partial) given a match.
+    """
+    if res_pairs.height == 0 or "rules" not in res_pairs.columns or not rules:
+        return 0.0
+    fields = {f: _field_states(res_pairs, rules, f, m) for f, m in m_by_field.items()}
+    miss = blocking_miss_share(res_pairs, rules, fields)
+    found = float(best["probability"].sum()) if best.height else 0.0
+    return found * miss / (1.0 - miss)
 
 
 def model_recall(links: pl.DataFrame, best: pl.DataFrame, n_records: int, missed_outside: float = 0.0) -> Estimate:

@@ -22,7 +22,14 @@ from importlib import metadata
 import polars as pl
 
 from linkage.encoded import link_encoded_frames
-from linkage.estimates import MIN_GOLD, blocking_missed, gold_recall, review_precision
+from linkage.estimates import (
+    MIN_GOLD,
+    blocking_missed,
+    blocking_missed_by_fields,
+    gold_recall,
+    model_field_agreement,
+    review_precision,
+)
 from linkage.evaluate import Metrics, estimated, measured, measured_by_group, with_gap
 from linkage.explain import explanation_columns
 from linkage.intervals import Estimate, f1_interval, product_interval
@@ -165,7 +172,11 @@ def estimated_rows(scenario: str, res: LinkResult, left: pl.DataFrame, clerical:
     must = left.filter(pl.col("must_link"))["rid"]
     # without the site's figure, the share referred by CSC is a lower bound on the share known to CSC
     known = known_share if known_share is not None else (must.len() / n if n else None)
-    missed = blocking_missed(res.pairs, res.rules)
+    # true pairs outside blocking: the larger of capture-recapture (fails when rules share identifiers
+    # or capture the same kind of child) and the fields' agreement among true pairs
+    by_fields = blocking_missed_by_fields(res.pairs, res.best, res.rules,
+                                          model_field_agreement(res.model.names, res.model.m))
+    missed = max(blocking_missed(res.pairs, res.rules), by_fields)
     overall = estimated(scenario, "all", "all", n, links, res.best, res.candidate_pairs, clerical, known,
                         must=must, missed_outside=missed, known_share=known_share, lost_share=lost_share)
     if labels is not None and labels.height:

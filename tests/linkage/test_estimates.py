@@ -163,3 +163,25 @@ def test_review_interval_is_never_narrower_than_the_reviewed_links_allow() -> No
     assert est.high - est.low > 0.05
     n_eff = 46 / (1 - 46 / 333)
     assert est.low == pytest.approx(wilson_fpc(n_eff * est.value, n_eff, 10**9)[0], abs=1e-4)
+
+
+def test_blocking_miss_share_from_field_agreement() -> None:
+    from linkage.blocking import BlockingRule
+    from linkage.estimates import blocking_miss_share, blocking_missed_by_fields
+
+    rules = (BlockingRule("dob_sex", ("dob", "sex")), BlockingRule("postcode_year", ("postcode", "dob_year")))
+    # a true pair is missed unless (dob exact and sex exact) or (postcode exact and the year agrees):
+    # P(capture) = 0.8*0.9 + 0.7*0.95 - 0.8*0.9*0.7 (exact dob implies the year agrees)
+    fields = {"dob": (0.8, 0.95), "sex": (0.9, 0.9), "postcode": (0.7, 0.7)}
+    both = 0.8 * 0.9 * 0.7
+    capture = 0.8 * 0.9 + 0.7 * 0.95 - both
+    assert blocking_miss_share(pl.DataFrame(), rules, fields) == pytest.approx(1 - capture)
+    # read from the pairs: sex agreement among pairs that only the postcode rule found (so blocking on
+    # sex did not select them); the model's figures for fields every rule uses
+    pairs = pl.DataFrame({"rules": [2, 2, 2, 2, 3, 3], "probability": [1.0] * 6,
+                          "g_sex": [1, 1, 1, 0, 1, 1], "g_dob": [2, 2, 2, 2, 2, 2], "g_postcode": [1] * 6})
+    best = pl.DataFrame({"l_rid": list("abcdef"), "probability": [1.0] * 6})
+    missed = blocking_missed_by_fields(pairs, best, rules, {"sex": (0.99, 0.99), "dob": (0.8, 0.95),
+                                                            "postcode": (0.7, 0.7)})
+    share = blocking_miss_share(pairs, rules, {"sex": (5 / 6, 5 / 6), "dob": (0.8, 0.95), "postcode": (1.0, 1.0)})
+    assert missed == pytest.approx(6 * share / (1 - share))
