@@ -177,7 +177,7 @@ def _field_states(pairs: pl.DataFrame, rules: tuple[BlockingRule, ...], field: s
     weight = float(seen["probability"].sum()) if seen.height else 0.0
     if weight < 1.0:
         return fallback
-    top = int(pairs[col].max() or 0)
+    top = pairs.select(pl.col(col).max().fill_null(0).cast(pl.Int64)).item()
     exact = float(seen.filter(pl.col(col) == top)["probability"].sum()) / weight
     partial = float(seen.filter(pl.col(col) >= 1)["probability"].sum()) / weight
     return exact, max(exact, partial)
