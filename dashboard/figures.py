@@ -145,12 +145,37 @@ def scenario_figure(result: TableResult, policy: DisclosurePolicy | None = None)
         part = f.filter(pl.col("site_id") == site)
         name = _site_label(part, site)
         xs = [plain("scenario", s) for s in part["scenario"].to_list()]
-        data.append({"type": "bar", "x": xs, "y": numbers(part, "recall"), "name": name, "offsetgroup": name,
-                     "marker": {"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}}})
+        bar: dict[str, object] = {"type": "bar", "x": xs, "y": numbers(part, "recall"), "name": name,
+                                  "offsetgroup": name,
+                                  "marker": {"color": CATEGORICAL[i % 6], "pattern": {"shape": PATTERNS[i % 6]}}}
+        if {"recall_low", "recall_high"} <= set(part.columns):
+            bar["error_y"] = _interval_bars(numbers(part, "recall"), numbers(part, "recall_low"),
+                                            numbers(part, "recall_high"))
+        data.append(bar)
         marks.append(hidden_marks(xs, suppressed(part, "recall", pol.symbol), name, CATEGORICAL[i % 6], pol.symbol))
     data, hidden = _with_marks(data, marks)
+    notes = [suppression_note(pol)] if hidden else []
+    if "recall_low" in f.columns:
+        notes.append(_basis_note(f))
     return _figure(data, "Recall falls as identifiers are withheld", "Recall", percent=True,
-                   note=suppression_note(pol) if hidden else None, barmode="group")
+                   note=" ".join(notes) or None, barmode="group")
+
+
+def _interval_bars(values: list[float | None], lows: list[float | None], highs: list[float | None]) -> dict[str, object]:
+    """Plotly asymmetric error bars for a 95% interval (none where a bound or the value is hidden)."""
+    up = [None if v is None or h is None else max(0.0, h - v) for v, h in zip(values, highs, strict=True)]
+    down = [None if v is None or lo is None else max(0.0, v - lo) for v, lo in zip(values, lows, strict=True)]
+    return {"type": "data", "symmetric": False, "array": up, "arrayminus": down, "visible": True, "thickness": 1.5}
+
+
+def _basis_note(f: pl.DataFrame) -> str:
+    """Whether the recall bars are measured against truth or estimated without it (the bars show 95% intervals)."""
+    bases = set(f["basis"].drop_nulls().to_list()) if "basis" in f.columns else set()
+    if bases == {"measured"}:
+        return "Bars: recall measured against the synthetic ground truth, with 95% intervals."
+    if "measured" in bases:
+        return "Bars: recall measured against the ground truth for some rows and estimated without it for others, with 95% intervals."
+    return "Bars: recall estimated without a truth file (see the method column), with 95% intervals."
 
 
 def subgroup_order_labels(kind: str, codes: list[str]) -> list[str]:

@@ -91,9 +91,7 @@ def records_held(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
 
 
 
-def linkage_overall(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str | None = None) -> pl.DataFrame:
-    """Overall metrics (subgroup 'all') of the latest run per site; every scenario unless one is given."""
-    return _pl(cur, """
+_LINKAGE_OVERALL = """
         SELECT site_id, scenario, n_records, candidate_pairs, links, true_matches, true_positives,
                precision, recall, f1, match_rate, clerical_review, expected_known_share, basis
         FROM linkage_metrics
@@ -101,7 +99,30 @@ def linkage_overall(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str 
           AND subgroup_type = 'all' AND list_contains(?, site_id)
           AND (? IS NULL OR scenario = ?)
         ORDER BY site_id, scenario
-    """, [_sites(scope), scenario, scenario])
+    """
+_LINKAGE_OVERALL_INTERVALS = """
+        SELECT site_id, scenario, n_records, candidate_pairs, links, true_matches, true_positives,
+               precision, precision_low, precision_high, recall, recall_low, recall_high, f1, f1_low, f1_high,
+               match_rate, clerical_review, expected_known_share, basis, method
+        FROM linkage_metrics
+        WHERE run_id = (SELECT max(run_id) FROM linkage_metrics)
+          AND subgroup_type = 'all' AND list_contains(?, site_id)
+          AND (? IS NULL OR scenario = ?)
+        ORDER BY site_id, scenario
+    """
+
+
+def linkage_overall(cur: duckdb.DuckDBPyConnection, scope: Scope, scenario: str | None = None,
+                    intervals: bool = False) -> pl.DataFrame:
+    """Overall metrics (subgroup 'all') of the latest run per site; every scenario unless one is given.
+
+    With ``intervals`` the 95% interval of precision, recall and F1 (``*_low``, ``*_high``) and the
+    ``method`` that produced them come too: an estimated figure (``basis`` "estimated") must be
+    shown with its interval. Off by default so a table that does not yet declare those columns for
+    disclosure control never receives them.
+    """
+    sql = _LINKAGE_OVERALL_INTERVALS if intervals else _LINKAGE_OVERALL
+    return _pl(cur, sql, [_sites(scope), scenario, scenario])
 
 
 def linkage_scenarios(cur: duckdb.DuckDBPyConnection) -> list[str]:
