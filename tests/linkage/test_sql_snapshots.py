@@ -1,4 +1,4 @@
-"""Snapshot tests of the generated linkage SQL: one ``.sql`` file per stage for a fixed plan.
+"""Snapshot tests of the generated linkage SQL: one ``.sql`` file per stage for a fixed plan, clear-text and encoded.
 
 A change in a stage's SQL shows as a readable diff of ``tests/linkage/snapshots/<stage>.sql``
 (as Ibis keeps one ``out.sql`` per test). After an intended change, regenerate with
@@ -17,7 +17,9 @@ import pytest
 from sqlglot import exp
 
 from linkage.blocking import candidates_sql, default_rules
-from linkage.comparisons import default_comparisons
+from linkage.bloom import BLOCKING_KEYS
+from linkage.comparisons import Comparison, default_comparisons
+from linkage.encoded import encoded_comparisons, encoded_rules
 from linkage.model import FellegiSunter
 from linkage.pipeline import comparisons_sql, patterns_sql, scores_sql
 from linkage.sqlbuild import DIALECT, SqlBuilder
@@ -29,14 +31,21 @@ COLUMNS = {"forename", "forename_canon", "forename_mp", "forename_init", "surnam
            "pc_sector", "pc_district", "pc_area", "nhs_number"}
 COMPS = default_comparisons(COLUMNS)
 RULES = default_rules(COLUMNS)
+#: The columns of two files encoded with every identifier (Bloom filters for names, keyed tokens for
+#: the rest, and every blocking token): the encoded (bloom_filter_encodings) scenario's fixed plan.
+ENCODED_COLUMNS = {"forename_bf", "surname_bf", "dob_tk", "dob_swap_tk", "dob_year_tk", "dob_ym_tk", "dob_yd_tk",
+                   "dob_md_tk", "dob_w1_tk", "dob_w2_tk", "sex_tk", "postcode_tk", "pc_sector_tk", "pc_district_tk",
+                   "pc_area_tk", "nhs_number_tk"} | {bk.column for bk in BLOCKING_KEYS}
+ENCODED_COMPS = encoded_comparisons(ENCODED_COLUMNS)
+ENCODED_RULES = encoded_rules(ENCODED_COLUMNS)
 
 
-def _model() -> FellegiSunter:
+def _model(comps: list[Comparison] = COMPS) -> FellegiSunter:
     """Fixed parameters (no fitting): level k of n has m = (k+1)/T and u = (n-k)/T."""
-    m = tuple(np.arange(1, c.n_levels + 1, dtype=float) / sum(range(1, c.n_levels + 1)) for c in COMPS)
+    m = tuple(np.arange(1, c.n_levels + 1, dtype=float) / sum(range(1, c.n_levels + 1)) for c in comps)
     u = tuple(x[::-1].copy() for x in m)
-    return FellegiSunter(tuple(c.name for c in COMPS), tuple(tuple(c.level_labels()) for c in COMPS), m, u,
-                         0.001, tuple(1 for _ in COMPS))
+    return FellegiSunter(tuple(c.name for c in comps), tuple(tuple(c.level_labels()) for c in comps), m, u,
+                         0.001, tuple(1 for _ in comps))
 
 
 def _stage(name: str) -> tuple[exp.Expression, SqlBuilder]:
@@ -56,6 +65,19 @@ def _stage(name: str) -> tuple[exp.Expression, SqlBuilder]:
         statement = scores_sql(b, COMPS, _model(), tf_floor=0.0005)
     elif name == "score_without_tf":
         statement = scores_sql(b, COMPS, _model(), tf_floor=0.0005, tf=False)
+    # the encoded (Bloom filter) linkage: the same stage builders on encoded_comparisons / encoded_rules
+    elif name == "encoded_block_pair_count":
+        statement = ENCODED_RULES[1].pair_count_sql(b, dedupe=False)
+    elif name == "encoded_block_candidates":
+        statement = candidates_sql(b, ENCODED_RULES, dedupe=False)
+    elif name == "encoded_compare":
+        statement = comparisons_sql(b, ENCODED_COMPS, "candidates", dedupe=False)
+    elif name == "encoded_estimate_u":
+        statement = comparisons_sql(b, ENCODED_COMPS, "upairs", dedupe=False, tf=False)
+    elif name == "encoded_count_patterns":
+        statement = patterns_sql(ENCODED_COMPS)
+    elif name == "encoded_score":
+        statement = scores_sql(b, ENCODED_COMPS, _model(ENCODED_COMPS), tf_floor=0.0005)
     else:  # pragma: no cover - the parametrisation below lists the stages
         raise AssertionError(name)
     return statement, b
@@ -71,7 +93,8 @@ def render(name: str) -> str:
 
 
 STAGES = ("block_pair_count", "block_candidates", "compare", "estimate_u", "count_patterns", "score",
-          "score_without_tf")
+          "score_without_tf", "encoded_block_pair_count", "encoded_block_candidates", "encoded_compare",
+          "encoded_estimate_u", "encoded_count_patterns", "encoded_score")
 
 
 @pytest.mark.parametrize("stage", STAGES)
