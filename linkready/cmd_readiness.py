@@ -54,14 +54,7 @@ def readiness(db: Path, site: str | None, fmt: str, out: Path | None, design: st
     outcome readiness matrix (one row per site, outcome and evidence source). Pre-post change is
     description, not impact.
     """
-    from evaluation import (
-        DesignSettings,
-        ReadinessSettings,
-        VerdictSettings,
-        to_json,
-        to_markdown,
-        write_xlsx,
-    )
+    from evaluation import DesignSettings, ReadinessSettings, VerdictSettings
 
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx writes a binary workbook: give --out FILE.xlsx")
@@ -75,7 +68,14 @@ def readiness(db: Path, site: str | None, fmt: str, out: Path | None, design: st
         verdict=VerdictSettings(max_interval_width=max_interval_width),
     )
     report, matrix, note = _report(db, settings, site)
-    site_view = site is not None
+    _emit(report, matrix, note, fmt=fmt, out=out, site_view=site is not None)
+
+
+def _emit(report: ReadinessReport, matrix: pl.DataFrame | None, note: str | None, *, fmt: str, out: Path | None,
+          site_view: bool) -> None:
+    """Print the report, or write it to ``out`` (a workbook for xlsx)."""
+    from evaluation import to_json, to_markdown, write_xlsx
+
     if fmt == "xlsx":
         assert out is not None
         write_xlsx(report, out, site_view=site_view, outcome_matrix=matrix)

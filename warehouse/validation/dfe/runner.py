@@ -10,7 +10,7 @@ from typing import Literal
 import polars as pl
 
 from warehouse.errors import ConfigError
-from warehouse.validation.dfe.frames import prepare
+from warehouse.validation.dfe.frames import RuleInput, prepare
 from warehouse.validation.dfe.rule import DFE_RULES, DfeRule, Severity
 
 __all__ = ["PROBLEM_SCHEMA", "rule_tables", "rules_for", "rules_touching", "run_rules", "severities"]
@@ -107,6 +107,23 @@ def _could_not_run(rule: DfeRule, exc: Exception) -> pl.DataFrame:
                         schema=PROBLEM_SCHEMA)
 
 
+def _run_one(rule: DfeRule, prepared: RuleInput, severity: Severity) -> pl.DataFrame | None:
+    """One rule's problems (empty when none; a "could not run" row on unexpected input); None when skipped."""
+    if not prepared.has(rule.reads):
+        return None
+    try:
+        hits = rule.check(prepared)
+    except pl.exceptions.ColumnNotFoundError:
+        # a key column the declaration does not name (e.g. cin_details_id) is absent: skip, as declared
+        log.warning("dfe rule %s (%s) skipped: a column it needs is absent", rule.name, rule.code)
+        return None
+    except pl.exceptions.PolarsError as exc:
+        # input of a shape no rule expected: report that this rule could not run, run the others
+        log.warning("dfe rule %s (%s) could not run: %s", rule.name, rule.code, type(exc).__name__)
+        return _could_not_run(rule, exc)
+    return _problems(rule, hits, severity) if hits.height else pl.DataFrame(schema=PROBLEM_SCHEMA)
+
+
 def run_rules(return_name: Literal["cin", "903"], tables: Mapping[str, pl.DataFrame], collection_year: int,
               la_code: str | None = None, *, only: Collection[str] | None = None,
               default_severity: Severity | None = None,
@@ -151,23 +168,11 @@ def run_rules(return_name: Literal["cin", "903"], tables: Mapping[str, pl.DataFr
     skipped = 0
     started = time.perf_counter()
     for rule in rules:
-        if not prepared.has(rule.reads):
+        found = _run_one(rule, prepared, severity[rule.name])
+        if found is None:
             skipped += 1
-            continue
-        try:
-            hits = rule.check(prepared)
-        except pl.exceptions.ColumnNotFoundError:
-            # a key column the declaration does not name (e.g. cin_details_id) is absent: skip, as declared
-            log.warning("dfe rule %s (%s) skipped: a column it needs is absent", rule.name, rule.code)
-            skipped += 1
-            continue
-        except pl.exceptions.PolarsError as exc:
-            # input of a shape no rule expected: report that this rule could not run, run the others
-            log.warning("dfe rule %s (%s) could not run: %s", rule.name, rule.code, type(exc).__name__)
-            frames.append(_could_not_run(rule, exc))
-            continue
-        if hits.height:
-            frames.append(_problems(rule, hits, severity[rule.name]))
+        elif found.height:
+            frames.append(found)
     out = pl.concat(frames, how="vertical")
     log.info("dfe rules: return=%s year=%d rules=%d skipped=%d problems=%d seconds=%.2f", return_name,
              collection_year, len(rules) - skipped, skipped, out.height, time.perf_counter() - started)
