@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_recipe_is_in_the_guide() -> None:
     text = (ROOT / "docs" / "extending.md").read_text(encoding="utf-8")
     for heading in ("A new comparison", "A new validation rule", "A new dashboard page", "A new outcome measure",
-                    "A new identifier scenario", "A new site layout"):
+                    "A new identifier scenario", "A new site layout", "A new code-list version"):
         assert f"## {heading}" in text, heading
 
 
@@ -161,3 +161,17 @@ def test_a_new_dashboard_page_is_served(tmp_path: Path) -> None:
 
         PAGES.unregister("toy")
         dash.page_registry.pop("dashboard.pages.toy", None)
+
+
+# --- a code-list version ---------------------------------------------------------------------------
+def test_a_new_code_list_version_applies_from_its_year() -> None:
+    from warehouse.codelists import CODELISTS, CodeList, get_codelist, register_codelist
+
+    register_codelist(CodeList("toy_outcome", 0, frozenset({"A", "B"}), "toy list", "test"))
+    register_codelist(CodeList("toy_outcome", 2027, frozenset({"A", "B", "C"}), "toy list, 2026-27 on", "test"))
+    try:
+        assert "C" not in get_codelist("toy_outcome", 2026) and "C" in get_codelist("toy_outcome", 2027)
+        with pytest.raises(ConfigError, match="did you mean 'toy_outcome'"):
+            get_codelist("toy_outcom", 2027)
+    finally:
+        CODELISTS.unregister("toy_outcome")
