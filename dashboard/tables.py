@@ -8,6 +8,7 @@ values present in the warehouse, (3) runs the query, (4) applies disclosure cont
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import polars as pl
 from dashboard import queries as q
 from dashboard.access import Scope, Viewer
 from dashboard.context import DashboardContext
+from evaluation.summary import COMPLETENESS_DISCLOSURE
 from linkage import wilson
 from warehouse.disclosure import (
     DEFAULT_POLICY,
@@ -501,12 +503,8 @@ register(TableSpec(
      "Where one count in a row is 1-5, every count in the row is hidden, since they add up to each other.",
      SYNTHETIC_NOTE),
     _completeness,
-    Disclosure(counts=("eligible", "people", "recorded", "scored", "prorated", "missing", "baseline_scored",
-                       "retained"),
-               rates={"completeness": Rate("scored", "eligible"), "retention": Rate("retained", "baseline_scored")},
-               sums=(Sum("eligible", ("scored", "missing")),),
-               nested=(Nested("recorded", "eligible"), Nested("scored", "recorded"), Nested("prorated", "scored"),
-                       Nested("recorded", "people"))),
+    # the readiness stage's declaration (one home), for overall rows only: no subgroup breakdown here
+    dataclasses.replace(COMPLETENESS_DISCLOSURE, groups=None),
     params=(MEASURE,), percent=("completeness", "retention"),
     keys=("site_id", "measure", "timepoint"),
     labels={"site_id": "Site id", "baseline_scored": "Scored at baseline (due follow-up)"},

@@ -30,13 +30,16 @@ _SITE_RULE = "stated for this site in the settings (primary_measure_by_site)"
 #: How a site view hides completeness counts: one engine, rates with their numerators and denominators,
 #: the counts' own relations (missing = eligible - scored, nested counts) solved so that one more cell is
 #: hidden wherever a small count could be recovered, and secondary suppression down each subgroup breakdown.
+#: The one declaration of the completeness table: ``readiness --site`` and the dashboard's
+#: outcome_completeness (overall rows only, so ``groups=None`` there; ``people`` is its count of people
+#: with any record, when the readiness stage has not run) both use it.
 COMPLETENESS_DISCLOSURE = Disclosure(
-    counts=("eligible", "recorded", "scored", "prorated", "missing", "baseline_scored", "retained"),
+    counts=("eligible", "people", "recorded", "scored", "prorated", "missing", "baseline_scored", "retained"),
     rates={"completeness": Rate("scored", "eligible"), "retention": Rate("retained", "baseline_scored")},
     groups=("site_id", "measure", "timepoint", "subgroup_type"),
     sums=(Sum("eligible", ("scored", "missing")),),
     nested=(Nested("recorded", "eligible"), Nested("scored", "recorded"), Nested("prorated", "scored"),
-            Nested("baseline_scored", "eligible"), Nested("retained", "scored")),
+            Nested("baseline_scored", "eligible"), Nested("retained", "scored"), Nested("recorded", "people")),
 )
 
 

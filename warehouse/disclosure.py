@@ -316,25 +316,16 @@ class _System:
 
     # ------------------------------------------------------------ the engine
     def suppress(self, policy: DisclosurePolicy) -> set[Cell]:
-        """Cells to hide: primary, running totals, then secondary until nothing small is recoverable."""
+        """Cells to hide: primary, running totals, then secondary until nothing small is recoverable;
+        last, secondary cells that can be recovered anyway are shown again (:meth:`_restore`)."""
         hidden = {c for c in self.published if policy.hides(self.values[c])}
-        hidden |= self._cumulative_hidden(policy)
+        running = self._cumulative_hidden(policy)
+        hidden |= running
         for _ in range(100_000):
             hidden = self._row_link(hidden)
-            known: dict[Cell, float] = {}
-            for c in (self.published - hidden) | self.fixed:
-                v = self.values[c]
-                if v is not None and not (c in self.fixed and policy.hides(v)):  # a small total is hidden where shown
-                    known[c] = v
-            visible_rates = self.shown_rates(hidden, policy)
-            for r in visible_rates:
-                v = self.values.get(r)
-                if v is not None:
-                    known[r] = v
-            how = self.derive(known, visible_rates)
-            leaks = [c for c in how if policy.hides(self.values.get(c)) and (c not in self.published or c in hidden)]
+            how, leaks = self._leaks(hidden, policy)
             if not leaks:
-                return hidden
+                return self._restore(hidden, how, running, policy)
             before = len(hidden)
             for leak in leaks:
                 hidden |= self._cut(how, leak, hidden)
@@ -344,6 +335,35 @@ class _System:
             if len(hidden) == before:  # cannot happen with consistent relations; never publish a leak
                 return hidden | self.published
         return hidden | self.published  # pragma: no cover - each round hides at least one more cell
+
+    def _leaks(self, hidden: set[Cell], policy: DisclosurePolicy) -> tuple[dict[Cell, Relation], list[Cell]]:
+        """What an attacker recovers when ``hidden`` is hidden (cell -> how), and which of it is small."""
+        known: dict[Cell, float] = {}
+        for c in (self.published - hidden) | self.fixed:
+            v = self.values[c]
+            if v is not None and not (c in self.fixed and policy.hides(v)):  # a small total is hidden where shown
+                known[c] = v
+        visible_rates = self.shown_rates(hidden, policy)
+        for r in visible_rates:
+            v = self.values.get(r)
+            if v is not None:
+                known[r] = v
+        how = self.derive(known, visible_rates)
+        return how, [c for c in how if policy.hides(self.values.get(c)) and (c not in self.published or c in hidden)]
+
+    def _restore(self, hidden: set[Cell], how: dict[Cell, Relation], running: set[Cell],
+                 policy: DisclosurePolicy) -> set[Cell]:
+        """Show again the secondary cells the published ones give back anyway (e.g. scored hidden beside
+        eligible and missing): hiding them protects nothing, and one output would show what another hides.
+        Kept hidden if showing them (and the rates they free) would let a small count out."""
+        if self.row_linked:
+            return hidden
+        free = {c for c in hidden if c in how and c in self.published and c not in running
+                and not policy.hides(self.values.get(c))}
+        if not free:
+            return hidden
+        trial = hidden - free
+        return hidden if self._leaks(trial, policy)[1] else trial
 
     def shown_rates(self, hidden: set[Cell], policy: DisclosurePolicy) -> set[Cell]:
         """Rate cells that stay visible: not hidden, and neither count behind them hidden or small."""

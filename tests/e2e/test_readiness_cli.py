@@ -93,6 +93,63 @@ def check_site_safe(payload: dict) -> None:
             assert not re.search(rf"{re.escape(name)}: {said}\d", s["data_gaps"]), (measure, s["data_gaps"])
 
 
+COMPLETENESS_KEYS = ("site_id", "measure", "timepoint", "subgroup_type", "subgroup")
+
+
+def _rows_as_completeness(site: str, measure: object, *, eligible: object = None, scored: object = None,
+                          completeness: object = None, baseline_scored: object = None, retained: object = None,
+                          retention: object = None) -> list[dict[str, object]]:
+    """A figure another table repeats, named as the completeness table names it (same cell for the audit)."""
+    base = {"site_id": site, "measure": measure, "subgroup_type": "all", "subgroup": "all"}
+    return [{**base, "timepoint": "baseline", "eligible": eligible, "scored": scored, "completeness": completeness,
+             "baseline_scored": None, "retained": None, "retention": None},
+            {**base, "timepoint": "followup", "eligible": None, "scored": None, "completeness": None,
+             "baseline_scored": baseline_scored, "retained": retained, "retention": retention}]
+
+
+def site_view_leaks(payload: dict, toc_rows: list[dict] | None = None) -> list:
+    """Every small count the differencing attacker recovers from one site view (`readiness --site` JSON):
+    each table with its full declaration, and across tables the rates and counts that the timeline,
+    summary and outcome readiness (and `toc readiness --site`) repeat from the completeness table."""
+    import dataclasses
+
+    import polars as pl
+
+    from evaluation.site_view import CHANGE_DISCLOSURE, FUNNEL_DISCLOSURE
+    from evaluation.summary import COMPLETENESS_DISCLOSURE
+    from warehouse.disclosure import Published, find_leaks
+
+    def frame(rows: list[dict]) -> pl.DataFrame:
+        return pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.all().cast(pl.Utf8))
+
+    tables = payload["tables"]
+    published = [Published("completeness", frame(tables["completeness"]), COMPLETENESS_DISCLOSURE, COMPLETENESS_KEYS)]
+    if tables.get("change"):
+        published.append(Published("change", frame(tables["change"]), CHANGE_DISCLOSURE,
+                                   tuple(k for k in ("site_id", "measure", "subgroup_type", "subgroup")
+                                         if k in tables["change"][0])))
+    if tables.get("funnel"):   # the people each step starts from are not shown: the attacker solves for them
+        funnel = frame(tables["funnel"]).with_columns(pl.lit(None, pl.Utf8).alias("n_before"))
+        published.append(Published("funnel", funnel, FUNNEL_DISCLOSURE, ("site_id", "outcome", "step_no")))
+    repeated: list[dict[str, object]] = []
+    for r in tables["timeline"]:
+        repeated += _rows_as_completeness(r["site_id"], r["outcome"], completeness=r.get("baseline_rate"),
+                                          retention=r.get("retention"))
+    for r in tables["summary"]:
+        repeated += _rows_as_completeness(r["site_id"], r["primary_outcome"], completeness=r.get("primary_completeness"),
+                                          retention=r.get("primary_retention"))
+    for r in [*tables.get("outcome_readiness", []), *(toc_rows or [])]:
+        if r.get("source_kind") == "measure":
+            repeated += _rows_as_completeness(
+                r["site_id"], r["reference"], eligible=r["n_eligible"], scored=r["n_scored"],
+                completeness=r["baseline_completeness"], baseline_scored=r["n_baseline_scored"],
+                retained=r["n_retained"], retention=r["followup_retention"])
+    if repeated:
+        published.append(Published("repeated in timeline, summary, outcome readiness", frame(repeated),
+                                   dataclasses.replace(COMPLETENESS_DISCLOSURE, groups=None), COMPLETENESS_KEYS))
+    return find_leaks(published)
+
+
 def measure_name(code: str) -> str:
     from warehouse.measures import get_measure
 
@@ -159,6 +216,23 @@ def test_site_view_of_a_small_world_reveals_no_small_count(tmp_path):
         check_funnels(payload)
         published = pl.DataFrame(payload["tables"]["completeness"], infer_schema_length=None)
         assert find_leaks([Published("completeness", published, COMPLETENESS_DISCLOSURE, keys)]) == [], site
+        # every table of the view, and the figures they repeat from each other
+        assert site_view_leaks(payload) == [], site
+    # the audit itself catches a leak: a rate the completeness table hides beside its denominator, shown in
+    # the timeline (baseline rate or follow-up retention)
+    planted = next((site, r) for site, payload in payloads.items() for r in payload["tables"]["completeness"]
+                   if r["subgroup_type"] == "all" and (
+                       (r["timepoint"] == "baseline" and r["completeness"] == HIDDEN and r["eligible"] != HIDDEN) or
+                       (r["timepoint"] == "followup" and r["retention"] == HIDDEN and r["baseline_scored"] != HIDDEN)))
+    site, hidden_row = planted
+    leaky = json.loads(json.dumps(payloads[site]))
+    raw = next(r for r in report.completeness.iter_rows(named=True) if all(
+        r[k] == hidden_row[k] for k in ("site_id", "measure", "timepoint", "subgroup_type", "subgroup")))
+    baseline = raw["timepoint"] == "baseline"
+    leaky["tables"]["timeline"].append({"site_id": raw["site_id"], "outcome": raw["measure"],
+                                        "baseline_rate": raw["completeness"] if baseline else None,
+                                        "retention": None if baseline else raw["retention"]})
+    assert site_view_leaks(leaky), "the audit missed a rate shown in one table and hidden in another"
     md = run("readiness", "--db", db, "--site", "leap", "--stored")
     assert md.returncode == 0, md.stderr
     assert "[c]" in md.stdout and "Symbols: `[c]`" in md.stdout
@@ -250,6 +324,12 @@ def test_outcome_readiness_table_full_and_site_view(tmp_path):
             withheld += 1    # the level would compare a hidden rate with a threshold
             assert r["level"] is None and "%" not in r["rule"] and r["outcome_readiness"] == HIDDEN
     assert withheld > 0   # 40 people a site: some follow-up counts are 1-5
+    toc = run("toc", "readiness", "--db", db, "--site", "fbs", "--format", "json")
+    assert toc.returncode == 0, toc.stderr
+    toc_rows = json.loads(toc.stdout)
+    assert toc_rows and {r["site_id"] for r in toc_rows} == {"fbs"}
+    # differencing audit of both site outputs together: every table, and what they repeat from each other
+    assert site_view_leaks(view, toc_rows) == []
     md = run("readiness", "--db", db, "--site", "fbs", "--stored")
     assert md.returncode == 0 and "### Outcome readiness (theory of change)" in md.stdout
     assert "withheld from site views" in md.stdout

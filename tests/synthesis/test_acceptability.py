@@ -105,3 +105,30 @@ def test_site_view_hides_small_counts_and_the_quotes_behind_them(tmp_path: Path)
             assert int(s["n_participants"]) > 5 and s["exemplar_quote"] == r["exemplar_quote"]
             visible += 1
     assert hidden and visible
+
+
+def test_findings_acceptability_site_views_leak_nothing_by_subtraction(
+        interviews: tuple[Store, dict], capsys: pytest.CaptureFixture[str]) -> None:
+    """`findings acceptability --site S` for every site, through the differencing attacker with the matrix's
+    full declaration (segments minus positive or negative codes, counts of 1-5, across the site's rows)."""
+    import polars as pl
+
+    from linkready.cli import main
+    from synthesis.acceptability import MATRIX_DISCLOSURE
+    from warehouse.disclosure import Published, find_leaks
+    from warehouse.sites import SITE_IDS
+
+    store, _ = interviews
+    keys = ("site_id", "construct", "stakeholder_group")
+    hidden = 0
+    for site in SITE_IDS:
+        main(["findings", "acceptability", "--db", str(store.path), "--site", site, "--format", "json"])  # exit 0
+        rows = json.loads(capsys.readouterr().out)
+        assert rows and {r["site_id"] for r in rows} == {site}
+        shown = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.all().cast(pl.Utf8))
+        hidden += sum(v == SUPPRESSED for r in rows for v in r.values())
+        assert find_leaks([Published("acceptability", shown, MATRIX_DISCLOSURE, keys)]) == [], site
+    assert hidden > 0   # something was small enough to hide
+    # the attacker finds the small counts in the unsuppressed matrix
+    raw = acceptability_matrix(store, sites=[SITE_IDS[0]]).with_columns(pl.all().cast(pl.Utf8))
+    assert find_leaks([Published("acceptability", raw, MATRIX_DISCLOSURE, keys)])
