@@ -52,7 +52,7 @@ KEY_BYTES = 32
 TOKEN_BYTES = 8   # 64-bit tokens: a collision among a million distinct values has odds of about 1 in 40 million
 
 HashScheme = Literal["hmac_sha256", "double_hashing"]
-Salt = Literal["none", "birth_year"]
+Salt = Literal["none", "birth_year", "dob"]
 Layout = Literal["field", "both"]
 
 NAME_FIELDS: tuple[str, ...] = ("forename", "surname")
@@ -71,7 +71,10 @@ class BloomSettings:
         padding: pad names with ``_`` so first and last letters sit in two q-grams.
         blip: probability of flipping each bit, drawn once per record (0 turns BLIP off).
         salt: ``birth_year`` mixes the year of birth into the name hashing (identical names of
-            different birth years give unrelated filters); ``none`` does not.
+            different birth years give unrelated filters), ``dob`` the whole date of birth (identical
+            names give similar filters only for the same date: a date error costs the name evidence);
+            ``none`` does not. ``dob`` salts with the year and the day and month in ascending order,
+            so a day/month transposition keeps the salt.
         balance: append the complement and permute (every filter has the same number of set bits;
             doubles the length).
         xor_fold: XOR the two halves (halves the length, mixes bits).
@@ -118,7 +121,7 @@ class BloomSettings:
             problems.append(f"block_cap={self.block_cap!r} must be 0 (off) or a number of records of at least 2 (e.g. 10)")
         if not 0.0 <= float(self.blip) <= 0.25:
             problems.append(f"blip={self.blip!r} must be a flip probability from 0 to 0.25 (e.g. 0.01)")
-        for name, allowed in (("scheme", ("hmac_sha256", "double_hashing")), ("salt", ("none", "birth_year")),
+        for name, allowed in (("scheme", ("hmac_sha256", "double_hashing")), ("salt", ("none", "birth_year", "dob")),
                               ("layout", ("field", "both"))):
             value = getattr(self, name)
             if value not in allowed:
@@ -479,11 +482,23 @@ def _combined(parts: tuple[str, ...], sep: str) -> pl.Expr:
 
 
 # ----------------------------------------------------------------------------- encode
+def _salt(std: pl.DataFrame, how: Salt) -> pl.Series:
+    """The per-record salt of the name filters ("" when off or the date is missing). ``dob`` uses the
+    year with the day and month in ascending order, so a day/month transposition keeps the salt."""
+    if how == "birth_year" and "dob_year" in std.columns:
+        return std["dob_year"].cast(pl.Utf8).fill_null("")
+    if how == "dob" and {"dob_year", "dob_month", "dob_day"} <= set(std.columns):
+        m, d = pl.col("dob_month").cast(pl.Int32), pl.col("dob_day").cast(pl.Int32)
+        key = pl.concat_str([pl.col("dob_year").cast(pl.Utf8), pl.min_horizontal(m, d).cast(pl.Utf8),
+                             pl.max_horizontal(m, d).cast(pl.Utf8)], separator="-")
+        return std.select(key.fill_null("")).to_series()
+    return pl.Series([""] * std.height, dtype=pl.Utf8)
+
+
 def _name_filters(std: pl.DataFrame, field: str, key: EncodingKey, settings: BloomSettings,
                   domain: str = "name") -> pl.Series:
     """Field-level filters of one text column, built once per distinct (value, salt)."""
-    salt = std["dob_year"].cast(pl.Utf8).fill_null("") if settings.salt == "birth_year" and "dob_year" in std.columns \
-        else pl.Series([""] * std.height, dtype=pl.Utf8)
+    salt = _salt(std, settings.salt)
     frame = pl.DataFrame({"v": std[field], "s": salt})
     uniq = frame.drop_nulls("v").unique(maintain_order=True)
     grams = [[f"{s}\x1f{g}" for g in qgrams(v, settings.q, settings.padding)]
