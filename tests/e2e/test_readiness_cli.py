@@ -391,3 +391,26 @@ def test_markdown_numbers_read_as_a_person_reads_them(tmp_path):
     for months, years in re.findall(r"([\d,]+\.\d) months \(([\d,]+\.\d) years\)", md.stdout):
         assert float(years.replace(",", "")) == pytest.approx(float(months.replace(",", "")) / 12, abs=0.051)
     assert "not reachable within the study period (1,200 months)" in md.stdout
+
+
+def test_a_count_given_back_by_the_others_is_shown_in_the_cli_and_the_dashboard_alike():
+    """CORE-10 at leap (audit, issue 15): recorded - scored was 3, so one of them must go; scored went as
+    well, though eligible - missing gives it back (215). The engine now shows such a cell again, and the
+    dashboard's outcome completeness uses the same declaration, so both outputs agree."""
+    import dataclasses
+
+    import polars as pl
+
+    from dashboard.tables import get_table
+    from evaluation.summary import COMPLETENESS_DISCLOSURE, safe_completeness
+
+    row = {"site_id": "leap", "measure": "core10", "timepoint": "baseline", "subgroup_type": "all",
+           "subgroup": "all", "eligible": 260, "recorded": 218, "scored": 215, "prorated": 31, "missing": 45,
+           "completeness": 215 / 260, "baseline_scored": None, "retained": None, "retention": None}
+    site = safe_completeness(pl.DataFrame([row])).row(0, named=True)
+    dash = get_table("outcome_completeness").disclosure.apply(
+        pl.DataFrame([row]).drop("subgroup_type", "subgroup")).row(0, named=True)
+    assert get_table("outcome_completeness").disclosure == dataclasses.replace(COMPLETENESS_DISCLOSURE, groups=None)
+    for shown in (site, dash):
+        assert shown["recorded"] == HIDDEN                    # recorded - scored = 3 stays protected
+        assert str(shown["scored"]) == "215" and float(shown["completeness"]) == pytest.approx(215 / 260)
