@@ -102,10 +102,10 @@ class WorldSettings:
     p_unborn_record_not_updated: float = 0.5  # "Baby <surname>" record kept after the birth
     # --- outcomes ---------------------------------------------------------------------------
     p_baseline: float = 0.85
-    p_followup_completed: float = 0.85  # follow-up returned when the case completed
-    p_followup_disengaged: float = 0.15
+    p_followup_completed: float = 0.90  # follow-up returned when the case completed
+    p_followup_disengaged: float = 0.40
     p_followup_open: float = 0.70
-    p_item_missing: float = 0.02
+    p_item_missing: float = 0.005
     sites: tuple[SiteProfile, ...] = field(default=DEFAULT_SITES)
 
     @property

@@ -9,7 +9,7 @@ generated to improve improves on every measure when scored by that catalogue.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -20,6 +20,7 @@ from synthetic_data.dates import YEAR, day
 from synthetic_data.names import NamePools
 from synthetic_data.population import World, choice, random_postcodes, unique_numbers
 from synthetic_data.settings import WorldSettings
+from synthetic_data.toc import PLANTED_BASELINE_RATES
 from warehouse.measures import Measure, MeasureSettings, get_measure
 from warehouse.sites import LOCAL_AUTHORITIES
 
@@ -322,7 +323,10 @@ def _build_outcomes(people: pl.DataFrame, s: WorldSettings, rng: np.random.Gener
         for code in get_adapter(p.site_id).outcomes.measures:
             m = get_measure(code).configured(MeasureSettings(), p.site_id)
             who = sp.filter(pl.col("role").is_in(list(m.subject_roles)))
-            out[(p.site_id, code)] = _measure_rows(who, m, s, p.followup_days, rng)
+            # the planted "poor completeness" gap of the synthetic theories of change (synthetic_data.toc)
+            planted = PLANTED_BASELINE_RATES.get((p.site_id, code))
+            ms = s if planted is None else replace(s, p_baseline=planted)
+            out[(p.site_id, code)] = _measure_rows(who, m, ms, p.followup_days, rng)
     return out
 
 
