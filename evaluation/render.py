@@ -153,7 +153,7 @@ def _summary_lines(report: ReadinessReport, summary: pl.DataFrame) -> list[str]:
     study = report.settings.study_period_months
     return _md_table(
         ["site", "primary outcome", "baseline completeness", "retention",
-         f"to {report.target.target_n:,} (primary)", "to target (CSC via linkage)", "best linkage scenario",
+         f"months to {report.target.target_n:,} (primary)", "months to target (CSC via linkage)", "best linkage scenario",
          "recall (95% interval, basis)", "linkage verdict"],
         [(r["site_id"], _measure_name(r["primary_outcome"]) if r["primary_outcome"] else "none usable",
           _fmt(r["primary_completeness"], pct=True), _fmt(r["primary_retention"], pct=True),
@@ -195,7 +195,7 @@ def to_markdown(report: ReadinessReport, site_view: bool = False, outcome_matrix
                   "Only CSC involvement, the same outcome at every site, is pooled; questionnaires differ by site "
                   "and are never added together.", ""]
         lines += _md_table(
-            ["outcome", "referrals / month", "analysable / month", f"to {report.target.target_n:,}"],
+            ["outcome", "referrals / month", "analysable / month", f"months to {report.target.target_n:,}"],
             [(_measure_name(r["outcome"]), _fmt(r["monthly_referrals"], digits=2),
               _fmt(r["analysable_per_month"], digits=2),
               _months(r["months_to_target"], report.settings.study_period_months))
@@ -270,7 +270,7 @@ def _matrix_lines(matrix: pl.DataFrame, report: ReadinessReport) -> list[str]:
             "One row per outcome and evidence source; an outcome is as ready as its best source.", "",
             *_md_table(
                 ["outcome", "evidence source", "baseline completeness", "follow-up retention",
-                 f"to {report.target.target_n:,}", "readiness", "rule", "outcome readiness"],
+                 f"months to {report.target.target_n:,}", "readiness", "rule", "outcome readiness"],
                 [(r["outcome"], f"{r['source']}: {r['reference_label']}" if r["source"] else "none mapped",
                   _fmt(r["baseline_completeness"], pct=True), _fmt(r["followup_retention"], pct=True),
                   _months(r["months_to_target"], study) if r["months_to_target"] is not None else "–",
