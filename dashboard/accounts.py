@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS accounts (
     created_at TEXT NOT NULL, failed INTEGER NOT NULL DEFAULT 0, first_failed_at TEXT, locked_until TEXT
 );
 CREATE TABLE IF NOT EXISTS unknown_attempts (
-    name_mac TEXT PRIMARY KEY, failed INTEGER NOT NULL, first_failed_at TEXT NOT NULL
+    name_mac TEXT PRIMARY KEY, failed INTEGER NOT NULL, first_failed_at TEXT NOT NULL, locked_until TEXT
 );
 CREATE INDEX IF NOT EXISTS unknown_attempts_by_start ON unknown_attempts (first_failed_at);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -215,8 +215,12 @@ class AccountStore:
         """
         now = _now()
         row = self._count_attempt(name, now)
-        if row is None:
+        if isinstance(row, int):  # no such account: the steps of a wrong password, on the name's own counter
             verify_password(password, _DUMMY_HASH)
+            if row == self.max_failures:  # where an account is locked: the same extra write
+                with self._lock, self._connect() as con:
+                    con.execute("UPDATE unknown_attempts SET locked_until = ? WHERE name_mac = ?",
+                                [(now + self.lockout).isoformat(), self._unknown_mac(name)])
             self.audit("(unknown account)", "login", "failed", ())
             return LoginResult(None)
         role, site_id, pw_hash, attempts, locked_until = row
@@ -240,8 +244,9 @@ class AccountStore:
         self.audit(name, "login", "failed", ())
         return LoginResult(None)
 
-    def _count_attempt(self, name: str, now: datetime) -> tuple[str, str | None, str, int, str | None] | None:
-        """Count one attempt atomically (a new window after the last one ended); None for an unknown name.
+    def _count_attempt(self, name: str, now: datetime) -> tuple[str, str | None, str, int, str | None] | int:
+        """Count one attempt atomically (a new window after the last one ended): the account's row, or for a
+        name with no account the number of its attempts in the window.
 
         A name with no account is counted too, in the same transaction, under an HMAC of the name
         (:data:`_COUNT_UNKNOWN_SQL`): the same write and commit as for a real account, so an unknown
@@ -252,9 +257,12 @@ class AccountStore:
             con.execute("DELETE FROM unknown_attempts WHERE first_failed_at < :start", args)
             row = con.execute(_COUNT_ACCOUNT_SQL, args).fetchone()
             if row is None:
-                mac = hmac.new(self._unknown_key, name.encode("utf-8"), hashlib.sha256).hexdigest()
-                con.execute(_COUNT_UNKNOWN_SQL, {**args, "mac": mac}).fetchone()
-        return None if row is None else (row[0], row[1], row[2], int(row[3]), row[4])
+                unknown = con.execute(_COUNT_UNKNOWN_SQL, {**args, "mac": self._unknown_mac(name)}).fetchone()
+                return int(unknown[0])
+        return (row[0], row[1], row[2], int(row[3]), row[4])
+
+    def _unknown_mac(self, name: str) -> str:
+        return hmac.new(self._unknown_key, name.encode("utf-8"), hashlib.sha256).hexdigest()
 
     # ---------------------------------------------------------------- sessions
     def open_session(self, name: str, hours: int) -> str:

@@ -174,7 +174,7 @@ def test_a_plain_next_is_kept(server) -> None:
 
 def test_unknown_and_wrong_password_answer_the_same(server) -> None:
     port, accounts, root = server
-    real = [f"timing{i}" for i in range(4)]
+    real = [f"timing{i}" for i in range(8)]
     for name in real:
         accounts.add(name, "researcher", None, PASSWORD, replace=True)
 
@@ -186,15 +186,24 @@ def test_unknown_and_wrong_password_answer_the_same(server) -> None:
         return status, re.sub(rb'value="[^"]*"', b"", body), time.perf_counter() - start
 
     # interleaved pairs, so a burst of load elsewhere on the machine slows both sides of a pair; each real
-    # account gets 4 wrong passwords (fewer than max_failures: these are wrong-password answers, not locks)
-    wrong, unknown = [], []
-    for i in range(16):
-        wrong.append(timed(real[i % 4]))
-        unknown.append(timed(f"no-such-person-{i}"))
-    assert {(s, b) for s, b, _ in wrong} == {(s, b) for s, b, _ in unknown} and wrong[0][0] == 401
+    # account gets at most 4 wrong passwords (fewer than max_failures: these are wrong-password answers)
+    wrong: list[tuple[int, bytes, float]] = []
+    unknown: list[tuple[int, bytes, float]] = []
+
+    def sample(pairs: int) -> float:
+        for _ in range(pairs):
+            i = len(wrong)
+            wrong.append(timed(real[i % 8]))
+            unknown.append(timed(f"no-such-person-{i}"))
+        return statistics.median(u / w for (*_, u), (*_, w) in zip(unknown, wrong, strict=True))
+
     # the same work: a KDF run and one counter write each (before, an unknown name skipped the write and was
-    # answered in 0.78x the time). The median of per-pair ratios sits near 1; 0.75-1.33 leaves room for noise
-    ratio = statistics.median(u / w for (*_, u), (*_, w) in zip(unknown, wrong, strict=True))
+    # answered in 0.78x the time). The median of per-pair ratios sits near 1; 0.75-1.33 leaves room for the
+    # noise of a loaded machine, and a batch outside it is measured again before judging (16 more pairs)
+    ratio = sample(16)
+    if not 0.75 < ratio < 1.33:
+        ratio = sample(16)
+    assert {(s, b) for s, b, _ in wrong} == {(s, b) for s, b, _ in unknown} and wrong[0][0] == 401
     assert 0.75 < ratio < 1.33, f"unknown/wrong time ratio {ratio:.2f}"
     # an unknown name is counted under a keyed hash: what was typed (perhaps a password) is not stored
     raw = b"".join(p.read_bytes() for p in root.glob("auth.sqlite*"))
@@ -203,7 +212,8 @@ def test_unknown_and_wrong_password_answer_the_same(server) -> None:
 
 def test_unknown_names_do_the_same_writes(tmp_path: Path) -> None:
     """The deterministic half of the timing check: a wrong password and an unknown name each commit one
-    counter write and one audit line (before, an unknown name's counter UPDATE matched nothing)."""
+    counter write and one audit line (before, an unknown name's counter UPDATE matched nothing), and the
+    attempt that locks an account (the fifth) costs an unknown name the same extra write."""
     store = AccountStore(tmp_path / "a.sqlite", max_failures=5)
     store.add("known", "researcher", None, PASSWORD)
     writes: list[int] = []
@@ -218,12 +228,14 @@ def test_unknown_names_do_the_same_writes(tmp_path: Path) -> None:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(AccountStore, "_connect", counting)
-        shapes = []
-        for name in ("known", "nobody", "nobody", "known"):
-            writes.clear()
-            assert store.authenticate(name, "not the password").account is None
-            shapes.append([w > 0 for w in writes])
-    assert shapes == [[True, True]] * 4
+        shapes: dict[str, list[list[bool]]] = {"known": [], "nobody": []}
+        for _ in range(7):
+            for name in shapes:
+                writes.clear()
+                assert store.authenticate(name, "not the password").account is None
+                shapes[name].append([w > 0 for w in writes])
+    assert shapes["known"] == shapes["nobody"]
+    assert shapes["nobody"] == [[True, True]] * 4 + [[True, True, True]] + [[True, True]] * 2
 
 
 def test_odd_paths_get_404_and_big_bodies_413(server) -> None:
