@@ -174,7 +174,7 @@ def test_a_plain_next_is_kept(server) -> None:
 
 def test_unknown_and_wrong_password_answer_the_same(server) -> None:
     port, accounts, root = server
-    real = [f"timing{i}" for i in range(8)]
+    real = [f"timing{i}" for i in range(12)]
     for name in real:
         accounts.add(name, "researcher", None, PASSWORD, replace=True)
 
@@ -193,15 +193,17 @@ def test_unknown_and_wrong_password_answer_the_same(server) -> None:
     def sample(pairs: int) -> float:
         for _ in range(pairs):
             i = len(wrong)
-            wrong.append(timed(real[i % 8]))
+            wrong.append(timed(real[i % 12]))
             unknown.append(timed(f"no-such-person-{i}"))
         return statistics.median(u / w for (*_, u), (*_, w) in zip(unknown, wrong, strict=True))
 
     # the same work: a KDF run and one counter write each (before, an unknown name skipped the write and was
     # answered in 0.78x the time). The median of per-pair ratios sits near 1; 0.75-1.33 leaves room for the
-    # noise of a loaded machine, and a batch outside it is measured again before judging (16 more pairs)
+    # noise of a loaded machine, and a batch outside it is measured again (16 more pairs, up to 48 in all)
     ratio = sample(16)
-    if not 0.75 < ratio < 1.33:
+    for _ in range(2):
+        if 0.75 < ratio < 1.33:
+            break
         ratio = sample(16)
     assert {(s, b) for s, b, _ in wrong} == {(s, b) for s, b, _ in unknown} and wrong[0][0] == 401
     assert 0.75 < ratio < 1.33, f"unknown/wrong time ratio {ratio:.2f}"
