@@ -15,7 +15,7 @@ from dash import ALL, MATCH, Input, Output, State, dcc, html
 
 from dashboard.labels import CODE_COLUMNS, plain
 from dashboard.tables import TableResult, years_and_months
-from warehouse.disclosure import legend_rows
+from warehouse.disclosure import NOT_AVAILABLE, legend_rows
 
 NO_DATA = "No data yet"
 
@@ -79,7 +79,7 @@ def fmt(value: object, percent: bool = False, kind: str | None = None) -> str:
     """
     kind = "percent" if percent else kind
     if value is None:
-        return "[x]"
+        return NOT_AVAILABLE
     if isinstance(value, str) and (value.startswith("[") or not value.strip()):
         return value  # a symbol ([c], [x], ...) or blank
     if isinstance(value, bool):
@@ -90,7 +90,7 @@ def fmt(value: object, percent: bool = False, kind: str | None = None) -> str:
     if number is not None and number == number:  # not NaN
         return _kind_text(number, str(kind))
     if isinstance(value, float):
-        return "[x]" if value != value else f"{value:,.2f}"
+        return NOT_AVAILABLE if value != value else f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
@@ -102,7 +102,7 @@ def _kind_text(number: float, kind: str) -> str:
     if kind in ("count", "whole"):
         return f"{round(number):,}"
     if kind == "months":
-        return years_and_months(number) or "[x]"
+        return years_and_months(number) or NOT_AVAILABLE
     if kind == "per_month":
         return "under 0.1" if 0 < abs(number) < 0.05 else f"{number:,.1f}"
     return f"{number:+.2f}"  # balance, weight

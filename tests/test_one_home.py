@@ -315,12 +315,6 @@ KNOWN_COPIES: dict[str, dict[str, str]] = {
     "suppression symbol": {
         "linkage/files.py": "'[x]' for a missing figure: use warehouse.disclosure.NOT_AVAILABLE (linkage owner)",
         "dashboard/tables.py": "fill_null('[x]'): use NOT_AVAILABLE (dashboard tables owner)",
-        "dashboard/components.py": "'[x]' three times: use NOT_AVAILABLE (dashboard owner)",
-        "dashboard/pages/overview.py": "'[x]' for an unrated site: use NOT_AVAILABLE (dashboard owner)",
-    },
-    "sex mapping": {
-        "warehouse/layouts/infer.py": "('sex', ('M', 'F', 'U')) when sniffing a layout: use vocabulary.SEX_CODES",
-        "warehouse/validation/dfe/cin_child.py": "in_codes('Sex', {'M', 'F', 'U'}): use vocabulary.SEX_CODES",
     },
     "verdict words": {
         "synthesis/outcome_readiness.py": "its own words for verdict codes; synthesis may not import evaluation, so "

@@ -22,6 +22,7 @@ from dashboard.pages.common import (
     site_user_notice,
     table,
 )
+from warehouse.disclosure import NOT_AVAILABLE
 
 PATH = "/"
 NAME = "Overview"
@@ -59,7 +60,7 @@ def _card(row: dict[str, Any]) -> html.Article:
             *item("Outcome completeness", row["outcome_completeness"], "percent"),
             html.Dt("Data items routinely extractable"),
             html.Dd(c.fmt(row["data_items_routine"], kind="count") + " of " + c.fmt(row["data_items_rated"], kind="count")
-                    if row["data_items_rated"] is not None else "[x]", className="num"),
+                    if row["data_items_rated"] is not None else NOT_AVAILABLE, className="num"),
         ]),
     ], className="site-card", id=f"card-{row['site_id']}")
 

@@ -33,6 +33,7 @@ from warehouse.adapters import (
 )
 from warehouse.errors import ConfigError
 from warehouse.la_codes import ENGLISH_LA_CODES
+from warehouse.vocabulary import SEX_CODES
 
 __all__ = ["LayoutProposal", "infer_layout"]
 
@@ -111,7 +112,7 @@ def _known_labels() -> dict[str, dict[str, str]]:
     from warehouse.adapters import END_REASONS, REFERRAL_SOURCES, ROLES
 
     for fld, codes in (("role", ROLES), ("referral_source", REFERRAL_SOURCES), ("end_reason", END_REASONS),
-                       ("sex", ("M", "F", "U"))):
+                       ("sex", SEX_CODES)):
         out[fld].update({c.lower(): c for c in codes})
     from warehouse.vocabulary import ETHNIC_GROUP_BY_CODE, ETHNICITY_NOT_GIVEN
 

@@ -20,6 +20,7 @@ from warehouse.validation.dfe.patterns import (
     repeated,
 )
 from warehouse.validation.dfe.rule import cin_rule
+from warehouse.vocabulary import SEX_CODES
 
 _UPN = pl.col("UPN")
 _LETTERS = UPN_ALPHABET
@@ -277,7 +278,7 @@ def _4180_gender(t: RuleInput) -> pl.DataFrame:
 
 @cin_rule("4180", "cin_sex_invalid", ("child.Sex",), "Sex is missing or not one of M, F and U.", first_year=2025)
 def _4180_sex(t: RuleInput) -> pl.DataFrame:
-    return t.rows("child", ~in_codes("Sex", {"M", "F", "U"}))
+    return t.rows("child", ~in_codes("Sex", SEX_CODES))
 
 
 def _unknown_share(t: RuleInput, column: str, unknown: str) -> pl.DataFrame:
