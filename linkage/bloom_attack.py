@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 from warehouse.errors import ConfigError
 
 __all__ = ["CEILING", "COARSE_TOKENS", "AttackResult", "FrequencyProfile", "bit_frequency_cv", "cluster_attack",
-           "exact_attack", "frequency_profile", "plaintext_of"]
+           "exact_attack", "frequency_profile", "plaintext_of", "token_graph_attack"]
 
 _SEP = "\x1f"
 _S = TypeVar("_S", pl.Series, pl.Expr)
@@ -193,6 +193,32 @@ def cluster_attack(encodings: pl.Series, values: pl.Series, thresholds: tuple[fl
             best = result
     assert best is not None
     return best
+
+
+def token_graph_attack(encoded: pl.DataFrame, columns: list[str], values: pl.Series,
+                       public: pl.Series | None = None, top_n: int = 20) -> AttackResult:
+    """The exact attack on groups of records chained by shared tokens: records sharing a value of any
+    of ``columns`` (e.g. every name-bearing blocking key: same name and year, same name and district,
+    same forename and year-month ...) are joined, connected components are the groups. Each key may
+    be flat on its own while the chains rebuild groups of one name. Needs no key.
+
+    Example:
+        >>> enc = pl.DataFrame({"a": [1, 1, 2, 3], "b": [7, 8, 8, 9]})
+        >>> token_graph_attack(enc, ["a", "b"], pl.Series(["x", "x", "x", "y"])).rate
+        1.0
+    """
+    n = encoded.height
+    heads, tails = [], []
+    for c in columns:
+        g = encoded.select(pl.col(c).rank("dense").alias("g")).with_row_index("i").drop_nulls("g")
+        edges = g.join(g.group_by("g").agg(pl.col("i").first().alias("f")), on="g")
+        heads.append(edges["i"].to_numpy())
+        tails.append(edges["f"].to_numpy())
+    i = np.concatenate(heads) if heads else np.zeros(0, dtype=np.int64)
+    j = np.concatenate(tails) if tails else np.zeros(0, dtype=np.int64)
+    _, labels = connected_components(coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)), directed=False)
+    keep = values.is_not_null().to_numpy()
+    return _align(labels[keep], values.filter(values.is_not_null()), public, top_n, "token_graph")
 
 
 def bit_frequency_cv(encodings: pl.Series) -> float:
