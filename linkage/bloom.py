@@ -10,8 +10,9 @@ tokens of the same combinations the clear-text blocking rules join on. Nothing w
 identifier or reversible without the key.
 
 Hardening (all named settings of :class:`BloomSettings`): BLIP bit flipping (randomised
-response, once per record: identical names stop giving identical filters), salting by birth year,
-balancing, XOR-folding and a keyed bit permutation. Defaults follow
+response, once per record: identical names stop giving identical filters), salting by birth year
+or by date of birth, balancing, XOR-folding and a keyed bit permutation; no blocking key is made of
+names alone, and name-bearing keys are frequency-capped (``block_cap``). Defaults follow
 ``shared/reference/privacy-preserving-linkage.md`` section 6.3.
 
 Keys: one 256-bit project secret per linkage project; every use gets its own key derived with
