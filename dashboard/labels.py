@@ -1,21 +1,21 @@
 """Plain words for every code a person sees on a page: scenarios, measures, subgroups, dimensions, verdicts.
 
 Labels come from their one home (in ``warehouse``: the scenario catalogue, the measure catalogue, the
-subgroup vocabulary; the dimension catalogue in ``synthesis``, the verdict words in ``evaluation``, the
-word for agreement level 0 in ``linkage``); this module only picks the right one for a kind of code. A code nobody has
-named yet is shown with underscores turned into spaces, never raw.
+subgroup vocabulary, the dimension catalogue, the verdict words; the word for agreement level 0 in
+``linkage``); this module only picks the right one for a kind of code. A code nobody has named yet is
+shown with underscores turned into spaces, never raw.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evaluation import VERDICT_LABELS
 from linkage import DIFFERENT
-from synthesis import DIMENSIONS as _DIMENSION_CATALOGUE
+from warehouse.dimensions import DIMENSIONS as _DIMENSION_CATALOGUE
 from warehouse.errors import ConfigError
 from warehouse.measures import get_measure
 from warehouse.scenarios import scenario_label
+from warehouse.verdicts import VERDICT_LABELS
 from warehouse.vocabulary import SEX_LABELS, SUBGROUP_LABELS, subgroup_order
 
 
@@ -23,8 +23,8 @@ def _sentence_case(words: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-#: Availability dimensions and verdicts in words: read from their homes (the catalogue in synthesis, the
-#: verdict words in evaluation), only capitalised for a table heading or a cell.
+#: Availability dimensions and verdicts in words: read from their homes (warehouse.dimensions and
+#: warehouse.verdicts), only capitalised for a table heading or a cell.
 DIMENSIONS = {code: dim.label for code, dim in _DIMENSION_CATALOGUE.items()}
 VERDICTS = {code: _sentence_case(words) for code, words in VERDICT_LABELS.items()}
 TIMEPOINTS = {"baseline": "Baseline", "followup": "Follow-up"}

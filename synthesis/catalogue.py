@@ -5,6 +5,10 @@ Each entry is a small frozen dataclass in a :class:`warehouse.registry.Registry`
 (or :func:`register_data_item`) adds a new one exactly as the built-ins are added. ``RATING_SCALE``
 is the ordinal 0-4 scale keyed by its integer points. :func:`seed_catalogue` writes them into the
 warehouse so that the SQL views can label ratings.
+
+The availability dimensions are shared with ``synthetic_data`` (its focus groups talk about them), so
+their one home is :mod:`warehouse.dimensions`; this module re-exports ``DIMENSIONS``, ``Dimension`` and
+``register_dimension`` from there and adds what only the synthesis needs.
 """
 
 from __future__ import annotations
@@ -14,7 +18,13 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse.dimensions import DIMENSIONS, Dimension, register_dimension
 from warehouse.registry import Registry
+
+__all__ = [
+    "DATA_ITEMS", "DIMENSIONS", "RATING_SCALE", "RESEARCH_QUESTIONS", "DataItem", "Dimension", "RatingLevel",
+    "ResearchQuestion", "register_data_item", "register_dimension", "seed_catalogue",
+]
 
 
 @dataclass(frozen=True)
@@ -32,16 +42,6 @@ class ResearchQuestion:
 
     rq_id: str
     text: str
-
-
-@dataclass(frozen=True)
-class Dimension:
-    """A dimension along which a data item is rated (held, accuracy, time to access, ...)."""
-
-    dimension: str
-    label: str
-    rq_id: str
-    anchors: tuple[str, str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -76,38 +76,13 @@ for _rq in (
 ):
     RESEARCH_QUESTIONS.register(_rq)
 
-_GENERIC = ("not at all", "hardly", "partly", "mostly", "fully")
-
-DIMENSIONS: Registry[Dimension] = Registry("availability dimension", "dimension")
 DATA_ITEMS: Registry[DataItem] = Registry("data item", "data_item")
-
-
-def register_dimension(dim: Dimension) -> Dimension:
-    """Add a dimension to the catalogue (raises ConfigError for a duplicate id)."""
-    return DIMENSIONS.register(dim)
 
 
 def register_data_item(item: DataItem) -> DataItem:
     """Add a data item to the catalogue (raises ConfigError for a duplicate id)."""
     return DATA_ITEMS.register(item)
 
-
-for _dim in (
-    Dimension("held", "Held", "RQ1", ("not recorded", "in case notes only", "recorded for some records",
-                                      "recorded for most records", "recorded for nearly all and used")),
-    Dimension("collection", "Collection", "RQ1", ("not collected", "ad hoc", "collected by some staff",
-                                                  "collected by a set process", "collected, checked and audited")),
-    Dimension("use", "Use", "RQ2", ("not used", "rarely looked at", "used case by case",
-                                    "used in routine reports", "used to plan and evaluate")),
-    Dimension("accuracy", "Accuracy", "RQ2", ("unknown", "known to be poor", "mixed", "mostly right", "verified")),
-    Dimension("reliability", "Reliability", "RQ2", _GENERIC),
-    Dimension("time_to_access", "Time to access", "RQ3", ("cannot be obtained", "months", "weeks",
-                                                          "within a week", "same day")),
-    Dimension("linkage_appetite", "Appetite for linkage", "RQ4", ("opposed", "wary", "open", "keen", "already linking")),
-    Dimension("linkage_capacity", "Capacity for linkage", "RQ4", ("none", "would need outside help", "some analyst time",
-                                                                  "analyst and agreements in place", "routine linkage")),
-):
-    register_dimension(_dim)
 
 for _item in (
     DataItem("nhs_number", "NHS number", "identifiers", "health"),

@@ -33,6 +33,7 @@ from warehouse.errors import DataError
 from warehouse.sites import get_site
 from warehouse.store import Store
 from warehouse.toc import NODE_KINDS, SOURCE_KINDS
+from warehouse.verdicts import VERDICT_LABELS
 
 __all__ = ["LEVELS", "OUTCOME_READINESS_DISCLOSURE", "ReadinessRules", "outcome_readiness"]
 
@@ -140,13 +141,12 @@ def _linked_verdict(site: str, ref: str, f: _Figures, rules: ReadinessRules) -> 
     verdict, scenario = link["verdict"], link.get("scenario")
     interval = (f"recall {_pct(link.get('recall'))} ({_pct(link.get('recall_low'))}-{_pct(link.get('recall_high'))}, "
                 f"{link.get('recall_basis') or 'basis unknown'})")
+    words = VERDICT_LABELS.get(verdict, verdict)  # the verdict's own words, from their one home
     if verdict == "feasible":
-        return _Verdict(3, f"linkage feasible with scenario {scenario}: {interval}", None)
+        return _Verdict(3, f"linkage {words} with scenario {scenario}: {interval}", None)
     level = 1 if verdict == "not_feasible" else 2
-    words = {"feasible_with_conditions": "feasible only with conditions", "review_sample":
-             "not yet decidable (a clerical review sample would narrow the interval)",
-             "not_feasible": "not feasible"}.get(verdict, verdict)
-    return _Verdict(level, f"linkage {words} with scenario {scenario}: {interval}", "weak_linkage")
+    why = " (a clerical review sample would narrow the interval)" if verdict == "review_sample" else ""
+    return _Verdict(level, f"linkage {words} with scenario {scenario}{why}: {interval}", "weak_linkage")
 
 
 def _data_item_verdict(site: str, ref: str, f: _Figures, rules: ReadinessRules) -> _Verdict:

@@ -30,39 +30,65 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 from faker import Faker
 
+from warehouse.dimensions import DIMENSIONS as _DIMENSION_CATALOGUE
 from warehouse.identifiers import nhs_check_digit
 from warehouse.sites import SITE_IDS
 
 ITEMS = {"nhs_number": "NHS number", "csc_status": "CSC status", "police_notification": "police notification",
          "outcome_measures": "outcome measures", "attendance": "attendance record"}
-THEME_RQ = {"held": "RQ1", "accuracy": "RQ2", "time_to_access": "RQ3", "linkage_appetite": "RQ4"}
-DIMENSIONS = {"held": "Holding the data", "accuracy": "Data quality", "time_to_access": "Getting the data out",
-              "linkage_appetite": "Appetite for linkage"}
 WORKAROUND_THEME = "Workarounds"
 STAMP = "2026-01-15T10:00:00Z"
 
-SENTENCES = {
-    "held": ("Honestly, we don’t record the {item} at all.",
-             "The {item} is mentioned in case notes sometimes, but there’s no way to pull it out.",
-             "We have the {item} for some families, but someone has to go through the files by hand.",
-             "The {item} is on the system for most children and we can run a report.",
-             "We record the {item} for about 9 in 10 children and use it every week."),
-    "accuracy": ("Nobody has ever checked whether the {item} is right.",
-                 "We know the {item} is often wrong or out of date.",
-                 "The {item} is a mixed picture – some workers are careful, some aren’t.",
-                 "The {item} is mostly right; we find the odd typo.",
-                 "The {item} is checked against the council’s records, so it’s verified."),
-    "time_to_access": ("We simply couldn’t get the {item} out for you.",
-                       "It would be months before we could get the {item}, maybe {days} days.",
-                       "Extracting the {item} takes weeks – usually about {days} days.",
-                       "Getting the {item} out takes us about {days} days.",
-                       "We could give you the {item} the same day."),
-    "linkage_appetite": ("Sharing the {item} with other agencies is a red line for us.",
-                         "People here are wary of sharing the {item} with other agencies.",
-                         "We’re open to linking the {item}, but we’d need to talk it through.",
-                         "We’re keen to link the {item} if the agreements are there.",
-                         "We already link the {item} with the council and health."),
-}
+
+@dataclass(frozen=True)
+class _Theme:
+    """What the synthetic focus groups say about one availability dimension.
+
+    ``dimension`` is an id of :data:`warehouse.dimensions.DIMENSIONS` (its label and research question
+    are read from there); ``name`` is the synthetic analysts' own theme name, None where they use the
+    catalogue's label; ``sentences`` are what a participant says at ratings 0-4.
+    """
+
+    dimension: str
+    name: str | None
+    sentences: tuple[str, str, str, str, str]
+
+    @property
+    def theme(self) -> str:
+        return self.name or _DIMENSION_CATALOGUE.get(self.dimension).label
+
+
+_THEMES = (
+    _Theme("held", "Holding the data", (
+        "Honestly, we don’t record the {item} at all.",
+        "The {item} is mentioned in case notes sometimes, but there’s no way to pull it out.",
+        "We have the {item} for some families, but someone has to go through the files by hand.",
+        "The {item} is on the system for most children and we can run a report.",
+        "We record the {item} for about 9 in 10 children and use it every week.")),
+    _Theme("accuracy", "Data quality", (
+        "Nobody has ever checked whether the {item} is right.",
+        "We know the {item} is often wrong or out of date.",
+        "The {item} is a mixed picture – some workers are careful, some aren’t.",
+        "The {item} is mostly right; we find the odd typo.",
+        "The {item} is checked against the council’s records, so it’s verified.")),
+    _Theme("time_to_access", "Getting the data out", (
+        "We simply couldn’t get the {item} out for you.",
+        "It would be months before we could get the {item}, maybe {days} days.",
+        "Extracting the {item} takes weeks – usually about {days} days.",
+        "Getting the {item} out takes us about {days} days.",
+        "We could give you the {item} the same day.")),
+    _Theme("linkage_appetite", None, (
+        "Sharing the {item} with other agencies is a red line for us.",
+        "People here are wary of sharing the {item} with other agencies.",
+        "We’re open to linking the {item}, but we’d need to talk it through.",
+        "We’re keen to link the {item} if the agreements are there.",
+        "We already link the {item} with the council and health.")),
+)
+#: Dimension id -> the synthetic analysts' theme name, its research question (from the catalogue) and
+#: what participants say at ratings 0-4 (built from the themes above, in their order).
+DIMENSIONS = {t.dimension: t.theme for t in _THEMES}
+THEME_RQ = {t.dimension: _DIMENSION_CATALOGUE.get(t.dimension).rq_id for t in _THEMES}
+SENTENCES = {t.dimension: t.sentences for t in _THEMES}
 OPENERS = ("Yes, so from our side,", "I’d add that", "Speaking for the café drop-in team,", "Good question 👍.",
            "From the referral desk,", "Just to build on that,")
 WORKAROUND = "We keep a separate spreadsheet to track this by hand."

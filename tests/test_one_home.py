@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.verdicts import VERDICT_LABELS
 from linkage import DIFFERENT
-from synthesis.catalogue import DIMENSIONS
 from warehouse import vocabulary as voc
+from warehouse.dimensions import DIMENSIONS
 from warehouse.disclosure import DEFAULT_POLICY, NOT_AVAILABLE, SUPPRESSED
 from warehouse.scenarios import SCENARIOS
+from warehouse.verdicts import VERDICT_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("warehouse", "synthetic_data", "linkage", "synthesis", "evaluation", "dashboard", "linkready")
@@ -303,8 +303,8 @@ RULES: tuple[Rule, ...] = (
     Rule("scenario catalogue", ("warehouse/scenarios.py",),
          re.compile("|".join(f"[\"']{n}[\"']" for n in sorted(SCENARIO_NAMES))), min_hits=3,
          detect=_scenario_names),
-    Rule("verdict words", ("evaluation/verdicts.py",), detect=_label_map(VERDICT_CODES, VERDICT_WORDS)),
-    Rule("availability dimension labels", ("synthesis/catalogue.py",),
+    Rule("verdict words", ("warehouse/verdicts.py",), detect=_label_map(VERDICT_CODES, VERDICT_WORDS)),
+    Rule("availability dimension labels", ("warehouse/dimensions.py",),
          detect=_label_map(DIMENSION_IDS, DIMENSION_WORDS)),
     Rule("agreement level 0 word", ("linkage/comparisons.py",), detect=_level_zero),
 )
@@ -317,15 +317,8 @@ KNOWN_COPIES: dict[str, dict[str, str]] = {
         "dashboard/tables.py": "fill_null('[x]'): use NOT_AVAILABLE (dashboard tables owner)",
     },
     "verdict words": {
-        "synthesis/outcome_readiness.py": "its own words for verdict codes; synthesis may not import evaluation, so "
-                                          "the verdict words need a home in warehouse (see the issue 12 report)",
-    },
-    "availability dimension labels": {
-        "synthetic_data/focus_groups.py": "THEME_RQ / DIMENSIONS / SENTENCES keyed by dimension id restate the "
-                                          "catalogue's rq_id; synthetic_data may not import synthesis (report)",
-    },
-    "age bands": {
-        "synthetic_data/families.py": "AGE_CUTS restates the band edges 1, 5, 10, 16 (synthetic_data owner)",
+        "evaluation/verdicts.py": "VERDICT_LABELS restates warehouse.verdicts.VERDICT_LABELS (same words): replace the "
+                                  "dict by `from warehouse.verdicts import VERDICT_LABELS` (evaluation owner)",
     },
 }
 
@@ -448,7 +441,7 @@ LEGIT = [
     "if len(rows) < 6:\n    pass\nretries = 5\n",
     "from warehouse.scenarios import SCENARIOS\nnames = SCENARIOS.names()\nlabel = {'names_dob': 'x'}\n",
     "TIMEPOINTS = {'baseline': 'Baseline', 'followup': 'Follow-up'}\n",
-    "from evaluation.verdicts import VERDICT_LABELS\nV = {k: v.capitalize() for k, v in VERDICT_LABELS.items()}\n",
+    "from warehouse.verdicts import VERDICT_LABELS\nV = {k: v.capitalize() for k, v in VERDICT_LABELS.items()}\n",
     "COLOURS = {'agreement': 'green', 'dissonance': 'red'}\nmissing = 'Not known' if x is None else x\n",
 ]
 

@@ -4,7 +4,8 @@ and errors (depends on nobody).
 The shared rules every package uses live here, each in one module: :mod:`warehouse.registry` (the
 one registry pattern), :mod:`warehouse.vocabulary` (subgroups), :mod:`warehouse.scenarios`
 (identifier scenarios), :mod:`warehouse.sites` (sites and local authorities),
-:mod:`warehouse.identifiers` (check digits) and :mod:`warehouse.disclosure` (disclosure control).
+:mod:`warehouse.identifiers` (check digits), :mod:`warehouse.disclosure` (disclosure control),
+:mod:`warehouse.dimensions` (availability dimensions) and :mod:`warehouse.verdicts` (verdict words).
 """
 
 from warehouse.errors import AccessDenied, ConfigError, DataError, LinkreadyError, SchemaError
