@@ -24,9 +24,13 @@ from synthetic_data import reference as ref
 from synthetic_data.dates import YEAR
 from synthetic_data.settings import SiteProfile, WorldSettings
 from warehouse.sites import SITES
+from warehouse.vocabulary import AGE_BAND_CUTS
 
 Part = dict[str, np.ndarray]
-AGE_CUTS = np.array([0.0, 1.0, 5.0, 10.0, 16.0])  # band edges of ref.CIN_AGE_BANDS after "unborn"
+_ADULT_AGE = 18
+# Band edges of ref.CIN_AGE_BANDS after "unborn": birth, then the warehouse's age-band cut-offs below 18
+# (children in need are under 18), so the generator bands ages exactly as the loader does.
+AGE_CUTS = np.array([0.0, *(float(upper) for upper, _ in AGE_BAND_CUTS if upper < _ADULT_AGE)])
 _GAP_YEARS = (1.2, 5.0)  # years between a family's maternities (uniform), as families_from_index draws them
 _FAMILY_SIZE_P = (0.48, 0.28, 0.14, 0.07, 0.03)  # maternities per family (unverified, calibration §7.3)
 

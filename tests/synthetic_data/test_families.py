@@ -159,3 +159,17 @@ def test_decoy_weights_for_a_target_no_family_mix_can_meet() -> None:
     assert (w > 0).all() and abs(w.sum() - 1) < 1e-9
     shares = w @ maternities_by_band()
     assert shares[:2].sum() / shares.sum() > 0.45  # as young as the family model allows
+
+
+def test_generator_bands_ages_as_the_warehouse_does() -> None:
+    # The CIN age mix is drawn in the warehouse's bands: birth, then its cut-offs under 18 (issue 12).
+    from synthetic_data.families import AGE_CUTS
+    from warehouse.vocabulary import age_band
+
+    born = ref.CIN_AGE_BANDS[1:]
+    assert [lo for lo, _, _ in born] == AGE_CUTS.tolist()
+    for lo, hi, _ in born:
+        # each generator band is one warehouse band, from its first day to its last
+        assert age_band(lo) == age_band(hi - 0.01)
+    dob = np.array([-10, 0])  # unborn, and born on the reference day
+    assert age_band_index(dob, 0).tolist() == [0, 1]
