@@ -100,3 +100,16 @@ def test_keys_over_budget_are_tightened_not_dropped(world: tuple[pl.DataFrame, .
     assert any("+" in n for n in names)                           # some keys ran tightened (e.g. +sex)
     assert all(r.base_fields >= {"sex"} for r in res.rules if r.name.split("+")[1:2] == ["sex"])
     assert _f1(res, truth) >= 0.95
+
+
+def test_tighter_variants_carry_what_the_cap_leaves_out(world: tuple[pl.DataFrame, ...]) -> None:
+    """A frequency-capped key drops its commonest values; its tightened variants (smaller groups) keep
+    them, so they run beside it when they fit the budget."""
+    sl, sr, truth = world
+    capped = BloomSettings(seed=3, block_cap=2)
+    res = link_encoded(encode(sl, KEY, capped), encode(sr, KEY, capped), FAST)
+    names = [r.name for r in res.rules]
+    assert "forename_year_month" in names and "forename_year_month+sex" in names
+    assert _f1(res, truth) >= 0.95
+    uncapped = link_encoded(encode(sl, KEY, BloomSettings(seed=3)), encode(sr, KEY, BloomSettings(seed=3)), FAST)
+    assert not any("+" in r.name for r in uncapped.rules)          # nothing capped here: one variant per key
