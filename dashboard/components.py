@@ -200,7 +200,7 @@ def download_links(result: TableResult) -> html.P:
 
 def notes(result: TableResult) -> html.Ul:
     """The table's notes as a list."""
-    return html.Ul([html.Li(n) for n in result.spec.notes], className="notes")
+    return html.Ul([html.Li(n) for n in result.notes], className="notes")
 
 
 def attrs(**values: str) -> dict[str, Any]:

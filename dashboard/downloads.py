@@ -39,7 +39,7 @@ def _meta(result: TableResult, extract: str | None, as_of: str | None = None) ->
         ("Downloaded", date.today().isoformat()),
     ]
     lines += [(f"Parameter {k}", v) for k, v in result.params.items()]
-    lines += [("Note", n) for n in result.spec.notes]
+    lines += [("Note", n) for n in result.notes]
     lines += [(f"Symbol {sym}", text) for sym, text in legend_rows()]
     return lines
 

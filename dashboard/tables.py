@@ -23,6 +23,7 @@ from evaluation.summary import COMPLETENESS_DISCLOSURE
 from linkage import wilson
 from warehouse.disclosure import (
     DEFAULT_POLICY,
+    NOT_AVAILABLE,
     Cumulative,
     Disclosure,
     Nested,
@@ -82,6 +83,11 @@ class TableSpec:
         return text[:1].upper() + text[1:]
 
 
+#: In a table's notes, the range of hidden counts ("1-5" under the default policy): filled in from the
+#: threshold the table was suppressed with, so a note never states a threshold of its own.
+SMALL = "{small}"
+
+
 @dataclass(frozen=True)
 class TableResult:
     """A finished table: suppressed frame, the scope it was computed for, resolved parameters."""
@@ -91,6 +97,12 @@ class TableResult:
     params: dict[str, str]
     frame: pl.DataFrame
     count_columns: tuple[str, ...]
+    suppress_max: int = DEFAULT_POLICY.suppress_max
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The table's notes, with ``{small}`` read as the hidden counts under this table's threshold."""
+        return tuple(n.replace(SMALL, f"1-{self.suppress_max}") for n in self.spec.notes)
 
     @property
     def empty(self) -> bool:
@@ -147,7 +159,7 @@ def produce(ctx: DashboardContext, viewer: Viewer, table_id: str, sites: object 
     resolved = resolve_params(ctx, spec, scope, params or {})
     frame, counts = _computed(ctx, spec, scope, resolved)
     ctx.audit(viewer.username, action, table_id, scope.sites, resolved)
-    return TableResult(spec, scope, resolved, frame, counts)
+    return TableResult(spec, scope, resolved, frame, counts, ctx.settings.suppress_max)
 
 
 def _computed(ctx: DashboardContext, spec: TableSpec, scope: Scope,
@@ -406,7 +418,7 @@ def _pivot_sites(frame: pl.DataFrame, cur: Cursor, scope: Scope, keys: list[str]
     sites = [s for s in scope.sites if s in wide.columns]
     wide = wide.select(*keys, *sites).sort(keys)
     return wide.rename({s: names.get(s, s) for s in sites}).with_columns(
-        [pl.col(names.get(s, s)).fill_null("[x]") for s in sites]
+        [pl.col(names.get(s, s)).fill_null(NOT_AVAILABLE) for s in sites]
     )
 
 
@@ -473,7 +485,7 @@ register(TableSpec(
 register(TableSpec(
     "linkage_subgroups", "Match rate by subgroup, with 95% intervals",
     ("Subgroup match rates with Wilson 95% intervals and the gap from the site's overall rate; a large gap "
-     "means linked data would under-represent that group.", "Subgroups with 1-5 records are suppressed, "
+     "means linked data would under-represent that group.", "Subgroups with {small} records are suppressed, "
      "with their rate, interval and gap; one more subgroup is hidden where needed so the total cannot reveal them.",
      SYNTHETIC_NOTE),
     _subgroup_table,
@@ -500,7 +512,7 @@ register(TableSpec(
     ("Eligible = people due the measure at that timepoint (evaluation-readiness stage); scored = with a total "
      "under the measure's missing-item rule; completeness = scored / eligible; retention = of those scored at "
      "baseline and due follow-up, the share scored at follow-up.",
-     "Where one count in a row is 1-5, every count in the row is hidden, since they add up to each other.",
+     "Where one count in a row is {small}, every count in the row is hidden, since they add up to each other.",
      SYNTHETIC_NOTE),
     _completeness,
     # the readiness stage's declaration (one home), for overall rows only: no subgroup breakdown here
@@ -560,7 +572,7 @@ register(TableSpec(
     ("From the evaluation-readiness stage: people needed for the chosen design, analysable people accruing "
      "per month (estimated from the referrals so far), and the time until the target is reached, in years and "
      "months, with whether that falls within the study period (blank when nothing analysable accrues).",
-     "Where the referrals the flow is counted from are 1-5, the flow and everything computed from it is hidden.",
+     "Where the referrals the flow is counted from are {small}, the flow and everything computed from it is hidden.",
      SYNTHETIC_NOTE),
     _relation("readiness_timeline", columns=("site_id", "outcome", "design", "target_n", "monthly_referrals",
                                              "analysable_per_month", "months_to_target", "reachable_in_study",
@@ -578,7 +590,7 @@ register(TableSpec(
 register(TableSpec(
     "readiness_funnel", "From referral to analysable sample",
     ("Expected people left after each step over the projected recruitment period (evaluation-readiness stage).",
-     "Where a step has 1-5 people its row is hidden.", SYNTHETIC_NOTE),
+     "Where a step has {small} people its row is hidden.", SYNTHETIC_NOTE),
     _relation("readiness_funnel", columns=("site_id", "outcome", "horizon_months", "step_no", "step", "n", "lost",
                                            "rate", "source"), post=_funnel_post),
     Disclosure(counts=("n", "lost"), rates={"rate": Rate("n", "n_before")}, support=("n_before",),
@@ -789,7 +801,7 @@ register(TableSpec(
     ("Coded interview segments per site, acceptability construct (Sekhon et al. 2017) and stakeholder group; "
      "balance = (positive - negative) / (positive + negative) where the direction was coded (measured from "
      "coded segments, not a survey).",
-     "Counts of 1-5 are hidden with their balance; a quote is withheld where its participants are hidden.",
+     "Counts of {small} are hidden with their balance; a quote is withheld where its participants are hidden.",
      SYNTHETIC_NOTE),
     _acceptability,
     Disclosure(counts=("n_participants", "n_segments", "n_positive", "n_negative"),

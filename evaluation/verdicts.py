@@ -37,19 +37,13 @@ import polars as pl
 
 from evaluation.settings import VerdictSettings
 from warehouse.scenarios import SCENARIOS, scenario_label
+from warehouse.verdicts import VERDICT_LABELS
 
 __all__ = [
     "VERDICT_LABELS", "RecallFigure", "ScenarioEvidence", "Verdict", "judge", "linkage_verdict",
     "rank_scenarios", "recall_figure", "review_sample_size", "scenario_evidence", "wilson",
 ]
 
-VERDICT_LABELS: dict[str, str] = {
-    "feasible": "feasible",
-    "feasible_with_conditions": "feasible with conditions",
-    "not_feasible": "not feasible",
-    "review_sample": "unknown: review a sample",
-    "unknown": "unknown",
-}
 _BASIS_WORDS = {"measured": "measured against the truth file", "estimated": "estimated without truth",
                 "review": "from a clerical review sample"}
 

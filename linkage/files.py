@@ -33,6 +33,7 @@ from linkage.pipeline import LinkResult, link
 from linkage.settings import LinkageSettings
 from linkage.standardise import ROLES, standardise
 from warehouse.disclosure import (
+    NOT_AVAILABLE,
     DisclosurePolicy,
     legend_rows,
     neutralise_formula,
@@ -240,7 +241,7 @@ def _json_figure(value: object) -> object:
 def _count_text(value: object) -> str:
     if isinstance(value, str) and value.startswith("["):
         return value
-    return "[x]" if value is None else f"{float(str(value)):,.0f}"
+    return NOT_AVAILABLE if value is None else f"{float(str(value)):,.0f}"
 
 
 def _rate_text(row: dict[str, object], key: str) -> str:

@@ -142,8 +142,8 @@ def load_labels(store: Store, path: Path) -> int:
         pl.lit(datetime.now()).alias("loaded_at"))
     with store.transaction() as con:
         con.register("_lk_labels_in", labels)
-        con.execute("INSERT OR REPLACE INTO linkage_labels SELECT site_id, left_key, right_key, label, reviewer, "
-                    "loaded_at FROM _lk_labels_in")
+        con.execute("INSERT OR REPLACE INTO linkage_labels (site_id, left_key, right_key, label, reviewer, loaded_at) "
+                    "SELECT site_id, left_key, right_key, label, reviewer, loaded_at FROM _lk_labels_in")
         con.unregister("_lk_labels_in")
     return labels.height
 

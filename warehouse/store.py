@@ -153,6 +153,6 @@ def _seed_reference_data(con: duckdb.DuckDBPyConnection) -> None:
     held_sites = set(con.execute("SELECT * FROM sites").fetchall())
     held_las = set(con.execute("SELECT * FROM local_authorities").fetchall())
     if not set(sites) <= held_sites:
-        con.executemany("INSERT OR REPLACE INTO sites VALUES (?, ?, ?, ?)", sites)
+        con.executemany("INSERT OR REPLACE INTO sites (site_id, name, provider, population) VALUES (?, ?, ?, ?)", sites)
     if not set(las) <= held_las:
-        con.executemany("INSERT OR REPLACE INTO local_authorities VALUES (?, ?, ?, ?)", las)
+        con.executemany("INSERT OR REPLACE INTO local_authorities (la_code, name, site_id, code_status) VALUES (?, ?, ?, ?)", las)
