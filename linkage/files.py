@@ -17,6 +17,7 @@ manifest and linked by :func:`linkage.encoded.link_encoded` with the same evalua
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import time
@@ -31,7 +32,7 @@ from linkage.encoded_files import check_compatible, is_encoded_file, manifest_fo
 from linkage.evaluate import Metrics, estimated, measured, measured_by_group, site_facing
 from linkage.pipeline import LinkResult, link
 from linkage.settings import LinkageSettings
-from linkage.standardise import ROLES, standardise
+from linkage.standardise import ROLES, parse_date, standardise
 from warehouse.disclosure import (
     NOT_AVAILABLE,
     DisclosurePolicy,
@@ -40,6 +41,7 @@ from warehouse.disclosure import (
     rate_phrase,
 )
 from warehouse.errors import ConfigError, DataError, did_you_mean
+from warehouse.validation.parsing import detect_encoding
 
 log = logging.getLogger(__name__)
 
@@ -295,14 +297,24 @@ def _with_reasons(band: pl.DataFrame, links: pl.DataFrame, threshold: float) -> 
 
 
 def read_csv(path: Path) -> pl.DataFrame:
-    """Read a CSV with every column as text; DataError when it cannot be read."""
+    """Read a CSV with every column as text, decoded as the warehouse loader detects it (UTF-8 with or
+    without a byte-order mark, else Windows-1252, so "Zoë" from a cp1252 export stays "Zoë"); DataError
+    when it cannot be read."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"file {path} does not exist; give the path of a CSV file")
     if path.stat().st_size == 0:
         raise DataError(f"file {path} is empty (0 bytes); give a CSV file with a header row and at least one record")
+    raw = path.read_bytes()
+    encoding = detect_encoding(raw)   # the warehouse loader's rule: UTF-8 (with or without BOM) or Windows-1252
+    if encoding is None:
+        raise DataError(f"file {path} is not UTF-8 or Windows-1252 text (binary, or UTF-16); save it as "
+                        "'CSV UTF-8' and try again")
+    if encoding == "cp1252":
+        log.info("%s read as Windows-1252", path.name)
+        raw = raw.decode("cp1252").encode("utf-8")
     try:
-        return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        return pl.read_csv(io.BytesIO(raw), infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise DataError(f"cannot read {path} as CSV ({type(exc).__name__}); check it is comma-separated text") from None
 
@@ -497,6 +509,33 @@ class EncodeReport:
     manifest: Path
     filter_bits: int
     seconds: float
+    not_encoded: tuple[str, ...] = ()
+
+
+#: A kept column with more distinct values than this (or, past 10, more than half its values distinct)
+#: is not a subgroup: written in clear it could identify children.
+KEEP_MAX_DISTINCT = 50
+
+
+def _identifying_keep(values: pl.Series) -> str | None:
+    """Why a ``--keep`` column looks like an identifier rather than a subgroup (None when it does not)."""
+    s = values.cast(pl.Utf8).str.strip_chars()
+    s = s.filter(s.is_not_null() & (s != ""))
+    if s.len() == 0:
+        return None
+    dates = float(s.to_frame("v").select(parse_date(pl.col("v")).is_not_null().mean()).item() or 0.0)
+    if dates >= 0.5:
+        return f"{dates:.0%} of its values read as dates"
+    distinct = s.n_unique()
+    if distinct > KEEP_MAX_DISTINCT or (distinct > 10 and distinct > s.len() / 2):
+        return f"it has {distinct} distinct values in {s.len()} records (a subgroup has a few)"
+    return None
+
+
+def _not_encoded(a: pl.DataFrame, lid: str, roles: dict[str, str], options: EncodeOptions) -> tuple[str, ...]:
+    """Columns the encoded file leaves out: neither the id, an identifier, ``--text`` nor ``--keep``."""
+    used = {lid, *roles.values(), *options.text, *options.keep}
+    return tuple(c for c in a.columns if c not in used)
 
 
 def _encode_columns(a: pl.DataFrame, options: EncodeOptions) -> tuple[str, dict[str, str], list[tuple[str, str]]]:
@@ -512,6 +551,10 @@ def _encode_columns(a: pl.DataFrame, options: EncodeOptions) -> tuple[str, dict[
         elif c in roles.values() or c == lid or c in options.text:
             problems.append(f"--keep {c!r} is an identifier (it would be written in clear); keep only columns "
                             "such as an ethnic group or age band")
+        elif (why := _identifying_keep(a[c])) is not None:
+            problems.append(f"--keep {c!r} looks like an identifier, not a subgroup: {why}; it would be written "
+                            "in clear: keep a banded or coded form (an age band, an ethnic group code), or encode "
+                            f"it with --text {c}")
     for c in options.text:
         if c not in a.columns:
             problems.append(f"--text {c!r} is not a column{did_you_mean(c, a.columns)}")
@@ -530,7 +573,12 @@ def encode_file(source: Path, out: Path, key: EncodingKey, settings: BloomSettin
 
     Raises:
         DataError: unreadable file.
-        ConfigError: unknown or identifying ``keep`` columns, no identifier recognised.
+        ConfigError: unknown or identifying ``keep`` columns (an identifier role, or values that look
+            like dates or have too many distinct values for a subgroup), no identifier recognised.
+
+    Columns that are none of the id, an identifier, ``text`` or ``keep`` are left out and named in
+    the report's ``not_encoded`` (and a warning): clear-text linkage would compare those both files
+    share, so the encoded linkage loses them unless they are given with ``text``.
 
     Example:
         >>> encode_file(Path("a.csv"), Path("a.parquet"), read_key_file(Path("k")))   # doctest: +SKIP
@@ -543,9 +591,14 @@ def encode_file(source: Path, out: Path, key: EncodingKey, settings: BloomSettin
     encoded = encode(prepare(a, lid, roles, text), key, settings)
     frame = encoded.rename({"rid": lid}).hstack([a[c] for c in options.keep])
     manifest = write_encoded(frame, out, manifest_for(frame, key, settings, lid, options.keep))
+    left_out = _not_encoded(a, lid, roles, options)
+    if left_out:   # clear-text link-files would compare them: without --text the encoded linkage cannot
+        log.info("%d column(s) not encoded and not written: %s; clear-text link-files compares columns both "
+                 "files share, so add --text for each the other owner's file also has (an address line, a town, "
+                 "a reference number), or --keep for a subgroup", len(left_out), ", ".join(left_out))
     log.info("encoded %d records (%d identifier roles, %d text columns)", frame.height, len(roles), len(text))
     return EncodeReport(frame.height, roles | {n: c for n, c in text}, Path(out), manifest, settings.filter_bits,
-                        time.perf_counter() - t0)
+                        time.perf_counter() - t0, left_out)
 
 
 def learning_warnings(result: LinkResult, dedupe: bool, measured_basis: bool,

@@ -82,6 +82,11 @@ def encode_cmd(file: Path | None, key_file: Path | None, out: Path | None, layou
                f"to {report.out} in {report.seconds:.1f} s")
     if report.manifest != report.out:
         click.echo(f"manifest: {report.manifest} (send it with the file)")
+    if report.not_encoded:
+        click.echo(f"warning: {len(report.not_encoded)} column(s) not encoded: {', '.join(report.not_encoded)}. "
+                   "Clear-text linkage compares the columns both files share; give each one the other owner also "
+                   "has with --text (an address line, a town, a reference number) or it is not used for matching",
+                   err=True)
 
 
 COMMANDS = [encode_cmd]

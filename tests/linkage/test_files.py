@@ -109,3 +109,50 @@ def test_encode_refuses_to_keep_an_identifier(encoded_pair: dict[str, Path], tmp
     msg = str(err.value)
     assert "'surname' is an identifier" in msg and "did you mean 'ethnicity'" in msg   # both problems at once
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_encode_refuses_to_keep_names_or_dates_it_does_not_recognise(encoded_pair: dict[str, Path],
+                                                                      tmp_path: Path) -> None:
+    from linkage.bloom import read_key_file
+    from linkage.files import EncodeOptions, encode_file
+
+    a = pl.read_csv(encoded_pair["a_csv"], infer_schema=False)
+    a.with_columns(pl.col("surname").alias("Child called"), pl.col("dob").alias("Born")).write_csv(tmp_path / "o.csv")
+    key = read_key_file(encoded_pair["root"] / "k.key")
+    with pytest.raises(ConfigError) as err:
+        encode_file(tmp_path / "o.csv", tmp_path / "x.parquet", key,
+                    options=EncodeOptions(keep=("Child called", "Born", "ethnicity")))
+    msg = str(err.value)
+    assert "'Child called' looks like an identifier" in msg and "distinct values" in msg
+    assert "'Born' looks like an identifier" in msg and "read as dates" in msg
+    assert "'ethnicity'" not in msg                                    # a subgroup of a few values is kept
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_encode_names_the_columns_it_leaves_out(encoded_pair: dict[str, Path], tmp_path: Path) -> None:
+    from linkage.bloom import read_key_file
+    from linkage.files import EncodeOptions, encode_file
+
+    a = pl.read_csv(encoded_pair["a_csv"], infer_schema=False)
+    a.with_columns(pl.lit("lomi").alias("Town")).write_csv(tmp_path / "t.csv")
+    key = read_key_file(encoded_pair["root"] / "k.key")
+    report = encode_file(tmp_path / "t.csv", tmp_path / "x.parquet", key, options=EncodeOptions(keep=("ethnicity",)))
+    assert report.not_encoded == ("Town",)         # clear-text link-files would compare it: the CLI warns
+    report = encode_file(tmp_path / "t.csv", tmp_path / "y.parquet", key,
+                         options=EncodeOptions(keep=("ethnicity",), text=("Town",)))
+    assert report.not_encoded == ()
+
+
+def test_read_csv_detects_the_encoding(tmp_path: Path) -> None:
+    from linkage.files import read_csv
+    from warehouse.errors import DataError
+
+    text = "id,first_name\n1,Kalë\n"
+    (tmp_path / "w.csv").write_bytes(text.encode("cp1252"))                   # a Windows export
+    (tmp_path / "u.csv").write_bytes(text.encode("utf-8-sig"))                # Excel's CSV UTF-8 (with BOM)
+    for name in ("w.csv", "u.csv"):
+        df = read_csv(tmp_path / name)
+        assert df.columns == ["id", "first_name"] and df["first_name"].to_list() == ["Kalë"]
+    (tmp_path / "b.csv").write_bytes(text.encode("utf-16"))
+    with pytest.raises(DataError, match="UTF-16"):
+        read_csv(tmp_path / "b.csv")
