@@ -65,6 +65,9 @@ def link_cmd(db: Path, json_out: Path | None, config: Path | None, review_sample
         run_feasibility,
     )
 
+    if review_sample is not None and review_width is not None:
+        raise click.UsageError(f"--review-sample {review_sample} and --review-width {review_width} both size the "
+                               "review sample: give one (a number of pairs, or the interval width to size it for)")
     if (review_sample is not None or review_width is not None) and out is None:
         raise click.UsageError("--review-sample and --review-width need --out FILE for the sample")
     settings = load_settings(config)[0] if config else LinkageSettings()
@@ -141,15 +144,20 @@ def _print_results(report: FileLinkReport, report_by: str | None) -> None:
 @click.option("--min-records", type=click.IntRange(1),
               help="Warn when either file has fewer records, or blocking finds fewer candidate pairs, than this "
                    "(default: 100): too few for the model to learn from.")
+@click.option("--unsuppressed", is_flag=True,
+              help="Write the raw figures to --json, counts of 1-5 included (for the secure environment only; "
+                   "by default the JSON goes through the disclosure engine like the printed table).")
 def link_files_cmd(left: Path, right: Path, truth: Path | None, report_by: str | None,  # noqa: PLR0913
                    config: Path | None, json_out: Path | None, left_id: str | None, right_id: str | None,
                    pairs_out: Path | None, review_out: Path | None, review_band: tuple[float, float] | None,
-                   min_records: int | None) -> None:
+                   min_records: int | None, unsuppressed: bool) -> None:
     """Link two CSV files of people; with --truth, measure precision, recall and F1."""
     from linkage import LinkageSettings, link_files, load_settings
 
     if review_band is not None and review_out is None:
         raise click.UsageError("--review-band needs --review FILE for the pairs in the band")
+    if unsuppressed and json_out is None:
+        raise click.UsageError("--unsuppressed applies to the --json file: add --json FILE")
     settings, columns = load_settings(config) if config else (LinkageSettings(), None)
     if review_band is not None:
         if review_band[0] >= review_band[1]:
@@ -162,7 +170,9 @@ def link_files_cmd(left: Path, right: Path, truth: Path | None, report_by: str |
         click.echo(f"warning: {warning}", err=True)
     _print_results(report, report_by)
     if json_out:
-        _write_json(json_out, report.as_dict())
+        _write_json(json_out, report.as_dict(unsuppressed=unsuppressed))
+        if unsuppressed:
+            click.echo(f"{json_out}: raw figures, counts of 1-5 included: keep it in the secure environment", err=True)
     if pairs_out is not None:
         _write_csv(pairs_out, report.pairs_table())
         click.echo(f"linked pairs written to {pairs_out} (record ids and comparison outcomes only)")

@@ -289,3 +289,17 @@ def test_encode_then_link_encoded_files(files: dict[str, Path], tmp_path: Path) 
     assert usage.returncode == 2 and "--out" in usage.stderr
     exists = _run("encode", "--new-key", key)
     assert exists.returncode == 1 and exists.stderr.startswith("error:") and "already exists" in exists.stderr
+
+
+@pytest.mark.e2e
+def test_unsuppressed_json_holds_the_raw_figures_and_says_so(files: dict[str, Path]) -> None:
+    root = files["root"]
+    alone = _run("link-files", files["left"], files["right"], "--unsuppressed")
+    assert alone.returncode == 2 and "--unsuppressed applies to the --json file" in alone.stderr
+    raw = root / "raw.json"
+    proc = _run("link-files", files["left"], files["right"], "--truth", files["truth"], "--report-by", "ethnicity",
+                "--json", raw, "--unsuppressed")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "keep it in the secure environment" in proc.stderr
+    tiny = json.loads(raw.read_text())["by_group"]["tiny"]
+    assert tiny["n"] == 3 and isinstance(tiny["links"], int) and tiny["links"] <= 3   # the group of 3, as it is
