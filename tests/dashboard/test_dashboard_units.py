@@ -340,3 +340,14 @@ def test_audit_lines_and_triangulation_cells_read_as_words() -> None:
     shown = in_words(TableResult(TABLES["triangulation_matrix"], Scope("u", ("fbs",)), {}, frame, ())).frame
     assert shown.rows() == [("RQ1", "NHS number / Held", "Partial agreement", "Silence"),
                             ("RQ2", "T03", "[x]", "Agreement")]
+
+
+def test_table_notes_state_the_threshold_the_table_was_suppressed_with():
+    from dashboard.tables import SMALL
+
+    spec = TABLES["linkage_subgroups"]
+    assert any(SMALL in n for n in spec.notes)               # the note names no threshold of its own
+    default = TableResult(spec, Scope("u", ("fbs",)), {}, pl.DataFrame(), ())
+    stricter = TableResult(spec, Scope("u", ("fbs",)), {}, pl.DataFrame(), (), suppress_max=9)
+    assert any("1-5 records" in n for n in default.notes) and not any("1-5" in n for n in stricter.notes)
+    assert any("1-9 records" in n for n in stricter.notes)
