@@ -343,7 +343,8 @@ def test_audit_lines_and_triangulation_cells_read_as_words() -> None:
 
 
 def test_table_notes_state_the_threshold_the_table_was_suppressed_with():
-    from dashboard.tables import SMALL
+    from dashboard.access import Scope
+    from dashboard.tables import SMALL, TABLES, TableResult
 
     spec = TABLES["linkage_subgroups"]
     assert any(SMALL in n for n in spec.notes)               # the note names no threshold of its own
