@@ -13,11 +13,14 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from warehouse import ConfigError, Outcome, Problem, SiteAdapter
+from warehouse import ConfigError
+
+if TYPE_CHECKING:   # only annotations: the loader itself is imported when a command runs
+    from warehouse import Outcome, Problem, SiteAdapter
 
 _EXAMPLES = 20
 

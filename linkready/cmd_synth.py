@@ -12,19 +12,8 @@ from pathlib import Path
 
 import click
 
-from synthetic_data import (
-    NHS_CHILDREN_LIMIT,
-    WorldSettings,
-    calibration_table,
-    generate,
-    load_settings,
-    nhs_shortfall_warning,
-    render_table,
-    write_focus_groups,
-    write_interviews,
-    write_json,
-    write_tocs,
-)
+import synthetic_data as sd  # its names load on first use (the generator only when a world is made)
+from synthetic_data import NHS_CHILDREN_LIMIT
 
 
 @click.command("synth")
@@ -63,10 +52,10 @@ def synth(out: Path, seed: int, children: int, scale: str, dirty: float, setting
         raise click.UsageError("--scale real sizes the world from the LAs' published counts; drop --children "
                                "or use --scale children")
     if settings_file is not None:
-        settings = load_settings(settings_file, seed=seed, children=children, dirty=dirty, scale=scale)
+        settings = sd.load_settings(settings_file, seed=seed, children=children, dirty=dirty, scale=scale)
     else:
-        settings = WorldSettings(seed=seed, children=children, dirty=dirty, scale=scale)
-    manifest = generate(out, settings, progress)
+        settings = sd.WorldSettings(seed=seed, children=children, dirty=dirty, scale=scale)
+    manifest = sd.generate(out, settings, progress)
     progress("writing focus-group material, coded interviews and theories of change")
     findings_files, toc_files = _write_qualitative(out, seed)
     c = manifest["counts"]
@@ -76,7 +65,7 @@ def synth(out: Path, seed: int, children: int, scale: str, dirty: float, setting
         + (f", {c['defects']:,} defects" if "defects" in c else "")
         + f" in {time.perf_counter() - t0:.1f}s; {manifest['world_size']['site_flows']}"
     )
-    warning = nhs_shortfall_warning(c["nhs_numbers_unavailable"])
+    warning = sd.nhs_shortfall_warning(c["nhs_numbers_unavailable"])
     if warning is not None:
         click.echo(warning)
     click.echo(f"wrote {len(findings_files) + len(toc_files)} focus-group, interview and theory-of-change files to {out / 'findings'} "
@@ -84,19 +73,19 @@ def synth(out: Path, seed: int, children: int, scale: str, dirty: float, setting
     for line in _import_commands(out, toc_files):
         click.echo(f"    {line}")
     if report or json_path is not None:
-        figures = calibration_table(out, settings)
+        figures = sd.calibration_table(out, settings)
         if report:
-            click.echo(render_table(figures))
+            click.echo(sd.render_table(figures))
         if json_path is not None:
-            write_json(figures, json_path)
+            sd.write_json(figures, json_path)
             click.echo(f"wrote the calibration table to {json_path}")
 
 
 def _write_qualitative(out: Path, seed: int) -> tuple[list[Path], list[Path]]:
     """The demo's focus-group and interview files and theories of change, in the demo's folders."""
-    findings_files = [*write_focus_groups(out / "findings", seed),
-                      *write_interviews(out / "findings" / "interviews", seed)]
-    return findings_files, write_tocs(out / "toc", seed)
+    findings_files = [*sd.write_focus_groups(out / "findings", seed),
+                      *sd.write_interviews(out / "findings" / "interviews", seed)]
+    return findings_files, sd.write_tocs(out / "toc", seed)
 
 
 def _import_commands(out: Path, toc_files: list[Path]) -> list[str]:

@@ -7,7 +7,10 @@ only; dashboard may use all of those; the CLI (linkready) sits on top and nothin
 from __future__ import annotations
 
 import ast
+import importlib
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -194,3 +197,23 @@ def test_the_insert_check_sees_a_positional_insert(tmp_path: Path, sql: str, pos
     f = tmp_path / "m.py"
     text = f"con.execute({sql!r})\n"
     assert bool(_positional_inserts(f, text)) is positional
+
+
+@pytest.mark.parametrize("package", ["warehouse", "synthetic_data"])
+def test_every_public_name_resolves_and_lazy_ones_are_public(package: str) -> None:
+    module = importlib.import_module(package)
+    lazy = getattr(module, "_LAZY", {})
+    assert set(lazy) <= set(module.__all__)
+    for name in module.__all__:
+        assert getattr(module, name) is not None, f"{package}.{name}"
+    with pytest.raises(AttributeError):
+        _ = module.no_such_name
+
+
+def test_the_cli_starts_without_loading_the_loader_or_the_generator() -> None:
+    # every `linkready` process imports every command module: heavy packages load when a command runs
+    code = ("import sys, linkready.cli; heavy = [m for m in ('warehouse.loading', 'warehouse.validation.checks', "
+            "'synthetic_data.world', 'synthetic_data.fidelity', 'dash', 'recordlinkage') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", out.stdout
