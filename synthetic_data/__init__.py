@@ -7,8 +7,9 @@ manifest). See ``docs/synthetic-world.md``. Names load with their module on firs
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from warehouse.lazy import lazy_names
 
 _LAZY: dict[str, str] = {
     "load_settings": "synthetic_data.calibration",
@@ -38,11 +39,4 @@ __all__ = ["NHS_CHILDREN_LIMIT", "Figure", "SiteProfile", "WorldSettings", "cali
            "write_interviews", "write_json", "write_tocs"]
 
 
-def __getattr__(name: str) -> object:
-    """A lazily loaded public name (see :data:`_LAZY`)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'synthetic_data' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names("synthetic_data", _LAZY, globals())

@@ -10,10 +10,10 @@ one registry pattern), :mod:`warehouse.vocabulary` (subgroups), :mod:`warehouse.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from warehouse.errors import AccessDenied, ConfigError, DataError, LinkreadyError, SchemaError
+from warehouse.lazy import lazy_names
 from warehouse.registry import Registry
 from warehouse.sites import SITE_IDS, SITES
 from warehouse.store import Store
@@ -52,11 +52,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """A lazily loaded public name (see :data:`_LAZY`)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'warehouse' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names("warehouse", _LAZY, globals())
