@@ -199,7 +199,7 @@ def test_the_insert_check_sees_a_positional_insert(tmp_path: Path, sql: str, pos
     assert bool(_positional_inserts(f, text)) is positional
 
 
-@pytest.mark.parametrize("package", ["warehouse", "synthetic_data"])
+@pytest.mark.parametrize("package", ["warehouse", "synthetic_data", "dashboard"])
 def test_every_public_name_resolves_and_lazy_ones_are_public(package: str) -> None:
     module = importlib.import_module(package)
     lazy = getattr(module, "_LAZY", {})
