@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import math
 import os
 import secrets
 import stat
@@ -615,14 +614,3 @@ def encode(std: pl.DataFrame, key: EncodingKey, settings: BloomSettings | None =
                 cols.append(_cap(token, settings.block_cap) if capped(parts) else token)
     return pl.DataFrame(cols)
 
-
-def fill_share(packed: np.ndarray) -> float:
-    """Mean share of set bits (a filter near half full is saturated and compares badly)."""
-    if packed.size == 0:
-        return 0.0
-    return float(popcount(packed).mean() / (packed.shape[1] * 8))
-
-
-def optimal_k(length: int, expected_qgrams: float) -> int:
-    """k that leaves about half the bits set for a value of ``expected_qgrams`` q-grams (record filters)."""
-    return max(1, round(length / max(expected_qgrams, 1.0) * math.log(2)))

@@ -188,7 +188,7 @@ def _field_states(pairs: pl.DataFrame, rules: tuple[BlockingRule, ...], field: s
     return exact, max(exact, partial)
 
 
-def blocking_miss_share(pairs: pl.DataFrame, rules: tuple[BlockingRule, ...], fields: dict[str, tuple[float, float]]) -> float:
+def blocking_miss_share(rules: tuple[BlockingRule, ...], fields: dict[str, tuple[float, float]]) -> float:
     """The chance a true pair agrees on no blocking rule, under conditional independence of the
     fields given a match.
 
@@ -203,7 +203,7 @@ def blocking_miss_share(pairs: pl.DataFrame, rules: tuple[BlockingRule, ...], fi
     Example:
         >>> from linkage.blocking import BASE_FIELD, BlockingRule
         >>> rules = (BlockingRule("d", ("dob",)), BlockingRule("p", ("postcode",)))
-        >>> round(blocking_miss_share(pl.DataFrame(), rules, {"dob": (0.8, 0.8), "postcode": (0.7, 0.7)}), 3)
+        >>> round(blocking_miss_share(rules, {"dob": (0.8, 0.8), "postcode": (0.7, 0.7)}), 3)
         0.06
     """
     names = sorted(fields)
@@ -260,7 +260,7 @@ def blocking_missed_by_fields(res_pairs: pl.DataFrame, best: pl.DataFrame, rules
     if res_pairs.height == 0 or "rules" not in res_pairs.columns or not rules:
         return 0.0
     fields = {f: _field_states(res_pairs, rules, f, m) for f, m in m_by_field.items()}
-    miss = blocking_miss_share(res_pairs, rules, fields)
+    miss = blocking_miss_share(rules, fields)
     found = float(best["probability"].sum()) if best.height else 0.0
     return found * miss / (1.0 - miss)
 

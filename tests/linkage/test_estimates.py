@@ -176,7 +176,7 @@ def test_blocking_miss_share_from_field_agreement() -> None:
     fields = {"dob": (0.8, 0.95), "sex": (0.9, 0.9), "postcode": (0.7, 0.7)}
     both = 0.8 * 0.9 * 0.7
     capture = 0.8 * 0.9 + 0.7 * 0.95 - both
-    assert blocking_miss_share(pl.DataFrame(), rules, fields) == pytest.approx(1 - capture)
+    assert blocking_miss_share(rules, fields) == pytest.approx(1 - capture)
     # read from the pairs: sex agreement among pairs that only the postcode rule found (so blocking on
     # sex did not select them); the model's figures for fields every rule uses
     pairs = pl.DataFrame({"rules": [2, 2, 2, 2, 3, 3], "probability": [1.0] * 6,
@@ -184,7 +184,7 @@ def test_blocking_miss_share_from_field_agreement() -> None:
     best = pl.DataFrame({"l_rid": list("abcdef"), "probability": [1.0] * 6})
     missed = blocking_missed_by_fields(pairs, best, rules, {"sex": (0.99, 0.99), "dob": (0.8, 0.95),
                                                             "postcode": (0.7, 0.7)})
-    share = blocking_miss_share(pairs, rules, {"sex": (5 / 6, 5 / 6), "dob": (0.8, 0.95), "postcode": (1.0, 1.0)})
+    share = blocking_miss_share(rules, {"sex": (5 / 6, 5 / 6), "dob": (0.8, 0.95), "postcode": (1.0, 1.0)})
     assert missed == pytest.approx(6 * share / (1 - share))
 
 
