@@ -92,9 +92,11 @@ def _read(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Da
         labels = con.sql("SELECT site_id, left_key, right_key, label FROM linkage_labels").pl()
         # LA identifier rows the load rejected outright (not kept; an exact duplicate loses nothing):
         # a CSC-referred child's only LA record may be among them (estimates.gold_recall)
+        # (the current identifier batches of each LA, whatever the files are called)
         lost = con.sql(
-            "SELECT split_part(file, '/', 2) AS la_code, count(DISTINCT row_number) AS lost FROM restricted.rejects "
-            "WHERE file LIKE 'la/%identifiers%' AND NOT row_kept AND rule <> 'duplicate_row' GROUP BY 1"
+            "SELECT b.la_code, count(DISTINCT r.row_number) AS lost FROM restricted.rejects r "
+            "JOIN v_current_batches b USING (batch_id) "
+            "WHERE b.kind = 'la_identifiers' AND NOT r.row_kept AND r.rule <> 'duplicate_row' GROUP BY 1"
         ).pl()
     return people, la, truth, labels, lost
 
@@ -280,15 +282,16 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _site_data(site_id: str, la_codes: tuple[str, ...], tables: tuple[pl.DataFrame, ...]) -> SiteData:
+def _site_data(site_id: str, la_codes: tuple[str, ...],
+               tables: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]) -> SiteData:
     """One site's children (with subgroup columns), its LAs' records, its truth or its labels, and
     the share of its LAs' identifier rows the load rejected."""
-    people, la, truth, labels = tables[:4]
+    people, la, truth, labels, rejected = tables
     left = _groups(people.filter(pl.col("site_id") == site_id))
     right = la.filter(pl.col("la_code").is_in(list(la_codes)))
     lost_share = 0.0
-    if len(tables) > 4 and right.height:
-        lost = float(tables[4].filter(pl.col("la_code").is_in(list(la_codes)))["lost"].sum())
+    if right.height:
+        lost = float(rejected.filter(pl.col("la_code").is_in(list(la_codes)))["lost"].sum())
         lost_share = lost / (lost + right.height)
     if truth.height > 0:
         site_truth = truth.filter(
